@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { DchatConfig } from '../../config/schema.ts';
+import type { EventBus } from '../../events/event-bus.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import type { ApiErrorBody } from '../contract.ts';
+import {
+  ApiError,
+  MalformedJsonError,
+  NotFoundError,
+  NotReadyError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.ts';
+import { toApiError, type Router } from '../router.ts';
+import { registerEventStream } from './event-stream.ts';
+import { REST_ROUTES, restInput } from './rest-routes.ts';
+
+/** The HTTP server could not start: a port in use, an unreadable certificate. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+export interface HttpServerInit {
+  readonly config: DchatConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly events: EventBus;
+  readonly version: string;
+  readonly apiToken: string;
+  /** The router once the node has started; undefined while it starts. */
+  readonly router: () => Router | undefined;
+  /** False while starting and while draining for shutdown: /ready answers 503. */
+  readonly ready: () => boolean;
+}
+
+export interface HttpServer {
+  start(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish, closes event streams. */
+  stop(): Promise<void>;
+  /** Base URLs once listening, e.g. http://127.0.0.1:8080. */
+  readonly apiUrl: string;
+  readonly metricsUrl: string | undefined;
+}
+
+const OPEN_PATHS = new Set(['/health', '/ready', '/metrics']);
+const pathOf = (url: string) => url.split('?', 1)[0]!;
+const needsToken = (path: string) => path === '/status' || path === '/peers' || path === '/api' || path.startsWith('/api/');
+
+export function createHttpServer(init: HttpServerInit): HttpServer {
+  const { config, metrics } = init;
+  const log = init.logger.child({ component: 'http' });
+  const expectedToken = Buffer.from(init.apiToken);
+  let api: FastifyInstance | undefined;
+  let probes: FastifyInstance | undefined;
+  let apiUrl = '';
+  let metricsUrl: string | undefined;
+
+  const requireRouter = (): Router => {
+    const router = init.router();
+    if (!router) throw new NotReadyError('the node is starting or stopping; retry shortly');
+    return router;
+  };
+
+  const tokenMatches = (presented: string | undefined): boolean => {
+    if (!presented) return false;
+    const given = Buffer.from(presented);
+    return given.length === expectedToken.length && timingSafeEqual(given, expectedToken);
+  };
+
+  const presentedToken = (req: FastifyRequest): string | undefined => {
+    const header = req.headers.authorization;
+    if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+    // Browsers cannot set headers on a WebSocket upgrade, so the event stream also takes ?access_token=.
+    if (pathOf(req.url) === '/api/events') {
+      const query = req.query as Record<string, unknown> | undefined;
+      if (typeof query?.access_token === 'string') return query.access_token;
+    }
+    return undefined;
+  };
+
+  /** Maps whatever was thrown (ours, Fastify's, a plugin's) to a named API error. */
+  const classify = (err: unknown): ApiError => {
+    if (err instanceof ApiError) return err;
+    const e = err as { code?: string; statusCode?: number; message?: string };
+    switch (e.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return new PayloadTooLargeError(`request body is over the ${config.messages.max_size_mb} MB limit (messages.max_size_mb)`);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return new UnsupportedMediaTypeError('send the request body as application/json');
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return new MalformedJsonError('the request says it carries JSON but the body is empty');
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return new ValidationError('the Content-Length header does not match the body');
+    }
+    if (e.statusCode === 429) return new RateLimitedError(e.message ?? 'too many requests');
+    if (err instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return new MalformedJsonError(`the request body is not valid JSON: ${e.message ?? ''}`.trim());
+    }
+    if (e.statusCode === 400 && e.message?.includes('__proto__')) return new MalformedJsonError('the request body is not acceptable JSON');
+    return toApiError(err);
+  };
+
+  const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const apiError = classify(err);
+    if (apiError.status >= 500 && apiError.status !== 503) {
+      log.error({ err, method: req.method, url: pathOf(req.url) }, 'request failed');
+    } else {
+      log.debug({ error: apiError.name, method: req.method, url: pathOf(req.url) }, apiError.message);
+    }
+    metrics.errors.inc({ component: 'api', error: apiError.name });
+    const body: ApiErrorBody = apiError.toBody();
+    return reply.status(apiError.status).type('application/json').send(body);
+  };
+
+  const baseOptions = () => ({
+    logger: false,
+    bodyLimit: Math.floor(config.messages.max_size_mb * 1024 * 1024),
+    requestTimeout: config.server.request_timeout_secs * 1000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle' as const,
+  });
+
+  /** /health, /ready and /metrics: open, not rate limited, served on the API port and the metrics port. */
+  function registerProbeRoutes(app: FastifyInstance): void {
+    app.get('/health', async () => ({ status: 'healthy', version: init.version }));
+    app.get('/ready', async (_req, reply) => {
+      if (!init.ready()) {
+        return reply.status(503).send({ error: 'NotReady', message: 'the node is starting or stopping' } satisfies ApiErrorBody);
+      }
+      return { status: 'ready', version: init.version };
+    });
+    if (config.observability.metrics_enabled) {
+      app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+    }
+    app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+    app.setNotFoundHandler((req, reply) => sendError(new NotFoundError(`no route ${req.method} ${pathOf(req.url)}`), req, reply));
+    app.addHook('onResponse', async (req, reply) => {
+      metrics.httpRequestDuration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+
+  async function buildApi(): Promise<FastifyInstance> {
+    const security = config.security;
+    let https: { cert: Buffer; key: Buffer } | null = null;
+    if (security.tls_enabled) {
+      try {
+        https = { cert: fs.readFileSync(security.tls_cert_path!), key: fs.readFileSync(security.tls_key_path!) };
+      } catch (err) {
+        throw new ListenError(`cannot read the TLS certificate or key (security.tls_cert_path / tls_key_path): ${(err as Error).message}`);
+      }
+    }
+    // The HTTPS and HTTP instances differ only in their raw server type, which nothing here uses.
+    const app = (https ? Fastify({ ...baseOptions(), https }) : Fastify(baseOptions())) as unknown as FastifyInstance;
+
+    if (security.rate_limit_enabled) {
+      await app.register(rateLimit, {
+        global: true,
+        max: security.rate_limit_requests_per_sec,
+        timeWindow: 1000,
+        allowList: (req) => OPEN_PATHS.has(pathOf(req.url)),
+        errorResponseBuilder: (_req, context) => ({
+          statusCode: 429,
+          message: `over ${context.max} requests per second (security.rate_limit_requests_per_sec); retry in ${context.after}`,
+        }),
+      });
+    }
+    if (security.cors_allowed_origins.length > 0) {
+      await app.register(cors, {
+        origin: security.cors_allowed_origins,
+        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+        allowedHeaders: ['Authorization', 'Content-Type'],
+        maxAge: 600,
+      });
+    }
+    await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+    app.addHook('onRequest', async (req) => {
+      if (req.method === 'OPTIONS' || !needsToken(pathOf(req.url))) return;
+      if (!tokenMatches(presentedToken(req))) {
+        throw new UnauthorizedError('send the API token as "Authorization: Bearer <token>" (it is in <data_dir>/api-token)');
+      }
+    });
+
+    registerProbeRoutes(app);
+
+    app.get('/status', async () => requireRouter().call('node.status', {}));
+    app.get('/peers', async () => requireRouter().call('node.peers', {}));
+
+    for (const route of REST_ROUTES) {
+      app.route({
+        method: route.method,
+        url: route.url,
+        handler: async (req, reply) => {
+          const result = await requireRouter().call(route.call, restInput(route, req.params, req.query, req.body));
+          return reply.status(route.status ?? 200).send(result);
+        },
+      });
+    }
+
+    // One endpoint for every method: what the UI's HTTP client uses, mirroring IPC exactly.
+    app.post('/api/rpc/:method', async (req) => {
+      const { method } = req.params as { method: string };
+      return requireRouter().call(method, req.body);
+    });
+
+    registerEventStream(app, {
+      events: init.events,
+      metrics,
+      logger: init.logger,
+      version: init.version,
+      assertReady: () => void requireRouter(),
+    });
+    return app;
+  }
+
+  async function listen(app: FastifyInstance, port: number, what: string, key: string): Promise<string> {
+    try {
+      await app.listen({ host: config.server.host, port });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EADDRINUSE'
+          ? 'the address is already in use (is another dchat running?)'
+          : code === 'EACCES'
+            ? 'permission denied (ports below 1024 need privileges)'
+            : code === 'EADDRNOTAVAIL'
+              ? 'that address is not on this machine'
+              : (err as Error).message;
+      throw new ListenError(`cannot serve the ${what} on ${config.server.host}:${port} (${key}): ${why}`);
+    }
+    const address = app.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `${what === 'API' && config.security.tls_enabled ? 'https' : 'http'}://${host}:${address.port}`;
+  }
+
+  return {
+    async start() {
+      api = await buildApi();
+      apiUrl = await listen(api, config.server.api_port, 'API', 'server.api_port');
+      if (config.server.metrics_port !== 0) {
+        probes = Fastify(baseOptions());
+        registerProbeRoutes(probes);
+        try {
+          metricsUrl = await listen(probes, config.server.metrics_port, 'metrics endpoint', 'server.metrics_port');
+        } catch (err) {
+          await api.close();
+          throw err;
+        }
+      }
+    },
+    async stop() {
+      await Promise.all([api?.close(), probes?.close()]);
+      api = undefined;
+      probes = undefined;
+    },
+    get apiUrl() {
+      return apiUrl;
+    },
+    get metricsUrl() {
+      return metricsUrl;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { z } from 'zod';
+import type { Health, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
+import { ApiError, InternalError, isStorageFull, StorageFullError, UnknownMethodError, validationErrorFromZod } from './errors.ts';
+import * as S from './schemas.ts';
+import type { IdentityService } from '../identity/identity-service.ts';
+import type { MessagingService } from '../messaging/messaging-service.ts';
+
+interface MethodDefinition<I, O> {
+  readonly schema: z.ZodType<I>;
+  readonly handle: (input: I) => O | Promise<O>;
+}
+
+const define = <Schema extends z.ZodType, O>(
+  schema: Schema,
+  handle: (input: z.output<Schema>) => O | Promise<O>,
+): MethodDefinition<z.output<Schema>, O> => ({ schema: schema as unknown as z.ZodType<z.output<Schema>>, handle });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- inputs differ per method; define() ties each handler to its schema
+type MethodTable = { readonly [M in MethodName]: MethodDefinition<any, MethodOutput<M>> };
+
+export interface NodeInfo {
+  health(): Health;
+  status(): NodeStatus;
+  peers(): PeerList;
+}
+
+export interface RouterDeps {
+  readonly node: NodeInfo;
+  readonly identities: IdentityService;
+  readonly messaging: MessagingService;
+}
+
+/**
+ * The one dispatcher behind every transport: looks the method up, validates the input with its
+ * schema, runs it, and turns failures into named ApiErrors. HTTP routes, the JSON-RPC style
+ * endpoint and Electron IPC all call `call`, so they behave identically by construction.
+ */
+export interface Router {
+  call(method: string, input: unknown): Promise<unknown>;
+  readonly methods: readonly MethodName[];
+}
+
+export function createRouter(deps: RouterDeps): Router {
+  const { node, identities, messaging } = deps;
+  const table = {
+    'node.health': define(S.empty, () => node.health()),
+    'node.status': define(S.empty, () => node.status()),
+    'node.peers': define(S.empty, () => node.peers()),
+    'identities.list': define(S.empty, () => ({ identities: identities.list() })),
+    'identities.get': define(S.identityRef, (i) => identities.get(i.id)),
+    'identities.create': define(S.createIdentity, (i) => identities.create(i)),
+    'identities.updateProfile': define(S.updateProfile, (i) => identities.updateProfile(i)),
+    'identities.setDefault': define(S.identityRef, (i) => identities.setDefault(i.id)),
+    'chats.list': define(S.listChats, (i) => messaging.listChats(i)),
+    'chats.get': define(S.chatRef, (i) => messaging.getChat(i.chat_id)),
+    'chats.create': define(S.createChat, (i) => messaging.createChat(i)),
+    'chats.markRead': define(S.chatRef, (i) => messaging.markRead(i.chat_id)),
+    'messages.send': define(S.sendMessage, (i) => messaging.send(i)),
+    'messages.list': define(S.listMessages, (i) => messaging.list(i)),
+    'messages.get': define(S.messageRef, (i) => messaging.get(i.id)),
+    'messages.search': define(S.searchMessages, (i) => messaging.search(i)),
+    'messages.edit': define(S.editMessage, (i) => messaging.edit(i)),
+    'messages.delete': define(S.messageRef, (i) => messaging.delete(i.id)),
+  } satisfies MethodTable;
+
+  return {
+    async call(method, input) {
+      if (!Object.hasOwn(table, method)) throw new UnknownMethodError(`no API method named "${method}"`);
+      const definition = table[method as MethodName] as MethodDefinition<unknown, unknown>;
+      const parsed = definition.schema.safeParse(input ?? {});
+      if (!parsed.success) throw validationErrorFromZod(parsed.error);
+      try {
+        return await definition.handle(parsed.data);
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        if (isStorageFull(err)) throw new StorageFullError('the disk holding the database is full; nothing was stored');
+        throw err;
+      }
+    },
+    methods: Object.keys(table) as MethodName[],
+  };
+}
+
+/** What an unexpected error becomes on the wire: a generic message; details stay in the log. */
+export function toApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new InternalError('the node hit an unexpected error; see its log');
+}

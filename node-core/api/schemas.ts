@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * Input schemas of every NodeApi method. Both transports parse with these before anything else
+ * runs; read methods ignore unknown fields (query strings carry extras), write methods reject them
+ * (a misspelt field in a write is a bug the caller wants to hear about).
+ */
+
+/** Integers arrive as numbers over IPC and JSON, and as digit strings in query strings. */
+const intParam = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^-?\d{1,16}$/.test(v) ? Number(v) : v),
+    z.number().int().min(min).max(max),
+  );
+
+const hexKey = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'expected a 64-character hex public key')
+  .transform((s) => s.toLowerCase());
+
+export const MESSAGE_TEXT_MAX = 65536;
+export const AVATAR_MAX_BYTES = 256 * 1024;
+
+export const username = z
+  .string()
+  .regex(/^[a-z0-9_]{3,32}$/, 'expected 3 to 32 lowercase letters, digits or underscores');
+
+const displayName = z.string().trim().min(1).max(64);
+const bio = z.string().max(280);
+/** Checked for size and image type by the identity service. */
+const avatar = z
+  .string()
+  .max(Math.ceil((AVATAR_MAX_BYTES * 4) / 3) + 64)
+  .regex(/^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/]+=*$/, 'expected a data:image/(png|jpeg|webp|gif);base64 URL')
+  .nullable();
+const passphrase = z.string().min(8, 'a passphrase needs at least 8 characters').max(1024);
+
+export const chatId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+const messageId = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID')
+  .transform((s) => s.toLowerCase());
+
+const messageText = z
+  .string()
+  .max(MESSAGE_TEXT_MAX)
+  .refine((s) => s.trim().length > 0, 'a message needs some text')
+  // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
+  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters are not allowed in text');
+
+const seqCursor = intParam(0, Number.MAX_SAFE_INTEGER);
+
+export const empty = z.object({});
+
+export const identityRef = z.object({ id: hexKey });
+
+export const createIdentity = z.strictObject({
+  username,
+  display_name: displayName.optional(),
+  bio: bio.default(''),
+  avatar: avatar.default(null),
+  /** Without one, the secret key is sealed under the node secret in the data directory. */
+  passphrase: passphrase.optional(),
+  make_default: z.boolean().default(false),
+});
+
+export const updateProfile = z.strictObject({
+  id: hexKey,
+  display_name: displayName.optional(),
+  bio: bio.optional(),
+  avatar: avatar.optional(),
+  passphrase: z.string().max(1024).optional(),
+});
+
+export const listChats = z.object({
+  limit: intParam(1, 1000).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+export const chatRef = z.object({ chat_id: chatId });
+
+export const createChat = z.strictObject({
+  /** A readable handle such as `test`; generated when omitted. */
+  chat_id: chatId.optional(),
+  kind: z.enum(['self', 'channel']).default('channel'),
+  title: z.string().trim().min(1).max(100).optional(),
+  /** Which local identity speaks in the chat; the default identity when omitted. */
+  identity_id: hexKey.optional(),
+});
+
+export const sendMessage = z.strictObject({
+  chat_id: chatId,
+  text: messageText,
+  /** A client-chosen id makes retries safe: sending the same id twice stores one message. */
+  id: messageId.optional(),
+});
+
+export const listMessages = z
+  .object({
+    chat_id: chatId,
+    limit: intParam(1, 500).default(50),
+    before: seqCursor.optional(),
+    after: seqCursor.optional(),
+  })
+  .refine((v) => v.before === undefined || v.after === undefined, {
+    message: 'give either before or after, not both',
+    path: ['after'],
+  });
+
+export const messageRef = z.object({ id: messageId });
+
+export const searchMessages = z.object({
+  q: z.string().trim().min(1).max(256),
+  chat_id: chatId.optional(),
+  limit: intParam(1, 100).default(20),
+  before: seqCursor.optional(),
+});
+
+export const editMessage = z.strictObject({ id: messageId, text: messageText });

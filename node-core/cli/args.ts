@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import type { FlagOverride } from '../config/load.ts';
+
+/** Bad command-line usage; the CLI prints it and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CliArgs {
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly initDb: boolean;
+  readonly headless: boolean;
+  readonly config: string | undefined;
+  readonly overrides: readonly FlagOverride[];
+}
+
+/** Flags that set a config key, and which key (so errors name both). */
+const KEY_FLAGS = {
+  'data-dir': { key: 'node.data_dir', type: 'string' },
+  'api-host': { key: 'server.host', type: 'string' },
+  'api-port': { key: 'server.api_port', type: 'int' },
+  'metrics-port': { key: 'server.metrics_port', type: 'int' },
+  'log-level': { key: 'logging.level', type: 'string' },
+  role: { key: 'node.role', type: 'string' },
+} as const satisfies Record<string, Pick<FlagOverride, 'key' | 'type'>>;
+
+export const HELP = `Usage: dchat [options]
+
+Runs a dchat full node: the local store, identities, messaging and the HTTP/WebSocket API.
+On a server it runs headless (as here); the desktop app runs the same node behind its window.
+
+Options:
+  --headless            Run without a window (always the case for this command)
+  --init-db             Create or upgrade the database and the node's secrets, then exit
+  --config FILE         Read settings from FILE (default: $DCHAT_CONFIG, else <data dir>/config.toml)
+  --data-dir DIR        Keep dchat.db, api-token and keys in DIR
+                        (default: $XDG_DATA_HOME/dchat, i.e. ~/.local/share/dchat)
+  --api-host HOST       Address the API listens on (default 127.0.0.1)
+  --api-port PORT       Port of the API (default 8080; 0 picks a free port)
+  --metrics-port PORT   Also serve /health, /ready and /metrics on PORT (default: API port only)
+  --log-level LEVEL     trace, debug, info, warn, error, fatal or silent (default info)
+  --role ROLE           user or relay (default user)
+  -v, --version         Print the version and exit
+  -h, --help            Print this help and exit
+
+Settings apply in this order, later winning: defaults, config file, DCHAT_* environment, flags.
+Exit status: 0 success, 1 runtime failure (port in use, data directory locked, ...),
+2 bad usage or bad configuration.
+`;
+
+export function parseCli(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'init-db': { type: 'boolean' },
+        headless: { type: 'boolean' },
+        config: { type: 'string' },
+        ...Object.fromEntries(Object.keys(KEY_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      throw new UsageError((err as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+    }
+    throw err;
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const overrides: FlagOverride[] = [];
+  for (const [flag, binding] of Object.entries(KEY_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === 'string') {
+      if (value === '') throw new UsageError(`--${flag} needs a value`);
+      overrides.push({ flag: `--${flag}`, key: binding.key, value, type: binding.type });
+    }
+  }
+  if (values.config === '') throw new UsageError('--config needs a file name');
+  return {
+    help: values.help === true,
+    version: values.version === true,
+    initDb: values['init-db'] === true,
+    headless: values.headless === true,
+    config: values.config as string | undefined,
+    overrides,
+  };
+}

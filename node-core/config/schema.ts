@@ -1,0 +1,209 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration surface of a dchat node. Section and key names follow the operators'
+ * deployment guides (`[server]`, `[database]`, `[chain]`, ...), so their config.toml files load
+ * unchanged. Keys whose capability is not built yet are listed in RESERVED_KEYS: they are
+ * validated like any other key but have no effect, and the node says so at startup.
+ */
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const nonEmpty = z.string().min(1);
+const seconds = positiveInt;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const NODE_ROLES = ['user', 'relay'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+const nodeSection = z.object({
+  role: z.enum(NODE_ROLES).default('user'),
+  network: nonEmpty.default('devnet'),
+  chain_id: nonEmpty.default('dchat-devnet'),
+  environment: nonEmpty.default('development'),
+  data_dir: nonEmpty.optional(),
+});
+
+const serverSection = z.object({
+  host: nonEmpty.default('127.0.0.1'),
+  api_port: port.default(8080),
+  /** 0 = serve /metrics, /health and /ready on the API port only. */
+  metrics_port: port.default(0),
+  p2p_port: port.default(30333),
+  p2p_ws_port: port.default(30334),
+  worker_threads: positiveInt.optional(),
+  request_timeout_secs: seconds.default(30),
+});
+
+const databaseSection = z.object({
+  /** Alias of node.data_dir, the directory that holds dchat.db (the seeds' DCHAT_DB_PATH). */
+  path: nonEmpty.optional(),
+  url: nonEmpty.optional(),
+  backup_path: nonEmpty.optional(),
+  max_connections: positiveInt.default(20),
+  statement_cache_size: positiveInt.default(100),
+  connection_timeout_secs: seconds.default(10),
+  idle_timeout_secs: seconds.default(300),
+});
+
+const chainSection = z.object({
+  chat_chain_rpc: nonEmpty.optional(),
+  currency_chain_rpc: nonEmpty.optional(),
+  rpc_timeout_secs: seconds.default(30),
+});
+
+const relaySection = z.object({
+  bootstrap_nodes: z.array(nonEmpty).default([]),
+  external_addresses: z.array(nonEmpty).default([]),
+  nat_upnp: z.boolean().default(false),
+  nat_turn_servers: z.array(nonEmpty).default([]),
+  max_peers: positiveInt.default(100),
+  uptime_target: z.number().min(0).max(1).default(0.99),
+});
+
+const messagesSection = z.object({
+  ttl_hours: positiveInt.default(72),
+  max_size_mb: z.number().positive().max(4096).default(100),
+});
+
+const observabilitySection = z.object({
+  metrics_enabled: z.boolean().default(true),
+  jaeger_endpoint: nonEmpty.optional(),
+  jaeger_sample_rate: z.number().min(0).max(1).default(0.1),
+  prometheus_pushgateway: nonEmpty.optional(),
+  prometheus_push_interval_secs: seconds.default(60),
+  health_check_interval_secs: seconds.default(30),
+});
+
+const marketplaceSection = z.object({
+  cache_size: positiveInt.default(10000),
+  escrow_timeout_secs: seconds.default(86400),
+  payment_confirmation_timeout_secs: seconds.default(300),
+});
+
+const bridgeSection = z.object({
+  transaction_timeout_secs: seconds.default(300),
+  finality_proof_timeout_secs: seconds.default(600),
+  validator_quorum: positiveInt.default(2),
+  state_snapshot_interval: positiveInt.default(1000),
+});
+
+const accessibilitySection = z.object({
+  wcag_strict_mode: z.boolean().default(true),
+  keyboard_shortcut_conflict_check: z.boolean().default(true),
+});
+
+const loggingSection = z.object({
+  level: z.enum(LOG_LEVELS).default('info'),
+  format: z.enum(['json']).default('json'),
+  output: z.enum(['stdout', 'stderr', 'file']).default('stdout'),
+  file_path: nonEmpty.optional(),
+  max_file_size_mb: positiveInt.default(100),
+  max_backups: nonNegativeInt.default(10),
+});
+
+const securitySection = z.object({
+  tls_enabled: z.boolean().default(false),
+  tls_cert_path: nonEmpty.optional(),
+  tls_key_path: nonEmpty.optional(),
+  cors_allowed_origins: z.array(nonEmpty).default([]),
+  rate_limit_enabled: z.boolean().default(true),
+  rate_limit_requests_per_sec: positiveInt.default(100),
+  jwt_secret: nonEmpty.optional(),
+});
+
+export const configSchema = z
+  .object({
+    node: nodeSection.prefault({}),
+    server: serverSection.prefault({}),
+    database: databaseSection.prefault({}),
+    chain: chainSection.prefault({}),
+    relay: relaySection.prefault({}),
+    messages: messagesSection.prefault({}),
+    observability: observabilitySection.prefault({}),
+    marketplace: marketplaceSection.prefault({}),
+    bridge: bridgeSection.prefault({}),
+    accessibility: accessibilitySection.prefault({}),
+    logging: loggingSection.prefault({}),
+    security: securitySection.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.security.tls_enabled) {
+      for (const key of ['tls_cert_path', 'tls_key_path'] as const) {
+        if (!cfg.security[key]) {
+          ctx.addIssue({ code: 'custom', path: ['security', key], message: 'required when security.tls_enabled = true' });
+        }
+      }
+    }
+    if (cfg.logging.output === 'file' && !cfg.logging.file_path) {
+      ctx.addIssue({ code: 'custom', path: ['logging', 'file_path'], message: 'required when logging.output = "file"' });
+    }
+    if (cfg.server.metrics_port !== 0 && cfg.server.metrics_port === cfg.server.api_port) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'metrics_port'],
+        message: 'must differ from server.api_port (use 0 to serve metrics on the API port)',
+      });
+    }
+  });
+
+export type DchatConfig = z.output<typeof configSchema>;
+
+/** Section name -> key names, read off the schema (used to detect unknown keys). */
+export function schemaKeys(): Map<string, Set<string>> {
+  const sections = new Map<string, Set<string>>();
+  const shape = configSchema.shape;
+  for (const [section, sectionSchema] of Object.entries(shape)) {
+    const inner = (sectionSchema as unknown as { def: { innerType: z.ZodObject } }).def.innerType;
+    sections.set(section, new Set(Object.keys(inner.shape)));
+  }
+  return sections;
+}
+
+/**
+ * Keys accepted for compatibility with the deployment guides whose capability arrives in a later
+ * release. They are validated, documented in config.example.toml, and announced at startup when
+ * set, but they change nothing.
+ */
+export const RESERVED_KEYS: Readonly<Record<string, string>> = {
+  'node.role': 'relaying for other peers (the role is reported in /status)',
+  'server.worker_threads': 'Node.js serves requests on one event loop; worker pools are not configurable',
+  'server.p2p_port': 'peer-to-peer networking',
+  'server.p2p_ws_port': 'peer-to-peer networking',
+  'database.url': 'the PostgreSQL store for server clusters (the embedded SQLite store is used)',
+  'database.backup_path': 'built-in backups',
+  'database.max_connections': 'the PostgreSQL store',
+  'database.statement_cache_size': 'the PostgreSQL store',
+  'database.connection_timeout_secs': 'the PostgreSQL store',
+  'database.idle_timeout_secs': 'the PostgreSQL store',
+  'chain.chat_chain_rpc': 'the chat chain',
+  'chain.currency_chain_rpc': 'the currency chain',
+  'chain.rpc_timeout_secs': 'the chains',
+  'relay.bootstrap_nodes': 'peer-to-peer networking',
+  'relay.external_addresses': 'peer-to-peer networking',
+  'relay.nat_upnp': 'NAT traversal',
+  'relay.nat_turn_servers': 'NAT traversal',
+  'relay.max_peers': 'peer-to-peer networking',
+  'relay.uptime_target': 'relay uptime reporting',
+  'messages.ttl_hours': 'relay mailboxes',
+  'observability.jaeger_endpoint': 'OpenTelemetry tracing',
+  'observability.jaeger_sample_rate': 'OpenTelemetry tracing',
+  'observability.prometheus_pushgateway': 'pushing metrics (scrape /metrics instead)',
+  'observability.prometheus_push_interval_secs': 'pushing metrics (scrape /metrics instead)',
+  'observability.health_check_interval_secs': 'internal health checks',
+  'marketplace.cache_size': 'the marketplace',
+  'marketplace.escrow_timeout_secs': 'the marketplace',
+  'marketplace.payment_confirmation_timeout_secs': 'the marketplace',
+  'bridge.transaction_timeout_secs': 'the cross-chain bridge',
+  'bridge.finality_proof_timeout_secs': 'the cross-chain bridge',
+  'bridge.validator_quorum': 'the cross-chain bridge',
+  'bridge.state_snapshot_interval': 'the chains',
+  'accessibility.wcag_strict_mode': 'the desktop UI',
+  'accessibility.keyboard_shortcut_conflict_check': 'the desktop UI',
+  'logging.max_file_size_mb': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
+  'logging.max_backups': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
+  'security.jwt_secret': 'JWT sessions (the API uses the bearer token in the data directory)',
+};

@@ -1,0 +1,157 @@
+import type { Logger } from 'pino';
+import { loadOrCreateApiToken } from './api/api-token.ts';
+import type { NodeApi, NodeStatus } from './api/contract.ts';
+import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
+import { createRouter, type Router } from './api/router.ts';
+import type { LoadedConfig } from './config/load.ts';
+import { createEventBus, type EventBus } from './events/event-bus.ts';
+import { createIdentityService } from './identity/identity-service.ts';
+import { loadOrCreateNodeSecret } from './identity/node-secret.ts';
+import { createMessagingService } from './messaging/messaging-service.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createStore, type Store } from './store/store.ts';
+import { lockDataDir } from './util/data-dir-lock.ts';
+import { ensurePrivateDir } from './util/private-files.ts';
+
+export interface NodeInit {
+  readonly loaded: LoadedConfig;
+  readonly logger: Logger;
+  readonly version: string;
+  /** Serve the HTTP API (headless); Electron may run the node without it. Default true. */
+  readonly http?: boolean;
+}
+
+export interface DchatNode {
+  /** Opens the store, starts the API; resolves once /ready answers 200. */
+  start(): Promise<void>;
+  /** Drains the API, commits pending writes and closes the store. */
+  stop(): Promise<void>;
+  /** The same API in-process: what the Electron IPC transport binds to. */
+  readonly api: NodeApi;
+  readonly dataDir: string;
+  readonly apiToken: string;
+  readonly apiUrl: string | undefined;
+  readonly metricsUrl: string | undefined;
+  readonly store: Store;
+  readonly events: EventBus;
+  readonly metrics: Metrics;
+}
+
+/** Prepares a data directory and its secrets without starting anything (`dchat --init-db`). */
+export function initDataDir(dataDir: string, logger: Logger): { from: number; to: number; databaseFile: string } {
+  ensurePrivateDir(dataDir);
+  const store = createStore({ dataDir, logger });
+  const migrated = store.start();
+  store.stop();
+  loadOrCreateNodeSecret(dataDir);
+  loadOrCreateApiToken(dataDir);
+  return { ...migrated, databaseFile: store.file };
+}
+
+export function createNode(init: NodeInit): DchatNode {
+  const { loaded, version } = init;
+  const { config, dataDir } = loaded;
+  const log = init.logger.child({ component: 'node' });
+  const startedAt = Date.now();
+  let phase: NodeStatus['status'] = 'starting';
+
+  const store = createStore({ dataDir, logger: init.logger });
+  const metrics = createMetrics({ version, storeFigures: () => (store.started ? store.figures() : undefined) });
+  const events = createEventBus((err) => {
+    metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
+    log.error({ err }, 'an event subscriber failed');
+  });
+
+  let router: Router | undefined;
+  let http: HttpServer | undefined;
+  let unlock: (() => void) | undefined;
+  let apiToken = '';
+
+  const status = (): NodeStatus => ({
+    status: phase,
+    version,
+    role: config.node.role,
+    network: config.node.network,
+    chain_id: config.node.chain_id,
+    started_at: startedAt,
+    uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
+    data_dir: dataDir,
+    store: store.figures(),
+    peers: { connected: 0, max: config.relay.max_peers },
+  });
+
+  const requireRouter = (): Router => {
+    if (!router) throw new Error('the node is not started');
+    return router;
+  };
+
+  return {
+    async start() {
+      ensurePrivateDir(dataDir);
+      unlock = lockDataDir(dataDir);
+      try {
+        apiToken = loadOrCreateApiToken(dataDir);
+        const nodeSecret = loadOrCreateNodeSecret(dataDir);
+        if (init.http !== false) {
+          // Listen before opening the store: liveness (/health) answers during a long migration,
+          // so an orchestrator does not kill the node halfway; /ready stays 503 until the end.
+          http = createHttpServer({
+            config,
+            logger: init.logger,
+            metrics,
+            events,
+            version,
+            apiToken,
+            router: () => router,
+            ready: () => phase === 'ready',
+          });
+          await http.start();
+        }
+        store.start();
+        const identities = createIdentityService({ store, events, nodeSecret });
+        const messaging = createMessagingService({ store, events });
+        events.subscribe((event) => {
+          if (event.type === 'message.created') metrics.messagesStored.inc({ origin: 'local' });
+        });
+        router = createRouter({
+          node: { health: () => ({ status: 'healthy', version }), status, peers: () => ({ peers: [], count: 0 }) },
+          identities,
+          messaging,
+        });
+        phase = 'ready';
+      } catch (err) {
+        await http?.stop();
+        store.stop();
+        unlock();
+        throw err;
+      }
+    },
+
+    async stop() {
+      phase = 'stopping';
+      await http?.stop();
+      router = undefined;
+      store.stop();
+      unlock?.();
+      log.info('stopped');
+    },
+
+    api: {
+      call: (method, input) => requireRouter().call(method, input) as never,
+      subscribe: (listener) => events.subscribe(listener),
+    },
+    dataDir,
+    get apiToken() {
+      return apiToken;
+    },
+    get apiUrl() {
+      return http?.apiUrl;
+    },
+    get metricsUrl() {
+      return http?.metricsUrl;
+    },
+    store,
+    events,
+    metrics,
+  };
+}

@@ -1,0 +1,129 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Message, MessageStatus } from '../../api/contract.ts';
+
+export interface NewMessage {
+  readonly id: string;
+  readonly chat_id: string;
+  readonly sender: string;
+  readonly text: string;
+  readonly sent_at: number;
+  readonly received_at: number;
+  readonly status: MessageStatus;
+  readonly envelope_hash: Uint8Array | null;
+}
+
+interface MessageRow extends Omit<Message, 'envelope_hash'> {
+  readonly envelope_hash: Uint8Array | null;
+}
+
+interface SearchRow extends MessageRow {
+  readonly snippet: string;
+}
+
+export interface RawSearchHit {
+  readonly message: Message;
+  /** Snippet with matches wrapped in SNIPPET_OPEN / SNIPPET_CLOSE. */
+  readonly marked_snippet: string;
+}
+
+/** Markers around matches in snippets: control characters the API never accepts in message text. */
+export const SNIPPET_OPEN = '\u0002';
+export const SNIPPET_CLOSE = '\u0003';
+
+const toMessage = (row: MessageRow): Message => ({
+  ...row,
+  envelope_hash: row.envelope_hash ? Buffer.from(row.envelope_hash).toString('hex') : null,
+});
+
+const COLUMNS = 'seq, id, chat_id, sender, text, sent_at, received_at, status, edited_at, deleted_at, envelope_hash';
+
+export interface MessageRepository {
+  /** Returns the new message's seq. */
+  insert(message: NewMessage): number;
+  get(id: string): Message | undefined;
+  getBySeq(seq: number): Message | undefined;
+  /** Newest `limit` messages older than `before`, in chronological order. */
+  pageBefore(chatId: string, limit: number, before?: number): Message[];
+  /** Oldest `limit` messages newer than `after`, in chronological order. */
+  pageAfter(chatId: string, limit: number, after: number): Message[];
+  hasBefore(chatId: string, seq: number): boolean;
+  hasAfter(chatId: string, seq: number): boolean;
+  /** Full-text matches, newest first. `ftsQuery` must already be a safe FTS5 expression. */
+  search(ftsQuery: string, limit: number, options: { chatId?: string | undefined; before?: number | undefined }): RawSearchHit[];
+  /** Replaces the text, keeping the old one as a revision. */
+  editText(seq: number, text: string, at: number): void;
+  /** Clears the text (and so its index entry and revisions) and stamps the deletion. */
+  markDeleted(seq: number, at: number): void;
+  setStatus(seq: number, status: MessageStatus): void;
+  count(): number;
+}
+
+export function createMessageRepository(db: Database): MessageRepository {
+  const insert = db.prepare(
+    `INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status, envelope_hash)
+     VALUES (@id, @chat_id, @sender, @text, @sent_at, @received_at, @status, @envelope_hash)`,
+  );
+  const get = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id = ?`) as Statement<[string], MessageRow>;
+  const getBySeq = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE seq = ?`) as Statement<[number], MessageRow>;
+  const pageBefore = db.prepare(
+    `SELECT ${COLUMNS} FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  ) as Statement<[string, number, number], MessageRow>;
+  const pageAfter = db.prepare(
+    `SELECT ${COLUMNS} FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+  ) as Statement<[string, number, number], MessageRow>;
+  const hasBefore = db.prepare('SELECT 1 FROM messages WHERE chat_id = ? AND seq < ? LIMIT 1').pluck() as Statement<[string, number], number>;
+  const hasAfter = db.prepare('SELECT 1 FROM messages WHERE chat_id = ? AND seq > ? LIMIT 1').pluck() as Statement<[string, number], number>;
+  const searchColumns = COLUMNS.split(', ').map((c) => `m.${c}`).join(', ');
+  const snippet = `snippet(messages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet`;
+  const searchAll = db.prepare(
+    `SELECT ${searchColumns}, ${snippet} FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+     WHERE messages_fts MATCH ? AND messages_fts.rowid < ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
+  ) as Statement<[string, number, number], SearchRow>;
+  const searchChat = db.prepare(
+    `SELECT ${searchColumns}, ${snippet} FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+     WHERE messages_fts MATCH ? AND messages_fts.rowid < ? AND m.chat_id = ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
+  ) as Statement<[string, number, string, number], SearchRow>;
+  const addRevision = db.prepare(
+    'INSERT INTO message_revisions (message_seq, text, replaced_at) SELECT seq, text, ? FROM messages WHERE seq = ?',
+  );
+  const setText = db.prepare('UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?');
+  const dropRevisions = db.prepare('DELETE FROM message_revisions WHERE message_seq = ?');
+  const markDeleted = db.prepare(`UPDATE messages SET text = '', deleted_at = ? WHERE seq = ?`);
+  const setStatus = db.prepare('UPDATE messages SET status = ? WHERE seq = ?');
+  const count = db.prepare('SELECT count(*) FROM messages').pluck() as Statement<[], number>;
+
+  const newestFirstToChronological = (rows: MessageRow[]): Message[] => rows.reverse().map(toMessage);
+  const toHit = (row: SearchRow): RawSearchHit => {
+    const { snippet: marked, ...message } = row;
+    return { message: toMessage(message), marked_snippet: marked };
+  };
+
+  return {
+    insert: (message) => Number(insert.run(message).lastInsertRowid),
+    get: (id) => {
+      const row = get.get(id);
+      return row && toMessage(row);
+    },
+    getBySeq: (seq) => {
+      const row = getBySeq.get(seq);
+      return row && toMessage(row);
+    },
+    pageBefore: (chatId, limit, before = Number.MAX_SAFE_INTEGER) =>
+      newestFirstToChronological(pageBefore.all(chatId, before, limit)),
+    pageAfter: (chatId, limit, after) => pageAfter.all(chatId, after, limit).map(toMessage),
+    hasBefore: (chatId, seq) => hasBefore.get(chatId, seq) !== undefined,
+    hasAfter: (chatId, seq) => hasAfter.get(chatId, seq) !== undefined,
+    search: (ftsQuery, limit, { chatId, before = Number.MAX_SAFE_INTEGER }) =>
+      (chatId ? searchChat.all(ftsQuery, before, chatId, limit) : searchAll.all(ftsQuery, before, limit)).map(toHit),
+    editText: (seq, text, at) => {
+      addRevision.run(at, seq);
+      setText.run(text, at, seq);
+    },
+    markDeleted: (seq, at) => {
+      dropRevisions.run(seq);
+      markDeleted.run(at, seq);
+    },
+    setStatus: (seq, status) => void setStatus.run(status, seq),
+    count: () => count.get()!,
+  };
+}

@@ -1,0 +1,40 @@
+import type { MethodName, MethodInput, MethodOutput } from '../../api/contract.ts';
+import { createRouter, type Router } from '../../api/router.ts';
+import { createEventBus, type EventBus } from '../../events/event-bus.ts';
+import { createIdentityService } from '../../identity/identity-service.ts';
+import { createMessagingService } from '../../messaging/messaging-service.ts';
+import type { Store } from '../../store/store.ts';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { openTempStore } from './store.ts';
+
+export interface RouterHarness {
+  readonly router: Router;
+  readonly store: Store;
+  readonly events: EventBus;
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+}
+
+/** The real router over real services and a real SQLite store. */
+export function routerHarness(options: { now?: () => number } = {}): RouterHarness {
+  const store = openTempStore();
+  const events = createEventBus((err) => {
+    throw err;
+  });
+  const router = createRouter({
+    node: {
+      health: () => ({ status: 'healthy', version: 'test' }),
+      status: () => {
+        throw new Error('not used');
+      },
+      peers: () => ({ peers: [], count: 0 }),
+    },
+    identities: createIdentityService({ store, events, nodeSecret: randomBytes(32), ...(options.now ? { now: options.now } : {}) }),
+    messaging: createMessagingService({ store, events, ...(options.now ? { now: options.now } : {}) }),
+  });
+  return {
+    router,
+    store,
+    events,
+    call: (method, input) => router.call(method, input) as never,
+  };
+}

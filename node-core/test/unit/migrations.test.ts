@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Database } from 'better-sqlite3';
+import { MIGRATIONS } from '../../store/migrations/index.ts';
+import { DatabaseTooNewError, migrate, schemaVersion, type Migration } from '../../store/migrator.ts';
+import { openDatabase } from '../../store/open-database.ts';
+import { tempDir } from '../helpers/spawn-node.ts';
+
+const freshDb = () => {
+  const file = path.join(tempDir(), 'dchat.db');
+  return { db: openDatabase(file), file };
+};
+const tables = (db: Database) =>
+  new Set((db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')").pluck().all() as string[]));
+const isStrict = (db: Database, table: string) =>
+  (db.prepare('SELECT strict FROM pragma_table_list WHERE name = ?').pluck().get(table) as number) === 1;
+
+const KEY = 'a'.repeat(64);
+
+describe('migration 0001: identities and profiles', () => {
+  it('creates STRICT identities and user_profiles tables from an empty file', () => {
+    const { db, file } = freshDb();
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 1)), { from: 0, to: 1 });
+    const names = tables(db);
+    assert.ok(names.has('identities') && names.has('user_profiles'));
+    assert.ok(isStrict(db, 'identities') && isStrict(db, 'user_profiles'));
+    assert.equal(db.prepare('SELECT COUNT(*) FROM user_profiles').pluck().get(), 0);
+    // STRICT and CHECK constraints hold: a text where a blob belongs, a short key, are refused.
+    assert.throws(() =>
+      db.prepare("INSERT INTO identities VALUES (?, 'u', 'not a blob', x'00', 'node-secret', NULL, 0, 1)").run(KEY),
+    );
+    assert.throws(() => db.prepare("INSERT INTO user_profiles VALUES ('short', 'u', 'U', '', NULL, NULL, 1, 1, zeroblob(64))").run());
+    db.close();
+  });
+
+  it('allows one default identity at most', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 1));
+    const insert = db.prepare("INSERT INTO identities VALUES (?, ?, zeroblob(32), x'00', 'node-secret', NULL, 1, 1)");
+    insert.run(KEY, 'one');
+    assert.throws(() => insert.run('b'.repeat(64), 'two'), /UNIQUE/);
+    db.close();
+  });
+});
+
+describe('migration 0002: conversations and messages', () => {
+  it('upgrades a version-1 database, keeping its data, and indexes message text', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO identities VALUES (?, 'alice', zeroblob(32), x'00', 'node-secret', NULL, 1, 1)").run(KEY);
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 2)), { from: 1, to: 2 });
+    assert.equal(db.prepare('SELECT username FROM identities').pluck().get(), 'alice');
+    for (const t of ['conversations', 'messages', 'message_revisions']) assert.ok(isStrict(db, t), `${t} is STRICT`);
+    db.prepare("INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at) VALUES ('c', 'self', 'C', ?, 1, 1)").run(KEY);
+    const insert = db.prepare("INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status) VALUES (?, 'c', ?, ?, 1, 1, 'local')");
+    insert.run('m1', KEY, 'the quick brown fox');
+    insert.run('m2', KEY, 'lazy dogs sleep');
+    const search = db.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?').pluck();
+    assert.deepEqual(search.all('quick'), [1]);
+    db.prepare("UPDATE messages SET text = 'slow brown fox' WHERE id = 'm1'").run();
+    assert.deepEqual(search.all('quick'), [], 'the index follows edits');
+    assert.deepEqual(search.all('slow'), [1]);
+    db.prepare("DELETE FROM messages WHERE id = 'm2'").run();
+    assert.deepEqual(search.all('dogs'), [], 'the index follows deletes');
+    assert.throws(() => insert.run('m3', KEY.slice(1), 'bad sender'), /CHECK/);
+    assert.throws(() => db.prepare("INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status) VALUES ('m4', 'nochat', ?, 'x', 1, 1, 'local')").run(KEY), /FOREIGN KEY/);
+    db.close();
+  });
+});
+
+describe('migrator', () => {
+  it('applies every pending migration in one transaction: a failure leaves the file as it was', () => {
+    const { db, file } = freshDb();
+    const broken: Migration[] = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', up: 'CREATE TABLE ok_table (x); SELECT * FROM no_such_table;' }];
+    assert.throws(() => migrate(db, file, broken), /no such table/);
+    assert.equal(schemaVersion(db), 0);
+    assert.equal(tables(db).size, 0, 'not even the first migrations stayed');
+    db.close();
+  });
+
+  it('is idempotent', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS);
+    assert.deepEqual(migrate(db, file, MIGRATIONS), { from: MIGRATIONS.length, to: MIGRATIONS.length });
+    db.close();
+  });
+
+  it('refuses a database from a newer dchat, naming both versions', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS);
+    db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    assert.throws(
+      () => migrate(db, file, MIGRATIONS),
+      (err: unknown) => err instanceof DatabaseTooNewError && err.message.includes(`schema version ${MIGRATIONS.length + 5}`) && err.message.includes(`up to ${MIGRATIONS.length}`),
+    );
+    db.close();
+  });
+
+  it('rejects a migration list out of order', () => {
+    const { db, file } = freshDb();
+    assert.throws(() => migrate(db, file, [MIGRATIONS[1]!]), /out of order/);
+    db.close();
+  });
+});
