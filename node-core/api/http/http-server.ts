@@ -64,6 +64,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
   let probes: FastifyInstance | undefined;
   let apiUrl = '';
   let metricsUrl: string | undefined;
+  let closing = false;
 
   const requireRouter = (): Router => {
     const router = init.router();
@@ -144,6 +145,11 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     }
     app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
     app.setNotFoundHandler((req, reply) => sendError(new NotFoundError(`no route ${req.method} ${pathOf(req.url)}`), req, reply));
+    // Responses finished while draining close their keep-alive connection, so the server can
+    // finish closing as soon as the last in-flight request is answered.
+    app.addHook('onSend', async (_req, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
     app.addHook('onResponse', async (req, reply) => {
       metrics.httpRequestDuration.observe(
         { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
@@ -262,6 +268,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
       }
     },
     async stop() {
+      closing = true;
       await Promise.all([api?.close(), probes?.close()]);
       api = undefined;
       probes = undefined;
