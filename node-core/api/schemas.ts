@@ -112,8 +112,13 @@ export const listMessages = z
 
 export const messageRef = z.object({ id: messageId });
 
+/** Booleans arrive as JSON booleans, or as "true"/"false" in query strings. */
+const boolParam = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
 export const searchMessages = z.object({
   q: z.string().trim().min(1).max(256),
+  /** Match the last word as a prefix (search as you type); whole words otherwise. */
+  prefix: boolParam.default(false),
   chat_id: chatId.optional(),
   limit: intParam(1, 100).default(20),
   before: seqCursor.optional(),

@@ -1,19 +1,12 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { signWithContext, verifyWithContext } from '../crypto/signing.ts';
+import type { ProfileRecord } from '../store/repositories/profiles.ts';
 
 const PROFILE_CONTEXT = 'dchat/profile/v1';
 
-export interface UnsignedProfile {
-  readonly identity_key: string;
-  readonly username: string;
-  readonly display_name: string;
-  readonly bio: string;
-  readonly avatar: Uint8Array | null;
-  readonly avatar_type: string | null;
-  readonly version: number;
-  readonly updated_at: number;
-}
+/** A profile as signed: every stored field but the signature itself. */
+export type UnsignedProfile = Omit<ProfileRecord, 'signature'>;
 
 /**
  * The exact bytes a profile signature covers. A JSON array (not an object) so field order is

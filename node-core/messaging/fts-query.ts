@@ -2,15 +2,16 @@ import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../store/repositories/messages.ts';
 
 /**
  * Turns what a person typed into a safe FTS5 expression: every word becomes a quoted term (so
- * FTS operators and quotes in the input are plain text), all words must match, and the last word
- * matches as a prefix for search-as-you-type. Returns undefined when nothing searchable is left.
+ * FTS operators and quotes in the input are plain text) and all words must match. With `prefix`,
+ * the last word also matches longer words (search as you type); that costs more, since a short
+ * prefix can stand for thousands of indexed words. Returns undefined when nothing is searchable.
  */
-export function toFtsQuery(text: string): string | undefined {
+export function toFtsQuery(text: string, options: { prefix?: boolean } = {}): string | undefined {
   const words = text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu);
   if (!words || words.length === 0) return undefined;
   return words
     .slice(0, 16)
-    .map((word, i, all) => `"${word}"${i === all.length - 1 ? '*' : ''}`)
+    .map((word, i, all) => `"${word}"${options.prefix && i === all.length - 1 ? '*' : ''}`)
     .join(' ');
 }
 

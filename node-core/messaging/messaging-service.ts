@@ -166,7 +166,7 @@ export function createMessagingService(init: MessagingServiceInit): MessagingSer
     get: (id) => requireMessage(store.repos, id),
 
     search(input) {
-      const query = toFtsQuery(input.q);
+      const query = toFtsQuery(input.q, { prefix: input.prefix });
       if (!query) throw new ValidationError('q: the search has no words to look for');
       if (input.chat_id) requireChat(store.repos, input.chat_id);
       const hits = store.repos.messages.search(query, input.limit + 1, { chatId: input.chat_id, before: input.before });

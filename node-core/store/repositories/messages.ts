@@ -90,7 +90,7 @@ export function createMessageRepository(db: Database): MessageRepository {
   const dropRevisions = db.prepare('DELETE FROM message_revisions WHERE message_seq = ?');
   const markDeleted = db.prepare(`UPDATE messages SET text = '', deleted_at = ? WHERE seq = ?`);
   const setStatus = db.prepare('UPDATE messages SET status = ? WHERE seq = ?');
-  const count = db.prepare('SELECT count(*) FROM messages').pluck() as Statement<[], number>;
+  const count = db.prepare("SELECT value FROM store_counters WHERE name = 'messages'").pluck() as Statement<[], number>;
 
   const newestFirstToChronological = (rows: MessageRow[]): Message[] => rows.reverse().map(toMessage);
   const toHit = (row: SearchRow): RawSearchHit => {

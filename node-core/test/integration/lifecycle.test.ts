@@ -2,21 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ApiEvent, Identity, Message } from '../../api/contract.ts';
+import { freePort } from '../helpers/net.ts';
 import { prepareChat, runCli, startNode, tempDir } from '../helpers/spawn-node.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('shutdown', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -103,3 +103,28 @@ describe('migrator', () => {
     db.close();
   });
 });
+
+describe('migration 0003: message counter', () => {
+  it('counts existing messages at upgrade and follows inserts, deletes and rollbacks', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 2));
+    db.prepare("INSERT INTO identities VALUES (?, 'alice', zeroblob(32), x'00', 'node-secret', NULL, 1, 1)").run(KEY);
+    db.prepare("INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at) VALUES ('c', 'self', 'C', ?, 1, 1)").run(KEY);
+    const insert = db.prepare("INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status) VALUES (?, 'c', ?, 'x', 1, 1, 'local')");
+    insert.run('m1', KEY);
+    insert.run('m2', KEY);
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 3)), { from: 2, to: 3 });
+    const counter = db.prepare("SELECT value FROM store_counters WHERE name = 'messages'").pluck();
+    assert.equal(counter.get(), 2);
+    insert.run('m3', KEY);
+    db.prepare("DELETE FROM messages WHERE id = 'm1'").run();
+    assert.equal(counter.get(), 2);
+    assert.throws(() => db.transaction(() => {
+      insert.run('m4', KEY);
+      throw new Error('abort');
+    })());
+    assert.equal(counter.get(), 2, 'a rolled-back insert is not counted');
+    assert.equal(counter.get(), db.prepare('SELECT count(*) FROM messages').pluck().get());
+    db.close();
+  });
+});

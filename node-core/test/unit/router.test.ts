@@ -182,7 +182,10 @@ describe('chats and messages', () => {
     assert.deepEqual(hit.highlights.map(([s, e]) => hit.snippet.slice(s, e)), ['relay']);
     assert.equal((await h.call('messages.search', { q: 'relay', chat_id: 'other' })).results.length, 1);
     assert.equal((await h.call('messages.search', { q: 'cafe' })).results.length, 1, 'diacritics fold');
-    assert.equal((await h.call('messages.search', { q: 'dep' })).results.length, 1, 'the last word matches as a prefix');
+    assert.equal((await h.call('messages.search', { q: 'dep' })).results.length, 0, 'whole words by default');
+    assert.equal((await h.call('messages.search', { q: 'dep', prefix: true })).results.length, 1, 'with prefix, the last word matches as a prefix');
+    assert.equal((await h.call('messages.search', { q: 'the dep', prefix: true })).results.length, 1);
+    assert.equal((await h.router.call('messages.search', { q: 'dep', prefix: 'true' }) as { results: unknown[] }).results.length, 1, 'query-string booleans');
     assert.equal((await h.call('messages.search', { q: 'relay tonight' })).results.length, 1, 'all words must match');
     assert.equal((await h.call('messages.search', { q: '"relay" OR NEAR(*' })).results.length, 0, 'FTS operators are plain words');
     await rejectsWith(h.call('messages.search', { q: '***' }), 'ValidationError', /no words/);
