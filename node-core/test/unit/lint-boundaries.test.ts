@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { boundaryRules } from '../../../eslint.boundaries.js';
+import { REPO_ROOT } from '../helpers/spawn-node.ts';
+
+/** Lints a snippet as if it lived at `file`, with only the house-rule boundaries enabled. */
+async function violations(file: string, code: string): Promise<string[]> {
+  const eslint = new ESLint({
+    cwd: REPO_ROOT,
+    overrideConfigFile: true,
+    overrideConfig: [{ files: ['**/*.ts', '**/*.tsx'], languageOptions: { parser: tseslint.parser } }, ...boundaryRules],
+  });
+  const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, file) });
+  return result!.messages.map((m) => m.message);
+}
+
+describe('house-rule lint boundaries', () => {
+  it('node-core may not import electron, the renderer or the Electron shell', async () => {
+    assert.match((await violations('node-core/x.ts', "import { app } from 'electron';\n"))[0] ?? '', /no Electron imports/);
+    assert.match((await violations('node-core/x.ts', "import { App } from '../renderer/App.tsx';\n"))[0] ?? '', /never imports the renderer/);
+    assert.match((await violations('node-core/x.ts', "import { main } from '../electron/main.ts';\n"))[0] ?? '', /never imports the Electron shell/);
+    assert.deepEqual(await violations('node-core/x.ts', "import fs from 'node:fs';\n"), []);
+  });
+
+  it('the renderer may not import Node, Electron, or node-core code that runs', async () => {
+    assert.match((await violations('renderer/x.tsx', "import fs from 'node:fs';\n"))[0] ?? '', /no Node built-ins/);
+    assert.match((await violations('renderer/x.tsx', "import fs from 'fs';\n"))[0] ?? '', /no Node built-ins/);
+    assert.match((await violations('renderer/x.ts', "import { ipcRenderer } from 'electron';\n"))[0] ?? '', /only through the NodeApi client/);
+    assert.match((await violations('renderer/x.ts', "import { createRouter } from '../node-core/api/router.ts';\n"))[0] ?? '', /Only `import type`/);
+  });
+
+  it('the renderer may import types from the API contract', async () => {
+    assert.deepEqual(await violations('renderer/x.ts', "import type { Message } from '../node-core/api/contract.ts';\n"), []);
+  });
+});
