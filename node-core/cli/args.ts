@@ -21,6 +21,8 @@ const KEY_FLAGS = {
   'api-host': { key: 'server.host', type: 'string' },
   'api-port': { key: 'server.api_port', type: 'int' },
   'metrics-port': { key: 'server.metrics_port', type: 'int' },
+  'p2p-port': { key: 'server.p2p_port', type: 'int' },
+  'p2p-ws-port': { key: 'server.p2p_ws_port', type: 'int' },
   'log-level': { key: 'logging.level', type: 'string' },
   role: { key: 'node.role', type: 'string' },
 } as const satisfies Record<string, Pick<FlagOverride, 'key' | 'type'>>;
@@ -39,8 +41,10 @@ Options:
   --api-host HOST       Address the API listens on (default 127.0.0.1)
   --api-port PORT       Port of the API (default 8080; 0 picks a free port)
   --metrics-port PORT   Also serve /health, /ready and /metrics on PORT (default: API port only)
+  --p2p-port PORT       libp2p TCP port (default 30333; 0 picks a free port)
+  --p2p-ws-port PORT    libp2p WebSocket port (default 30334; 0 picks a free port)
   --log-level LEVEL     trace, debug, info, warn, error, fatal or silent (default info)
-  --role ROLE           user or relay (default user)
+  --role ROLE           user, or relay to hold mail for offline peers (default user)
   -v, --version         Print the version and exit
   -h, --help            Print this help and exit
 

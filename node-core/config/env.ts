@@ -26,6 +26,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'DCHAT_HOST', key: 'server.host', type: 'string' },
   { env: 'DCHAT_API_PORT', key: 'server.api_port', type: 'int' },
   { env: 'DCHAT_METRICS_PORT', key: 'server.metrics_port', type: 'int' },
+  { env: 'DCHAT_P2P_ENABLED', key: 'server.p2p_enabled', type: 'bool' },
+  { env: 'DCHAT_P2P_HOST', key: 'server.p2p_host', type: 'string' },
   { env: 'DCHAT_RELAY_PORT', key: 'server.p2p_port', type: 'int' },
   { env: 'DCHAT_P2P_PORT', key: 'server.p2p_port', type: 'int' },
   { env: 'DCHAT_P2P_WS_PORT', key: 'server.p2p_ws_port', type: 'int' },
@@ -42,6 +44,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'CHAT_CHAIN_RPC', key: 'chain.chat_chain_rpc', type: 'string' },
   { env: 'CURRENCY_CHAIN_RPC', key: 'chain.currency_chain_rpc', type: 'string' },
 
+  { env: 'DCHAT_HOME_RELAYS', key: 'relay.home_relays', type: 'list' },
   { env: 'DCHAT_RELAY_BOOTSTRAP_NODES', key: 'relay.bootstrap_nodes', type: 'list' },
   { env: 'RELAY_BOOTSTRAP_NODES', key: 'relay.bootstrap_nodes', type: 'list' },
   { env: 'RELAY_EXTERNAL_ADDRESSES', key: 'relay.external_addresses', type: 'list' },

@@ -32,6 +32,9 @@ const serverSection = z.object({
   api_port: port.default(8080),
   /** 0 = serve /metrics, /health and /ready on the API port only. */
   metrics_port: port.default(0),
+  p2p_enabled: z.boolean().default(true),
+  /** Address the libp2p transports listen on (all interfaces by default, so peers can reach us). */
+  p2p_host: nonEmpty.default('0.0.0.0'),
   p2p_port: port.default(30333),
   p2p_ws_port: port.default(30334),
   worker_threads: positiveInt.optional(),
@@ -56,12 +59,17 @@ const chainSection = z.object({
 });
 
 const relaySection = z.object({
+  /** Relays this node's identities choose to hold their mail (multiaddrs ending in /p2p/<peer id>). */
+  home_relays: z.array(nonEmpty).default([]),
   bootstrap_nodes: z.array(nonEmpty).default([]),
   external_addresses: z.array(nonEmpty).default([]),
   nat_upnp: z.boolean().default(false),
   nat_turn_servers: z.array(nonEmpty).default([]),
   max_peers: positiveInt.default(100),
   uptime_target: z.number().min(0).max(1).default(0.99),
+  mailbox_max_messages_per_recipient: positiveInt.default(10000),
+  mailbox_max_mb_per_recipient: z.number().positive().default(512),
+  mailbox_max_total_mb: z.number().positive().default(4096),
 });
 
 const messagesSection = z.object({
@@ -169,10 +177,7 @@ export function schemaKeys(): Map<string, Set<string>> {
  * set, but they change nothing.
  */
 export const RESERVED_KEYS: Readonly<Record<string, string>> = {
-  'node.role': 'relaying for other peers (the role is reported in /status)',
   'server.worker_threads': 'Node.js serves requests on one event loop; worker pools are not configurable',
-  'server.p2p_port': 'peer-to-peer networking',
-  'server.p2p_ws_port': 'peer-to-peer networking',
   'database.url': 'the PostgreSQL store for server clusters (the embedded SQLite store is used)',
   'database.backup_path': 'built-in backups',
   'database.max_connections': 'the PostgreSQL store',
@@ -182,13 +187,7 @@ export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'chain.chat_chain_rpc': 'the chat chain',
   'chain.currency_chain_rpc': 'the currency chain',
   'chain.rpc_timeout_secs': 'the chains',
-  'relay.bootstrap_nodes': 'peer-to-peer networking',
-  'relay.external_addresses': 'peer-to-peer networking',
-  'relay.nat_upnp': 'NAT traversal',
-  'relay.nat_turn_servers': 'NAT traversal',
-  'relay.max_peers': 'peer-to-peer networking',
-  'relay.uptime_target': 'relay uptime reporting',
-  'messages.ttl_hours': 'relay mailboxes',
+  'relay.nat_turn_servers': 'TURN (libp2p traverses NATs with circuit relays and hole punching instead)',
   'observability.jaeger_endpoint': 'OpenTelemetry tracing',
   'observability.jaeger_sample_rate': 'OpenTelemetry tracing',
   'observability.prometheus_pushgateway': 'pushing metrics (scrape /metrics instead)',

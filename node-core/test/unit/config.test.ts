@@ -220,7 +220,7 @@ describe('config.example.toml', () => {
     const text = fs.readFileSync(example, 'utf8');
     for (const dotted of Object.keys(RESERVED_KEYS)) {
       const [section, key] = dotted.split('.') as [string, string];
-      const body = text.split(`[${section}]`)[1]!.split(/^\[/m)[0]!;
+      const body = text.split(`\n[${section}]\n`)[1]!.split(/^\[/m)[0]!;
       const lines = body.split('\n');
       const at = lines.findIndex((l) => new RegExp(`^#? ?${key} = `).test(l));
       const comment = lines.slice(Math.max(0, at - 6), at).join('\n');
