@@ -88,7 +88,7 @@ export async function runStoreBench(): Promise<Record<string, number>> {
   const sendData = rows(N, 2);
   t0 = performance.now();
   for (let i = 0; i < N; i += BATCH) {
-    await Promise.all(sendData.slice(i, i + BATCH).map((m) => messaging.send({ chat_id: 'bench', text: m.text })));
+    await Promise.all(sendData.slice(i, i + BATCH).map((m) => messaging.send({ chat_id: 'bench', text: m.text, attachments: [] })));
   }
   const sendMs = performance.now() - t0;
 
@@ -99,7 +99,7 @@ export async function runStoreBench(): Promise<Record<string, number>> {
   for (const row of singles) rawInsert.run(row);
   const rawSingleMs = performance.now() - t0;
   t0 = performance.now();
-  for (const row of singles) await messaging.send({ chat_id: 'bench', text: row.text });
+  for (const row of singles) await messaging.send({ chat_id: 'bench', text: row.text, attachments: [] });
   const sendSingleMs = performance.now() - t0;
 
   rawDb.close();

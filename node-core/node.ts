@@ -1,14 +1,18 @@
 import type { Logger } from 'pino';
 import { loadOrCreateApiToken } from './api/api-token.ts';
-import type { NodeApi, NodeStatus } from './api/contract.ts';
+import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { createRouter, type Router } from './api/router.ts';
+import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createEventBus, type EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
 import { loadOrCreateNodeSecret } from './identity/node-secret.ts';
 import { createMessagingService } from './messaging/messaging-service.ts';
+import { createNetworkServices, type NetworkServices } from './network-services.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createKeyRing } from './sessions/key-ring.ts';
+import { createLocalVault } from './sessions/vault.ts';
 import { createStore, type Store } from './store/store.ts';
 import { lockDataDir } from './util/data-dir-lock.ts';
 import { ensurePrivateDir } from './util/private-files.ts';
@@ -22,9 +26,9 @@ export interface NodeInit {
 }
 
 export interface DchatNode {
-  /** Opens the store, starts the API; resolves once /ready answers 200. */
+  /** Opens the store, starts the network and the API; resolves once /ready answers 200. */
   start(): Promise<void>;
-  /** Drains the API, commits pending writes and closes the store. */
+  /** Drains the API, stops the network, commits pending writes and closes the store. */
   stop(): Promise<void>;
   /** The same API in-process: what the Electron IPC transport binds to. */
   readonly api: NodeApi;
@@ -32,6 +36,8 @@ export interface DchatNode {
   readonly apiToken: string;
   readonly apiUrl: string | undefined;
   readonly metricsUrl: string | undefined;
+  /** Our libp2p peer id and addresses, once the network is up. */
+  readonly p2p: { readonly peerId: string; readonly addresses: string[] } | undefined;
   readonly store: Store;
   readonly events: EventBus;
   readonly metrics: Metrics;
@@ -61,24 +67,43 @@ export function createNode(init: NodeInit): DchatNode {
     metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
     log.error({ err }, 'an event subscriber failed');
   });
+  const keyRing = createKeyRing();
 
   let router: Router | undefined;
   let http: HttpServer | undefined;
+  let services: NetworkServices | undefined;
   let unlock: (() => void) | undefined;
   let apiToken = '';
+  let attachments: AttachmentService | undefined;
 
-  const status = (): NodeStatus => ({
-    status: phase,
-    version,
-    role: config.node.role,
-    network: config.node.network,
-    chain_id: config.node.chain_id,
-    started_at: startedAt,
-    uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
-    data_dir: dataDir,
-    store: store.figures(),
-    peers: { connected: 0, max: config.relay.max_peers },
-  });
+  const peers = (): PeerList => services?.peers() ?? { peers: [], count: 0 };
+
+  const status = (): NodeStatus => {
+    const connected = peers().count;
+    const relayStatus = services?.relayClient.status() ?? [];
+    return {
+      status: phase,
+      version,
+      role: services?.relay.enabled ? 'relay' : config.node.role,
+      network: config.node.network,
+      chain_id: config.node.chain_id,
+      started_at: startedAt,
+      uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
+      data_dir: dataDir,
+      store: store.figures(),
+      peers: { connected, max: config.relay.max_peers },
+      p2p: services
+        ? {
+            peer_id: services.network.peerId,
+            addresses: services.network.addresses(),
+            outbox: services.delivery.outboxSize(),
+            relays_chosen: services.chosenRelays().length,
+            relays_connected: relayStatus.filter((r) => r.connected).length,
+          }
+        : null,
+      relay: services ? services.relay.figures() : null,
+    };
+  };
 
   const requireRouter = (): Router => {
     if (!router) throw new Error('the node is not started');
@@ -92,6 +117,7 @@ export function createNode(init: NodeInit): DchatNode {
       try {
         apiToken = loadOrCreateApiToken(dataDir);
         const nodeSecret = loadOrCreateNodeSecret(dataDir);
+        const vault = createLocalVault(nodeSecret);
         if (init.http !== false) {
           // Listen before opening the store: liveness (/health) answers during a long migration,
           // so an orchestrator does not kill the node halfway; /ready stays 503 until the end.
@@ -104,23 +130,52 @@ export function createNode(init: NodeInit): DchatNode {
             apiToken,
             router: () => router,
             ready: () => phase === 'ready',
+            attachmentFile: (id) => {
+              if (!attachments) throw new Error('the node is not started');
+              return attachments.file(id);
+            },
           });
           await http.start();
         }
         store.start();
-        const identities = createIdentityService({ store, events, nodeSecret });
-        const messaging = createMessagingService({ store, events });
+        const identities = createIdentityService({ store, events, nodeSecret, keyRing });
+        await identities.unlockNodeSecretIdentities();
+        attachments = createAttachmentService({
+          dataDir,
+          store,
+          network: () => services?.network,
+          keyRing,
+          vault,
+          events,
+          logger: init.logger,
+          maxBytes: Math.floor(config.messages.max_size_mb * 1024 * 1024),
+          sourceOf: (repos, local, sender) => {
+            const route = services?.contacts.route(repos, local, sender);
+            return route ? { peerId: route.peerId, addresses: route.addresses } : undefined;
+          },
+          ownRelays: () => services?.chosenRelays() ?? [],
+        });
+        attachments.start();
+        if (config.server.p2p_enabled) {
+          services = await createNetworkServices({ loaded, store, events, keyRing, vault, logger: init.logger, registry: metrics.registry, version, attachments });
+          await services.start();
+        }
+        const messaging = createMessagingService({ store, events, attachments, outbound: (chat) => services?.outboundFor(chat.kind) });
         events.subscribe((event) => {
           if (event.type === 'message.created') metrics.messagesStored.inc({ origin: 'local' });
         });
         router = createRouter({
-          node: { health: () => ({ status: 'healthy', version }), status, peers: () => ({ peers: [], count: 0 }) },
+          node: { health: () => ({ status: 'healthy', version }), status, peers },
           identities,
           messaging,
+          attachments,
+          network: services,
         });
         phase = 'ready';
       } catch (err) {
         await http?.stop();
+        await services?.stop().catch(() => undefined);
+        attachments?.stop();
         store.stop();
         unlock();
         throw err;
@@ -130,6 +185,8 @@ export function createNode(init: NodeInit): DchatNode {
     async stop() {
       phase = 'stopping';
       await http?.stop();
+      await services?.stop();
+      attachments?.stop();
       router = undefined;
       store.stop();
       unlock?.();
@@ -149,6 +206,9 @@ export function createNode(init: NodeInit): DchatNode {
     },
     get metricsUrl() {
       return http?.metricsUrl;
+    },
+    get p2p() {
+      return services ? { peerId: services.network.peerId, addresses: services.network.addresses() } : undefined;
     },
     store,
     events,

@@ -46,6 +46,51 @@ export interface Chat {
   readonly last_message_at: number | null;
   readonly unread_count: number;
   readonly muted: boolean;
+  /** Direct chats: the other identity's key. */
+  readonly peer_identity: string | null;
+  /** Group chats: the group id. */
+  readonly group_id: string | null;
+}
+
+export interface Contact {
+  readonly identity_key: string;
+  /** The local identity that knows this contact. */
+  readonly local_identity: string;
+  readonly username: string;
+  readonly display_name: string;
+  readonly peer_id: string | null;
+  readonly addresses: readonly string[];
+  readonly relays: ReadonlyArray<{ readonly peer_id: string; readonly addresses: readonly string[] }>;
+  /** 'added' by invite, 'incoming' (they wrote first), or met in a 'group'. */
+  readonly origin: 'added' | 'incoming' | 'group';
+  /** True once the safety number was compared and confirmed. */
+  readonly verified: boolean;
+  readonly verified_at: number | null;
+  readonly chat_id: string;
+}
+
+export interface GroupInfo {
+  readonly group_id: string;
+  readonly chat_id: string;
+  readonly title: string;
+  /** Identity key of the admin, who alone changes the members. */
+  readonly admin: string;
+  readonly version: number;
+  /** True when this node's identity was removed from the group. */
+  readonly removed: boolean;
+  readonly members: ReadonlyArray<{ readonly identity_key: string; readonly username: string; readonly display_name: string }>;
+}
+
+export interface AttachmentInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** 'local': uploaded here, not sent yet; 'ready': sent; 'downloading'; 'complete'; 'failed'. */
+  readonly state: 'local' | 'ready' | 'downloading' | 'complete' | 'failed';
+  readonly chunks_done: number;
+  readonly chunks_total: number;
 }
 
 export interface Message {
@@ -64,6 +109,7 @@ export interface Message {
   readonly deleted_at: number | null;
   /** SHA-256 of the signed wire envelope, once the message has one. */
   readonly envelope_hash: string | null;
+  readonly attachments?: readonly AttachmentInfo[];
 }
 
 export interface MessagePage {
@@ -119,6 +165,15 @@ export interface NodeStatus {
   readonly data_dir: string;
   readonly store: StoreFigures;
   readonly peers: { readonly connected: number; readonly max: number };
+  /** Null when peer-to-peer networking is switched off. */
+  readonly p2p: {
+    readonly peer_id: string;
+    readonly addresses: readonly string[];
+    readonly outbox: number;
+    readonly relays_chosen: number;
+    readonly relays_connected: number;
+  } | null;
+  readonly relay: RelayFigures | null;
 }
 
 export interface PeerInfo {
@@ -127,6 +182,24 @@ export interface PeerInfo {
   readonly direction: 'inbound' | 'outbound';
   readonly latency_ms: number | null;
   readonly role: string | null;
+}
+
+export interface RelayFigures {
+  readonly enabled: boolean;
+  /** True when the config (role = "relay") makes this node relay, so it cannot opt out at run time. */
+  readonly forced_by_config: boolean;
+  readonly recipients: number;
+  readonly messages_held: number;
+  readonly bytes_held: number;
+  readonly stored_total: number;
+  readonly delivered_total: number;
+  readonly expired_total: number;
+  readonly refused_total: number;
+  readonly subscribers: number;
+  /** Time up since this node first relayed, over time elapsed since then. */
+  readonly uptime_ratio: number;
+  readonly uptime_target: number;
+  readonly ttl_hours: number;
 }
 
 export interface PeerList {
@@ -157,6 +230,36 @@ export interface ApiMethods {
   'messages.search': { input: Input<typeof S.searchMessages>; output: SearchResult };
   'messages.edit': { input: Input<typeof S.editMessage>; output: Message };
   'messages.delete': { input: Input<typeof S.messageRef>; output: Message };
+  'identities.unlock': { input: Input<typeof S.unlockIdentity>; output: Identity };
+  'contacts.invite': { input: Input<typeof S.inviteRequest>; output: Invite };
+  'contacts.add': { input: Input<typeof S.addContact>; output: { contact: Contact; chat: Chat; chat_id: string } };
+  'contacts.list': { input: Input<typeof S.empty>; output: { contacts: Contact[] } };
+  'contacts.get': { input: Input<typeof S.contactRef>; output: Contact };
+  'contacts.safetyNumber': { input: Input<typeof S.contactRef>; output: { safety_number: string; verified: boolean } };
+  'contacts.verify': { input: Input<typeof S.verifyContact>; output: Contact };
+  'groups.create': { input: Input<typeof S.createGroup>; output: GroupInfo };
+  'groups.list': { input: Input<typeof S.empty>; output: { groups: GroupInfo[] } };
+  'groups.get': { input: Input<typeof S.groupRef>; output: GroupInfo };
+  'groups.addMembers': { input: Input<typeof S.addGroupMembers>; output: GroupInfo };
+  'groups.removeMember': { input: Input<typeof S.removeGroupMember>; output: GroupInfo };
+  'relay.status': { input: Input<typeof S.empty>; output: RelayFigures };
+  'relay.setEnabled': { input: Input<typeof S.setRelayEnabled>; output: RelayFigures };
+  'relays.list': { input: Input<typeof S.empty>; output: RelayList };
+  'relays.set': { input: Input<typeof S.setRelays>; output: RelayList };
+  'attachments.upload': { input: Input<typeof S.uploadAttachment>; output: AttachmentInfo };
+  'attachments.get': { input: Input<typeof S.attachmentRef>; output: AttachmentInfo };
+}
+
+export interface Invite {
+  /** Base64url of the signed identity record. */
+  readonly invite: string;
+  /** The same as a dchat:// link. */
+  readonly link: string;
+  readonly identity_id: string;
+}
+
+export interface RelayList {
+  readonly relays: ReadonlyArray<{ readonly peer_id: string; readonly addresses: readonly string[]; readonly connected: boolean }>;
 }
 
 export type MethodName = keyof ApiMethods;
@@ -193,6 +296,12 @@ export type ApiErrorName =
   | 'IdentityNotFound'
   | 'ChatNotFound'
   | 'MessageNotFound'
+  | 'ContactNotFound'
+  | 'GroupNotFound'
+  | 'AttachmentNotFound'
+  | 'NotGroupAdmin'
+  | 'IdentityLocked'
+  | 'NetworkDisabled'
   | 'UsernameTaken'
   | 'ChatExists'
   | 'MessageIdConflict'

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { Health, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
-import { ApiError, InternalError, isStorageFull, StorageFullError, UnknownMethodError, validationErrorFromZod } from './errors.ts';
+import { ApiError, InternalError, isStorageFull, NetworkDisabledError, StorageFullError, UnknownMethodError, validationErrorFromZod } from './errors.ts';
 import * as S from './schemas.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
+import type { AttachmentService } from '../attachments/attachment-service.ts';
+import type { NetworkServices } from '../network-services.ts';
 
 interface MethodDefinition<I, O> {
   readonly schema: z.ZodType<I>;
@@ -28,6 +30,9 @@ export interface RouterDeps {
   readonly node: NodeInfo;
   readonly identities: IdentityService;
   readonly messaging: MessagingService;
+  readonly attachments: AttachmentService;
+  /** Absent when peer-to-peer networking is switched off. */
+  readonly network: NetworkServices | undefined;
 }
 
 /**
@@ -41,7 +46,15 @@ export interface Router {
 }
 
 export function createRouter(deps: RouterDeps): Router {
-  const { node, identities, messaging } = deps;
+  const { node, identities, messaging, attachments } = deps;
+  const net = (): NetworkServices => {
+    if (!deps.network) throw new NetworkDisabledError('peer-to-peer networking is switched off on this node (server.p2p_enabled)');
+    return deps.network;
+  };
+  const relayList = () => {
+    const connected = new Map(net().relayClient.status().map((s) => [s.peer_id, s.connected]));
+    return { relays: net().chosenRelays().map((r) => ({ ...r, connected: connected.get(r.peer_id) ?? false })) };
+  };
   const table = {
     'node.health': define(S.empty, () => node.health()),
     'node.status': define(S.empty, () => node.status()),
@@ -61,6 +74,33 @@ export function createRouter(deps: RouterDeps): Router {
     'messages.search': define(S.searchMessages, (i) => messaging.search(i)),
     'messages.edit': define(S.editMessage, (i) => messaging.edit(i)),
     'messages.delete': define(S.messageRef, (i) => messaging.delete(i.id)),
+    'identities.unlock': define(S.unlockIdentity, (i) => identities.unlockForSession(i.id, i.passphrase)),
+    'contacts.invite': define(S.inviteRequest, (i) => net().contacts.invite(i.identity_id)),
+    'contacts.add': define(S.addContact, async (i) => {
+      const { contact, chat } = await net().contacts.add(i);
+      return { contact, chat, chat_id: chat.chat_id };
+    }),
+    'contacts.list': define(S.empty, () => ({ contacts: net().contacts.list() })),
+    'contacts.get': define(S.contactRef, (i) => net().contacts.get(i.identity_key, i.identity_id)),
+    'contacts.safetyNumber': define(S.contactRef, (i) => net().contacts.safety(i.identity_key, i.identity_id)),
+    'contacts.verify': define(S.verifyContact, (i) => net().contacts.setVerified(i.identity_key, i.verified, i.identity_id)),
+    'groups.create': define(S.createGroup, (i) => net().groups.create(i)),
+    'groups.list': define(S.empty, () => ({ groups: net().groups.list() })),
+    'groups.get': define(S.groupRef, (i) => net().groups.get(i.group_id)),
+    'groups.addMembers': define(S.addGroupMembers, (i) => net().groups.addMembers(i.group_id, i.members)),
+    'groups.removeMember': define(S.removeGroupMember, (i) => net().groups.removeMember(i.group_id, i.identity_key)),
+    'relay.status': define(S.empty, () => net().relay.figures()),
+    'relay.setEnabled': define(S.setRelayEnabled, async (i) => {
+      await net().relay.setEnabled(i.enabled);
+      return net().relay.figures();
+    }),
+    'relays.list': define(S.empty, () => relayList()),
+    'relays.set': define(S.setRelays, async (i) => {
+      await net().setChosenRelays(i.relays);
+      return relayList();
+    }),
+    'attachments.upload': define(S.uploadAttachment, (i) => attachments.upload(i.data, i.name, i.type)),
+    'attachments.get': define(S.attachmentRef, (i) => attachments.info(i.id)),
   } satisfies MethodTable;
 
   return {

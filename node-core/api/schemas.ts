@@ -91,12 +91,19 @@ export const createChat = z.strictObject({
   identity_id: hexKey.optional(),
 });
 
-export const sendMessage = z.strictObject({
-  chat_id: chatId,
-  text: messageText,
-  /** A client-chosen id makes retries safe: sending the same id twice stores one message. */
-  id: messageId.optional(),
-});
+export const sendMessage = z
+  .strictObject({
+    chat_id: chatId,
+    /** May be empty when the message carries attachments. */
+    text: z.string().max(MESSAGE_TEXT_MAX).default(''),
+    /** Ids of uploaded attachments (POST /api/attachments) to send with the message. */
+    attachments: z.array(messageId).max(16).default([]),
+    /** A client-chosen id makes retries safe: sending the same id twice stores one message. */
+    id: messageId.optional(),
+  })
+  .refine((v) => v.text.trim().length > 0 || v.attachments.length > 0, { message: 'a message needs some text or an attachment', path: ['text'] })
+  // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
+  .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v.text), { message: 'control characters are not allowed in text', path: ['text'] });
 
 export const listMessages = z
   .object({
@@ -125,3 +132,50 @@ export const searchMessages = z.object({
 });
 
 export const editMessage = z.strictObject({ id: messageId, text: messageText });
+
+export const unlockIdentity = z.strictObject({ id: hexKey, passphrase: z.string().min(1).max(1024) });
+
+export const inviteRequest = z.object({ identity_id: hexKey.optional() });
+
+export const addContact = z.strictObject({
+  /** The invite string, or a dchat://invite/ link. */
+  invite: z.string().min(16).max(8192),
+  identity_id: hexKey.optional(),
+});
+
+export const contactRef = z.object({ identity_key: hexKey, identity_id: hexKey.optional() });
+
+export const verifyContact = z.strictObject({ identity_key: hexKey, verified: z.boolean().default(true), identity_id: hexKey.optional() });
+
+const groupId = z.string().regex(/^[0-9a-f]{32}$/, 'expected a 32-character hex group id');
+
+export const createGroup = z.strictObject({
+  title: z.string().trim().min(1).max(100),
+  /** Identity keys of contacts to add. */
+  members: z.array(hexKey).min(1).max(255),
+  identity_id: hexKey.optional(),
+});
+
+export const groupRef = z.object({ group_id: groupId });
+export const addGroupMembers = z.strictObject({ group_id: groupId, members: z.array(hexKey).min(1).max(255) });
+export const removeGroupMember = z.object({ group_id: groupId, identity_key: hexKey });
+
+export const setRelayEnabled = z.strictObject({ enabled: z.boolean() });
+export const setRelays = z.strictObject({
+  /** Multiaddrs of the relays to use, each ending in /p2p/<peer id>; empty for none. */
+  relays: z.array(z.string().min(1).max(512)).max(8),
+});
+
+export const attachmentRef = z.object({ id: messageId });
+export const uploadAttachment = z.strictObject({
+  name: z.string().min(1).max(255),
+  type: z.string().min(3).max(127).default('application/octet-stream'),
+  /** The bytes, or base64 of them (for JSON transports). */
+  data: z.union([
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes'),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
+      .transform((s) => new Uint8Array(Buffer.from(s, 'base64'))),
+  ]),
+});

@@ -101,6 +101,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       api_token_file: `${node.dataDir}/api-token`,
       role: config.node.role,
       network: config.node.network,
+      peer_id: node.p2p?.peerId ?? null,
+      p2p_addresses: node.p2p?.addresses ?? [],
     },
     `dchat ${VERSION} ready on ${node.apiUrl}`,
   );

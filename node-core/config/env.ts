@@ -51,7 +51,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'DCHAT_RELAY_MAX_PEERS', key: 'relay.max_peers', type: 'int' },
   { env: 'DCHAT_RELAY_UPTIME_TARGET', key: 'relay.uptime_target', type: 'number' },
 
-  { env: 'DCHAT_MSG_TTL_HOURS', key: 'messages.ttl_hours', type: 'int' },
+  { env: 'DCHAT_MSG_TTL_HOURS', key: 'messages.ttl_hours', type: 'number' },
   { env: 'DCHAT_MSG_MAX_SIZE_MB', key: 'messages.max_size_mb', type: 'number' },
 
   { env: 'DCHAT_ENABLE_METRICS', key: 'observability.metrics_enabled', type: 'bool' },

@@ -73,7 +73,8 @@ const relaySection = z.object({
 });
 
 const messagesSection = z.object({
-  ttl_hours: positiveInt.default(72),
+  /** Fractions are allowed (0.01 h = 36 s), which tests and small relays use. */
+  ttl_hours: z.number().positive().max(24 * 365).default(72),
   max_size_mb: z.number().positive().max(4096).default(100),
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { signWithContext, verifyWithContext } from '../crypto/signing.ts';
-import { decodeCbor, encodeCbor, FrameDecodeError } from '../p2p/codec.ts';
+import { decodeCbor, encodeCbor, type FrameDecodeError } from '../p2p/codec.ts';
 
 /**
  * What an identity publishes about itself: its key, name, where its node listens and which relays

@@ -23,6 +23,7 @@ import type { ProfileRecord } from '../store/repositories/profiles.ts';
 import type { Store } from '../store/store.ts';
 import { decodeAvatar, encodeAvatar } from './avatar.ts';
 import { signProfile } from './profile-signature.ts';
+import type { KeyRing } from '../sessions/key-ring.ts';
 
 const KEY_WRAP_PURPOSE = 'dchat/identity-key-wrap/v1';
 
@@ -36,12 +37,18 @@ export interface IdentityService {
   updateProfile(input: z.output<typeof S.updateProfile>): Promise<Identity>;
   /** Unseals an identity's Ed25519 secret key (for signing). */
   unlock(id: string, passphrase?: string): Promise<Uint8Array>;
+  /** Unlocks an identity for this run: it then takes part in the network. */
+  unlockForSession(id: string, passphrase: string): Promise<Identity>;
+  /** Unlocks every identity sealed under the node secret (at start). */
+  unlockNodeSecretIdentities(): Promise<void>;
 }
 
 export interface IdentityServiceInit {
   readonly store: Store;
   readonly events: EventBus;
   readonly nodeSecret: Uint8Array;
+  /** Unlocked keys go here, for the network to sign and decrypt with. */
+  readonly keyRing?: KeyRing;
   readonly now?: () => number;
 }
 
@@ -130,7 +137,6 @@ export function createIdentityService(init: IdentityServiceInit): IdentityServic
         updated_at: createdAt,
       };
       const profile: ProfileRecord = { ...unsigned, signature: signProfile(unsigned, keys.secretKey) };
-      keys.secretKey.fill(0);
 
       const identity = await store.write((repos) => {
         // Checked again inside the transaction: another request may have taken the name meanwhile.
@@ -152,6 +158,8 @@ export function createIdentityService(init: IdentityServiceInit): IdentityServic
         if (isDefault) repos.identities.setDefault(id);
         return toIdentity(requireRecord(id));
       });
+      // Whoever created it holds the key right now, passphrase or not: it can join the network.
+      init.keyRing?.add(id, keys.secretKey);
       events.emit('identity.created', identity);
       return identity;
     },
@@ -199,5 +207,17 @@ export function createIdentityService(init: IdentityServiceInit): IdentityServic
     },
 
     unlock,
+
+    async unlockForSession(id, passphrase) {
+      const secret = await unlock(id, passphrase);
+      init.keyRing?.add(id, secret);
+      return toIdentity(requireRecord(id));
+    },
+
+    async unlockNodeSecretIdentities() {
+      for (const record of store.repos.identities.list()) {
+        if (record.key_protection === 'node-secret') init.keyRing?.add(record.id, await unlock(record.id));
+      }
+    },
   };
 }

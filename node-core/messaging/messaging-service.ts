@@ -17,6 +17,9 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { ConversationCursor } from '../store/repositories/conversations.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import { parseMarkedSnippet, toFtsQuery } from './fts-query.ts';
+import type { AttachmentService } from '../attachments/attachment-service.ts';
+import type { AttachmentManifest } from '../delivery/payloads.ts';
+import { NetworkDisabledError } from '../api/errors.ts';
 
 export interface MessagingService {
   createChat(input: z.output<typeof S.createChat>): Promise<Chat>;
@@ -31,11 +34,21 @@ export interface MessagingService {
   delete(id: string): Promise<Message>;
 }
 
+/** How messages leave this node: set for networked chats (direct, group). */
+export interface Outbound {
+  /** Queues a new message of ours (inside its transaction); returns what to do after commit. */
+  queue(repos: Repositories, chat: Chat, message: Message, manifests: readonly AttachmentManifest[]): () => void;
+  markRead(repos: Repositories, chat: Chat): () => void;
+}
+
 export interface MessagingServiceInit {
   readonly store: Store;
   readonly events: EventBus;
   readonly now?: () => number;
   readonly newMessageId?: () => string;
+  /** Delivery for direct and group chats; without it they cannot send. */
+  readonly outbound?: (chat: Chat) => Outbound | undefined;
+  readonly attachments?: AttachmentService;
 }
 
 export function createMessagingService(init: MessagingServiceInit): MessagingService {
@@ -61,6 +74,14 @@ export function createMessagingService(init: MessagingServiceInit): MessagingSer
     if (!repos.identities.get(message.sender)) throw new NotAuthorError('only the author of a message can change it');
     return message;
   };
+
+  /** Adds attachment details to messages that have any (one query per page). */
+  const withAttachmentsAll = (messages: Message[]): Message[] => {
+    if (!init.attachments || messages.length === 0) return messages;
+    const map = init.attachments.infoFor(store.repos, messages.map((m) => m.id));
+    return map.size === 0 ? messages : messages.map((m) => (map.has(m.id) ? { ...m, attachments: map.get(m.id)! } : m));
+  };
+  const withAttachments = (message: Message): Message => withAttachmentsAll([message])[0]!;
 
   const encodeCursor = (c: ConversationCursor) => Buffer.from(JSON.stringify([c.activity_at, c.id])).toString('base64url');
   const decodeCursor = (cursor: string): ConversationCursor => {
@@ -105,17 +126,34 @@ export function createMessagingService(init: MessagingServiceInit): MessagingSer
     getChat: (chatId) => requireChat(store.repos, chatId),
 
     async markRead(chatId) {
-      const chat = await store.write((repos) => {
-        requireChat(repos, chatId);
+      const { chat, after } = await store.write((repos) => {
+        const current = requireChat(repos, chatId);
         repos.conversations.markRead(chatId);
-        return requireChat(repos, chatId);
+        const after = init.outbound?.(current)?.markRead(repos, current);
+        return { chat: requireChat(repos, chatId), after };
       });
+      after?.();
       events.emit('chat.updated', chat);
       return chat;
     },
 
     async send(input) {
+      const chatBefore = requireChat(store.repos, input.chat_id);
+      const networked = chatBefore.kind === 'direct' || chatBefore.kind === 'group';
+      const outbound = networked ? init.outbound?.(chatBefore) : undefined;
+      if (networked && !outbound) throw new NetworkDisabledError('this node has peer-to-peer networking switched off (server.p2p_enabled)');
+      if (input.id) {
+        const existing = store.repos.messages.get(input.id);
+        if (existing) {
+          if (existing.chat_id === input.chat_id && existing.text === input.text) return withAttachments(existing);
+          throw new MessageIdConflictError(`message id ${input.id} is already used by a different message`);
+        }
+      }
+      if (input.attachments.length > 0 && !init.attachments) throw new ValidationError('attachments: this node cannot store attachments');
+      // Encrypting attachments takes time: done before the transaction, which stays short.
+      const manifests = input.attachments.length > 0 ? await init.attachments!.seal(input.attachments) : [];
       let created = false;
+      let after: (() => void) | undefined;
       const message = await store.write((repos): Message => {
         const chat = requireChat(repos, input.chat_id);
         if (input.id) {
@@ -133,17 +171,24 @@ export function createMessagingService(init: MessagingServiceInit): MessagingSer
           text: input.text,
           sent_at: at,
           received_at: at,
-          // Self and channel chats have no remote members yet: the message is complete once stored.
-          status: 'local' as const,
+          // Self and channel chats have no remote members: the message is complete once stored.
+          status: outbound ? ('pending' as const) : ('local' as const),
           envelope_hash: null,
         };
         const seq = repos.messages.insert(row);
         repos.conversations.recordMessage(chat.chat_id, seq, at, 0);
+        init.attachments?.bind(repos, manifests, row.id, !outbound);
+        const stored: Message = { ...row, seq, edited_at: null, deleted_at: null };
+        after = outbound?.queue(repos, chat, stored, manifests);
         created = true;
-        return { ...row, seq, edited_at: null, deleted_at: null };
+        return stored;
       });
-      if (created) events.emit('message.created', message);
-      return message;
+      const full = withAttachments(message);
+      if (created) {
+        events.emit('message.created', full);
+        after?.();
+      }
+      return full;
     },
 
     list(input) {
@@ -157,13 +202,13 @@ export function createMessagingService(init: MessagingServiceInit): MessagingSer
       const low = messages[0]?.seq ?? (input.after !== undefined ? input.after + 1 : (input.before ?? Number.MAX_SAFE_INTEGER));
       const high = messages.at(-1)?.seq ?? input.after ?? (input.before !== undefined ? input.before - 1 : 0);
       return {
-        messages,
+        messages: withAttachmentsAll(messages),
         next_before: repos.messages.hasBefore(input.chat_id, low) ? low : null,
         next_after: repos.messages.hasAfter(input.chat_id, high) ? high : null,
       };
     },
 
-    get: (id) => requireMessage(store.repos, id),
+    get: (id) => withAttachments(requireMessage(store.repos, id)),
 
     search(input) {
       const query = toFtsQuery(input.q, { prefix: input.prefix });

@@ -157,7 +157,7 @@ export async function serveFrames(
         continue;
       }
       const answer = await next;
-      answers.shift();
+      void answers.shift();
       await lp.write(answer);
     }
   })();

@@ -13,6 +13,6 @@ export async function loadOrCreatePeerKey(dataDir: string): Promise<PrivateKey> 
   try {
     return privateKeyFromProtobuf(new Uint8Array(readPrivateFile(file)));
   } catch (err) {
-    throw new Error(`${file} is damaged (${(err as Error).message}); move it away to get a new peer id`);
+    throw new Error(`${file} is damaged (${(err as Error).message}); move it away to get a new peer id`, { cause: err });
   }
 }

@@ -10,6 +10,15 @@ import { createConversationRepository, type ConversationRepository } from './rep
 import { createIdentityRepository, type IdentityRepository } from './repositories/identities.ts';
 import { createMessageRepository, type MessageRepository } from './repositories/messages.ts';
 import { createProfileRepository, type ProfileRepository } from './repositories/profiles.ts';
+import { createAttachmentRepository, type AttachmentRepository } from './repositories/attachments.ts';
+import { createContactRepository, type ContactRepository } from './repositories/contacts.ts';
+import { createGroupRepository, type GroupRepository } from './repositories/groups.ts';
+import { createMailboxRepository, type MailboxRepository } from './repositories/mailbox.ts';
+import { createOutboxRepository, type OutboxRepository } from './repositories/outbox.ts';
+import { createPrekeyRepository, type PrekeyRepository } from './repositories/prekeys.ts';
+import { createReplayWindowRepository, type ReplayWindowRepository } from './repositories/replay-window.ts';
+import { createSessionRepository, type SessionRepository } from './repositories/sessions.ts';
+import { createSettingsRepository, type SettingsRepository } from './repositories/settings.ts';
 import { createWriteQueue, type WriteQueue } from './write-queue.ts';
 
 export interface Repositories {
@@ -17,6 +26,15 @@ export interface Repositories {
   readonly profiles: ProfileRepository;
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
+  readonly settings: SettingsRepository;
+  readonly contacts: ContactRepository;
+  readonly prekeys: PrekeyRepository;
+  readonly sessions: SessionRepository;
+  readonly replayWindow: ReplayWindowRepository;
+  readonly outbox: OutboxRepository;
+  readonly mailbox: MailboxRepository;
+  readonly groups: GroupRepository;
+  readonly attachments: AttachmentRepository;
 }
 
 export interface Store {
@@ -83,6 +101,15 @@ export function createStore(init: StoreInit): Store {
         profiles: createProfileRepository(opened),
         conversations: createConversationRepository(opened),
         messages: createMessageRepository(opened),
+        settings: createSettingsRepository(opened),
+        contacts: createContactRepository(opened),
+        prekeys: createPrekeyRepository(opened),
+        sessions: createSessionRepository(opened),
+        replayWindow: createReplayWindowRepository(opened),
+        outbox: createOutboxRepository(opened),
+        mailbox: createMailboxRepository(opened),
+        groups: createGroupRepository(opened),
+        attachments: createAttachmentRepository(opened),
       };
       writes = createWriteQueue(opened);
       log.debug({ file }, 'store open');

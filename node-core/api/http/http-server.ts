@@ -41,6 +41,8 @@ export interface HttpServerInit {
   readonly router: () => Router | undefined;
   /** False while starting and while draining for shutdown: /ready answers 503. */
   readonly ready: () => boolean;
+  /** Where a downloadable attachment's file is (throws AttachmentNotFound otherwise). */
+  readonly attachmentFile: (id: string) => { path: string; row: { name: string; mime: string; size: number } };
 }
 
 export interface HttpServer {
@@ -186,7 +188,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     if (security.cors_allowed_origins.length > 0) {
       await app.register(cors, {
         origin: security.cors_allowed_origins,
-        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+        methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         allowedHeaders: ['Authorization', 'Content-Type'],
         maxAge: 600,
       });
@@ -215,6 +217,30 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
         },
       });
     }
+
+    // Attachments move as raw bytes over HTTP (JSON would inflate them by a third).
+    app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.post('/api/attachments', async (req, reply) => {
+      if (!Buffer.isBuffer(req.body)) throw new UnsupportedMediaTypeError('send the file as application/octet-stream, with ?name= (and ?type=)');
+      const query = req.query as Record<string, unknown>;
+      const result = await requireRouter().call('attachments.upload', {
+        name: query.name,
+        type: query.type ?? 'application/octet-stream',
+        data: new Uint8Array(req.body),
+      });
+      return reply.status(201).send(result);
+    });
+    app.get('/api/attachments/:id', async (req, reply) => {
+      const { id } = req.params as { id: string };
+      await requireRouter().call('attachments.get', { id });
+      const { path: file, row } = init.attachmentFile(id);
+      return reply
+        .type(row.mime)
+        .header('content-length', String(row.size))
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(row.name)}`)
+        .header('x-content-type-options', 'nosniff')
+        .send(fs.createReadStream(file));
+    });
 
     // One endpoint for every method: what the UI's HTTP client uses, mirroring IPC exactly.
     app.post('/api/rpc/:method', async (req) => {

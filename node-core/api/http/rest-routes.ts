@@ -8,7 +8,7 @@ type Source = 'query' | 'body';
  * Everything else — validation, errors, behaviour — is the router's, shared with every transport.
  */
 export interface RestRoute {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly call: MethodName;
   readonly from?: Source;
@@ -32,6 +32,23 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/api/messages/:id', call: 'messages.get' },
   { method: 'PATCH', url: '/api/messages/:id', call: 'messages.edit', from: 'body' },
   { method: 'DELETE', url: '/api/messages/:id', call: 'messages.delete' },
+  { method: 'POST', url: '/api/identities/:id/unlock', call: 'identities.unlock', from: 'body' },
+  { method: 'GET', url: '/api/invite', call: 'contacts.invite', from: 'query' },
+  { method: 'GET', url: '/api/contacts', call: 'contacts.list', from: 'query' },
+  { method: 'POST', url: '/api/contacts', call: 'contacts.add', from: 'body', status: 201 },
+  { method: 'GET', url: '/api/contacts/:identity_key', call: 'contacts.get', from: 'query' },
+  { method: 'GET', url: '/api/contacts/:identity_key/safety-number', call: 'contacts.safetyNumber', from: 'query' },
+  { method: 'POST', url: '/api/contacts/:identity_key/verify', call: 'contacts.verify', from: 'body' },
+  { method: 'GET', url: '/api/groups', call: 'groups.list', from: 'query' },
+  { method: 'POST', url: '/api/groups', call: 'groups.create', from: 'body', status: 201 },
+  { method: 'GET', url: '/api/groups/:group_id', call: 'groups.get' },
+  { method: 'POST', url: '/api/groups/:group_id/members', call: 'groups.addMembers', from: 'body' },
+  { method: 'DELETE', url: '/api/groups/:group_id/members/:identity_key', call: 'groups.removeMember' },
+  { method: 'GET', url: '/api/relay', call: 'relay.status' },
+  { method: 'PUT', url: '/api/relay', call: 'relay.setEnabled', from: 'body' },
+  { method: 'GET', url: '/api/relays', call: 'relays.list' },
+  { method: 'PUT', url: '/api/relays', call: 'relays.set', from: 'body' },
+  { method: 'GET', url: '/api/attachments/:id/info', call: 'attachments.get' },
 ];
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

@@ -71,12 +71,15 @@ const migration: Migration = {
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX seen_envelopes_by_age ON seen_envelopes (seen_at);
 
-    -- Signed envelopes waiting to be delivered (directly, or to the recipient's relays).
+    -- What waits to be delivered (directly, or to the recipient's relays). 'plain' rows hold the
+    -- sealed payload of a message that could not be encrypted yet (no session, no prekey bundle
+    -- reachable); 'sealed' rows hold the signed envelope, ready to send.
     CREATE TABLE outbox (
       id BLOB PRIMARY KEY,
       recipient TEXT NOT NULL,
       local_identity TEXT NOT NULL,
       kind TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+      stage TEXT NOT NULL CHECK (stage IN ('plain', 'sealed')),
       group_id TEXT,
       message_id TEXT,
       envelope BLOB NOT NULL,
@@ -87,6 +90,15 @@ const migration: Migration = {
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (next_attempt_at);
     CREATE INDEX outbox_by_message ON outbox (message_id);
+
+    -- Delivery receipts owed for messages we received, batched into one payload per peer shortly
+    -- after; kept here so a restart in between cannot lose them.
+    CREATE TABLE pending_receipts (
+      local_identity TEXT NOT NULL,
+      remote_identity TEXT NOT NULL,
+      message_id TEXT NOT NULL,
+      PRIMARY KEY (local_identity, remote_identity, message_id)
+    ) STRICT, WITHOUT ROWID;
 
     -- Relay side: who chose this node as a relay, and their mail.
     CREATE TABLE mailbox_recipients (

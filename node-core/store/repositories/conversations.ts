@@ -7,6 +7,9 @@ export interface NewConversation {
   readonly title: string;
   readonly identity_id: string;
   readonly created_at: number;
+  /** The other identity of a direct chat. */
+  readonly peer_identity?: string | null;
+  readonly group_id?: string | null;
 }
 
 interface ConversationRow {
@@ -20,6 +23,8 @@ interface ConversationRow {
   readonly activity_at: number;
   readonly unread_count: number;
   readonly muted: number;
+  readonly peer_identity: string | null;
+  readonly group_id: string | null;
 }
 
 /** Position in the activity-ordered conversation list. */
@@ -37,6 +42,8 @@ const toChat = (row: ConversationRow): Chat => ({
   last_message_at: row.last_message_at,
   unread_count: row.unread_count,
   muted: row.muted === 1,
+  peer_identity: row.peer_identity,
+  group_id: row.group_id,
 });
 
 export interface ConversationRepository {
@@ -48,13 +55,14 @@ export interface ConversationRepository {
   /** Records a new message: moves the chat up the list and, for incoming mail, counts it unread. */
   recordMessage(id: string, seq: number, at: number, unreadDelta: number): void;
   markRead(id: string): void;
+  setTitle(id: string, title: string): void;
   count(): number;
 }
 
 export function createConversationRepository(db: Database): ConversationRepository {
   const insert = db.prepare(
-    `INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at)
-     VALUES (@id, @kind, @title, @identity_id, @created_at, @created_at)`,
+    `INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at, peer_identity, group_id)
+     VALUES (@id, @kind, @title, @identity_id, @created_at, @created_at, @peer_identity, @group_id)`,
   );
   const get = db.prepare('SELECT * FROM conversations WHERE id = ?') as Statement<[string], ConversationRow>;
   const exists = db.prepare('SELECT 1 FROM conversations WHERE id = ?').pluck() as Statement<[string], number>;
@@ -71,10 +79,11 @@ export function createConversationRepository(db: Database): ConversationReposito
      WHERE id = @id`,
   );
   const markRead = db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?');
+  const setTitle = db.prepare('UPDATE conversations SET title = ? WHERE id = ?');
   const count = db.prepare('SELECT count(*) FROM conversations').pluck() as Statement<[], number>;
 
   return {
-    insert: (conversation) => void insert.run(conversation),
+    insert: (conversation) => void insert.run({ peer_identity: null, group_id: null, ...conversation }),
     get: (id) => {
       const row = get.get(id);
       return row && toChat(row);
@@ -87,6 +96,7 @@ export function createConversationRepository(db: Database): ConversationReposito
       })),
     recordMessage: (id, seq, at, unreadDelta) => void recordMessage.run({ id, seq, at, unread: unreadDelta }),
     markRead: (id) => void markRead.run(id),
+    setTitle: (id, title) => void setTitle.run(title, id),
     count: () => count.get()!,
   };
 }

@@ -5,7 +5,10 @@ import { createIdentityService } from '../../identity/identity-service.ts';
 import { createMessagingService } from '../../messaging/messaging-service.ts';
 import type { Store } from '../../store/store.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { openTempStore } from './store.ts';
+import { openTempStore, silentLogger } from './store.ts';
+import { createAttachmentService } from '../../attachments/attachment-service.ts';
+import { createKeyRing } from '../../sessions/key-ring.ts';
+import { createLocalVault } from '../../sessions/vault.ts';
 
 export interface RouterHarness {
   readonly router: Router;
@@ -20,6 +23,20 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
   const events = createEventBus((err) => {
     throw err;
   });
+  const nodeSecret = randomBytes(32);
+  const keyRing = createKeyRing();
+  const attachments = createAttachmentService({
+    dataDir: store.file.replace(/\/dchat\.db$/, ''),
+    store,
+    network: () => undefined,
+    keyRing,
+    vault: createLocalVault(nodeSecret),
+    events,
+    logger: silentLogger,
+    maxBytes: 10 * 1024 * 1024,
+    sourceOf: () => undefined,
+    ownRelays: () => [],
+  });
   const router = createRouter({
     node: {
       health: () => ({ status: 'healthy', version: 'test' }),
@@ -28,8 +45,10 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
       },
       peers: () => ({ peers: [], count: 0 }),
     },
-    identities: createIdentityService({ store, events, nodeSecret: randomBytes(32), ...(options.now ? { now: options.now } : {}) }),
-    messaging: createMessagingService({ store, events, ...(options.now ? { now: options.now } : {}) }),
+    identities: createIdentityService({ store, events, nodeSecret, keyRing, ...(options.now ? { now: options.now } : {}) }),
+    messaging: createMessagingService({ store, events, attachments, ...(options.now ? { now: options.now } : {}) }),
+    attachments,
+    network: undefined,
   });
   return {
     router,

@@ -5,6 +5,22 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+/** Every node a test started, so a failing test cannot leave processes behind. */
+const live = new Set<ChildProcess>();
+
+/** Kills whatever nodes are still running (use in after() hooks). */
+export async function killAllNodes(): Promise<void> {
+  const waiting = [...live].map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  }));
+  await Promise.all(waiting);
+}
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DCHAT_BIN = path.join(REPO_ROOT, 'bin', 'dchat.js');
 
@@ -50,6 +66,9 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
 
 export interface RunningNode {
   readonly url: string;
+  /** libp2p peer id and addresses (with /p2p/), when networking is on. */
+  readonly peerId: string | null;
+  readonly p2pAddresses: string[];
   readonly metricsUrl: string | undefined;
   readonly dataDir: string;
   readonly token: string;
@@ -74,15 +93,21 @@ export interface StartNodeOptions {
 /** Starts `dchat --headless` on a free port and waits until it logs that it is ready. */
 export async function startNode(options: StartNodeOptions = {}): Promise<RunningNode> {
   const dataDir = options.dataDir ?? tempDir();
-  const args = [DCHAT_BIN, '--headless', '--data-dir', dataDir, '--api-port', '0', ...(options.args ?? [])];
+  const args = [DCHAT_BIN, '--headless', '--data-dir', dataDir, '--api-port', '0', '--p2p-port', '0', '--p2p-ws-port', '0', ...(options.args ?? [])];
   const child = spawn(process.execPath, args, {
-    env: cleanEnv({ DCHAT_LOG_LEVEL: 'debug', ...options.env }),
+    env: cleanEnv({ DCHAT_LOG_LEVEL: 'debug', DCHAT_P2P_HOST: '127.0.0.1', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
+  live.add(child);
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
 
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout! });
@@ -114,6 +139,8 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Running
 
   return {
     url,
+    peerId: (readyEntry.peer_id as string | null) ?? null,
+    p2pAddresses: (readyEntry.p2p_addresses as string[] | undefined) ?? [],
     metricsUrl: typeof readyEntry.metrics === 'string' && !readyEntry.metrics.startsWith(url) ? readyEntry.metrics : undefined,
     dataDir,
     token,

@@ -42,7 +42,7 @@ describe('dchat CLI', () => {
     const cases: Array<{ args?: string[]; env?: Record<string, string>; expect: RegExp }> = [
       { args: ['--api-port', 'http'], expect: /server\.api_port = "http" \(from flag --api-port\): expected an integer from 0 to 65535/ },
       { env: { DCHAT_API_PORT: '99999' }, expect: /server\.api_port = 99999 \(from env DCHAT_API_PORT\)/ },
-      { env: { DCHAT_MSG_TTL_HOURS: '-1' }, expect: /messages\.ttl_hours = -1 .*expected an integer greater than 0/ },
+      { env: { DCHAT_MSG_TTL_HOURS: '-1' }, expect: /messages\.ttl_hours = -1 .*expected a number greater than 0/ },
       { env: { DCHAT_RATE_LIMIT_ENABLED: 'sometimes' }, expect: /security\.rate_limit_enabled = "sometimes".*true or false/ },
       { args: ['--log-level', 'chatty'], expect: /logging\.level = "chatty" \(from flag --log-level\): expected one of/ },
       { args: ['--config', '/nonexistent/config.toml'], expect: /config file \/nonexistent\/config\.toml: cannot read it/ },

@@ -1,0 +1,530 @@
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { z } from 'zod';
+import { signWithContext } from '../crypto/signing.ts';
+import type { PrekeyBundle } from '../crypto/x3dh.ts';
+import { decodeIdentityRecord, encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../contacts/identity-record.ts';
+import {
+  createEnvelopeVerifier,
+  decodeEnvelope,
+  encodeEnvelope,
+  signEnvelopes,
+  type EnvelopeCore,
+  type SignedEnvelope,
+} from '../p2p/envelope.ts';
+import { FrameDecodeError } from '../p2p/codec.ts';
+import { parseAddresses, type Network } from '../p2p/network.ts';
+import type { Misbehaviour } from '../p2p/peer-guard.ts';
+import { decryptDirect, DecryptFailedError, encryptDirect, hasSession, NoSessionError, startSession } from '../sessions/direct-sessions.ts';
+import type { KeyRing } from '../sessions/key-ring.ts';
+import type { LocalVault } from '../sessions/vault.ts';
+import type { OutboxRow } from '../store/repositories/outbox.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import { decodePayload, encodePayload, type DirectPayload } from './payloads.ts';
+import {
+  bundleReply,
+  errorReply,
+  mailboxPush,
+  okReply,
+  parseReply,
+  parseRequest,
+  PROTOCOLS,
+  RemoteError,
+  type ErrorCode,
+} from './protocols.ts';
+import { encodeCbor } from '../p2p/codec.ts';
+
+/**
+ * Moves end-to-end encrypted envelopes between nodes.
+ *
+ * Sending: a payload is queued in the outbox inside the same transaction as the message it
+ * carries. The worker encrypts queued payloads (starting sessions from prekey bundles when
+ * needed), signs each burst with one signature, and delivers: straight to the recipient's node
+ * if it answers, else to the relays the recipient chose. Undeliverable envelopes stay queued and
+ * are retried with backoff, across restarts.
+ *
+ * Receiving: every envelope is decoded, size-checked, signature-checked, checked against the time
+ * window and the replay window, decrypted and handled in one transaction, and only then
+ * acknowledged. Bad frames count against the peer that sent them.
+ */
+
+/** A handler cannot take an envelope yet (e.g. its sender key has not arrived): keep it for later. */
+export class HoldEnvelopeError extends Error {
+  override readonly name: string = 'HoldEnvelopeError';
+}
+
+export interface DirectContext {
+  readonly local: string;
+  readonly remote: string;
+  readonly envelope: SignedEnvelope;
+  readonly now: number;
+}
+
+/** What to do once the transaction that handled an envelope has committed. */
+export type AfterCommit = () => void;
+
+export interface EnvelopeHandlers {
+  /** Handles a decrypted 1:1 payload inside the receiving transaction. */
+  direct(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void;
+  /** Handles a group envelope (sender-key encrypted) inside the receiving transaction. */
+  group(repos: Repositories, envelope: SignedEnvelope, now: number): AfterCommit | void;
+  /** The local identities a group envelope is for (we are members), or none. */
+  groupRecipients(repos: Repositories, groupId: string): string[];
+}
+
+export interface RecipientRoute {
+  readonly peerId: string | null;
+  readonly addresses: readonly string[];
+  readonly relays: readonly RelayRef[];
+}
+
+export interface QueueDirectInput {
+  readonly local: string;
+  readonly remote: string;
+  readonly payload: DirectPayload;
+  readonly messageId?: string | null;
+  readonly groupId?: string | null;
+}
+
+export interface DeliveryService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Queues a payload for `remote`; call inside a store transaction, then `kick()` after commit. */
+  queueDirect(repos: Repositories, input: QueueDirectInput, now: number): void;
+  /** Queues an already signed envelope (group traffic) for one recipient's relays. */
+  queueEnvelope(repos: Repositories, envelope: SignedEnvelope, recipient: string, local: string, groupId: string | null, messageId: string | null, now: number): void;
+  /** Signs envelopes made together (one signature). */
+  sign(local: string, cores: EnvelopeCore[]): SignedEnvelope[];
+  kick(): void;
+  /** Handles an envelope that arrived (directly, from a relay, or over gossip). */
+  receive(bytes: Uint8Array, from: { peer: string | null; via: 'direct' | 'relay' | 'gossip' }): Promise<{ ok: true; duplicate: boolean; id: Uint8Array } | { ok: false; error: ErrorCode; id?: Uint8Array }>;
+  readonly outboxSize: () => number;
+  /** Called with outbox rows once a recipient or a relay acknowledged them. */
+  onDelivered(listener: (rows: OutboxRow[]) => void): void;
+}
+
+export interface DeliveryInit {
+  readonly store: Store;
+  readonly network: Network;
+  readonly keyRing: KeyRing;
+  readonly vault: LocalVault;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly handlers: EnvelopeHandlers;
+  /** How long mail may take to arrive (relay TTL): older envelopes are refused. */
+  readonly maxAgeMs: number;
+  readonly maxFutureSkewMs?: number;
+  /** Where to reach a remote identity (from contacts and group member lists). */
+  readonly route: (repos: Repositories, local: string, remote: string) => RecipientRoute | undefined;
+  /** Our signed record for an identity, sent with session-starting messages. */
+  readonly ownRecord: (local: string) => SignedIdentityRecord;
+  /** The relays we chose, to tell the mailbox protocol whom to trust. */
+  readonly isOurRelay: (peer: string) => boolean;
+  readonly now?: () => number;
+}
+
+const okSchema = z.object({ ok: z.literal(true) }).passthrough();
+const RETRY_BASE_MS = 2000;
+const RETRY_MAX_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 8000;
+
+export function createDeliveryService(init: DeliveryInit): DeliveryService {
+  const { store, network, keyRing, vault, handlers } = init;
+  const log = init.logger.child({ component: 'delivery' });
+  const now = init.now ?? Date.now;
+  const skew = init.maxFutureSkewMs ?? 5 * 60_000;
+  const verify = createEnvelopeVerifier();
+
+  const received = new Counter({
+    name: 'dchat_envelopes_received_total',
+    help: 'Envelopes received, by path and outcome',
+    labelNames: ['via', 'outcome'] as const,
+    registers: [init.registry],
+  });
+  const sent = new Counter({
+    name: 'dchat_envelopes_sent_total',
+    help: 'Envelopes delivered, by path',
+    labelNames: ['path'] as const,
+    registers: [init.registry],
+  });
+  const deliveryLatency = new Histogram({
+    name: 'dchat_envelope_delivery_seconds',
+    help: 'From queueing to acknowledgement by the recipient or a relay',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+    registers: [init.registry],
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  let stopped = false;
+
+  const sealLabel = (id: Uint8Array) => `outbox/${bytesToHex(id)}`;
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  function queueDirect(repos: Repositories, input: QueueDirectInput, at: number): void {
+    const id = randomBytes(16);
+    repos.outbox.insert({
+      id,
+      recipient: input.remote,
+      local_identity: input.local,
+      kind: 'direct',
+      stage: 'plain',
+      group_id: input.groupId ?? null,
+      message_id: input.messageId ?? null,
+      envelope: vault.seal(sealLabel(id), encodePayload(input.payload)),
+      next_attempt_at: at,
+      created_at: at,
+    });
+  }
+
+  function queueEnvelope(repos: Repositories, envelope: SignedEnvelope, recipient: string, local: string, groupId: string | null, messageId: string | null, at: number): void {
+    repos.outbox.insert({
+      id: randomBytes(16),
+      recipient,
+      local_identity: local,
+      kind: 'group',
+      stage: 'sealed',
+      group_id: groupId,
+      message_id: messageId,
+      envelope: encodeEnvelope(envelope),
+      next_attempt_at: at,
+      created_at: at,
+    });
+  }
+
+  function sign(local: string, cores: EnvelopeCore[]): SignedEnvelope[] {
+    const secret = keyRing.get(local);
+    if (!secret) throw new Error(`identity ${local} is locked`);
+    return signEnvelopes(cores, secret);
+  }
+
+  const kick = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    setImmediate(() => void flush());
+  };
+
+  async function fetchBundle(route: RecipientRoute, remote: string): Promise<PrekeyBundle | undefined> {
+    const identity = hexToBytes(remote);
+    const attempts: Array<() => Promise<Uint8Array>> = [];
+    if (route.peerId) {
+      attempts.push(async () => {
+        const channel = await network.channels.get(targetOf(route.peerId!, route.addresses), PROTOCOLS.peer);
+        return channel.request(encodeCbor({ op: 'bundle', identity }), REQUEST_TIMEOUT_MS);
+      });
+    }
+    for (const relay of route.relays) {
+      attempts.push(async () => {
+        const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+        return channel.request(encodeCbor({ op: 'bundle', identity }), REQUEST_TIMEOUT_MS);
+      });
+    }
+    for (const attempt of attempts) {
+      try {
+        const reply = parseReply(await attempt(), bundleReply);
+        const record = decodeIdentityRecord(reply.record);
+        if (bytesToHex(record.identity_key) !== remote) throw new RemoteError('malformed', 'bundle for another identity');
+        return {
+          identityKey: record.identity_key,
+          signedPrekey: { id: reply.spk[0], publicKey: reply.spk[1], signature: reply.spk[2] },
+          oneTimePrekey: reply.opk ? { id: reply.opk[0], publicKey: reply.opk[1] } : undefined,
+        };
+      } catch (err) {
+        log.debug({ remote, err: (err as Error).message }, 'prekey bundle not available there');
+      }
+    }
+    return undefined;
+  }
+
+  /** A dial target: the peer id when we are connected or know addresses through the peer store, else its addresses. */
+  function targetOf(peerId: string, addresses: readonly string[]): PeerId | ReturnType<typeof parseAddresses> {
+    const addrs = parseAddresses(addresses.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${peerId}`)));
+    return network.isConnected(peerId) || addrs.length === 0 ? peerIdFromString(peerId) : addrs;
+  }
+
+  /** Encrypts 'plain' rows whose session exists (starting sessions first), signing each identity's batch once. */
+  async function sealPlainRows(rows: OutboxRow[]): Promise<void> {
+    const plain = rows.filter((r) => r.stage === 'plain' && keyRing.get(r.local_identity));
+    if (plain.length === 0) return;
+    const pairs = new Map<string, OutboxRow>();
+    for (const row of plain) pairs.set(`${row.local_identity}:${row.recipient}`, row);
+    for (const row of pairs.values()) {
+      if (hasSession(store.repos, row.local_identity, row.recipient)) continue;
+      const route = init.route(store.repos, row.local_identity, row.recipient);
+      const bundle = route && (await fetchBundle(route, row.recipient));
+      if (!bundle) continue;
+      await store.write((repos) => {
+        if (!hasSession(repos, row.local_identity, row.recipient)) {
+          startSession(repos, vault, { id: row.local_identity, secretKey: keyRing.get(row.local_identity)! }, bundle, now());
+        }
+      });
+    }
+    await store.write((repos) => {
+      const byLocal = new Map<string, Array<{ row: OutboxRow; core: EnvelopeCore }>>();
+      for (const row of plain) {
+        let body: Uint8Array;
+        try {
+          const payloadBytes = vault.open(sealLabel(row.id), row.envelope);
+          const payload = decodePayload(payloadBytes);
+          // A session-starting message carries our record so the other side can answer us.
+          const needsRecord = payload?.k === 'msg' && repos.sessions.list(row.local_identity, row.recipient)[0]?.pending_init;
+          const finalPayload: Uint8Array = needsRecord && payload.k === 'msg' ? encodePayload({ ...payload, rec: encodeRecord(row.local_identity) }) : payloadBytes;
+          body = encryptDirect(repos, vault, row.local_identity, row.recipient, finalPayload, now());
+        } catch (err) {
+          if (err instanceof NoSessionError) continue;
+          throw err;
+        }
+        const core: EnvelopeCore = { type: 'dm', id: row.id, from: hexToBytes(row.local_identity), to: hexToBytes(row.recipient), ts: now(), body };
+        const list = byLocal.get(row.local_identity) ?? [];
+        list.push({ row, core });
+        byLocal.set(row.local_identity, list);
+      }
+      for (const [local, items] of byLocal) {
+        const signed = sign(local, items.map((i) => i.core));
+        items.forEach((item, i) => repos.outbox.seal(item.row.id, encodeEnvelope(signed[i]!)));
+      }
+    });
+  }
+
+  const encodeRecord = (local: string): Uint8Array => encodeIdentityRecord(init.ownRecord(local));
+
+  /** Delivers one recipient's sealed envelopes, in order: direct first, then its relays. */
+  async function deliverTo(recipient: string, local: string, rows: OutboxRow[]): Promise<void> {
+    const route = init.route(store.repos, local, recipient);
+    const pendingRows = [...rows];
+    const settle = async (done: OutboxRow[], path: 'direct' | 'relay') => {
+      if (done.length === 0) return;
+      sent.inc({ path }, done.length);
+      for (const row of done) deliveryLatency.observe((now() - row.created_at) / 1000);
+      await store.write((repos) => {
+        for (const row of done) repos.outbox.delete(row.id);
+        return done;
+      });
+      onDelivered(done);
+    };
+
+    if (route?.peerId) {
+      try {
+        const channel = await network.channels.get(targetOf(route.peerId, route.addresses), PROTOCOLS.envelope);
+        const replies = await Promise.allSettled(pendingRows.map((row) => channel.request(row.envelope, REQUEST_TIMEOUT_MS)));
+        const done: OutboxRow[] = [];
+        replies.forEach((reply, i) => {
+          if (reply.status !== 'fulfilled') return;
+          try {
+            parseReply(reply.value, okSchema);
+            done.push(pendingRows[i]!);
+          } catch (err) {
+            log.debug({ recipient, err: (err as Error).message }, 'direct delivery refused');
+          }
+        });
+        await settle(done, 'direct');
+        const doneSet = new Set(done);
+        pendingRows.splice(0, pendingRows.length, ...pendingRows.filter((r) => !doneSet.has(r)));
+      } catch (err) {
+        log.debug({ recipient, err: (err as Error).message }, 'recipient not reachable directly');
+      }
+    }
+
+    for (const relay of route?.relays ?? []) {
+      if (pendingRows.length === 0) break;
+      try {
+        const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+        const replies = await Promise.allSettled(
+          pendingRows.map((row) => channel.request(encodeCbor({ op: 'deposit', env: row.envelope }), REQUEST_TIMEOUT_MS)),
+        );
+        const done: OutboxRow[] = [];
+        replies.forEach((reply, i) => {
+          if (reply.status !== 'fulfilled') return;
+          try {
+            parseReply(reply.value, okSchema);
+            done.push(pendingRows[i]!);
+          } catch (err) {
+            log.debug({ recipient, relay: relay.peer_id, err: (err as Error).message }, 'relay refused a deposit');
+          }
+        });
+        await settle(done, 'relay');
+        const doneSet = new Set(done);
+        pendingRows.splice(0, pendingRows.length, ...pendingRows.filter((r) => !doneSet.has(r)));
+      } catch (err) {
+        log.debug({ recipient, relay: relay.peer_id, err: (err as Error).message }, 'relay not reachable');
+      }
+    }
+
+    if (pendingRows.length > 0) {
+      await store.write((repos) => {
+        for (const row of pendingRows) {
+          const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 8));
+          repos.outbox.retryLater(row.id, now() + delay, route ? 'recipient and its relays unreachable' : 'no route to recipient');
+        }
+      });
+    }
+  }
+
+  const deliveredListeners: Array<(rows: OutboxRow[]) => void> = [];
+  const onDelivered = (rows: OutboxRow[]) => {
+    for (const listener of deliveredListeners) listener(rows);
+  };
+
+  async function flush(): Promise<void> {
+    if (running || stopped) return;
+    running = true;
+    try {
+      do {
+        again = false;
+        const due = store.repos.outbox.due(now(), 2000);
+        if (due.length === 0) break;
+        await sealPlainRows(due);
+        const attempted = new Set(due.map((r) => bytesToHex(r.id)));
+        const current = store.repos.outbox.due(now(), 2000).filter((r) => attempted.has(bytesToHex(r.id)));
+        const byRecipient = new Map<string, OutboxRow[]>();
+        for (const row of current.filter((r) => r.stage === 'sealed')) {
+          const key = `${row.local_identity}:${row.recipient}`;
+          const list = byRecipient.get(key) ?? [];
+          list.push(row);
+          byRecipient.set(key, list);
+        }
+        await Promise.all([...byRecipient.values()].map((rows) => deliverTo(rows[0]!.recipient, rows[0]!.local_identity, rows)));
+        // Rows of this round that could not be encrypted (no prekey bundle reachable) wait a while.
+        const stuck = current.filter((r) => r.stage === 'plain');
+        if (stuck.length > 0) {
+          await store.write((repos) => {
+            for (const row of stuck) repos.outbox.retryLater(row.id, now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 8)), 'no prekey bundle reachable');
+          });
+        }
+        // New rows queued meanwhile are picked up by the next round.
+        again ||= store.repos.outbox.due(now(), 1).length > 0 && current.length > 0;
+      } while (again && !stopped);
+    } catch (err) {
+      log.error({ err }, 'outbox round failed');
+    } finally {
+      running = false;
+    }
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+
+  const penalize = (peer: string | null, reason: Misbehaviour) => {
+    if (peer) network.guard.penalize(peer, PROTOCOLS.envelope, reason);
+  };
+
+  async function receive(
+    bytes: Uint8Array,
+    from: { peer: string | null; via: 'direct' | 'relay' | 'gossip' },
+  ): Promise<{ ok: true; duplicate: boolean; id: Uint8Array } | { ok: false; error: ErrorCode; id?: Uint8Array }> {
+    const fail = (error: ErrorCode, reason: Misbehaviour | null, id?: Uint8Array) => {
+      received.inc({ via: from.via, outcome: error });
+      if (reason) penalize(from.peer, reason);
+      return id ? { ok: false as const, error, id } : { ok: false as const, error };
+    };
+    let envelope: SignedEnvelope;
+    try {
+      envelope = decodeEnvelope(bytes);
+    } catch (err) {
+      if (err instanceof FrameDecodeError) return fail('malformed', 'malformed');
+      throw err;
+    }
+    const t = now();
+    if (envelope.ts > t + skew || envelope.ts < t - init.maxAgeMs) return fail('stale', 'stale', envelope.id);
+    if (!verify(envelope)) return fail('bad-signature', 'bad-signature', envelope.id);
+
+    const recipientLocals =
+      envelope.type === 'dm' ? [bytesToHex(envelope.to)].filter((l) => keyRing.get(l)) : handlers.groupRecipients(store.repos, bytesToHex(envelope.to));
+    if (recipientLocals.length === 0) return fail('unknown-recipient', null, envelope.id);
+
+    type Outcome = { duplicate: true } | { duplicate: false; after: AfterCommit | void };
+    let outcome: Outcome;
+    try {
+      outcome = await store.write((repos): Outcome => {
+        if (!repos.replayWindow.remember(envelope.id, t)) return { duplicate: true };
+        if (envelope.type === 'group') return { duplicate: false, after: handlers.group(repos, envelope, t) };
+        const local = recipientLocals[0]!;
+        const plaintext = decryptDirect(repos, vault, { id: local, secretKey: keyRing.get(local)! }, envelope.from, envelope.body, t);
+        const payload = decodePayload(plaintext);
+        if (!payload) throw new DecryptFailedError('the decrypted payload is not one we understand');
+        return { duplicate: false, after: handlers.direct(repos, payload, { local, remote: bytesToHex(envelope.from), envelope, now: t }) };
+      });
+    } catch (err) {
+      if (err instanceof HoldEnvelopeError) {
+        log.debug({ err: err.message }, 'envelope held for later');
+        return fail('held', null, envelope.id);
+      }
+      if (err instanceof DecryptFailedError) {
+        log.debug({ err: err.message, from: bytesToHex(envelope.from).slice(0, 16) }, 'envelope did not decrypt');
+        return fail('undecryptable', from.via === 'gossip' ? null : 'bad-signature', envelope.id);
+      }
+      throw err;
+    }
+    if (outcome.duplicate) {
+      received.inc({ via: from.via, outcome: 'replay' });
+      penalize(from.peer, 'replay');
+      return { ok: true, duplicate: true, id: envelope.id };
+    }
+    received.inc({ via: from.via, outcome: 'accepted' });
+    outcome.after?.();
+    return { ok: true, duplicate: false, id: envelope.id };
+  }
+
+  return {
+    async start() {
+      await network.handle(
+        PROTOCOLS.envelope,
+        async (frame, context) => {
+          const result = await receive(frame, { peer: context.peer, via: 'direct' });
+          return result.ok ? okReply(result.duplicate ? { duplicate: true } : {}) : errorReply(result.error);
+        },
+        errorReply('rate-limited'),
+      );
+      await network.handle(
+        PROTOCOLS.mailbox,
+        async (frame, context) => {
+          if (!init.isOurRelay(context.peer)) {
+            network.guard.penalize(context.peer, PROTOCOLS.mailbox, 'unauthorized');
+            return errorReply('unauthorized', 'mail is only accepted from the relays we chose');
+          }
+          const push = parseRequest(frame, mailboxPush);
+          if (!push) {
+            network.guard.penalize(context.peer, PROTOCOLS.mailbox, 'malformed');
+            return errorReply('malformed');
+          }
+          const identity = bytesToHex(push.to);
+          const secret = keyRing.get(identity);
+          if (!secret) return errorReply('unknown-recipient');
+          const results = await Promise.all(push.envs.map((env) => receive(env, { peer: null, via: 'relay' })));
+          // Taken (or already had): the relay may delete it. Undecryptable or stale mail is also
+          // released, since keeping it helps nobody; held mail stays on the relay for later.
+          const ids = results.flatMap((r) => (r.id && (r.ok || (r.error !== 'held' && r.error !== 'internal')) ? [r.id] : []));
+          const sig = signWithContext('dchat/mailbox-receipt/v1', secret, encodeCbor([context.peer, ids]));
+          return okReply({ ids, sig });
+        },
+        errorReply('rate-limited'),
+      );
+      timer = setInterval(() => {
+        kick();
+        // Forget replay-window entries older than anything we would still accept.
+        void store.write((repos) => repos.replayWindow.forgetBefore(now() - init.maxAgeMs - skew)).catch(() => undefined);
+      }, 2000);
+      timer.unref();
+      kick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      while (running) await new Promise((r) => setTimeout(r, 10));
+    },
+    queueDirect,
+    queueEnvelope,
+    sign,
+    kick,
+    receive,
+    outboxSize: () => store.repos.outbox.count(),
+    onDelivered: (listener) => void deliveredListeners.push(listener),
+  };
+}

@@ -1,0 +1,445 @@
+import { bytesToHex, concatBytes, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Chat, GroupInfo } from '../api/contract.ts';
+import { ContactNotFoundError, GroupNotFoundError, IdentityLockedError, NoIdentityError, NotGroupAdminError, ValidationError } from '../api/errors.ts';
+import type { AttachmentService } from '../attachments/attachment-service.ts';
+import type { SignedIdentityRecord } from '../contacts/identity-record.ts';
+import {
+  createSenderKey,
+  senderKeyDecrypt,
+  senderKeyDistribution,
+  senderKeyEncrypt,
+  SenderKeyError,
+  senderKeyFromDistribution,
+  type SenderKeyState,
+} from '../crypto/sender-keys.ts';
+import { HoldEnvelopeError, type AfterCommit, type DeliveryService, type DirectContext } from '../delivery/delivery-service.ts';
+import { groupPayload, type AttachmentManifest, type DirectPayload } from '../delivery/payloads.ts';
+import { DecryptFailedError } from '../sessions/direct-sessions.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Outbound } from '../messaging/messaging-service.ts';
+import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
+import { encodeEnvelope, type SignedEnvelope } from '../p2p/envelope.ts';
+import type { Network } from '../p2p/network.ts';
+import type { KeyRing } from '../sessions/key-ring.ts';
+import type { LocalVault } from '../sessions/vault.ts';
+import type { GroupRow } from '../store/repositories/groups.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import { decodeGroupState, encodeGroupState, GroupStateError, type GroupMember, type GroupState } from './group-state.ts';
+
+/**
+ * Groups: an admin-signed member list distributed over the members' pairwise sessions, and one
+ * sender key per member (a hash ratchet plus a signing key) handed to the other members the same
+ * way. Messages are encrypted once with the sender's key and published on the group's gossipsub
+ * topic; members not on the topic get a copy through their relays. When a member leaves, every
+ * remaining member makes a new sender key and gives it only to the remaining members, so the one
+ * who left cannot read what follows.
+ */
+
+/** A group envelope that arrived before its sender's key: kept until the key comes. */
+export class SenderKeyMissingError extends HoldEnvelopeError {
+  override readonly name = 'SenderKeyMissingError';
+}
+
+export interface GroupService {
+  start(): void;
+  stop(): void;
+  create(input: { title: string; members: readonly string[]; identity_id?: string | undefined }): Promise<GroupInfo>;
+  addMembers(groupId: string, members: readonly string[]): Promise<GroupInfo>;
+  removeMember(groupId: string, member: string): Promise<GroupInfo>;
+  get(groupId: string): GroupInfo;
+  list(): GroupInfo[];
+  readonly outbound: Outbound;
+  handleGroupEnvelope(repos: Repositories, envelope: SignedEnvelope, now: number): AfterCommit | void;
+  groupRecipients(repos: Repositories, groupId: string): string[];
+}
+
+const topicOf = (groupId: string) => `/dchat/group/${groupId}`;
+const keyLabel = (groupId: string, sender: string, keyId: number) => `sender-key/${groupId}/${sender}/${keyId}`;
+const bodySchema = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.instanceof(Uint8Array), z.instanceof(Uint8Array)]);
+
+export function createGroupService(init: {
+  readonly store: Store;
+  readonly network: Network;
+  readonly delivery: DeliveryService;
+  readonly keyRing: KeyRing;
+  readonly vault: LocalVault;
+  readonly events: EventBus;
+  readonly attachments: AttachmentService;
+  readonly logger: Logger;
+  /** Our own route (peer id, addresses, relays) for member lists. */
+  readonly ownRecord: (local: string) => SignedIdentityRecord;
+  /** Registers the handlers for group control payloads carried over 1:1 sessions. */
+  readonly onPayload: (kind: 'gstate' | 'skey', handler: (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void) => void;
+  readonly now?: () => number;
+}): GroupService {
+  const { store, network, delivery, keyRing, vault, events } = init;
+  const log = init.logger.child({ component: 'groups' });
+  const now = init.now ?? Date.now;
+  /** Gossip envelopes waiting for their sender's key: "group:sender" → envelopes. */
+  const held = new Map<string, Uint8Array[]>();
+
+  const stateOf = (row: GroupRow): GroupState => decodeGroupState(row.state);
+  const chatIdOf = (groupId: string) => `g-${groupId}`;
+
+  const toInfo = (row: GroupRow): GroupInfo => {
+    const state = stateOf(row);
+    return {
+      group_id: row.id,
+      chat_id: chatIdOf(row.id),
+      title: state.title,
+      admin: state.admin,
+      version: state.version,
+      removed: row.removed === 1,
+      members: state.members.map((m) => ({ identity_key: m.identity_key, username: m.username, display_name: m.display_name })),
+    };
+  };
+
+  const requireGroup = (repos: Repositories, groupId: string): GroupRow => {
+    const row = repos.groups.get(groupId);
+    if (!row) throw new GroupNotFoundError(`no group ${groupId}`);
+    return row;
+  };
+
+  const secretOf = (identity: string): Uint8Array => {
+    const secret = keyRing.get(identity);
+    if (!secret) throw new IdentityLockedError('unlock the identity first (POST /api/identities/:id/unlock)');
+    return secret;
+  };
+
+  /** A member entry for a local identity (our own route) or a contact. */
+  function memberEntry(repos: Repositories, local: string, key: string): GroupMember {
+    if (key === local) {
+      const identity = repos.identities.get(local)!;
+      const profile = repos.profiles.get(local);
+      const record = init.ownRecord(local);
+      return { identity_key: key, username: identity.username, display_name: profile?.display_name ?? identity.username, peer_id: record.peer_id, addresses: record.addresses, relays: record.relays };
+    }
+    const contact = repos.contacts.get(local, key);
+    if (!contact) throw new ContactNotFoundError(`${key} is not a contact of this identity; add them by invite first`);
+    return { identity_key: key, username: contact.username, display_name: contact.display_name, peer_id: contact.peer_id, addresses: contact.addresses, relays: contact.relays };
+  }
+
+  function loadOwnKey(repos: Repositories, groupId: string, local: string): { keyId: number; state: SenderKeyState } | undefined {
+    const row = repos.groups.latestSenderKey(groupId, local);
+    return row ? { keyId: row.key_id, state: vault.openValue<SenderKeyState>(keyLabel(groupId, local, row.key_id), row.sealed_state) } : undefined;
+  }
+
+  function saveKey(repos: Repositories, groupId: string, sender: string, state: SenderKeyState, at: number): void {
+    repos.groups.putSenderKey({ group_id: groupId, sender, key_id: state.keyId, sealed_state: vault.sealValue(keyLabel(groupId, sender, state.keyId), state), created_at: at });
+  }
+
+  /** Makes a fresh sender key for us and queues it to the given members over their sessions. */
+  function rotateOwnKey(repos: Repositories, state: GroupState, local: string, at: number): void {
+    const previous = repos.groups.latestSenderKey(state.id, local);
+    const key = createSenderKey((previous?.key_id ?? 0) + 1);
+    if (previous) repos.groups.deleteSenderKeys(state.id, local);
+    saveKey(repos, state.id, local, key, at);
+    distribute(repos, state, local, key, state.members.map((m) => m.identity_key), at);
+  }
+
+  function distribute(repos: Repositories, state: GroupState, local: string, key: SenderKeyState, to: readonly string[], at: number): void {
+    const d = senderKeyDistribution(key);
+    for (const member of to) {
+      if (member === local) continue;
+      delivery.queueDirect(repos, { local, remote: member, groupId: state.id, payload: { k: 'skey', g: state.id, key: [d.keyId, d.iteration, d.chainKey, d.signingPublic] } }, at);
+    }
+  }
+
+  function shareState(repos: Repositories, state: GroupState, local: string, bytes: Uint8Array, to: readonly string[], at: number): void {
+    for (const member of to) {
+      if (member !== local) delivery.queueDirect(repos, { local, remote: member, groupId: state.id, payload: { k: 'gstate', state: bytes } }, at);
+    }
+  }
+
+  /** Stores a group state we are in (or were removed from) and makes the chat exist. */
+  function adopt(repos: Repositories, local: string, state: GroupState, bytes: Uint8Array, at: number): { chat: Chat; created: boolean; member: boolean } {
+    const member = state.members.some((m) => m.identity_key === local);
+    const existing = repos.groups.get(state.id);
+    repos.groups.put({ id: state.id, local_identity: local, state: bytes, version: state.version, removed: member ? 0 : 1, created_at: existing?.created_at ?? at });
+    for (const m of state.members) {
+      if (m.identity_key === local || repos.identities.get(m.identity_key)) continue;
+      if (!repos.contacts.get(local, m.identity_key)) {
+        repos.contacts.upsert({ local_identity: local, identity_key: m.identity_key, username: m.username || 'member', display_name: m.display_name || m.identity_key.slice(0, 8), peer_id: m.peer_id, addresses: m.addresses, relays: m.relays, origin: 'group', updated_at: at });
+      }
+    }
+    const chatId = chatIdOf(state.id);
+    let chat = repos.conversations.get(chatId);
+    const created = !chat;
+    if (!chat) {
+      repos.conversations.insert({ id: chatId, kind: 'group', title: state.title, identity_id: local, created_at: at, group_id: state.id });
+      chat = repos.conversations.get(chatId)!;
+    } else if (chat.title !== state.title) {
+      repos.conversations.setTitle(chatId, state.title);
+      chat = repos.conversations.get(chatId)!;
+    }
+    return { chat, created, member };
+  }
+
+  function afterAdopt(state: GroupState, member: boolean, chat: Chat, created: boolean): AfterCommit {
+    return () => {
+      if (member) joinTopic(state);
+      else leaveTopic(state.id);
+      events.emit(created ? 'chat.created' : 'chat.updated', chat);
+      delivery.kick();
+    };
+  }
+
+  function joinTopic(state: GroupState): void {
+    const topic = topicOf(state.id);
+    if (!network.pubsub.getTopics().includes(topic)) network.pubsub.subscribe(topic);
+    // Gossip only flows between connected peers: reach out to the members we can.
+    for (const m of state.members) {
+      if (!m.peer_id || m.peer_id === network.peerId || network.isConnected(m.peer_id)) continue;
+      for (const address of m.addresses.slice(0, 2)) {
+        void network.connect(address.includes('/p2p/') ? address : `${address}/p2p/${m.peer_id}`).catch(() => undefined);
+      }
+    }
+  }
+
+  const leaveTopic = (groupId: string) => {
+    if (network.pubsub.getTopics().includes(topicOf(groupId))) network.pubsub.unsubscribe(topicOf(groupId));
+  };
+
+  // ---- control payloads over 1:1 sessions ---------------------------------------------------
+
+  init.onPayload('gstate', (repos, payload, context) => {
+    if (payload.k !== 'gstate') return;
+    let state: GroupState;
+    try {
+      state = decodeGroupState(payload.state);
+    } catch (err) {
+      if (err instanceof GroupStateError) throw new DecryptFailedError(err.message);
+      throw err;
+    }
+    // Only the group's admin may change it, and only forwards.
+    if (state.admin !== context.remote) return;
+    const existing = repos.groups.get(state.id);
+    if (existing) {
+      const current = stateOf(existing);
+      if (current.admin !== state.admin || state.version <= current.version) return;
+    }
+    const before = existing ? stateOf(existing).members.map((m) => m.identity_key) : [];
+    const { chat, created, member } = adopt(repos, context.local, state, payload.state, context.now);
+    const now_ = context.now;
+    if (member) {
+      const after = state.members.map((m) => m.identity_key);
+      const removed = before.filter((k) => !after.includes(k));
+      for (const gone of removed) repos.groups.deleteSenderKeys(state.id, gone);
+      const own = loadOwnKey(repos, state.id, context.local);
+      if (!own || removed.length > 0) {
+        // New to the group, or someone left: a fresh key, for the current members only.
+        rotateOwnKey(repos, state, context.local, now_);
+      } else {
+        const added = after.filter((k) => !before.includes(k));
+        distribute(repos, state, context.local, own.state, added, now_);
+      }
+    }
+    return afterAdopt(state, member, chat, created);
+  });
+
+  init.onPayload('skey', (repos, payload, context) => {
+    if (payload.k !== 'skey') return;
+    const row = repos.groups.get(payload.g);
+    if (!row || row.removed === 1) return;
+    if (!stateOf(row).members.some((m) => m.identity_key === context.remote)) return;
+    const [keyId, iteration, chainKey, signingPublic] = payload.key;
+    if (repos.groups.getSenderKey(payload.g, context.remote, keyId)) return;
+    saveKey(repos, payload.g, context.remote, senderKeyFromDistribution({ keyId, iteration, chainKey, signingPublic }), context.now);
+    log.debug({ group: payload.g, sender: context.remote.slice(0, 16), keyId }, 'sender key received');
+    return () => retryHeld(payload.g, context.remote);
+  });
+
+  function retryHeld(groupId: string, sender: string): void {
+    const key = `${groupId}:${sender}`;
+    const waiting = held.get(key);
+    log.debug({ key: key.slice(0, 40), waiting: waiting?.length ?? 0, heldKeys: [...held.keys()].map((k) => k.slice(0, 40)) }, 'retrying held group envelopes');
+    if (!waiting) return;
+    held.delete(key);
+    for (const bytes of waiting) void delivery.receive(bytes, { peer: null, via: 'gossip' });
+  }
+
+  // ---- group messages --------------------------------------------------------------------------
+
+  function handleGroupEnvelope(repos: Repositories, envelope: SignedEnvelope, at: number): AfterCommit | void {
+    const groupId = bytesToHex(envelope.to);
+    const row = requireGroup(repos, groupId);
+    const state = stateOf(row);
+    const sender = bytesToHex(envelope.from);
+    if (row.removed === 1 || !state.members.some((m) => m.identity_key === sender)) throw new DecryptFailedError('not from a member of this group');
+    const parsed = bodySchema.safeParse(decodeCbor(envelope.body));
+    if (!parsed.success) throw new DecryptFailedError('malformed group message');
+    const [keyId, iteration, ciphertext, signature] = parsed.data;
+    const keyRow = repos.groups.getSenderKey(groupId, sender, keyId);
+    if (!keyRow) throw new SenderKeyMissingError(`no sender key ${keyId} from ${sender.slice(0, 16)} yet`);
+    let result;
+    try {
+      result = senderKeyDecrypt(vault.openValue<SenderKeyState>(keyLabel(groupId, sender, keyId), keyRow.sealed_state), { keyId, iteration, ciphertext, signature }, concatBytes(envelope.to, envelope.from));
+    } catch (err) {
+      if (err instanceof SenderKeyError) throw new DecryptFailedError(err.message);
+      throw err;
+    }
+    saveKey(repos, groupId, sender, result.state, at);
+    const payload = groupPayload.safeParse(decodeCbor(result.plaintext));
+    if (!payload.success) throw new DecryptFailedError('unreadable group message');
+    const chatId = chatIdOf(groupId);
+    if (repos.messages.get(payload.data.id)) return;
+    const seq = repos.messages.insert({ id: payload.data.id, chat_id: chatId, sender, text: payload.data.text, sent_at: payload.data.at, received_at: at, status: 'delivered', envelope_hash: null });
+    repos.conversations.recordMessage(chatId, seq, at, 1);
+    const downloads = payload.data.att?.length ? init.attachments.register(repos, payload.data.id, sender, row.local_identity, payload.data.att, at) : undefined;
+    const message = repos.messages.getBySeq(seq)!;
+    return () => {
+      events.emit('message.created', message);
+      downloads?.();
+    };
+  }
+
+  const outbound: Outbound = {
+    queue(repos, chat, message, manifests: readonly AttachmentManifest[]) {
+      const groupId = chat.group_id!;
+      const row = requireGroup(repos, groupId);
+      if (row.removed === 1) throw new ValidationError('you are no longer a member of this group');
+      const state = stateOf(row);
+      const local = chat.identity_id;
+      secretOf(local);
+      const own = loadOwnKey(repos, groupId, local);
+      if (!own) throw new ValidationError('this group has no sender key yet; try again in a moment');
+      const plaintext = encodeCbor({ id: message.id, text: message.text, at: message.sent_at, ...(manifests.length ? { att: [...manifests] } : {}) });
+      const to = hexToBytes(groupId);
+      const from = hexToBytes(local);
+      const { state: next, message: encrypted } = senderKeyEncrypt(own.state, plaintext, concatBytes(to, from));
+      saveKey(repos, groupId, local, next, message.sent_at);
+      const [envelope] = delivery.sign(local, [
+        { type: 'group', id: randomBytes(16), from, to, ts: message.sent_at, body: encodeCbor([encrypted.keyId, encrypted.iteration, encrypted.ciphertext, encrypted.signature]) },
+      ]);
+      const bytes = encodeEnvelope(envelope!);
+      // Members on the gossip topic get it there; the others get a copy through their relays.
+      const onTopic = new Set(network.pubsub.getSubscribers(topicOf(groupId)).map((p) => p.toString()));
+      const viaRelays = state.members.filter((m) => m.identity_key !== local && !(m.peer_id && onTopic.has(m.peer_id)));
+      for (const member of viaRelays) delivery.queueEnvelope(repos, envelope!, member.identity_key, local, groupId, message.id, message.sent_at);
+      if (viaRelays.length === 0) repos.messages.setStatus(message.seq, 'sent');
+      return () => {
+        void network.pubsub.publish(topicOf(groupId), bytes).catch((err: Error) => log.debug({ err: err.message }, 'gossip publish failed'));
+        if (viaRelays.length === 0) events.emit('message.updated', { ...message, status: 'sent' });
+        if (manifests.length) init.attachments.pushToRelays(message.id, state.members.filter((m) => m.identity_key !== local).map((m) => ({ recipient: m.identity_key, relays: m.relays })));
+        delivery.kick();
+      };
+    },
+    markRead: () => () => undefined,
+  };
+
+  async function changeMembers(groupId: string, change: (state: GroupState) => { members: GroupMember[]; notify: string[]; rotate: boolean; added: string[] }): Promise<GroupInfo> {
+    const result = await store.write((repos) => {
+      const row = requireGroup(repos, groupId);
+      const state = stateOf(row);
+      const local = row.local_identity;
+      if (state.admin !== local) throw new NotGroupAdminError('only the group admin can change its members');
+      const secret = secretOf(local);
+      const { members, notify, rotate, added } = change(state);
+      const at = now();
+      const next: GroupState = { ...state, members, version: state.version + 1, at };
+      const bytes = encodeGroupState(next, secret);
+      const { chat, created, member } = adopt(repos, local, next, bytes, at);
+      shareState(repos, next, local, bytes, notify, at);
+      if (rotate) {
+        for (const gone of state.members.map((m) => m.identity_key).filter((k) => !members.some((m) => m.identity_key === k))) repos.groups.deleteSenderKeys(groupId, gone);
+        rotateOwnKey(repos, next, local, at);
+      } else {
+        const own = loadOwnKey(repos, groupId, local);
+        if (own) distribute(repos, next, local, own.state, added, at);
+      }
+      return { info: toInfo(requireGroup(repos, groupId)), after: afterAdopt(next, member, chat, created) };
+    });
+    result.after();
+    return result.info;
+  }
+
+  return {
+    start() {
+      for (const row of store.repos.groups.list()) if (row.removed === 0) joinTopic(stateOf(row));
+      network.pubsub.addEventListener('message', onGossip);
+    },
+    stop() {
+      network.pubsub.removeEventListener('message', onGossip);
+    },
+
+    async create(input) {
+      const result = await store.write((repos) => {
+        const local = input.identity_id ?? repos.identities.getDefault()?.id;
+        if (!local) throw new NoIdentityError('create an identity first (POST /api/identities)');
+        const secret = secretOf(local);
+        const memberKeys = [...new Set([local, ...input.members])];
+        const at = now();
+        const state: GroupState = {
+          id: bytesToHex(randomBytes(16)),
+          title: input.title,
+          admin: local,
+          members: memberKeys.map((k) => memberEntry(repos, local, k)),
+          version: 1,
+          at,
+        };
+        const bytes = encodeGroupState(state, secret);
+        const { chat, created, member } = adopt(repos, local, state, bytes, at);
+        shareState(repos, state, local, bytes, memberKeys, at);
+        rotateOwnKey(repos, state, local, at);
+        return { info: toInfo(requireGroup(repos, state.id)), after: afterAdopt(state, member, chat, created) };
+      });
+      result.after();
+      return result.info;
+    },
+
+    addMembers: (groupId, keys) =>
+      changeMembers(groupId, (state) => {
+        const local = state.admin;
+        const added = keys.filter((k) => !state.members.some((m) => m.identity_key === k));
+        const members = [...state.members, ...added.map((k) => memberEntry(store.repos, local, k))];
+        return { members, notify: members.map((m) => m.identity_key), rotate: false, added };
+      }),
+
+    removeMember: (groupId, key) =>
+      changeMembers(groupId, (state) => {
+        if (key === state.admin) throw new ValidationError('the admin cannot remove themselves');
+        if (!state.members.some((m) => m.identity_key === key)) throw new ContactNotFoundError(`${key} is not a member`);
+        const members = state.members.filter((m) => m.identity_key !== key);
+        // The removed member hears that they are out (so they stop listening), but gets no new key.
+        return { members, notify: [...members.map((m) => m.identity_key), key], rotate: true, added: [] };
+      }),
+
+    get: (groupId) => toInfo(requireGroup(store.repos, groupId)),
+    list: () => store.repos.groups.list().map(toInfo),
+    outbound,
+    handleGroupEnvelope,
+    groupRecipients(repos, groupId) {
+      const row = repos.groups.get(groupId);
+      return row && row.removed === 0 && keyRing.get(row.local_identity) ? [row.local_identity] : [];
+    },
+  };
+
+  function onGossip(event: CustomEvent<{ topic: string; data: Uint8Array }>): void {
+    if (!event.detail.topic.startsWith('/dchat/group/')) return;
+    const bytes = event.detail.data;
+    void delivery.receive(bytes, { peer: null, via: 'gossip' }).then((result) => {
+      if (!result.ok && result.error === 'held') {
+        // Most likely its sender key has not arrived yet: keep it for when it does.
+        try {
+          const groupAndSender = heldKeyOf(bytes);
+          if (groupAndSender) {
+            const list = held.get(groupAndSender) ?? [];
+            if (list.length < 256) list.push(bytes);
+            held.set(groupAndSender, list);
+          }
+        } catch {
+          // not worth keeping
+        }
+      }
+    });
+  }
+
+  function heldKeyOf(bytes: Uint8Array): string | undefined {
+    const decoded = decodeCbor(bytes) as unknown[];
+    const from = decoded[3];
+    const to = decoded[4];
+    return from instanceof Uint8Array && to instanceof Uint8Array ? `${bytesToHex(to)}:${bytesToHex(from)}` : undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+export type AttachmentState = 'local' | 'ready' | 'downloading' | 'complete' | 'failed';
+
+export interface AttachmentRow {
+  readonly id: string;
+  readonly message_id: string | null;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly sealed_key: Uint8Array | null;
+  readonly chunk_size: number;
+  /** Concatenated 32-byte SHA-256 hashes of the encrypted chunks. */
+  readonly chunk_hashes: Uint8Array;
+  readonly state: AttachmentState;
+  readonly chunks_done: number;
+  /** For downloads: the sender's identity key. */
+  readonly source: string | null;
+  readonly created_at: number;
+}
+
+export interface AttachmentRepository {
+  insert(row: AttachmentRow): void;
+  get(id: string): AttachmentRow | undefined;
+  forMessage(messageId: string): AttachmentRow[];
+  forMessages(messageIds: readonly string[]): AttachmentRow[];
+  /** Which attachment (of ours) has a chunk with this hash, for serving it to a peer. */
+  byChunkHash(hash: Uint8Array): { row: AttachmentRow; index: number } | undefined;
+  attachToMessage(id: string, messageId: string, sealedKey: Uint8Array, chunkHashes: Uint8Array, state: AttachmentState): void;
+  progress(id: string, chunksDone: number, state: AttachmentState): void;
+  unfinished(): AttachmentRow[];
+}
+
+export function createAttachmentRepository(db: Database): AttachmentRepository {
+  const insert = db.prepare(
+    `INSERT INTO attachments (id, message_id, name, mime, size, sha256, sealed_key, chunk_size, chunk_hashes, state, chunks_done, source, created_at)
+     VALUES (@id, @message_id, @name, @mime, @size, @sha256, @sealed_key, @chunk_size, @chunk_hashes, @state, @chunks_done, @source, @created_at)`,
+  );
+  const get = db.prepare('SELECT * FROM attachments WHERE id = ?') as Statement<[string], AttachmentRow>;
+  const forMessage = db.prepare('SELECT * FROM attachments WHERE message_id = ? ORDER BY created_at, id') as Statement<[string], AttachmentRow>;
+  const outgoing = db.prepare("SELECT * FROM attachments WHERE state = 'ready'") as Statement<[], AttachmentRow>;
+  const attach = db.prepare('UPDATE attachments SET message_id = ?, sealed_key = ?, chunk_hashes = ?, state = ? WHERE id = ?');
+  const progress = db.prepare('UPDATE attachments SET chunks_done = ?, state = ? WHERE id = ?');
+  const unfinished = db.prepare("SELECT * FROM attachments WHERE state = 'downloading'") as Statement<[], AttachmentRow>;
+  return {
+    insert: (row) => void insert.run(row),
+    get: (id) => get.get(id),
+    forMessage: (messageId) => forMessage.all(messageId),
+    forMessages(ids) {
+      if (ids.length === 0) return [];
+      return db
+        .prepare(`SELECT * FROM attachments WHERE message_id IN (${ids.map(() => '?').join(',')}) ORDER BY created_at, id`)
+        .all(...ids) as AttachmentRow[];
+    },
+    byChunkHash(hash) {
+      // Outgoing attachments are few at any time; scanning their hash lists beats an index table.
+      for (const row of outgoing.all()) {
+        for (let i = 0; i * 32 < row.chunk_hashes.length; i++) {
+          if (Buffer.compare(Buffer.from(row.chunk_hashes.subarray(i * 32, i * 32 + 32)), Buffer.from(hash)) === 0) return { row, index: i };
+        }
+      }
+      return undefined;
+    },
+    attachToMessage: (id, messageId, key, hashes, state) => void attach.run(messageId, key, hashes, state, id),
+    progress: (id, done, state) => void progress.run(done, state, id),
+    unfinished: () => unfinished.all(),
+  };
+}

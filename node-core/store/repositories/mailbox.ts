@@ -1,0 +1,134 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+export interface MailboxEntry {
+  readonly seq: number;
+  readonly recipient: string;
+  readonly envelope_id: Uint8Array;
+  readonly envelope: Uint8Array;
+  readonly size: number;
+  readonly stored_at: number;
+  readonly expires_at: number;
+}
+
+export interface RecipientUsage {
+  readonly messages: number;
+  readonly bytes: number;
+}
+
+export type RelayCounter = 'stored' | 'delivered' | 'expired' | 'rejected_quota' | 'uptime_seconds' | 'first_started_at';
+
+/** The relay's side: who chose us, their mail, their attachment chunks and prekeys. */
+export interface MailboxRepository {
+  register(identityKey: string, record: Uint8Array, at: number): void;
+  recipient(identityKey: string): { record: Uint8Array; registered_at: number } | undefined;
+  touch(identityKey: string, at: number): void;
+  recipientCount(): number;
+
+  /** False when this envelope was already stored for the recipient. */
+  store(entry: Omit<MailboxEntry, 'seq'>): boolean;
+  pending(recipient: string, afterSeq: number, limit: number): MailboxEntry[];
+  /** Deletes the recipient's envelopes with these ids; returns how many went. */
+  deleteDelivered(recipient: string, envelopeIds: readonly Uint8Array[]): number;
+  usage(recipient: string): RecipientUsage;
+  totalBytes(): number;
+  totalMessages(): number;
+  /** Deletes expired mail and chunks; returns how many messages expired. */
+  expire(now: number): { messages: number; blobs: number };
+
+  putBlob(recipient: string, hash: Uint8Array, data: Uint8Array, at: number, expiresAt: number): void;
+  getBlob(recipient: string, hash: Uint8Array): Uint8Array | undefined;
+  deleteBlobs(recipient: string, hashes: readonly Uint8Array[]): number;
+
+  replacePrekeys(recipient: string, keys: ReadonlyArray<{ id: number; public_key: Uint8Array }>): void;
+  addPrekeys(recipient: string, keys: ReadonlyArray<{ id: number; public_key: Uint8Array }>): void;
+  /** Hands out one one-time prekey and forgets it, as a prekey server must. */
+  takePrekey(recipient: string): { id: number; public_key: Uint8Array } | undefined;
+  prekeyCount(recipient: string): number;
+
+  counter(name: RelayCounter): number;
+  addToCounter(name: RelayCounter, delta: number): void;
+  setCounterIfAbsent(name: RelayCounter, value: number): void;
+}
+
+export function createMailboxRepository(db: Database): MailboxRepository {
+  const register = db.prepare(
+    `INSERT INTO mailbox_recipients (identity_key, record, registered_at, last_seen_at) VALUES (@key, @record, @at, @at)
+     ON CONFLICT (identity_key) DO UPDATE SET record = excluded.record, last_seen_at = excluded.last_seen_at`,
+  );
+  const recipient = db.prepare('SELECT record, registered_at FROM mailbox_recipients WHERE identity_key = ?') as Statement<[string], { record: Uint8Array; registered_at: number }>;
+  const touch = db.prepare('UPDATE mailbox_recipients SET last_seen_at = ? WHERE identity_key = ?');
+  const recipientCount = db.prepare('SELECT count(*) FROM mailbox_recipients').pluck() as Statement<[], number>;
+  const store = db.prepare(
+    `INSERT OR IGNORE INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at)
+     VALUES (@recipient, @envelope_id, @envelope, @size, @stored_at, @expires_at)`,
+  );
+  const pending = db.prepare('SELECT * FROM mailbox WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?') as Statement<[string, number, number], MailboxEntry>;
+  const deleteOne = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND envelope_id = ?');
+  const usage = db.prepare('SELECT count(*) AS messages, coalesce(sum(size), 0) AS bytes FROM mailbox WHERE recipient = ?') as Statement<[string], RecipientUsage>;
+  const blobBytes = db.prepare('SELECT coalesce(sum(length(data)), 0) FROM mailbox_blobs WHERE recipient = ?').pluck() as Statement<[string], number>;
+  const totalBytes = db.prepare(
+    'SELECT (SELECT coalesce(sum(size), 0) FROM mailbox) + (SELECT coalesce(sum(length(data)), 0) FROM mailbox_blobs)',
+  ).pluck() as Statement<[], number>;
+  const totalMessages = db.prepare('SELECT count(*) FROM mailbox').pluck() as Statement<[], number>;
+  const expireMail = db.prepare('DELETE FROM mailbox WHERE expires_at <= ?');
+  const expireBlobs = db.prepare('DELETE FROM mailbox_blobs WHERE expires_at <= ?');
+  const putBlob = db.prepare(
+    'INSERT OR REPLACE INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const getBlob = db.prepare('SELECT data FROM mailbox_blobs WHERE recipient = ? AND hash = ?').pluck() as Statement<[string, Uint8Array], Uint8Array>;
+  const deleteBlob = db.prepare('DELETE FROM mailbox_blobs WHERE recipient = ? AND hash = ?');
+  const clearPrekeys = db.prepare('DELETE FROM mailbox_prekeys WHERE recipient = ?');
+  const addPrekey = db.prepare('INSERT OR IGNORE INTO mailbox_prekeys (recipient, id, public_key) VALUES (?, ?, ?)');
+  const firstPrekey = db.prepare('SELECT id, public_key FROM mailbox_prekeys WHERE recipient = ? ORDER BY id LIMIT 1') as Statement<[string], { id: number; public_key: Uint8Array }>;
+  const deletePrekey = db.prepare('DELETE FROM mailbox_prekeys WHERE recipient = ? AND id = ?');
+  const prekeyCount = db.prepare('SELECT count(*) FROM mailbox_prekeys WHERE recipient = ?').pluck() as Statement<[string], number>;
+  const counter = db.prepare('SELECT value FROM relay_counters WHERE name = ?').pluck() as Statement<[string], number>;
+  const addCounter = db.prepare(
+    'INSERT INTO relay_counters (name, value) VALUES (@name, @delta) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
+  );
+  const setIfAbsent = db.prepare('INSERT OR IGNORE INTO relay_counters (name, value) VALUES (?, ?)');
+
+  return {
+    register: (key, record, at) => void register.run({ key, record, at }),
+    recipient: (key) => recipient.get(key),
+    touch: (key, at) => void touch.run(at, key),
+    recipientCount: () => recipientCount.get()!,
+    store: (entry) => store.run(entry).changes === 1,
+    pending: (r, after, limit) => pending.all(r, after, limit),
+    deleteDelivered(r, ids) {
+      let n = 0;
+      for (const id of ids) n += deleteOne.run(r, id).changes;
+      return n;
+    },
+    usage(r) {
+      const u = usage.get(r)!;
+      return { messages: u.messages, bytes: u.bytes + blobBytes.get(r)! };
+    },
+    totalBytes: () => totalBytes.get()!,
+    totalMessages: () => totalMessages.get()!,
+    expire: (now) => ({ messages: expireMail.run(now).changes, blobs: expireBlobs.run(now).changes }),
+    putBlob: (r, hash, data, at, expiresAt) => void putBlob.run(r, hash, data, at, expiresAt),
+    getBlob: (r, hash) => getBlob.get(r, hash),
+    deleteBlobs(r, hashes) {
+      let n = 0;
+      for (const h of hashes) n += deleteBlob.run(r, h).changes;
+      return n;
+    },
+    replacePrekeys(r, keys) {
+      clearPrekeys.run(r);
+      for (const k of keys) addPrekey.run(r, k.id, k.public_key);
+    },
+    addPrekeys(r, keys) {
+      for (const k of keys) addPrekey.run(r, k.id, k.public_key);
+    },
+    takePrekey(r) {
+      const key = firstPrekey.get(r);
+      if (key) deletePrekey.run(r, key.id);
+      return key;
+    },
+    prekeyCount: (r) => prekeyCount.get(r)!,
+    counter: (name) => counter.get(name) ?? 0,
+    addToCounter: (name, delta) => void addCounter.run({ name, delta }),
+    setCounterIfAbsent: (name, value) => void setIfAbsent.run(name, value),
+  };
+}
