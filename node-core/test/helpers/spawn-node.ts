@@ -84,6 +84,8 @@ export interface RunningNode {
 }
 
 export interface StartNodeOptions {
+  /** A command to run the node under, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec). */
+  readonly wrapper?: readonly string[];
   readonly dataDir?: string;
   readonly env?: Record<string, string>;
   readonly args?: readonly string[];
@@ -94,7 +96,8 @@ export interface StartNodeOptions {
 export async function startNode(options: StartNodeOptions = {}): Promise<RunningNode> {
   const dataDir = options.dataDir ?? tempDir();
   const args = [DCHAT_BIN, '--headless', '--data-dir', dataDir, '--api-port', '0', '--p2p-port', '0', '--p2p-ws-port', '0', ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, {
+  const [command, ...prefix] = options.wrapper ?? [];
+  const child = spawn(command ?? process.execPath, command ? [...prefix, process.execPath, ...args] : args, {
     env: cleanEnv({ DCHAT_LOG_LEVEL: 'debug', DCHAT_P2P_HOST: '127.0.0.1', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

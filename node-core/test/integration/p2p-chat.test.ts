@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AttachmentInfo, Message } from '../../api/contract.ts';
 import { addContact, createIdentity, json, messages, relayFigures, send, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
@@ -39,7 +41,18 @@ describe('1:1 chat between nodes', () => {
       await json(b.api(`/api/chats/${chat}/read`, { method: 'POST' }));
       await waitFor('read receipts at A', async () => (await messages(a, chat)).filter((m) => m.text.startsWith('a→b')).every((m) => m.status === 'read'));
 
+      const peers = await json<{ peers: Array<{ peer_id: string; addresses: string[]; direction: string; latency_ms: number | null; role: string | null }>; count: number }>(a.api('/peers'));
+      const toB = peers.peers.find((p) => p.peer_id === b.peerId);
+      assert.ok(toB, '/peers lists B');
+      assert.ok(toB.addresses.length > 0 && ['inbound', 'outbound'].includes(toB.direction));
+      assert.equal(peers.peers.find((p) => p.peer_id === relay.peerId)?.role, 'relay');
+      const status = await json<{ peers: { connected: number }; p2p: { peer_id: string; addresses: string[] } }>(a.api('/status'));
+      assert.equal(status.p2p.peer_id, a.peerId);
+      assert.ok(status.peers.connected >= 2);
+
       const metrics = await (await fetch(`${a.url}/metrics`)).text();
+      assert.match(metrics, /libp2p_/, 'libp2p metrics are exported');
+      assert.match(metrics, /dchat_p2p_connected_peers [1-9]/);
       const direct = Number(/dchat_envelopes_sent_total\{path="direct"\} (\d+)/.exec(metrics)?.[1] ?? 0);
       assert.ok(direct >= 30, `A delivered directly (${direct} envelopes)`);
 
@@ -137,8 +150,16 @@ describe('offline delivery through a relay', () => {
       await waitFor('warm-up at B', async () => (await messages(b, chat)).length === 1);
       const bDir = b.dataDir;
       await b.stop();
-      for (let i = 0; i < 20; i++) await send(a, chat, `held ${i}`);
+      const marker = 'PLAINTEXT-MARKER-4f1c9e';
+      for (let i = 0; i < 20; i++) await send(a, chat, `held ${i} ${marker}`);
       await waitFor('R to hold 20', async () => (await relayFigures(relay)).messages_held >= 20);
+      // The relay holds the mail but not one readable byte of it.
+      const onDisk = Buffer.concat(
+        ['dchat.db', 'dchat.db-wal'].map((f) => (fs.existsSync(path.join(relay.dataDir, f)) ? fs.readFileSync(path.join(relay.dataDir, f)) : Buffer.alloc(0))),
+      );
+      assert.ok(onDisk.length > 0);
+      assert.equal(onDisk.includes(Buffer.from(marker)), false, 'no plaintext in the relay database');
+      assert.equal(onDisk.includes(Buffer.from('held 1')), false);
 
       const restart = async (how: 'SIGTERM' | 'SIGKILL') => {
         if (how === 'SIGTERM') assert.equal(await relay.stop('SIGTERM'), 0);
@@ -146,7 +167,9 @@ describe('offline delivery through a relay', () => {
           relay.child.kill('SIGKILL');
           await relay.exited;
         }
+        const previousPeerId = relay.peerId;
         relay = await startRelay({ dataDir: relay.dataDir, p2pPort: relay.p2pPort });
+        assert.equal(relay.peerId, previousPeerId, 'the peer key persists in the data directory');
         assert.equal((await relayFigures(relay)).messages_held, 20, `still 20 after ${how}`);
       };
       await restart('SIGTERM');
@@ -155,7 +178,7 @@ describe('offline delivery through a relay', () => {
       b = await startUser(relay, { dataDir: bDir });
       await waitFor('B to get all 20 after the restarts', async () => {
         const got = texts(await messages(b, chat));
-        return got.length === 21 && got.slice(1).every((t, i) => t === `held ${i}`);
+        return got.length === 21 && got.slice(1).every((t, i) => t === `held ${i} ${marker}`);
       }, 20_000);
       await waitFor('R empty', async () => (await relayFigures(relay)).messages_held === 0);
     } finally {
@@ -185,6 +208,52 @@ describe('offline delivery through a relay', () => {
       assert.ok(expired.expired_total >= 3);
       const metrics = await (await fetch(`${relay.url}/metrics`)).text();
       assert.match(metrics, /dchat_relay_messages_expired_total [3-9]/);
+    } finally {
+      await Promise.all([a.stop(), b.stop(), relay.stop()]);
+    }
+  });
+});
+
+describe('attachments', () => {
+  it('a download cut by kill -9 resumes where it stopped after a restart, and the file is intact', async () => {
+    const relay = await startRelay();
+    const a = await startUser(relay);
+    let b = await startUser(relay);
+    try {
+      await createIdentity(a, 'alice');
+      await createIdentity(b, 'bob');
+      await waitRelayConnected(b);
+      const chat = await addContact(a, b);
+      await send(a, chat, 'warm-up');
+      await waitFor('warm-up at B', async () => (await messages(b, chat)).length === 1);
+      const bDir = b.dataDir;
+      await b.stop();
+      const file = crypto.randomBytes(24 * 1024 * 1024);
+      const sha = crypto.createHash('sha256').update(file).digest('hex');
+      const upload = await json<AttachmentInfo>(a.api('/api/attachments?name=resume.bin', { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } }));
+      await send(a, chat, '', { attachments: [upload.id] });
+      await waitFor('chunks on R', async () => (await relayFigures(relay)).bytes_held >= file.length, 30_000);
+      await a.stop();
+
+      b = await startUser(relay, { dataDir: bDir });
+      const partial = await waitFor('a partial download', async () => {
+        const res = await b.api(`/api/attachments/${upload.id}/info`);
+        if (res.status !== 200) return undefined;
+        const info = (await res.json()) as AttachmentInfo;
+        return info.chunks_done >= 5 && info.chunks_done < info.chunks_total - 5 ? info : undefined;
+      }, 20_000);
+      b.child.kill('SIGKILL');
+      await b.exited;
+      console.log(`killed B at chunk ${partial.chunks_done} of ${partial.chunks_total}`);
+
+      b = await startUser(relay, { dataDir: bDir });
+      const done = await waitFor('the download to finish', async () => {
+        const info = (await (await b.api(`/api/attachments/${upload.id}/info`)).json()) as AttachmentInfo;
+        return info.state === 'complete' ? info : undefined;
+      }, 30_000);
+      assert.equal(done.chunks_done, done.chunks_total);
+      const bytes = Buffer.from(await (await b.api(`/api/attachments/${upload.id}`)).arrayBuffer());
+      assert.equal(crypto.createHash('sha256').update(bytes).digest('hex'), sha);
     } finally {
       await Promise.all([a.stop(), b.stop(), relay.stop()]);
     }

@@ -128,3 +128,22 @@ describe('migration 0003: message counter', () => {
     db.close();
   });
 });
+
+describe('migration 0004: network, end-to-end encryption, relays, groups, attachments', () => {
+  it('adds its tables to a version-3 database without touching existing chats', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 3));
+    db.prepare("INSERT INTO identities VALUES (?, 'alice', zeroblob(32), x'00', 'node-secret', NULL, 1, 1)").run(KEY);
+    db.prepare("INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at) VALUES ('c', 'self', 'C', ?, 1, 1)").run(KEY);
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 4)), { from: 3, to: 4 });
+    const names = tables(db);
+    for (const t of ['contacts', 'signed_prekeys', 'one_time_prekeys', 'sessions', 'seen_envelopes', 'outbox', 'pending_receipts', 'mailbox_recipients', 'mailbox', 'mailbox_blobs', 'mailbox_prekeys', 'relay_counters', 'groups', 'sender_keys', 'attachments', 'node_settings']) {
+      assert.ok(names.has(t), t);
+      assert.ok(isStrict(db, t), `${t} is STRICT`);
+    }
+    const chat = db.prepare("SELECT id, peer_identity, group_id FROM conversations WHERE id = 'c'").get();
+    assert.deepEqual(chat, { id: 'c', peer_identity: null, group_id: null });
+    assert.throws(() => db.prepare("INSERT INTO outbox (id, recipient, local_identity, kind, stage, envelope, next_attempt_at, created_at) VALUES (x'01', 'r', 'l', 'direct', 'half-done', x'00', 1, 1)").run(), /CHECK/);
+    db.close();
+  });
+});

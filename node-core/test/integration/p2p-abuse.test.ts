@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { addContact, createIdentity, messages, send, startRelay, startUser, waitFor } from '../helpers/p2p-net.ts';
+import { killAllNodes, REPO_ROOT, type RunningNode } from '../helpers/spawn-node.ts';
+
+after(killAllNodes);
+
+const ROGUE = path.join(REPO_ROOT, 'node-core', 'test', 'helpers', 'rogue-peer.ts');
+
+function runRogue(args: string[], timeoutMs = 60_000): Promise<Map<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ROGUE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rogue peer did not finish:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`rogue peer exited ${code}:\n${stderr}`));
+      const results = new Map<string, unknown>();
+      for (const line of stdout.trim().split('\n')) {
+        const { step, result } = JSON.parse(line) as { step: string; result: unknown };
+        results.set(step, result);
+      }
+      resolve(results);
+    });
+  });
+}
+
+const tcpAddress = (node: RunningNode) => node.p2pAddresses.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!;
+const metric = async (node: RunningNode, pattern: RegExp) => Number(pattern.exec(await (await fetch(`${node.url}/metrics`)).text())?.[1] ?? 0);
+
+describe('abuse and faults', () => {
+  it('rejects tampered ciphertext, replays, forged senders, stale and malformed envelopes, and oversized frames', async () => {
+    const a = await startUser(null);
+    const b = await startUser(null);
+    try {
+      const aId = await createIdentity(a, 'alice');
+      const bId = await createIdentity(b, 'bob');
+      const results = await runRogue(['protocol', tcpAddress(a), aId, bId]);
+      assert.deepEqual(results.get('valid'), { ok: true }, 'a genuine first message from a stranger is accepted');
+      assert.deepEqual(results.get('replay'), { ok: true, duplicate: true }, 'the replay is recognised and stored nowhere');
+      assert.deepEqual(results.get('tampered-ciphertext'), { ok: false, error: 'undecryptable' });
+      assert.deepEqual(results.get('body-changed-after-signing'), { ok: false, error: 'bad-signature' });
+      assert.deepEqual(results.get('forged-sender'), { ok: false, error: 'bad-signature' });
+      assert.deepEqual(results.get('stale'), { ok: false, error: 'stale' });
+      assert.deepEqual(results.get('garbage'), { ok: false, error: 'malformed' });
+      assert.deepEqual(results.get('not-an-envelope'), { ok: false, error: 'malformed' });
+      assert.ok((results.get('oversized') as { transportError?: string }).transportError, 'a 3 MB frame ends the stream before it is read');
+
+      const chats = (await (await a.api('/api/chats')).json()) as { chats: Array<{ chat_id: string; title: string }> };
+      const fromMallory = chats.chats.find((c) => c.title === 'Mallory')!;
+      const got = await messages(a, fromMallory.chat_id);
+      assert.deepEqual(got.map((m) => m.text), ['rogue hello'], 'exactly one message stored: no replay, nothing tampered');
+      assert.ok((await metric(a, /dchat_p2p_frames_rejected_total\{protocol="\/dchat\/envelope\/1.0.0",reason="bad-signature"\} (\d+)/)) >= 3);
+      assert.ok((await metric(a, /dchat_p2p_frames_rejected_total\{protocol="\/dchat\/envelope\/1.0.0",reason="too-large"\} (\d+)/)) >= 1);
+      assert.ok((await metric(a, /dchat_envelopes_received_total\{via="direct",outcome="replay"\} (\d+)/)) >= 1);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('a peer flooding garbage and forged signatures is disconnected and banned while honest traffic continues', async () => {
+    const relay = await startRelay();
+    const a = await startUser(relay);
+    const b = await startUser(relay);
+    try {
+      await createIdentity(a, 'alice');
+      await createIdentity(b, 'bob');
+      const chat = await addContact(b, a);
+      await send(b, chat, 'before the flood');
+      await waitFor('first message', async () => (await messages(a, chat)).length === 1);
+
+      const flood = runRogue(['flood', tcpAddress(a), '5']);
+      const honest = (async () => {
+        for (let i = 0; i < 50; i++) {
+          await send(b, chat, `during the flood ${i}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const [results] = await Promise.all([flood, honest]);
+      await waitFor('all honest messages at A', async () => (await messages(a, chat)).length === 51, 20_000);
+      const texts = (await messages(a, chat)).map((m) => m.text);
+      assert.deepEqual(texts.slice(1), Array.from({ length: 50 }, (_, i) => `during the flood ${i}`));
+
+      const flooded = results.get('flood') as { sent: number; closedAfter: number | null };
+      console.log(`the rogue peer sent ${flooded.sent} frames; cut off after ${flooded.closedAfter ?? 'never'}; redial: ${String(results.get('redial'))}`);
+      assert.notEqual(flooded.closedAfter, null, 'the flooding peer was disconnected');
+      assert.match(String(results.get('redial')), /^refused/, 'and cannot come straight back');
+      assert.ok((await metric(a, /dchat_p2p_peers_banned_total (\d+)/)) >= 1);
+      assert.equal((await fetch(`${a.url}/health`)).status, 200);
+    } finally {
+      await Promise.all([a.stop(), b.stop(), relay.stop()]);
+    }
+  });
+});
+
+describe('nodes on separate network addresses', () => {
+  it('two nodes in their own network namespaces chat over a virtual link', async (t) => {
+    const can = () => {
+      try {
+        execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
+        return process.getuid?.() === 0;
+      } catch {
+        return false;
+      }
+    };
+    if (!can()) {
+      t.skip('needs root and iproute2 (ip netns) to make network namespaces');
+      return;
+    }
+    // Two namespaces on one bridge: A at 10.77.0.1, B at 10.77.0.2, the test (and its HTTP calls) at .254.
+    const suffix = String(process.pid % 10000);
+    const nsA = `dchat-a-${suffix}`;
+    const nsB = `dchat-b-${suffix}`;
+    const bridge = `dbr${suffix}`;
+    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+    const cleanup = () => {
+      for (const args of [['netns', 'del', nsA], ['netns', 'del', nsB], ['link', 'del', bridge]]) {
+        try {
+          ip(...args);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    try {
+      ip('link', 'add', bridge, 'type', 'bridge');
+      ip('addr', 'add', '10.77.0.254/24', 'dev', bridge);
+      ip('link', 'set', bridge, 'up');
+      for (const [ns, address, host, peer] of [[nsA, '10.77.0.1', `ha${suffix}`, `va${suffix}`], [nsB, '10.77.0.2', `hb${suffix}`, `vb${suffix}`]] as const) {
+        ip('netns', 'add', ns);
+        ip('link', 'add', host, 'type', 'veth', 'peer', 'name', peer);
+        ip('link', 'set', peer, 'netns', ns);
+        ip('link', 'set', host, 'master', bridge);
+        ip('link', 'set', host, 'up');
+        ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', peer);
+        ip('-n', ns, 'link', 'set', peer, 'up');
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+      }
+    } catch (err) {
+      cleanup();
+      t.skip(`cannot create network namespaces here: ${(err as Error).message.split('\n')[0]}`);
+      return;
+    }
+    const inNs = (ns: string, address: string) => ({
+      wrapper: ['ip', 'netns', 'exec', ns],
+      env: { DCHAT_P2P_HOST: address, DCHAT_API_HOST: address, DCHAT_RATE_LIMIT_ENABLED: 'false' },
+    });
+    let a: RunningNode | undefined;
+    let b: RunningNode | undefined;
+    try {
+      const nodeA = (a = await startUser(null, inNs(nsA, '10.77.0.1')));
+      const nodeB = (b = await startUser(null, inNs(nsB, '10.77.0.2')));
+      assert.ok(nodeA.p2pAddresses.some((x) => x.startsWith('/ip4/10.77.0.1/')), nodeA.p2pAddresses.join(' '));
+      assert.ok(nodeB.p2pAddresses.some((x) => x.startsWith('/ip4/10.77.0.2/')), nodeB.p2pAddresses.join(' '));
+      await createIdentity(nodeA, 'alice');
+      await createIdentity(nodeB, 'bob');
+      const chat = await addContact(nodeA, b);
+      await send(nodeA, chat, 'across namespaces');
+      await waitFor('the message in the other namespace', async () => (await messages(nodeB, chat)).some((m) => m.text === 'across namespaces'));
+      await send(nodeB, chat, 'and back');
+      await waitFor('the reply', async () => (await messages(nodeA, chat)).some((m) => m.text === 'and back'));
+    } finally {
+      await Promise.all([a?.stop(), b?.stop()]);
+      cleanup();
+    }
+  });
+});
