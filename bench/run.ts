@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { runColdStartBench, runHttpBench } from './process.bench.ts';
+import { runP2pBench } from './p2p.bench.ts';
 import { millionMessageDataDir, runQueryBench } from './query.bench.ts';
 import { runStoreBench } from './store.bench.ts';
 import { cleanTempDirs } from './tmp.ts';
 
-const SUITES = ['store', 'query', 'coldstart', 'http'] as const;
+const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p'] as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = asked.filter((a) => !(SUITES as readonly string[]).includes(a));
 if (unknown.length > 0) {
@@ -28,6 +29,7 @@ try {
     if (run.has('coldstart')) results.coldstart = await runColdStartBench(dir);
   }
   if (run.has('http')) results.http = await runHttpBench();
+  if (run.has('p2p')) results.p2p = await runP2pBench();
 } finally {
   cleanTempDirs();
 }

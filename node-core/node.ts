@@ -41,6 +41,8 @@ export interface DchatNode {
   readonly store: Store;
   readonly events: EventBus;
   readonly metrics: Metrics;
+  /** The networked parts, for embedding (benchmarks, the desktop shell); undefined when p2p is off. */
+  readonly network: NetworkServices | undefined;
 }
 
 /** Prepares a data directory and its secrets without starting anything (`dchat --init-db`). */
@@ -213,5 +215,8 @@ export function createNode(init: NodeInit): DchatNode {
     store,
     events,
     metrics,
+    get network() {
+      return services;
+    },
   };
 }

@@ -98,7 +98,11 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
     transports: [tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: config.relay.max_peers },
+    // A relay expects many peers (often several behind one NAT address): it accepts new
+    // connections faster than libp2p's per-address default of 5 per second.
+    connectionManager: isRelay()
+      ? { maxConnections: config.relay.max_peers, inboundConnectionThreshold: 100, maxIncomingPendingConnections: 200 }
+      : { maxConnections: config.relay.max_peers },
     connectionGater: {
       ...guard.gater,
       // Every node can relay connections for peers behind NAT, but only relays accept reservations.

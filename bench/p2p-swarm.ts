@@ -1,0 +1,34 @@
+/**
+ * Simulates many peers from one process: `count` libp2p nodes that connect to `target` and stay
+ * connected until told to stop (a line "stop" on stdin or SIGTERM). Prints "connected N" when done.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2p } from 'libp2p';
+
+const [target, countArg] = process.argv.slice(2) as [string, string];
+const count = Number(countArg);
+const nodes: Libp2p[] = [];
+let connected = 0;
+for (let i = 0; i < count; i += 25) {
+  const batch = await Promise.all(
+    Array.from({ length: Math.min(25, count - i) }, async () => {
+      const node = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } });
+      await node.start();
+      return node;
+    }),
+  );
+  nodes.push(...batch);
+  const results = await Promise.allSettled(batch.map((n) => n.dial(multiaddr(target), { signal: AbortSignal.timeout(30_000) })));
+  connected += results.filter((r) => r.status === 'fulfilled').length;
+}
+process.stdout.write(`connected ${connected}\n`);
+const stop = async () => {
+  await Promise.allSettled(nodes.map((n) => n.stop()));
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.stdin.on('data', () => void stop());

@@ -1,0 +1,209 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../node-core/test/helpers/net.ts';
+import { fmt, percentile, table } from './lib.ts';
+import { tempDir } from './tmp.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+interface Worker {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly dataDir: string;
+  call<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+}
+
+async function startWorker(name: string, env: Record<string, string>, dataDir = tempDir(name)): Promise<Worker> {
+  const [p2p, ws] = [await freePort(), await freePort()];
+  const child = fork(path.join(HERE, 'p2p-worker.ts'), [], {
+    env: {
+      ...process.env,
+      DCHAT_DATA_DIR: dataDir,
+      DCHAT_P2P_HOST: '127.0.0.1',
+      DCHAT_P2P_PORT: env.DCHAT_P2P_PORT ?? String(p2p),
+      DCHAT_P2P_WS_PORT: String(ws),
+      DCHAT_RATE_LIMIT_ENABLED: 'false',
+      DCHAT_LOG_LEVEL: 'silent',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // BENCH_PROFILE=dir writes a CPU profile of every worker there (open it in Chrome DevTools).
+    execArgv: process.env.BENCH_PROFILE ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : process.execArgv,
+  });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let next = 1;
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (message: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
+      if (message.ready) return resolve();
+      const waiter = pending.get(message.id!);
+      if (!waiter) return;
+      pending.delete(message.id!);
+      if (message.error) waiter.reject(new Error(`${name}: ${message.error}`));
+      else waiter.resolve(message.result);
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+  return {
+    name,
+    child,
+    dataDir,
+    call: <T>(cmd: string, args: Record<string, unknown> = {}) =>
+      new Promise<T>((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, cmd, ...args });
+      }),
+  };
+}
+
+const ratio = (x: number, base: number) => `${((x / base) * 100).toFixed(0)}%`;
+const latencyRow = (what: string, values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { path: what, messages: sorted.length, p50: fmt(percentile(sorted, 50)), p99: fmt(percentile(sorted, 99)), max: fmt(sorted[sorted.length - 1] ?? NaN) };
+};
+
+export async function runP2pBench(): Promise<Record<string, number>> {
+  const relayPort = await freePort();
+  const relay = await startWorker('relay', { DCHAT_NODE_ROLE: 'relay', DCHAT_P2P_PORT: String(relayPort), DCHAT_RELAY_MAX_PEERS: '1500' });
+  const relayInfo = await relay.call<{ peerId: string }>('info');
+  const relayAddress = `/ip4/127.0.0.1/tcp/${relayPort}/p2p/${relayInfo.peerId}`;
+  const a = await startWorker('alice', { DCHAT_HOME_RELAYS: relayAddress });
+  const b = await startWorker('bob', { DCHAT_HOME_RELAYS: relayAddress });
+  // Carol announces an address nobody can reach, so mail to her always goes through the relay.
+  const carolEnv = { DCHAT_HOME_RELAYS: relayAddress, RELAY_EXTERNAL_ADDRESSES: '/ip4/127.0.0.1/tcp/1' };
+  let c = await startWorker('carol', carolEnv);
+  const workers = [relay, a, b, c];
+  try {
+    await a.call('identity', { username: 'alice' });
+    const bob = await b.call<{ identityId: string }>('identity', { username: 'bob' });
+    const carol = await c.call<{ identityId: string }>('identity', { username: 'carol' });
+    await Promise.all([a, b, c].map((w) => w.call('relayConnected')));
+    const chatB = await a.call<string>('add', { invite: await b.call('invite') });
+    const chatC = await a.call<string>('add', { invite: await c.call('invite') });
+    const bInfo = await b.call<{ addresses: string[] }>('info');
+
+    const warm = async (target: Worker, chat: string) => {
+      await target.call('mark', { chat });
+      await a.call('send', { chat, n: 50 });
+      await target.call('expect', { chat, n: 50, timeoutMs: 30_000 });
+    };
+    await warm(b, chatB);
+    await warm(c, chatC);
+
+    // Raw baselines between the same processes.
+    const RAW_N = 20_000;
+    const raw = await a.call<{ count: number; ms: number }>('rawStream', { addresses: bInfo.addresses, n: RAW_N, size: 1024 });
+    const rawRate = (raw.count / raw.ms) * 1000;
+
+    const measureThroughput = async (target: Worker, chat: string, n: number) => {
+      await target.call('mark', { chat });
+      const sent = await a.call<{ started: number }>('send', { chat, n });
+      const got = await target.call<{ ok: boolean; got: number; last: number }>('expect', { chat, n, timeoutMs: 120_000 });
+      return { rate: (got.got / (got.last - sent.started)) * 1000, ok: got.ok };
+    };
+    const N = 5000;
+    const direct = await measureThroughput(b, chatB, N);
+    const viaRelay = await measureThroughput(c, chatC, N);
+
+    const measureLatency = async (target: Worker, chat: string) => {
+      await target.call('mark', { chat });
+      await a.call('send', { chat, n: 3000, rate: 1000 });
+      const got = await target.call<{ latencies: number[] }>('expect', { chat, n: 3000, timeoutMs: 60_000 });
+      return got.latencies;
+    };
+    const directLatency = await measureLatency(b, chatB);
+    const relayLatency = await measureLatency(c, chatC);
+
+    // Raw gossipsub vs group messages between the same two processes.
+    const GOSSIP_N = 3000;
+    const expectRaw = b.call<{ ok: boolean; ms: number }>('rawGossipExpect', { n: GOSSIP_N, timeoutMs: 120_000 });
+    const published = await a.call<{ ms: number }>('rawGossipPublish', { n: GOSSIP_N, size: 1024 });
+    const rawGossip = await expectRaw;
+    const rawGossipRate = (GOSSIP_N / Math.max(published.ms, rawGossip.ms)) * 1000;
+
+    const group = await a.call<{ group_id: string; chat_id: string }>('groupCreate', { members: [bob.identityId] });
+    const aInfo = await a.call<{ identityId: string }>('info');
+    await b.call('groupKnown', { group: group.group_id, sender: aInfo.identityId });
+    await warm(b, group.chat_id);
+    const groupRun = await measureThroughput(b, group.chat_id, GOSSIP_N);
+
+    // Relay ingest: Carol goes offline; the relay stores what Alice sends her.
+    await c.call('stop');
+    await new Promise((r) => c.child.once('exit', r));
+    const INGEST_N = 3000;
+    const before = await relay.call<{ stored_total: number }>('relayFigures');
+    const cpuBefore = await relay.call<{ cpu: NodeJS.CpuUsage }>('usage');
+    const t0 = performance.now();
+    await a.call('send', { chat: chatC, n: INGEST_N });
+    for (;;) {
+      const f = await relay.call<{ stored_total: number }>('relayFigures');
+      if (f.stored_total - before.stored_total >= INGEST_N) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const ingestRate = (INGEST_N / (performance.now() - t0)) * 1000;
+    // Carol comes back and the relay hands everything over.
+    c = await startWorker('carol', carolEnv, c.dataDir);
+    workers[3] = c;
+    await c.call('mark', { chat: chatC });
+    await c.call('expect', { chat: chatC, n: INGEST_N, timeoutMs: 120_000 });
+    const cpuAfter = await relay.call<{ cpu: NodeJS.CpuUsage }>('usage');
+    const cpuMs = (cpuAfter.cpu.user + cpuAfter.cpu.system - cpuBefore.cpu.user - cpuBefore.cpu.system) / 1000;
+    const cpuPer1000 = cpuMs / (INGEST_N / 1000);
+
+    // Relay memory with 1,000 connected peers, simulated from four processes.
+    const idle = await relay.call<{ rss: number; connections: number }>('usage');
+    const swarms: ChildProcess[] = [];
+    let connectedPeers = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<void>((resolve) => {
+          const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), relayAddress, '250'], { stdio: ['pipe', 'pipe', 'inherit'] });
+          swarms.push(swarm);
+          swarm.stdout!.on('data', (d: Buffer) => {
+            const m = /connected (\d+)/.exec(String(d));
+            if (m) {
+              connectedPeers += Number(m[1]);
+              resolve();
+            }
+          });
+          swarm.once('exit', () => resolve());
+        }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    const loaded = await relay.call<{ rss: number; connections: number }>('usage');
+    for (const swarm of swarms) swarm.kill('SIGTERM');
+
+    table('1:1 messaging between two node processes vs raw libp2p between the same processes (1 KiB each)', [
+      { path: 'raw libp2p stream (length-prefixed frames)', 'msg/s': Math.round(rawRate), 'of raw': '100%' },
+      { path: 'dchat direct (encrypt, sign, send, verify, decrypt, persist both ends)', 'msg/s': Math.round(direct.rate), 'of raw': ratio(direct.rate, rawRate) },
+      { path: 'dchat via relay (sender → relay mailbox → recipient)', 'msg/s': Math.round(viaRelay.rate), 'of raw': ratio(viaRelay.rate, rawRate) },
+      { path: 'raw gossipsub publish', 'msg/s': Math.round(rawGossipRate), 'of raw': '—' },
+      { path: 'dchat group (sender keys over gossipsub)', 'msg/s': Math.round(groupRun.rate), 'of raw': `${ratio(groupRun.rate, rawGossipRate)} of raw gossipsub` },
+    ]);
+    table('Latency at 1,000 msg/s offered load (send call to stored at the recipient)', [latencyRow('direct', directLatency), latencyRow('via relay', relayLatency)]);
+    table('Relay', [
+      { figure: 'mailbox ingest (stored durably)', value: `${Math.round(ingestRate)} msg/s` },
+      { figure: 'CPU per 1,000 relayed messages (verify, store, push, receipt, delete)', value: `${cpuPer1000.toFixed(0)} ms` },
+      { figure: `RSS idle (${idle.connections} connections)`, value: `${(idle.rss / 1e6).toFixed(0)} MB` },
+      { figure: `RSS with ${connectedPeers} simulated peers connected (${loaded.connections} connections)`, value: `${(loaded.rss / 1e6).toFixed(0)} MB` },
+    ]);
+    const sortedRelay = [...relayLatency].sort((x, y) => x - y);
+    const sortedDirect = [...directLatency].sort((x, y) => x - y);
+    return {
+      raw_stream_msg_s: rawRate,
+      direct_msg_s: direct.rate,
+      relay_msg_s: viaRelay.rate,
+      raw_gossip_msg_s: rawGossipRate,
+      group_msg_s: groupRun.rate,
+      direct_p99_ms_at_1000: percentile(sortedDirect, 99),
+      relay_p99_ms_at_1000: percentile(sortedRelay, 99),
+      relay_ingest_msg_s: ingestRate,
+      relay_cpu_ms_per_1000: cpuPer1000,
+      relay_rss_mb_1000_peers: loaded.rss / 1e6,
+    };
+  } finally {
+    await Promise.allSettled(workers.map((w) => (w.child.exitCode === null ? w.call('stop') : Promise.resolve())));
+  }
+}
