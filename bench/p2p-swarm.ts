@@ -22,12 +22,18 @@ for (let i = 0; i < count; i += 25) {
     }),
   );
   nodes.push(...batch);
-  const results = await Promise.allSettled(batch.map((n) => n.dial(multiaddr(target), { signal: AbortSignal.timeout(30_000) })));
-  connected += results.filter((r) => r.status === 'fulfilled').length;
+  // The relay takes a bounded number of new connections per second from one address: retry.
+  let waiting = batch;
+  for (let attempt = 0; attempt < 20 && waiting.length > 0; attempt++) {
+    const results = await Promise.allSettled(waiting.map((n) => n.dial(multiaddr(target), { signal: AbortSignal.timeout(30_000) })));
+    connected += results.filter((r) => r.status === 'fulfilled').length;
+    waiting = waiting.filter((_, j) => results[j]!.status === 'rejected');
+    if (waiting.length > 0) await new Promise((r) => setTimeout(r, 500));
+  }
 }
 process.stdout.write(`connected ${connected}\n`);
 const stop = async () => {
-  await Promise.allSettled(nodes.map((n) => n.stop()));
+  await Promise.allSettled(nodes.map(async (n) => n.stop()));
   process.exit(0);
 };
 process.on('SIGTERM', () => void stop());

@@ -109,12 +109,16 @@ const handlers: Record<string, (c: Command) => Promise<unknown>> = {
     const n = c.n as number;
     const data = new Uint8Array(c.size as number);
     const t0 = performance.now();
+    // Published as fast as gossipsub takes them, like the group path does (no await per message).
+    const published: Array<Promise<unknown>> = [];
     for (let i = 0; i < n; i++) {
-      data[0] = i & 255;
-      data[1] = (i >> 8) & 255;
-      data[2] = (i >> 16) & 255;
-      await pubsub.publish(RAW_TOPIC, data);
+      const message = data.slice();
+      message[0] = i & 255;
+      message[1] = (i >> 8) & 255;
+      message[2] = (i >> 16) & 255;
+      published.push(pubsub.publish(RAW_TOPIC, message));
     }
+    await Promise.all(published);
     return { ms: performance.now() - t0 };
   },
   async rawGossipExpect(c) {
@@ -179,7 +183,8 @@ const handlers: Record<string, (c: Command) => Promise<unknown>> = {
     return call('relay.status', {});
   },
   async usage() {
-    return { cpu: process.cpuUsage(), rss: process.memoryUsage().rss, connections: libp2p.getConnections().length };
+    const memory = process.memoryUsage();
+    return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, connections: libp2p.getConnections().length };
   },
   async stop() {
     await node.stop();

@@ -83,17 +83,30 @@ export function senderKeyFromDistribution(d: SenderKeyDistribution): SenderKeySt
   };
 }
 
+/**
+ * `senderAuthenticated`: the message travels inside something the sender already signed with
+ * their identity key (dchat's signed envelopes). Other members hold the chain key and could
+ * encrypt in the sender's name, but cannot sign as the sender, so the per-message sender-key
+ * signature would only repeat that check at the cost of an Ed25519 signature and verification.
+ */
+export interface SenderKeyOptions {
+  readonly senderAuthenticated?: boolean;
+}
+
 export function senderKeyEncrypt(
   state: SenderKeyState,
   plaintext: Uint8Array,
   associatedData: Uint8Array,
+  options: SenderKeyOptions = {},
 ): { state: SenderKeyState; message: SenderKeyMessage } {
   if (!state.signingSecret) throw new SenderKeyError('only the owner of a sender key (with its signing secret) can send');
   if (state.iteration >= MAX_UINT32) throw new SenderKeyError('sender key exhausted; create a new one');
   const { messageKey, chainKey } = stepChain(state.chainKey);
   const { keyId, iteration } = state;
   const ciphertext = sealWithMessageKey(messageKey, MESSAGE_INFO, plaintext, cipherAssociatedData(associatedData, keyId, iteration));
-  const signature = signWithContext(SIGNATURE_CONTEXT, state.signingSecret, signedPayload(keyId, iteration, ciphertext, associatedData));
+  const signature = options.senderAuthenticated
+    ? new Uint8Array(0)
+    : signWithContext(SIGNATURE_CONTEXT, state.signingSecret, signedPayload(keyId, iteration, ciphertext, associatedData));
   return {
     state: { ...state, iteration: iteration + 1, chainKey },
     message: { keyId, iteration, ciphertext, signature },
@@ -105,6 +118,7 @@ export function senderKeyDecrypt(
   state: SenderKeyState,
   message: SenderKeyMessage,
   associatedData: Uint8Array,
+  options: SenderKeyOptions = {},
 ): { state: SenderKeyState; plaintext: Uint8Array } {
   const { keyId, iteration, ciphertext, signature } = message;
   if (keyId !== state.keyId) throw new SenderKeyError(`message is for sender key ${keyId}, we hold ${state.keyId}`);
@@ -113,7 +127,7 @@ export function senderKeyDecrypt(
     throw new SenderKeyError('ciphertext and signature must be bytes');
   }
   // Verified before any key derivation: other members hold the chain key too and could forge.
-  if (!verifyWithContext(SIGNATURE_CONTEXT, state.signingPublic, signedPayload(keyId, iteration, ciphertext, associatedData), signature)) {
+  if (!options.senderAuthenticated && !verifyWithContext(SIGNATURE_CONTEXT, state.signingPublic, signedPayload(keyId, iteration, ciphertext, associatedData), signature)) {
     throw new SenderKeyError('signature does not verify under the sender signing key');
   }
   const ad = cipherAssociatedData(associatedData, keyId, iteration);

@@ -35,7 +35,7 @@ import {
   RemoteError,
   type ErrorCode,
 } from './protocols.ts';
-import { encodeCbor } from '../p2p/codec.ts';
+import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 
 /**
  * Moves end-to-end encrypted envelopes between nodes.
@@ -94,8 +94,8 @@ export interface DeliveryService {
   stop(): Promise<void>;
   /** Queues a payload for `remote`; call inside a store transaction, then `kick()` after commit. */
   queueDirect(repos: Repositories, input: QueueDirectInput, now: number): void;
-  /** Queues an already signed envelope (group traffic) for one recipient's relays. */
-  queueEnvelope(repos: Repositories, envelope: SignedEnvelope, recipient: string, local: string, groupId: string | null, messageId: string | null, now: number): void;
+  /** Queues an unsigned group envelope for one member (signed in the next batch, sent via their relays). */
+  queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipient: string, local: string, groupId: string, messageId: string, now: number): void;
   /** Signs envelopes made together (one signature). */
   sign(local: string, cores: EnvelopeCore[]): SignedEnvelope[];
   kick(): void;
@@ -182,16 +182,17 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     });
   }
 
-  function queueEnvelope(repos: Repositories, envelope: SignedEnvelope, recipient: string, local: string, groupId: string | null, messageId: string | null, at: number): void {
+  function queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipient: string, local: string, groupId: string, messageId: string, at: number): void {
     repos.outbox.insert({
       id: randomBytes(16),
       recipient,
       local_identity: local,
       kind: 'group',
-      stage: 'sealed',
+      // Already end-to-end encrypted (sender key): only the signature is missing.
+      stage: 'plain',
       group_id: groupId,
       message_id: messageId,
-      envelope: encodeEnvelope(envelope),
+      envelope: encodeCbor([core.type, core.id, core.from, core.to, core.ts, core.body]),
       next_attempt_at: at,
       created_at: at,
     });
@@ -257,7 +258,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     const pairs = new Map<string, OutboxRow>();
     for (const row of plain) pairs.set(`${row.local_identity}:${row.recipient}`, row);
     for (const row of pairs.values()) {
-      if (hasSession(store.repos, row.local_identity, row.recipient)) continue;
+      if (row.kind === 'group' || hasSession(store.repos, row.local_identity, row.recipient)) continue;
       const route = init.route(store.repos, row.local_identity, row.recipient);
       const bundle = route && (await fetchBundle(route, row.recipient));
       if (!bundle) continue;
@@ -270,6 +271,13 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     await store.write((repos) => {
       const byLocal = new Map<string, Array<{ row: OutboxRow; core: EnvelopeCore }>>();
       for (const row of plain) {
+        if (row.kind === 'group') {
+          const [type, id, from, to, ts, body] = decodeCbor(row.envelope) as [EnvelopeCore['type'], Uint8Array, Uint8Array, Uint8Array, number, Uint8Array];
+          const list = byLocal.get(row.local_identity) ?? [];
+          list.push({ row, core: { type, id, from, to, ts, body } });
+          byLocal.set(row.local_identity, list);
+          continue;
+        }
         let body: Uint8Array;
         try {
           const payloadBytes = vault.open(sealLabel(row.id), row.envelope);
@@ -297,7 +305,30 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
   const encodeRecord = (local: string): Uint8Array => encodeIdentityRecord(init.ownRecord(local));
 
   /** Delivers one recipient's sealed envelopes, in order: direct first, then its relays. */
+  /**
+   * Per recipient, the relay phases of overlapping rounds run in round order, so mail that has to
+   * go through relays arrives there in the order it was written (the direct path keeps order by
+   * itself: one stream per peer).
+   */
+  const relayTurns = new Map<string, Promise<void>>();
+
   async function deliverTo(recipient: string, local: string, rows: OutboxRow[]): Promise<void> {
+    const turnKey = `${local}:${recipient}`;
+    const previousTurn = relayTurns.get(turnKey) ?? Promise.resolve();
+    let endTurn!: () => void;
+    const thisTurn = previousTurn.then(() => new Promise<void>((resolve) => (endTurn = resolve)));
+    relayTurns.set(turnKey, thisTurn);
+    try {
+      await deliverInTurn(recipient, local, rows, previousTurn);
+    } finally {
+      // endTurn is set once the previous turn is over; wait for that before releasing ours.
+      await previousTurn;
+      endTurn();
+      if (relayTurns.get(turnKey) === thisTurn) relayTurns.delete(turnKey);
+    }
+  }
+
+  async function deliverInTurn(recipient: string, local: string, rows: OutboxRow[], previousTurn: Promise<void>): Promise<void> {
     const route = init.route(store.repos, local, recipient);
     const pendingRows = [...rows];
     const settle = async (done: OutboxRow[], path: 'direct' | 'relay') => {
@@ -333,12 +364,14 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
       }
     }
 
+    if (pendingRows.length > 0) await previousTurn;
     for (const relay of route?.relays ?? []) {
       if (pendingRows.length === 0) break;
       try {
         const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
         const replies = await Promise.allSettled(
-          pendingRows.map((row) => channel.request(encodeCbor({ op: 'deposit', env: row.envelope }), REQUEST_TIMEOUT_MS)),
+          // Group envelopes are addressed to the group: name the member they are for.
+          pendingRows.map((row) => channel.request(encodeCbor(row.kind === 'group' ? { op: 'deposit', env: row.envelope, for: hexToBytes(row.recipient) } : { op: 'deposit', env: row.envelope }), REQUEST_TIMEOUT_MS)),
         );
         const done: OutboxRow[] = [];
         replies.forEach((reply, i) => {
@@ -373,17 +406,28 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     for (const listener of deliveredListeners) listener(rows);
   };
 
+  // Rounds overlap: while one round waits for acknowledgements, the next is already encrypted
+  // and on the wire behind it (same stream per peer, so order holds).
+  const MAX_IN_FLIGHT = 4000;
+  const inFlight = new Set<string>();
+  const deliveries = new Set<Promise<void>>();
+
   async function flush(): Promise<void> {
     if (running || stopped) return;
     running = true;
     try {
       do {
         again = false;
-        const due = store.repos.outbox.due(now(), 2000);
+        if (inFlight.size >= MAX_IN_FLIGHT) {
+          await Promise.race(deliveries);
+          again = true;
+          continue;
+        }
+        const due = store.repos.outbox.due(now(), MAX_IN_FLIGHT + 2000).filter((r) => !inFlight.has(bytesToHex(r.id))).slice(0, 2000);
         if (due.length === 0) break;
         await sealPlainRows(due);
         const attempted = new Set(due.map((r) => bytesToHex(r.id)));
-        const current = store.repos.outbox.due(now(), 2000).filter((r) => attempted.has(bytesToHex(r.id)));
+        const current = store.repos.outbox.due(now(), MAX_IN_FLIGHT + 2000).filter((r) => attempted.has(bytesToHex(r.id)) && !inFlight.has(bytesToHex(r.id)));
         const byRecipient = new Map<string, OutboxRow[]>();
         for (const row of current.filter((r) => r.stage === 'sealed')) {
           const key = `${row.local_identity}:${row.recipient}`;
@@ -391,7 +435,18 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
           list.push(row);
           byRecipient.set(key, list);
         }
-        await Promise.all([...byRecipient.values()].map((rows) => deliverTo(rows[0]!.recipient, rows[0]!.local_identity, rows)));
+        for (const rows of byRecipient.values()) {
+          const ids = rows.map((r) => bytesToHex(r.id));
+          ids.forEach((id) => inFlight.add(id));
+          const delivery: Promise<void> = deliverTo(rows[0]!.recipient, rows[0]!.local_identity, rows)
+            .catch((err: Error) => log.error({ err }, 'delivery failed'))
+            .finally(() => {
+              ids.forEach((id) => inFlight.delete(id));
+              deliveries.delete(delivery);
+              kick();
+            });
+          deliveries.add(delivery);
+        }
         // Rows of this round that could not be encrypted (no prekey bundle reachable) wait a while.
         const stuck = current.filter((r) => r.stage === 'plain');
         if (stuck.length > 0) {
@@ -400,7 +455,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
           });
         }
         // New rows queued meanwhile are picked up by the next round.
-        again ||= store.repos.outbox.due(now(), 1).length > 0 && current.length > 0;
+        again ||= current.length > 0 && store.repos.outbox.due(now(), MAX_IN_FLIGHT + 1).some((r) => !inFlight.has(bytesToHex(r.id)));
       } while (again && !stopped);
     } catch (err) {
       log.error({ err }, 'outbox round failed');
@@ -518,9 +573,10 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
       stopped = true;
       if (timer) clearInterval(timer);
       while (running) await new Promise((r) => setTimeout(r, 10));
+      await Promise.allSettled([...deliveries]);
     },
     queueDirect,
-    queueEnvelope,
+    queueGroupCopy,
     sign,
     kick,
     receive,

@@ -20,7 +20,7 @@ import { DecryptFailedError } from '../sessions/direct-sessions.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Outbound } from '../messaging/messaging-service.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
-import { encodeEnvelope, type SignedEnvelope } from '../p2p/envelope.ts';
+import { encodeEnvelope, type EnvelopeCore, type SignedEnvelope } from '../p2p/envelope.ts';
 import type { Network } from '../p2p/network.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
@@ -80,7 +80,38 @@ export function createGroupService(init: {
   /** Gossip envelopes waiting for their sender's key: "group:sender" → envelopes. */
   const held = new Map<string, Uint8Array[]>();
 
-  const stateOf = (row: GroupRow): GroupState => decodeGroupState(row.state);
+  // Decoding checks the admin's signature: done once per group version, not per message.
+  const stateCache = new Map<string, GroupState>();
+  const stateOf = (row: GroupRow): GroupState => {
+    const key = `${row.id}:${row.version}`;
+    let state = stateCache.get(key);
+    if (!state) {
+      state = decodeGroupState(row.state);
+      stateCache.set(key, state);
+      if (stateCache.size > 1024) stateCache.delete(stateCache.keys().next().value!);
+    }
+    return state;
+  };
+  /** Group messages made in one tick, signed together and then published. */
+  let toPublish: Array<{ local: string; groupId: string; core: EnvelopeCore }> = [];
+  const publishPending = () => {
+    const batch = toPublish;
+    toPublish = [];
+    const byLocal = new Map<string, typeof batch>();
+    for (const item of batch) byLocal.set(item.local, [...(byLocal.get(item.local) ?? []), item]);
+    for (const [local, items] of byLocal) {
+      let signed: SignedEnvelope[];
+      try {
+        signed = delivery.sign(local, items.map((i) => i.core));
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'cannot sign group messages (identity locked?)');
+        continue;
+      }
+      signed.forEach((envelope, i) => {
+        void network.pubsub.publish(topicOf(items[i]!.groupId), encodeEnvelope(envelope)).catch((err: Error) => log.debug({ err: err.message }, 'gossip publish failed'));
+      });
+    }
+  };
   const chatIdOf = (groupId: string) => `g-${groupId}`;
 
   const toInfo = (row: GroupRow): GroupInfo => {
@@ -275,7 +306,8 @@ export function createGroupService(init: {
     if (!keyRow) throw new SenderKeyMissingError(`no sender key ${keyId} from ${sender.slice(0, 16)} yet`);
     let result;
     try {
-      result = senderKeyDecrypt(vault.openValue<SenderKeyState>(keyLabel(groupId, sender, keyId), keyRow.sealed_state), { keyId, iteration, ciphertext, signature }, concatBytes(envelope.to, envelope.from));
+      // The envelope's signature (checked before we got here) authenticates the sender.
+      result = senderKeyDecrypt(vault.openValue<SenderKeyState>(keyLabel(groupId, sender, keyId), keyRow.sealed_state), { keyId, iteration, ciphertext, signature }, concatBytes(envelope.to, envelope.from), { senderAuthenticated: true });
     } catch (err) {
       if (err instanceof SenderKeyError) throw new DecryptFailedError(err.message);
       throw err;
@@ -308,19 +340,18 @@ export function createGroupService(init: {
       const plaintext = encodeCbor({ id: message.id, text: message.text, at: message.sent_at, ...(manifests.length ? { att: [...manifests] } : {}) });
       const to = hexToBytes(groupId);
       const from = hexToBytes(local);
-      const { state: next, message: encrypted } = senderKeyEncrypt(own.state, plaintext, concatBytes(to, from));
+      // The envelope carrying it is signed by our identity key: no separate sender-key signature.
+      const { state: next, message: encrypted } = senderKeyEncrypt(own.state, plaintext, concatBytes(to, from), { senderAuthenticated: true });
       saveKey(repos, groupId, local, next, message.sent_at);
-      const [envelope] = delivery.sign(local, [
-        { type: 'group', id: randomBytes(16), from, to, ts: message.sent_at, body: encodeCbor([encrypted.keyId, encrypted.iteration, encrypted.ciphertext, encrypted.signature]) },
-      ]);
-      const bytes = encodeEnvelope(envelope!);
+      const core: EnvelopeCore = { type: 'group', id: randomBytes(16), from, to, ts: message.sent_at, body: encodeCbor([encrypted.keyId, encrypted.iteration, encrypted.ciphertext, encrypted.signature]) };
       // Members on the gossip topic get it there; the others get a copy through their relays.
       const onTopic = new Set(network.pubsub.getSubscribers(topicOf(groupId)).map((p) => p.toString()));
       const viaRelays = state.members.filter((m) => m.identity_key !== local && !(m.peer_id && onTopic.has(m.peer_id)));
-      for (const member of viaRelays) delivery.queueEnvelope(repos, envelope!, member.identity_key, local, groupId, message.id, message.sent_at);
+      for (const member of viaRelays) delivery.queueGroupCopy(repos, core, member.identity_key, local, groupId, message.id, message.sent_at);
       if (viaRelays.length === 0) repos.messages.setStatus(message.seq, 'sent');
       return () => {
-        void network.pubsub.publish(topicOf(groupId), bytes).catch((err: Error) => log.debug({ err: err.message }, 'gossip publish failed'));
+        if (toPublish.length === 0) setImmediate(publishPending);
+        toPublish.push({ local, groupId, core });
         if (viaRelays.length === 0) events.emit('message.updated', { ...message, status: 'sent' });
         if (manifests.length) init.attachments.pushToRelays(message.id, state.members.filter((m) => m.identity_key !== local).map((m) => ({ recipient: m.identity_key, relays: m.relays })));
         delivery.kick();

@@ -52,7 +52,17 @@ const bodySchema = z.tuple([
 const stateLabel = (local: string, remote: string, sessionId: string) => `session/${local}/${remote}/${sessionId}`;
 const sessionIdOf = (ephemeral: Uint8Array) => bytesToHex(sha256(ephemeral)).slice(0, 32);
 
-function save(repos: Repositories, vault: LocalVault, local: string, remote: string, sessionId: string, state: StoredSession, pendingInit: Uint8Array | null, now: number): void {
+function save(
+  repos: Repositories,
+  vault: LocalVault,
+  local: string,
+  remote: string,
+  sessionId: string,
+  state: StoredSession,
+  pendingInit: Uint8Array | null,
+  now: number,
+  isNew = false,
+): void {
   repos.sessions.put({
     local_identity: local,
     remote_identity: remote,
@@ -61,7 +71,7 @@ function save(repos: Repositories, vault: LocalVault, local: string, remote: str
     pending_init: pendingInit,
     last_used_at: now,
   });
-  repos.sessions.prune(local, remote, MAX_SESSIONS_PER_PEER);
+  if (isNew) repos.sessions.prune(local, remote, MAX_SESSIONS_PER_PEER);
 }
 
 export function hasSession(repos: Repositories, local: string, remote: string): boolean {
@@ -80,7 +90,7 @@ export function startSession(
   const x = x3dhInitiate({ publicKey: hexToBytes(local.id), secretKey: local.secretKey }, bundle);
   const ratchet = initSender(x.sharedSecret, bundle.signedPrekey.publicKey);
   const init: Init = [x.ephemeralPublic, x.signedPrekeyId, x.oneTimePrekeyId ?? null];
-  save(repos, vault, local.id, bytesToHex(bundle.identityKey), sessionIdOf(x.ephemeralPublic), { ad: x.associatedData, ratchet }, encodeCbor(init), now);
+  save(repos, vault, local.id, bytesToHex(bundle.identityKey), sessionIdOf(x.ephemeralPublic), { ad: x.associatedData, ratchet }, encodeCbor(init), now, true);
 }
 
 /** Encrypts with the most recently used session; throws NoSessionError when there is none. */
@@ -119,11 +129,11 @@ export function decryptDirect(
   }
   const message = { header, ciphertext };
 
-  const attempt = (sessionId: string, stored: StoredSession): Uint8Array | undefined => {
+  const attempt = (sessionId: string, stored: StoredSession, isNew = false): Uint8Array | undefined => {
     try {
       const { state, plaintext } = ratchetDecrypt(stored.ratchet, message, stored.ad);
       // Hearing from the other side on a session we started means they have it: stop sending X3DH.
-      save(repos, vault, local.id, remoteHex, sessionId, { ad: stored.ad, ratchet: state }, null, now);
+      save(repos, vault, local.id, remoteHex, sessionId, { ad: stored.ad, ratchet: state }, null, now, isNew);
       return plaintext;
     } catch (err) {
       if (err instanceof RatchetError) return undefined;
@@ -155,7 +165,7 @@ export function decryptDirect(
       throw new DecryptFailedError(`cannot start the session: ${(err as Error).message}`);
     }
     const ratchet = initReceiver(agreement.sharedSecret, secrets.signed);
-    const plaintext = attempt(sessionId, { ad: agreement.associatedData, ratchet });
+    const plaintext = attempt(sessionId, { ad: agreement.associatedData, ratchet }, true);
     if (!plaintext) throw new DecryptFailedError('the first message of a new session does not decrypt');
     if (oneTimeId !== null) repos.prekeys.deleteOneTime(local.id, oneTimeId);
     return plaintext;

@@ -133,6 +133,27 @@ const migration: Migration = {
       public_key BLOB NOT NULL CHECK (length(public_key) = 32),
       PRIMARY KEY (recipient, id)
     ) STRICT;
+    -- What each recipient holds, kept by triggers: quota checks on every deposit must not scan
+    -- the mailbox.
+    CREATE TABLE mailbox_usage (
+      recipient TEXT PRIMARY KEY,
+      messages INTEGER NOT NULL DEFAULT 0,
+      bytes INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TRIGGER mailbox_usage_insert AFTER INSERT ON mailbox BEGIN
+      INSERT OR IGNORE INTO mailbox_usage (recipient) VALUES (new.recipient);
+      UPDATE mailbox_usage SET messages = messages + 1, bytes = bytes + new.size WHERE recipient = new.recipient;
+    END;
+    CREATE TRIGGER mailbox_usage_delete AFTER DELETE ON mailbox BEGIN
+      UPDATE mailbox_usage SET messages = messages - 1, bytes = bytes - old.size WHERE recipient = old.recipient;
+    END;
+    CREATE TRIGGER mailbox_blob_usage_insert AFTER INSERT ON mailbox_blobs BEGIN
+      INSERT OR IGNORE INTO mailbox_usage (recipient) VALUES (new.recipient);
+      UPDATE mailbox_usage SET bytes = bytes + length(new.data) WHERE recipient = new.recipient;
+    END;
+    CREATE TRIGGER mailbox_blob_usage_delete AFTER DELETE ON mailbox_blobs BEGIN
+      UPDATE mailbox_usage SET bytes = bytes - length(old.data) WHERE recipient = old.recipient;
+    END;
     -- Totals that outlive restarts (stored, delivered, expired, ...).
     CREATE TABLE relay_counters (
       name TEXT PRIMARY KEY,

@@ -39,6 +39,10 @@ export function createAttachmentRepository(db: Database): AttachmentRepository {
   );
   const get = db.prepare('SELECT * FROM attachments WHERE id = ?') as Statement<[string], AttachmentRow>;
   const forMessage = db.prepare('SELECT * FROM attachments WHERE message_id = ? ORDER BY created_at, id') as Statement<[string], AttachmentRow>;
+  // One prepared statement for any number of ids: the list travels as a JSON array.
+  const forMessages = db.prepare(
+    'SELECT * FROM attachments WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id',
+  ) as Statement<[string], AttachmentRow>;
   const outgoing = db.prepare("SELECT * FROM attachments WHERE state = 'ready'") as Statement<[], AttachmentRow>;
   const attach = db.prepare('UPDATE attachments SET message_id = ?, sealed_key = ?, chunk_hashes = ?, state = ? WHERE id = ?');
   const progress = db.prepare('UPDATE attachments SET chunks_done = ?, state = ? WHERE id = ?');
@@ -47,12 +51,7 @@ export function createAttachmentRepository(db: Database): AttachmentRepository {
     insert: (row) => void insert.run(row),
     get: (id) => get.get(id),
     forMessage: (messageId) => forMessage.all(messageId),
-    forMessages(ids) {
-      if (ids.length === 0) return [];
-      return db
-        .prepare(`SELECT * FROM attachments WHERE message_id IN (${ids.map(() => '?').join(',')}) ORDER BY created_at, id`)
-        .all(...ids) as AttachmentRow[];
-    },
+    forMessages: (ids) => (ids.length === 0 ? [] : forMessages.all(JSON.stringify(ids))),
     byChunkHash(hash) {
       // Outgoing attachments are few at any time; scanning their hash lists beats an index table.
       for (const row of outgoing.all()) {

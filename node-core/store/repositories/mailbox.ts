@@ -64,17 +64,13 @@ export function createMailboxRepository(db: Database): MailboxRepository {
   );
   const pending = db.prepare('SELECT * FROM mailbox WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?') as Statement<[string, number, number], MailboxEntry>;
   const deleteOne = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND envelope_id = ?');
-  const usage = db.prepare('SELECT count(*) AS messages, coalesce(sum(size), 0) AS bytes FROM mailbox WHERE recipient = ?') as Statement<[string], RecipientUsage>;
-  const blobBytes = db.prepare('SELECT coalesce(sum(length(data)), 0) FROM mailbox_blobs WHERE recipient = ?').pluck() as Statement<[string], number>;
-  const totalBytes = db.prepare(
-    'SELECT (SELECT coalesce(sum(size), 0) FROM mailbox) + (SELECT coalesce(sum(length(data)), 0) FROM mailbox_blobs)',
-  ).pluck() as Statement<[], number>;
-  const totalMessages = db.prepare('SELECT count(*) FROM mailbox').pluck() as Statement<[], number>;
+  const usage = db.prepare('SELECT messages, bytes FROM mailbox_usage WHERE recipient = ?') as Statement<[string], RecipientUsage>;
+  const totalBytes = db.prepare('SELECT coalesce(sum(bytes), 0) FROM mailbox_usage').pluck() as Statement<[], number>;
+  const totalMessages = db.prepare('SELECT coalesce(sum(messages), 0) FROM mailbox_usage').pluck() as Statement<[], number>;
   const expireMail = db.prepare('DELETE FROM mailbox WHERE expires_at <= ?');
   const expireBlobs = db.prepare('DELETE FROM mailbox_blobs WHERE expires_at <= ?');
-  const putBlob = db.prepare(
-    'INSERT OR REPLACE INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-  );
+  // Delete, then insert: a REPLACE would skip the delete trigger that keeps mailbox_usage right.
+  const putBlob = db.prepare('INSERT INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at) VALUES (?, ?, ?, ?, ?)');
   const getBlob = db.prepare('SELECT data FROM mailbox_blobs WHERE recipient = ? AND hash = ?').pluck() as Statement<[string, Uint8Array], Uint8Array>;
   const deleteBlob = db.prepare('DELETE FROM mailbox_blobs WHERE recipient = ? AND hash = ?');
   const clearPrekeys = db.prepare('DELETE FROM mailbox_prekeys WHERE recipient = ?');
@@ -100,14 +96,14 @@ export function createMailboxRepository(db: Database): MailboxRepository {
       for (const id of ids) n += deleteOne.run(r, id).changes;
       return n;
     },
-    usage(r) {
-      const u = usage.get(r)!;
-      return { messages: u.messages, bytes: u.bytes + blobBytes.get(r)! };
-    },
+    usage: (r) => usage.get(r) ?? { messages: 0, bytes: 0 },
     totalBytes: () => totalBytes.get()!,
     totalMessages: () => totalMessages.get()!,
     expire: (now) => ({ messages: expireMail.run(now).changes, blobs: expireBlobs.run(now).changes }),
-    putBlob: (r, hash, data, at, expiresAt) => void putBlob.run(r, hash, data, at, expiresAt),
+    putBlob(r, hash, data, at, expiresAt) {
+      deleteBlob.run(r, hash);
+      putBlob.run(r, hash, data, at, expiresAt);
+    },
     getBlob: (r, hash) => getBlob.get(r, hash),
     deleteBlobs(r, hashes) {
       let n = 0;

@@ -16,7 +16,8 @@ describe('groups', () => {
     const nodes: RunningNode[] = [];
     try {
       for (const _ of names) nodes.push(await startUser(relay));
-      const [a, b, c, d] = nodes as [RunningNode, RunningNode, RunningNode, RunningNode];
+      const [a, b, , d] = nodes as [RunningNode, RunningNode, RunningNode, RunningNode];
+      let c = nodes[2]!;
       const ids: string[] = [];
       for (const [i, name] of names.entries()) ids.push(await createIdentity(nodes[i]!, name));
       await Promise.all(nodes.map(waitRelayConnected));
@@ -41,6 +42,15 @@ describe('groups', () => {
         const all = await Promise.all([a, b, c].map((n) => messages(n, chat)));
         return all.every((list) => list.some((m) => m.text === 'dave says hi'));
       }, 30_000);
+
+      // A member who is offline gets group messages through its relay when it is back.
+      const cDir = c.dataDir;
+      assert.equal(await c.stop(), 0);
+      await send(a, chat, 'while carol is away');
+      await waitFor('B to have it', async () => (await messages(b, chat)).some((m) => m.text === 'while carol is away'), 30_000);
+      c = await startUser(relay, { dataDir: cDir });
+      nodes[2] = c;
+      await waitFor('C to get it through the relay', async () => (await messages(c, chat)).some((m) => m.text === 'while carol is away'), 30_000);
 
       const afterRemoval = await json<GroupInfo>(a.api(`/api/groups/${group.group_id}/members/${ids[3]}`, { method: 'DELETE' }));
       assert.equal(afterRemoval.members.length, 3);

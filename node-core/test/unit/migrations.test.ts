@@ -144,6 +144,18 @@ describe('migration 0004: network, end-to-end encryption, relays, groups, attach
     const chat = db.prepare("SELECT id, peer_identity, group_id FROM conversations WHERE id = 'c'").get();
     assert.deepEqual(chat, { id: 'c', peer_identity: null, group_id: null });
     assert.throws(() => db.prepare("INSERT INTO outbox (id, recipient, local_identity, kind, stage, envelope, next_attempt_at, created_at) VALUES (x'01', 'r', 'l', 'direct', 'half-done', x'00', 1, 1)").run(), /CHECK/);
+
+    // Relay usage follows the mailbox and the chunk store, through inserts and deletes.
+    db.prepare("INSERT INTO mailbox_recipients VALUES (?, x'00', 1, 1)").run(KEY);
+    const put = db.prepare('INSERT INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at) VALUES (?, ?, zeroblob(?), ?, 1, 2)');
+    put.run(KEY, Buffer.from([1]), 100, 100);
+    put.run(KEY, Buffer.from([2]), 50, 50);
+    db.prepare('INSERT INTO mailbox_blobs VALUES (?, zeroblob(32), zeroblob(1000), 1, 2)').run(KEY);
+    const usage = db.prepare('SELECT messages, bytes FROM mailbox_usage WHERE recipient = ?');
+    assert.deepEqual(usage.get(KEY), { messages: 2, bytes: 1150 });
+    db.prepare('DELETE FROM mailbox WHERE envelope_id = ?').run(Buffer.from([1]));
+    db.prepare('DELETE FROM mailbox_blobs').run();
+    assert.deepEqual(usage.get(KEY), { messages: 1, bytes: 50 });
     db.close();
   });
 });
