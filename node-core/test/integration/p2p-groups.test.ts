@@ -23,8 +23,15 @@ describe('groups', () => {
       await Promise.all(nodes.map(waitRelayConnected));
       for (const other of [b, c, d]) await addContact(a, other);
 
-      const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Four friends', members: ids.slice(1) } }));
-      assert.equal(group.members.length, 4);
+      // Made with three, then the admin adds the fourth.
+      const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Four friends', members: ids.slice(1, 3) } }));
+      assert.equal(group.members.length, 3);
+      const grown = await json<GroupInfo>(a.api(`/api/groups/${group.group_id}/members`, { json: { members: [ids[3]] } }));
+      assert.equal(grown.members.length, 4);
+      assert.equal(grown.version, 2);
+      await waitFor('B to know the group', async () => (await b.api(`/api/groups/${group.group_id}`)).status === 200);
+      assert.equal((await b.api(`/api/groups/${group.group_id}/members/${ids[2]}`, { method: 'DELETE' })).status, 403, 'only the admin changes members');
+
       assert.equal(group.admin, ids[0]);
       const chat = group.chat_id;
       await waitFor('every member to know the group', async () => {
@@ -54,10 +61,10 @@ describe('groups', () => {
 
       const afterRemoval = await json<GroupInfo>(a.api(`/api/groups/${group.group_id}/members/${ids[3]}`, { method: 'DELETE' }));
       assert.equal(afterRemoval.members.length, 3);
-      assert.equal(afterRemoval.version, 2);
-      await waitFor('B and C to take version 2, and D to know it was removed', async () => {
+      assert.equal(afterRemoval.version, 3);
+      await waitFor('B and C to take version 3, and D to know it was removed', async () => {
         const [gb, gc, gd] = await Promise.all([b, c, d].map((n) => json<GroupInfo>(n.api(`/api/groups/${group.group_id}`))));
-        return gb!.version === 2 && gc!.version === 2 && gd!.removed;
+        return gb!.version === 3 && gc!.version === 3 && gd!.removed;
       });
 
       const secrets = ['secret from alice 7f3a', 'secret from bob 9c1e', 'secret from carol 4b2d'];
