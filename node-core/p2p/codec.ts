@@ -1,24 +1,31 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { decode, encode } from 'cborg';
 
 /**
- * Every dchat frame on the wire is plain CBOR (RFC 8949): no cbor-x record extensions, so other
- * implementations can read it. Byte strings decode to Uint8Array; anything decoded is untrusted
- * until a schema has accepted it.
+ * Every dchat frame on the wire is plain CBOR (RFC 8949), encoded deterministically (sorted map
+ * keys). Byte strings decode to Uint8Array; anything decoded is untrusted until a schema has
+ * accepted it. Decoding is strict: no duplicate map keys, no undefined, no indefinite lengths.
  */
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true, tagUint8Array: false });
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
 export class FrameDecodeError extends Error {
   override readonly name = 'FrameDecodeError';
 }
 
+const decodeOptions = {
+  useMaps: false,
+  rejectDuplicateMapKeys: true,
+  allowUndefined: false,
+  allowIndefinite: false,
+  allowBigInt: false,
+  strict: true,
+};
+
 export function encodeCbor(value: unknown): Uint8Array {
-  return encoder.encode(value);
+  return encode(value);
 }
 
 export function decodeCbor(bytes: Uint8Array): unknown {
   try {
-    return decoder.decode(bytes);
+    return decode(bytes, decodeOptions);
   } catch (err) {
     throw new FrameDecodeError(`not CBOR: ${(err as Error).message}`);
   }
