@@ -34,7 +34,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    files: ['node-core/cli/**/*.ts', 'bench/**/*.ts', '**/*.test.ts', 'node-core/test/**/*.ts', 'e2e/**/*.ts'],
+    files: ['node-core/cli/**/*.ts', 'scripts/**/*.js', 'bench/**/*.ts', '**/*.test.ts', 'node-core/test/**/*.ts', 'e2e/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

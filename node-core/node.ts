@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadOrCreateApiToken } from './api/api-token.ts';
 import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
@@ -17,12 +19,16 @@ import { createStore, type Store } from './store/store.ts';
 import { lockDataDir } from './util/data-dir-lock.ts';
 import { ensurePrivateDir } from './util/private-files.ts';
 
+const DEFAULT_UI_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'renderer');
+
 export interface NodeInit {
   readonly loaded: LoadedConfig;
   readonly logger: Logger;
   readonly version: string;
   /** Serve the HTTP API (headless); Electron may run the node without it. Default true. */
   readonly http?: boolean;
+  /** The built web UI to serve at /; default: dist/renderer of this checkout. */
+  readonly uiDir?: string;
 }
 
 export interface DchatNode {
@@ -104,6 +110,7 @@ export function createNode(init: NodeInit): DchatNode {
           }
         : null,
       relay: services ? services.relay.figures() : null,
+      accessibility: { ...config.accessibility },
     };
   };
 
@@ -132,6 +139,7 @@ export function createNode(init: NodeInit): DchatNode {
             apiToken,
             router: () => router,
             ready: () => phase === 'ready',
+            uiDir: init.uiDir ?? DEFAULT_UI_DIR,
             attachmentFile: (id) => {
               if (!attachments) throw new Error('the node is not started');
               return attachments.file(id);

@@ -174,6 +174,8 @@ export interface NodeStatus {
     readonly relays_connected: number;
   } | null;
   readonly relay: RelayFigures | null;
+  /** What the UI should honour ([accessibility] in the config). */
+  readonly accessibility: { readonly wcag_strict_mode: boolean; readonly keyboard_shortcut_conflict_check: boolean };
 }
 
 export interface PeerInfo {
@@ -248,6 +250,8 @@ export interface ApiMethods {
   'relays.set': { input: Input<typeof S.setRelays>; output: RelayList };
   'attachments.upload': { input: Input<typeof S.uploadAttachment>; output: AttachmentInfo };
   'attachments.get': { input: Input<typeof S.attachmentRef>; output: AttachmentInfo };
+  /** The file's bytes (for IPC; over HTTP, GET /api/attachments/:id streams it). */
+  'attachments.read': { input: Input<typeof S.attachmentRef>; output: { name: string; mime: string; data: Uint8Array } };
 }
 
 export interface Invite {
@@ -327,4 +331,19 @@ export interface NodeApi {
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   /** Returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** How a call's outcome crosses Electron IPC: errors travel as data so their names survive. */
+export type IpcReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ApiErrorBody };
+
+/** What the Electron preload exposes to the page as `window.dchat`. */
+export interface DchatBridge {
+  call(method: string, input: unknown): Promise<IpcReply>;
+  /** Node events; returns an unsubscribe function. */
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+  /** dchat:// links the operating system handed to the app; returns an unsubscribe function. */
+  onDeepLink(listener: (url: string) => void): () => void;
+  /** Tells the app which chat is on screen, so it does not notify about it. */
+  setFocusedChat(chatId: string | null): void;
+  readonly platform: string;
 }

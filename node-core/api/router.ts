@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { z } from 'zod';
 import type { Health, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
 import { ApiError, InternalError, isStorageFull, NetworkDisabledError, StorageFullError, UnknownMethodError, validationErrorFromZod } from './errors.ts';
@@ -101,6 +102,10 @@ export function createRouter(deps: RouterDeps): Router {
     }),
     'attachments.upload': define(S.uploadAttachment, (i) => attachments.upload(i.data, i.name, i.type)),
     'attachments.get': define(S.attachmentRef, (i) => attachments.info(i.id)),
+    'attachments.read': define(S.attachmentRef, (i) => {
+      const { path: file, row } = attachments.file(i.id);
+      return { name: row.name, mime: row.mime, data: new Uint8Array(fs.readFileSync(file)) };
+    }),
   } satisfies MethodTable;
 
   return {

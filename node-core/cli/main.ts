@@ -106,6 +106,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     },
     `dchat ${VERSION} ready on ${node.apiUrl}`,
   );
+  // The web UI signs in with this link once (the token then leaves the address bar).
+  logger.info({ url: `${node.apiUrl}/?token=${node.apiToken}` }, 'open the web UI with this link');
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve(sig);

@@ -201,8 +201,6 @@ export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'bridge.finality_proof_timeout_secs': 'the cross-chain bridge',
   'bridge.validator_quorum': 'the cross-chain bridge',
   'bridge.state_snapshot_interval': 'the chains',
-  'accessibility.wcag_strict_mode': 'the desktop UI',
-  'accessibility.keyboard_shortcut_conflict_check': 'the desktop UI',
   'logging.max_file_size_mb': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'logging.max_backups': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'security.jwt_secret': 'JWT sessions (the API uses the bearer token in the data directory)',

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -41,6 +43,8 @@ export interface HttpServerInit {
   readonly router: () => Router | undefined;
   /** False while starting and while draining for shutdown: /ready answers 503. */
   readonly ready: () => boolean;
+  /** The built web UI (dist/renderer), served at / for browsers; absent when not built. */
+  readonly uiDir?: string | undefined;
   /** Where a downloadable attachment's file is (throws AttachmentNotFound otherwise). */
   readonly attachmentFile: (id: string) => { path: string; row: { name: string; mime: string; size: number } };
 }
@@ -55,6 +59,7 @@ export interface HttpServer {
 }
 
 const OPEN_PATHS = new Set(['/health', '/ready', '/metrics']);
+const UI_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const pathOf = (url: string) => url.split('?', 1)[0]!;
 const needsToken = (path: string) => path === '/status' || path === '/peers' || path === '/api' || path.startsWith('/api/');
 
@@ -241,6 +246,23 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
         .header('x-content-type-options', 'nosniff')
         .send(fs.createReadStream(file));
     });
+
+    // The web UI: the same renderer as the desktop app, talking to this node over HTTP/WebSocket.
+    // It is public static files; everything it does needs the token (asked for on its login page).
+    if (init.uiDir && fs.existsSync(path.join(init.uiDir, 'index.html'))) {
+      await app.register(fastifyStatic, { root: init.uiDir, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false });
+      app.addHook('onSend', async (req, reply) => {
+        if (!needsToken(pathOf(req.url))) {
+          reply.header('content-security-policy', UI_CSP);
+          reply.header('x-content-type-options', 'nosniff');
+          reply.header('referrer-policy', 'no-referrer');
+        }
+      });
+    } else {
+      app.get('/', async (_req, reply) =>
+        reply.status(404).type('text/plain; charset=utf-8').send('The web UI is not built. Run `npm run build:ui`, then reload this page.\n'),
+      );
+    }
 
     // One endpoint for every method: what the UI's HTTP client uses, mirroring IPC exactly.
     app.post('/api/rpc/:method', async (req) => {

@@ -1,0 +1,172 @@
+/**
+ * One NodeApi compliance suite, run against both transports: HTTP + WebSocket against a real
+ * headless node process, and Electron IPC through the real preload and IPC binding code (with
+ * Electron's serialization emulated where no Electron binary exists) against a real node in this
+ * process. The same client interface, the same assertions.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import type { ApiEvent, Message } from '../../node-core/api/contract.ts';
+import { loadConfig } from '../../node-core/config/load.ts';
+import { createNode } from '../../node-core/node.ts';
+import { killAllNodes, startNode, tempDir } from '../../node-core/test/helpers/spawn-node.ts';
+import { ApiError } from '../../renderer/src/api/api-error.ts';
+import type { ApiClient } from '../../renderer/src/api/client.ts';
+import { createHttpClient } from '../../renderer/src/api/http-client.ts';
+import { createIpcClient } from '../../renderer/src/api/ipc-client.ts';
+import { bindIpc } from '../../electron/ipc-bridge.ts';
+import { createPreloadApi } from '../../electron/preload-api.ts';
+import { emulateElectron } from './emulated-electron.ts';
+
+after(killAllNodes);
+
+interface Transport {
+  readonly name: string;
+  start(): Promise<{ client: ApiClient; stop(): Promise<void> }>;
+}
+
+const transports: Transport[] = [
+  {
+    name: 'HTTP + WebSocket (headless node process)',
+    async start() {
+      const node = await startNode({ env: { DCHAT_RATE_LIMIT_ENABLED: 'false' } });
+      return { client: createHttpClient({ baseUrl: node.url, token: node.token }), stop: async () => void (await node.stop()) };
+    },
+  },
+  {
+    name: 'Electron IPC (real preload and bridge, emulated Electron)',
+    async start() {
+      const loaded = loadConfig({ env: { DCHAT_DATA_DIR: tempDir(), DCHAT_P2P_HOST: '127.0.0.1', DCHAT_P2P_PORT: '0', DCHAT_P2P_WS_PORT: '0' } });
+      const node = createNode({ loaded, logger: pino({ level: 'silent' }), version: 'test', http: false });
+      await node.start();
+      const electron = emulateElectron();
+      const unbind = bindIpc({
+        ipcMain: electron.ipcMain,
+        call: (method, input) => node.api.call(method as never, input as never),
+        subscribe: (listener) => node.api.subscribe(listener),
+        send: (channel, payload) => electron.send(channel, payload),
+        isTrustedSender: (event) => event.senderFrame?.url === electron.pageUrl,
+      });
+      const bridge = electron.exposeInMainWorld(createPreloadApi(electron.ipcRenderer, 'linux'));
+      return {
+        client: createIpcClient(bridge),
+        stop: async () => {
+          unbind();
+          await node.stop();
+        },
+      };
+    },
+  },
+];
+
+async function rejectsNamed(promise: Promise<unknown>, name: string): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
+    assert.equal(err.name, name, err.message);
+    return err;
+  }
+  assert.fail(`expected ${name}`);
+}
+
+const waitForEvent = (events: ApiEvent[], predicate: (e: ApiEvent) => boolean, timeoutMs = 5000) =>
+  new Promise<ApiEvent>((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const check = () => {
+      const found = events.find(predicate);
+      if (found) return resolve(found);
+      if (Date.now() > deadline) return reject(new Error(`no such event among ${JSON.stringify(events.map((e) => e.type))}`));
+      setTimeout(check, 10);
+    };
+    check();
+  });
+
+for (const transport of transports) {
+  describe(`NodeApi over ${transport.name}`, () => {
+    let client: ApiClient;
+    let stop: () => Promise<void>;
+    before(async () => ({ client, stop } = await transport.start()));
+    after(async () => stop());
+
+    it('answers health and status', async () => {
+      assert.equal((await client.call('node.health', {})).status, 'healthy');
+      const status = await client.call('node.status', {});
+      assert.equal(status.status, 'ready');
+      assert.equal(typeof status.accessibility.keyboard_shortcut_conflict_check, 'boolean');
+    });
+
+    it('creates and lists identities', async () => {
+      const created = await client.call('identities.create', { username: 'compliance', display_name: 'Compliance ✓' });
+      assert.equal(created.profile.display_name, 'Compliance ✓');
+      const { identities } = await client.call('identities.list', {});
+      assert.deepEqual(identities.map((i) => i.id), [created.id]);
+    });
+
+    it('rebuilds named errors with their details', async () => {
+      const invalid = await rejectsNamed(client.call('messages.send', { chat_id: 7, text: 8 } as never), 'ValidationError');
+      assert.deepEqual(invalid.issues?.map((i) => i.path).sort(), ['chat_id', 'text']);
+      await rejectsNamed(client.call('no.such' as never, {} as never), 'UnknownMethod');
+      await rejectsNamed(client.call('messages.list', { chat_id: 'missing' }), 'ChatNotFound');
+      await rejectsNamed(client.call('identities.create', { username: 'compliance' }), 'UsernameTaken');
+    });
+
+    it('sends, lists and searches messages, and pushes events', async () => {
+      await client.call('chats.create', { chat_id: 'notes', kind: 'self' });
+      const events: ApiEvent[] = [];
+      const unsubscribe = client.subscribe((e) => events.push(e));
+      // Give the event stream a moment to connect.
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = await client.call('messages.send', { chat_id: 'notes', text: 'héllo, wörld — 你好 🎉' });
+      const created = await waitForEvent(events, (e) => e.type === 'message.created');
+      assert.deepEqual(Object.keys(created).sort(), ['data', 'type'], 'events carry only their type and data');
+      assert.equal((created.data as Message).id, sent.id);
+      const page = await client.call('messages.list', { chat_id: 'notes' });
+      assert.deepEqual(page.messages.map((m) => m.text), ['héllo, wörld — 你好 🎉']);
+      const found = await client.call('messages.search', { q: 'wörld' });
+      assert.equal(found.results[0]?.message.id, sent.id);
+      unsubscribe();
+      const count = events.length;
+      await client.call('messages.send', { chat_id: 'notes', text: 'after unsubscribing' });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(events.length, count, 'no events after unsubscribe');
+    });
+
+    it('uploads an attachment, sends it and reads it back byte for byte', async () => {
+      const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+      const info = await client.upload(new Blob([bytes], { type: 'application/octet-stream' }), 'bytes.bin');
+      assert.equal(info.size, bytes.length);
+      const message = await client.call('messages.send', { chat_id: 'notes', text: 'a file', attachments: [info.id] });
+      assert.equal(message.attachments?.[0]?.state, 'complete');
+      const back = new Uint8Array(await (await client.readAttachment(info.id)).arrayBuffer());
+      assert.deepEqual(back, bytes);
+    });
+  });
+}
+
+describe('the preload keeps Electron objects out of the page', () => {
+  it('passes only payloads to listeners, refuses untrusted frames, and unsubscribes', async () => {
+    const electron = emulateElectron();
+    const seen: unknown[][] = [];
+    const unbind = bindIpc({
+      ipcMain: electron.ipcMain,
+      call: async () => 'ok',
+      subscribe: () => () => undefined,
+      send: () => undefined,
+      isTrustedSender: (event) => event.senderFrame?.url === 'file:///somewhere/else.html',
+    });
+    const bridge = electron.exposeInMainWorld(createPreloadApi(electron.ipcRenderer, 'linux'));
+    const off = bridge.subscribe((...args: unknown[]) => seen.push(args));
+    electron.send('dchat:event', { type: 'chat.updated', data: { chat_id: 'x' } });
+    assert.deepEqual(seen, [[{ type: 'chat.updated', data: { chat_id: 'x' } }]], 'one argument: the payload, never the event object');
+    off();
+    electron.send('dchat:event', { type: 'chat.updated', data: {} });
+    assert.equal(seen.length, 1);
+    const refused = await bridge.call('node.health', {});
+    assert.deepEqual(refused, { ok: false, error: { error: 'Forbidden', message: 'calls are only accepted from the dchat window' } });
+    assert.equal(Object.isFrozen(bridge), true);
+    assert.deepEqual(Object.keys(bridge).sort(), ['call', 'onDeepLink', 'platform', 'setFocusedChat', 'subscribe']);
+    unbind();
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * The desktop app: Electron's main process hosts the same node the `dchat` command runs (store,
+ * network, relay), binds its API to IPC for the window, and keeps the shell thin: one window, a
+ * tray with relay opt-in, notifications, and dchat:// links. `--headless` runs the node with its
+ * HTTP API and no window, exactly like the CLI.
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, Notification, session, shell, Tray, nativeImage } from 'electron';
+import type { ApiEvent, Chat, Message } from '../node-core/api/contract.ts';
+import { ConfigError, loadConfig } from '../node-core/config/load.ts';
+import { createNode, type DchatNode } from '../node-core/node.ts';
+import { createLogger } from '../node-core/observability/logger.ts';
+import { VERSION } from '../node-core/version.ts';
+import { CHANNELS } from './channels.ts';
+import { bindIpc } from './ipc-bridge.ts';
+import { CONTENT_SECURITY_POLICY, isAppUrl } from './security.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
+const preloadPath = path.join(here, 'preload.cjs');
+const appUrl = pathToFileURL(rendererIndex).toString();
+
+const argv = process.argv.slice(app.isPackaged ? 1 : 2);
+const headless = argv.includes('--headless');
+const deepLinkOf = (args: readonly string[]) => args.find((a) => a.startsWith('dchat://'));
+
+if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the data directory; it receives our arguments (dchat:// links).
+  app.quit();
+} else {
+  void main();
+}
+
+async function main(): Promise<void> {
+  let loaded;
+  const flagValue = (flag: string) => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  try {
+    const dataDir = flagValue('--data-dir');
+    loaded = loadConfig({
+      env: process.env,
+      configPath: flagValue('--config'),
+      flags: dataDir ? [{ flag: '--data-dir', key: 'node.data_dir', value: dataDir, type: 'string' }] : [],
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`dchat: ${err.message}\n`);
+      app.exit(2);
+      return;
+    }
+    throw err;
+  }
+  const { logger, flush } = createLogger(loaded.config.logging, VERSION);
+  const node: DchatNode = createNode({ loaded, logger, version: VERSION, http: headless });
+  let window: BrowserWindow | undefined;
+  let tray: Tray | undefined;
+  let focusedChat: string | undefined;
+  let pendingLink = deepLinkOf(argv);
+
+  app.setAsDefaultProtocolClient('dchat');
+  await app.whenReady();
+  try {
+    await node.start();
+  } catch (err) {
+    logger.fatal({ err }, 'the node could not start');
+    flush();
+    app.exit(1);
+    return;
+  }
+
+  // Quitting stops the node cleanly first (in-flight work finishes, the store closes).
+  let stopping = false;
+  app.on('before-quit', (event) => {
+    if (stopping) return;
+    event.preventDefault();
+    stopping = true;
+    void node
+      .stop()
+      .finally(() => {
+        flush();
+        app.exit(0);
+      });
+  });
+
+  if (headless) {
+    logger.info({ api: node.apiUrl }, `dchat ${VERSION} ready (headless, in Electron)`);
+    return;
+  }
+
+  // No page may load remote content, open windows, or get permissions.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAppUrl(details.url, appUrl) }));
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (url !== appUrl) event.preventDefault();
+    });
+    contents.setWindowOpenHandler(({ url }) => {
+      // Links to the web open in the user's browser, never in the app.
+      if (/^https:\/\//.test(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  bindIpc({
+    ipcMain,
+    call: (method, input) => node.api.call(method as never, input as never),
+    subscribe: (listener) => node.api.subscribe(listener),
+    send: (channel, payload) => window?.webContents.send(channel, payload),
+    isTrustedSender: (event) => event.senderFrame?.url === appUrl,
+    onError: (err) => logger.error({ err }, 'an IPC call failed'),
+  });
+
+  const createWindow = () => {
+    window = new BrowserWindow({
+      width: 1200,
+      height: 800,
+      minWidth: 480,
+      minHeight: 400,
+      show: false,
+      title: 'dchat',
+      webPreferences: {
+        preload: preloadPath,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        spellcheck: true,
+      },
+    });
+    window.once('ready-to-show', () => window?.show());
+    window.on('closed', () => (window = undefined));
+    void window.loadURL(appUrl);
+    window.webContents.on('did-finish-load', () => {
+      if (pendingLink) window?.webContents.send(CHANNELS.deepLink, pendingLink);
+      pendingLink = undefined;
+    });
+  };
+  createWindow();
+
+  // Notifications for new messages from others, unless that chat is on screen or muted.
+  node.api.subscribe((event: ApiEvent) => {
+    if (event.type === 'message.created') void notify(event.data as Message).catch(() => undefined);
+  });
+  const notify = async (message: Message) => {
+    if (!Notification.isSupported()) return;
+    const identities = await node.api.call('identities.list', {});
+    if (identities.identities.some((i) => i.id === message.sender)) return;
+    const chat: Chat = await node.api.call('chats.get', { chat_id: message.chat_id });
+    if (chat.muted) return;
+    if (window?.isFocused() && focusedChat === message.chat_id) return;
+    const notification = new Notification({ title: chat.title, body: message.text.slice(0, 200) || '📎' });
+    notification.on('click', () => {
+      window?.show();
+      window?.focus();
+    });
+    notification.show();
+  };
+  ipcMain.on(CHANNELS.focusedChat, (event, chatId: unknown) => {
+    if (event.senderFrame?.url === appUrl && (typeof chatId === 'string' || chatId === null)) focusedChat = chatId ?? undefined;
+  });
+
+  // Tray: status and relay opt-in.
+  const refreshTray = async () => {
+    if (!tray) return;
+    const relay = await node.api.call('relay.status', {}).catch(() => undefined);
+    const status = await node.api.call('node.status', {});
+    tray.setToolTip(`dchat — ${status.peers.connected} peers`);
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: `dchat ${VERSION} — ${status.peers.connected} peers`, enabled: false },
+        {
+          label: 'Relay for others',
+          type: 'checkbox',
+          checked: relay?.enabled ?? false,
+          enabled: relay !== undefined && !relay.forced_by_config,
+          click: (item) => void node.api.call('relay.setEnabled', { enabled: item.checked }).then(refreshTray),
+        },
+        { type: 'separator' },
+        { label: 'Open dchat', click: () => (window ? window.show() : createWindow()) },
+        { label: 'Quit', role: 'quit' },
+      ]),
+    );
+  };
+  try {
+    tray = new Tray(nativeImage.createFromPath(path.join(here, '..', '..', 'build', 'icon.png')));
+    await refreshTray();
+    setInterval(() => void refreshTray(), 10_000).unref();
+  } catch (err) {
+    logger.warn({ err }, 'no tray on this desktop');
+  }
+
+  app.on('second-instance', (_event, args) => {
+    const link = deepLinkOf(args);
+    if (link) window?.webContents.send(CHANNELS.deepLink, link);
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    } else createWindow();
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    if (window) window.webContents.send(CHANNELS.deepLink, url);
+    else pendingLink = url;
+  });
+  app.on('window-all-closed', () => {
+    // The node keeps relaying and receiving in the tray; quit from the tray menu.
+    if (!tray) app.quit();
+  });
+  app.on('activate', () => {
+    if (!window) createWindow();
+  });
+}

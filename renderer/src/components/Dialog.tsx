@@ -1,0 +1,45 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+
+/**
+ * A modal dialog on the native <dialog> element: showModal() makes the rest of the page inert
+ * (so focus stays inside), Escape closes it, and focus returns to what had it before.
+ */
+export function Dialog(props: { readonly title: string; readonly onClose: () => void; readonly children: ReactNode; readonly wide?: boolean }) {
+  const { t } = useTranslation();
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const { onClose } = props;
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    const opener = document.activeElement as HTMLElement | null;
+    dialog.showModal();
+    const first = dialog.querySelector<HTMLElement>('[autofocus], input, textarea, select, button:not([data-close])');
+    first?.focus();
+    const onCancel = (event: Event) => {
+      event.preventDefault();
+      onClose();
+    };
+    dialog.addEventListener('cancel', onCancel);
+    return () => {
+      dialog.removeEventListener('cancel', onCancel);
+      if (dialog.open) dialog.close();
+      // Restore focus to the opener when it is still on the page.
+      if (opener && document.contains(opener)) opener.focus();
+    };
+  }, [onClose]);
+
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} className={props.wide ? 'dialog dialog-wide' : 'dialog'}>
+      <div className="dialog-header">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" data-close className="icon-button" onClick={onClose} aria-label={t('close')}>
+          <span aria-hidden="true">×</span>
+        </button>
+      </div>
+      <div className="dialog-body">{props.children}</div>
+    </dialog>
+  );
+}

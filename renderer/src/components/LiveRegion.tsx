@@ -1,0 +1,23 @@
+import { useEffect, useState } from 'react';
+import { useApp } from '../state/store.ts';
+
+/**
+ * Announces incoming messages to screen readers. The region exists from the start (a region
+ * added together with its text is often not read), and each announcement replaces the last.
+ */
+export function LiveRegion() {
+  const announcement = useApp((s) => s.announcement);
+  const [text, setText] = useState('');
+  useEffect(() => {
+    if (!announcement) return;
+    // Clear first, so the same text twice is still announced twice.
+    setText('');
+    const timer = setTimeout(() => setText(announcement), 50);
+    return () => clearTimeout(timer);
+  }, [announcement]);
+  return (
+    <div id="announcer" className="sr-only" role="status" aria-live="polite" aria-atomic="true">
+      {text}
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+import i18next from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import arChat from './locales/ar/chat.json';
+import arCommon from './locales/ar/common.json';
+import arPeople from './locales/ar/people.json';
+import arNode from './locales/ar/node.json';
+import arSettings from './locales/ar/settings.json';
+import arShortcuts from './locales/ar/shortcuts.json';
+import deChat from './locales/de/chat.json';
+import deCommon from './locales/de/common.json';
+import dePeople from './locales/de/people.json';
+import deNode from './locales/de/node.json';
+import deSettings from './locales/de/settings.json';
+import deShortcuts from './locales/de/shortcuts.json';
+import enChat from './locales/en/chat.json';
+import enCommon from './locales/en/common.json';
+import enPeople from './locales/en/people.json';
+import enNode from './locales/en/node.json';
+import enSettings from './locales/en/settings.json';
+import enShortcuts from './locales/en/shortcuts.json';
+
+export const LANGUAGES = [
+  { code: 'en', name: 'English', dir: 'ltr' },
+  { code: 'de', name: 'Deutsch', dir: 'ltr' },
+  { code: 'ar', name: 'العربية', dir: 'rtl' },
+] as const;
+
+export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts'] as const;
+
+export const resources = {
+  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts },
+  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts },
+  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts },
+};
+
+export async function initI18n(language: string): Promise<void> {
+  await i18next.use(initReactI18next).init({
+    resources,
+    lng: language,
+    fallbackLng: 'en',
+    ns: [...NAMESPACES],
+    defaultNS: 'common',
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  applyDocumentLanguage(language);
+}
+
+/** The page's lang and direction follow the language, so layout mirrors in right-to-left scripts. */
+export function applyDocumentLanguage(language: string): void {
+  const entry = LANGUAGES.find((l) => l.code === language) ?? LANGUAGES[0];
+  document.documentElement.lang = entry.code;
+  document.documentElement.dir = entry.dir;
+}
+
+export async function changeLanguage(language: string): Promise<void> {
+  await i18next.changeLanguage(language);
+  applyDocumentLanguage(language);
+}
+
+/** Dates and numbers through Intl, in the UI's language. */
+export const formatTime = (ms: number, language: string): string => {
+  const date = new Date(ms);
+  const today = new Date();
+  const sameDay = date.toDateString() === today.toDateString();
+  return new Intl.DateTimeFormat(language, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+};
+export const formatNumber = (n: number, language: string): string => new Intl.NumberFormat(language).format(n);
+export const formatBytes = (bytes: number, language: string): string => {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return new Intl.NumberFormat(language, { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+};

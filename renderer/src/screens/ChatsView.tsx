@@ -1,0 +1,75 @@
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatTime } from '../i18n/index.ts';
+import { useApp } from '../state/store.ts';
+import { Conversation } from './Conversation.tsx';
+
+export function ChatsView() {
+  const { t, i18n } = useTranslation(['chat', 'common']);
+  const chats = useApp((s) => s.chats);
+  const filter = useApp((s) => s.chatFilter);
+  const setFilter = useApp((s) => s.setFilter);
+  const currentChatId = useApp((s) => s.currentChatId);
+  const openChat = useApp((s) => s.openChat);
+  const openDialog = useApp((s) => s.openDialog);
+  const visible = useMemo(() => {
+    const f = filter.trim().toLowerCase();
+    return f ? chats.filter((c) => c.title.toLowerCase().includes(f)) : chats;
+  }, [chats, filter]);
+
+  return (
+    <div className="chats-layout">
+      <aside className="chat-list-pane" aria-labelledby="chat-list-title">
+        <div className="pane-header">
+          <h1 id="chat-list-title">{t('list.title')}</h1>
+          <div className="pane-actions">
+            <button type="button" className="secondary" onClick={() => openDialog('addContact')} aria-keyshortcuts="Alt+N">
+              {t('list.addContact')}
+            </button>
+            <button type="button" className="secondary" onClick={() => openDialog('newGroup')}>
+              {t('list.newGroup')}
+            </button>
+          </div>
+        </div>
+        <div className="search">
+          <label htmlFor="chat-search" className="sr-only">
+            {t('list.search')}
+          </label>
+          <input id="chat-search" type="search" placeholder={t('list.search')} value={filter} onChange={(e) => setFilter(e.target.value)} aria-keyshortcuts="Control+K" />
+        </div>
+        {visible.length === 0 ? (
+          <p className="empty">{chats.length === 0 ? t('list.empty') : t('list.noMatch')}</p>
+        ) : (
+          <ul className="chat-list" aria-label={t('list.title')}>
+            {visible.map((chat) => (
+              <li key={chat.chat_id}>
+                <button
+                  type="button"
+                  className="chat-item"
+                  aria-current={chat.chat_id === currentChatId ? 'true' : undefined}
+                  onClick={() => void openChat(chat.chat_id)}
+                  data-chat-id={chat.chat_id}
+                >
+                  <span className="chat-title">{chat.title}</span>
+                  <span className="chat-meta">
+                    <span className="chat-kind">{t(`kind.${chat.kind}`)}</span>
+                    {chat.last_message_at !== null && <time dateTime={new Date(chat.last_message_at).toISOString()}>{formatTime(chat.last_message_at, i18n.language)}</time>}
+                  </span>
+                  {chat.unread_count > 0 && (
+                    <span className="badge">
+                      <span aria-hidden="true">{chat.unread_count}</span>
+                      <span className="sr-only">{t('list.unread', { count: chat.unread_count })}</span>
+                    </span>
+                  )}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </aside>
+      <main className="conversation-pane" id="main" tabIndex={-1}>
+        {currentChatId ? <Conversation chatId={currentChatId} /> : <p className="empty">{t('conversation.none')}</p>}
+      </main>
+    </div>
+  );
+}

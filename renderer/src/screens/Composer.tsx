@@ -1,0 +1,107 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { describeError } from '../components/errors.ts';
+import { formatBytes } from '../i18n/index.ts';
+import { useApp } from '../state/store.ts';
+
+interface Pending {
+  readonly file: File;
+  progress: number | null;
+}
+
+/** Multiline input (Enter sends, Shift+Enter breaks the line), attachments by picker or drop. */
+export function Composer(props: { readonly chatId: string; readonly dropped: File[]; readonly onDroppedTaken: () => void }) {
+  const { t, i18n } = useTranslation(['chat', 'common']);
+  const client = useApp((s) => s.client);
+  const send = useApp((s) => s.send);
+  const [text, setText] = useState('');
+  const [files, setFiles] = useState<Pending[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const { dropped, onDroppedTaken } = props;
+
+  useEffect(() => {
+    if (dropped.length === 0) return;
+    setFiles((current) => [...current, ...dropped.map((file) => ({ file, progress: null }))]);
+    onDroppedTaken();
+  }, [dropped, onDroppedTaken]);
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!client || busy || (text.trim() === '' && files.length === 0)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const ids: string[] = [];
+      for (const [index, pending] of files.entries()) {
+        const info = await client.upload(pending.file, pending.file.name, (progress) =>
+          setFiles((current) => current.map((p, i) => (i === index ? { ...p, progress } : p))),
+        );
+        ids.push(info.id);
+      }
+      await send(props.chatId, text, ids);
+      setText('');
+      setFiles([]);
+    } catch (err) {
+      setError(describeError(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void submit();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={(e) => void submit(e)} aria-label={t('composer.label')}>
+      {files.length > 0 && (
+        <ul className="pending-files" aria-label={t('composer.attachments')}>
+          {files.map((pending, index) => (
+            <li key={`${pending.file.name}-${index}`}>
+              <span>
+                {pending.file.name} ({formatBytes(pending.file.size, i18n.language)})
+              </span>
+              {pending.progress !== null ? (
+                <progress max={1} value={pending.progress} aria-label={t('composer.uploading', { name: pending.file.name })} />
+              ) : (
+                <button type="button" className="link-button" onClick={() => setFiles((current) => current.filter((_, i) => i !== index))} aria-label={t('composer.remove', { name: pending.file.name })}>
+                  {t('common:remove')}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="composer-row">
+        <input ref={fileInput} type="file" multiple className="sr-only" tabIndex={-1} aria-hidden="true" onChange={(e) => {
+          const chosen = Array.from(e.target.files ?? []);
+          setFiles((current) => [...current, ...chosen.map((file) => ({ file, progress: null }))]);
+          e.target.value = '';
+        }} />
+        <button type="button" className="secondary" onClick={() => fileInput.current?.click()} aria-label={t('composer.attach')}>
+          <span aria-hidden="true">📎</span>
+        </button>
+        <label htmlFor="composer-input" className="sr-only">
+          {t('composer.placeholder')}
+        </label>
+        <textarea id="composer-input" rows={2} value={text} placeholder={t('composer.placeholder')} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} aria-describedby="composer-hint" aria-keyshortcuts="Alt+M" />
+        <span id="composer-hint" className="sr-only">
+          {t('composer.hint')}
+        </span>
+        <button type="submit" className="primary" disabled={busy || (text.trim() === '' && files.length === 0)}>
+          {t('composer.send')}
+        </button>
+      </div>
+    </form>
+  );
+}

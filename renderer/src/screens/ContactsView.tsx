@@ -1,0 +1,80 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useApp } from '../state/store.ts';
+
+export function ContactsView() {
+  const { t } = useTranslation(['people', 'common']);
+  const contacts = useApp((s) => s.contacts);
+  const groups = useApp((s) => s.groups);
+  const loadPeople = useApp((s) => s.loadPeople);
+  const openChat = useApp((s) => s.openChat);
+  const openDialog = useApp((s) => s.openDialog);
+
+  useEffect(() => {
+    void loadPeople();
+  }, [loadPeople]);
+
+  return (
+    <main className="page" id="main" tabIndex={-1}>
+      <div className="page-header">
+        <h1>{t('contacts.title')}</h1>
+        <button type="button" className="primary" onClick={() => openDialog('addContact')}>
+          {t('contacts.add')}
+        </button>
+        <button type="button" className="secondary" onClick={() => openDialog('newGroup')}>
+          {t('contacts.newGroup')}
+        </button>
+      </div>
+      {contacts.length === 0 ? (
+        <p className="empty">{t('contacts.empty')}</p>
+      ) : (
+        <table className="data-table">
+          <caption className="sr-only">{t('contacts.title')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('contacts.name')}</th>
+              <th scope="col">{t('contacts.username')}</th>
+              <th scope="col">{t('contacts.verification')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('contacts.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {contacts.map((c) => (
+              <tr key={`${c.local_identity}-${c.identity_key}`}>
+                <th scope="row">{c.display_name}</th>
+                <td>@{c.username}</td>
+                <td>{c.verified ? t('contacts.verified') : t('contacts.unverified')}</td>
+                <td className="row-actions">
+                  <button type="button" className="link-button" onClick={() => void openChat(c.chat_id)} aria-label={t('contacts.message', { name: c.display_name })}>
+                    {t('contacts.messageShort')}
+                  </button>
+                  <button type="button" className="link-button" onClick={() => openDialog('safetyNumber', c.identity_key)} aria-label={t('contacts.safety', { name: c.display_name })}>
+                    {t('contacts.safetyShort')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{t('groups.title')}</h2>
+      {groups.length === 0 ? (
+        <p className="empty">{t('groups.empty')}</p>
+      ) : (
+        <ul className="simple-list">
+          {groups.map((g) => (
+            <li key={g.group_id}>
+              <button type="button" className="link-button" onClick={() => void openChat(g.chat_id)}>
+                {g.title}
+              </button>{' '}
+              <span className="hint">{t('groups.memberCount', { count: g.members.length })}</span>
+              {g.removed && <span className="chip">{t('groups.removed')}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,316 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { GroupInfo } from '../../../node-core/api/contract.ts';
+import { Dialog } from '../components/Dialog.tsx';
+import { describeError } from '../components/errors.ts';
+import { APP_SHORTCUTS } from '../shortcuts/registry.ts';
+import { useApp } from '../state/store.ts';
+
+export function Dialogs() {
+  const dialog = useApp((s) => s.dialog);
+  if (!dialog) return null;
+  switch (dialog.name) {
+    case 'addContact':
+      return <AddContactDialog initialInvite={dialog.subject} />;
+    case 'safetyNumber':
+      return <SafetyNumberDialog identityKey={dialog.subject!} />;
+    case 'newGroup':
+      return <NewGroupDialog />;
+    case 'groupMembers':
+      return <GroupMembersDialog groupId={dialog.subject!} />;
+    case 'shortcuts':
+      return <ShortcutsDialog />;
+  }
+}
+
+function AddContactDialog(props: { readonly initialInvite: string | undefined }) {
+  const { t } = useTranslation(['people', 'common']);
+  const client = useApp((s) => s.client)!;
+  const close = useApp((s) => s.closeDialog);
+  const openChat = useApp((s) => s.openChat);
+  const loadPeople = useApp((s) => s.loadPeople);
+  const loadChats = useApp((s) => s.loadChats);
+  const [mine, setMine] = useState('');
+  const [invite, setInvite] = useState(props.initialInvite ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  useEffect(() => {
+    client.call('contacts.invite', {}).then((r) => setMine(r.link), (err: unknown) => setError(describeError(err, t)));
+  }, [client, t]);
+
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const added = await client.call('contacts.add', { invite: invite.trim() });
+      await Promise.all([loadPeople(), loadChats()]);
+      close();
+      await openChat(added.chat_id);
+    } catch (err) {
+      setError(describeError(err, t));
+    }
+  };
+
+  return (
+    <Dialog title={t('addContact.title')} onClose={close} wide>
+      <form onSubmit={(e) => void add(e)}>
+        <label htmlFor="invite-input">{t('addContact.theirInvite')}</label>
+        <textarea id="invite-input" rows={3} value={invite} onChange={(e) => setInvite(e.target.value)} spellCheck={false} aria-describedby="invite-help" />
+        <p id="invite-help" className="hint">
+          {t('addContact.theirInviteHelp')}
+        </p>
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={invite.trim().length < 16}>
+          {t('addContact.add')}
+        </button>
+      </form>
+      <h3>{t('addContact.yourInvite')}</h3>
+      <label htmlFor="my-invite" className="sr-only">
+        {t('addContact.yourInvite')}
+      </label>
+      <textarea id="my-invite" rows={3} readOnly value={mine} spellCheck={false} />
+      <button
+        type="button"
+        className="secondary"
+        disabled={!mine}
+        onClick={() => void navigator.clipboard?.writeText(mine).then(() => setCopied(true), () => setCopied(false))}
+      >
+        {t('addContact.copy')}
+      </button>
+      <span role="status" className="hint">
+        {copied ? t('addContact.copied') : ''}
+      </span>
+    </Dialog>
+  );
+}
+
+function SafetyNumberDialog(props: { readonly identityKey: string }) {
+  const { t } = useTranslation(['people', 'common']);
+  const client = useApp((s) => s.client)!;
+  const close = useApp((s) => s.closeDialog);
+  const loadPeople = useApp((s) => s.loadPeople);
+  const [safety, setSafety] = useState<{ safety_number: string; verified: boolean } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    client.call('contacts.safetyNumber', { identity_key: props.identityKey }).then(setSafety, (err: unknown) => setError(describeError(err, t)));
+  }, [client, props.identityKey, t]);
+
+  const setVerified = async (verified: boolean) => {
+    await client.call('contacts.verify', { identity_key: props.identityKey, verified });
+    setSafety((s) => (s ? { ...s, verified } : s));
+    await loadPeople();
+  };
+
+  return (
+    <Dialog title={t('safety.title')} onClose={close}>
+      <p>{t('safety.help')}</p>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {safety && (
+        <>
+          <p className="safety-number" aria-label={t('safety.numberLabel')}>
+            {safety.safety_number.split(' ').map((group, i) => (
+              <span key={i}>{group}</span>
+            ))}
+          </p>
+          <p role="status">{safety.verified ? t('safety.verified') : t('safety.notVerified')}</p>
+          <button type="button" className={safety.verified ? 'secondary' : 'primary'} onClick={() => void setVerified(!safety.verified)}>
+            {safety.verified ? t('safety.unmark') : t('safety.mark')}
+          </button>
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+function NewGroupDialog() {
+  const { t } = useTranslation(['people', 'common']);
+  const client = useApp((s) => s.client)!;
+  const close = useApp((s) => s.closeDialog);
+  const contacts = useApp((s) => s.contacts);
+  const loadChats = useApp((s) => s.loadChats);
+  const loadPeople = useApp((s) => s.loadPeople);
+  const openChat = useApp((s) => s.openChat);
+  const [title, setTitle] = useState('');
+  const [members, setMembers] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<string | null>(null);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const group = await client.call('groups.create', { title: title.trim(), members: [...members] });
+      await Promise.all([loadChats(), loadPeople()]);
+      close();
+      await openChat(group.chat_id);
+    } catch (err) {
+      setError(describeError(err, t));
+    }
+  };
+
+  return (
+    <Dialog title={t('newGroup.title')} onClose={close}>
+      <form onSubmit={(e) => void create(e)}>
+        <label htmlFor="group-title">{t('newGroup.name')}</label>
+        <input id="group-title" value={title} onChange={(e) => setTitle(e.target.value)} required />
+        <fieldset>
+          <legend>{t('newGroup.members')}</legend>
+          {contacts.length === 0 && <p className="hint">{t('newGroup.noContacts')}</p>}
+          {contacts.map((c) => (
+            <div key={c.identity_key} className="checkbox-row">
+              <input
+                id={`member-${c.identity_key}`}
+                type="checkbox"
+                checked={members.has(c.identity_key)}
+                onChange={(e) =>
+                  setMembers((current) => {
+                    const next = new Set(current);
+                    if (e.target.checked) next.add(c.identity_key);
+                    else next.delete(c.identity_key);
+                    return next;
+                  })
+                }
+              />
+              <label htmlFor={`member-${c.identity_key}`}>{c.display_name}</label>
+            </div>
+          ))}
+        </fieldset>
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={!title.trim() || members.size === 0}>
+          {t('newGroup.create')}
+        </button>
+      </form>
+    </Dialog>
+  );
+}
+
+function GroupMembersDialog(props: { readonly groupId: string }) {
+  const { t } = useTranslation(['people', 'common']);
+  const client = useApp((s) => s.client)!;
+  const close = useApp((s) => s.closeDialog);
+  const contacts = useApp((s) => s.contacts);
+  const identities = useApp((s) => s.identities);
+  const [group, setGroup] = useState<GroupInfo | null>(null);
+  const [add, setAdd] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    client.call('groups.get', { group_id: props.groupId }).then(setGroup, (err: unknown) => setError(describeError(err, t)));
+  }, [client, props.groupId, t]);
+
+  const admin = group !== null && identities.some((i) => i.id === group.admin);
+  const run = async (action: () => Promise<GroupInfo>) => {
+    setError(null);
+    try {
+      setGroup(await action());
+    } catch (err) {
+      setError(describeError(err, t));
+    }
+  };
+  const candidates = contacts.filter((c) => !group?.members.some((m) => m.identity_key === c.identity_key));
+
+  return (
+    <Dialog title={group ? t('members.title', { group: group.title }) : t('members.loading')} onClose={close}>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {group && (
+        <>
+          <ul className="member-list">
+            {group.members.map((m) => (
+              <li key={m.identity_key}>
+                <span>{m.display_name}</span>
+                {m.identity_key === group.admin && <span className="chip">{t('members.admin')}</span>}
+                {admin && m.identity_key !== group.admin && (
+                  <button type="button" className="link-button" onClick={() => void run(() => client.call('groups.removeMember', { group_id: group.group_id, identity_key: m.identity_key }))} aria-label={t('members.remove', { name: m.display_name })}>
+                    {t('common:remove')}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+          {admin && candidates.length > 0 && (
+            <form onSubmit={(e) => {
+              e.preventDefault();
+              if (add) void run(() => client.call('groups.addMembers', { group_id: group.group_id, members: [add] }));
+            }}>
+              <label htmlFor="add-member">{t('members.add')}</label>
+              <select id="add-member" value={add} onChange={(e) => setAdd(e.target.value)}>
+                <option value="">{t('members.choose')}</option>
+                {candidates.map((c) => (
+                  <option key={c.identity_key} value={c.identity_key}>
+                    {c.display_name}
+                  </option>
+                ))}
+              </select>
+              <button type="submit" className="secondary" disabled={!add}>
+                {t('members.addButton')}
+              </button>
+            </form>
+          )}
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+function ShortcutsDialog() {
+  const { t } = useTranslation(['shortcuts', 'common']);
+  const close = useApp((s) => s.closeDialog);
+  return (
+    <Dialog title={t('title')} onClose={close}>
+      <table className="shortcut-table">
+        <caption className="sr-only">{t('title')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('keys')}</th>
+            <th scope="col">{t('action')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {APP_SHORTCUTS.map((s) => (
+            <tr key={s.id}>
+              <td>
+                <kbd>{s.keys.replace('Mod', navigator.platform.startsWith('Mac') ? '⌘' : 'Ctrl')}</kbd>
+              </td>
+              <td>{t(s.description)}</td>
+            </tr>
+          ))}
+          <tr>
+            <td>
+              <kbd>Enter</kbd>
+            </td>
+            <td>{t('send')}</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>Shift+Enter</kbd>
+            </td>
+            <td>{t('newline')}</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>Escape</kbd>
+            </td>
+            <td>{t('closeDialog')}</td>
+          </tr>
+        </tbody>
+      </table>
+    </Dialog>
+  );
+}

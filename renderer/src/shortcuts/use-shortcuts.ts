@@ -1,0 +1,77 @@
+import { useEffect, useMemo } from 'react';
+import { useApp } from '../state/store.ts';
+import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, type ShortcutRegistry } from './registry.ts';
+
+const isTextField = (el: Element | null) =>
+  el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(el.type)) || (el instanceof HTMLElement && el.isContentEditable);
+
+/** Binds the app's shortcut registry to the keyboard. */
+export function useShortcuts(): ShortcutRegistry {
+  const conflictCheck = useApp((s) => s.status?.accessibility.keyboard_shortcut_conflict_check ?? true);
+  const setError = useApp((s) => s.setError);
+  const registry = useMemo(() => {
+    const r = createShortcutRegistry({ conflictCheck, isMac: navigator.platform.startsWith('Mac') });
+    try {
+      r.register(APP_SHORTCUTS);
+    } catch (err) {
+      if (err instanceof ShortcutConflictError) setError(err.message);
+      else throw err;
+    }
+    return r;
+  }, [conflictCheck, setError]);
+
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const shortcut = registry.match(event);
+      if (!shortcut) return;
+      const state = useApp.getState();
+      if (state.dialog) return;
+      if (!shortcut.inTextFields && isTextField(document.activeElement)) return;
+      event.preventDefault();
+      const chats = state.chats;
+      const at = chats.findIndex((c) => c.chat_id === state.currentChatId);
+      switch (shortcut.id) {
+        case 'search':
+          state.setView('chats');
+          setTimeout(() => document.getElementById('chat-search')?.focus(), 0);
+          break;
+        case 'nextChat':
+        case 'previousChat': {
+          const next = chats[shortcut.id === 'nextChat' ? Math.min(chats.length - 1, at + 1) : Math.max(0, at - 1)];
+          if (next) {
+            void state.openChat(next.chat_id);
+            setTimeout(() => document.querySelector<HTMLElement>(`[data-chat-id="${next.chat_id}"]`)?.focus(), 0);
+          }
+          break;
+        }
+        case 'composer':
+          document.getElementById('composer-input')?.focus();
+          break;
+        case 'addContact':
+          state.openDialog('addContact');
+          break;
+        case 'goChats':
+          state.setView('chats');
+          break;
+        case 'goContacts':
+          state.setView('contacts');
+          break;
+        case 'goRelay':
+          state.setView('relay');
+          break;
+        case 'goStatus':
+          state.setView('status');
+          break;
+        case 'goSettings':
+          state.setView('settings');
+          break;
+        case 'help':
+          state.openDialog('shortcuts');
+          break;
+      }
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [registry]);
+  return registry;
+}

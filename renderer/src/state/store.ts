@@ -1,0 +1,273 @@
+import { create } from 'zustand';
+import type {
+  ApiEvent,
+  Chat,
+  Contact,
+  GroupInfo,
+  Identity,
+  Message,
+  NodeStatus,
+  PeerInfo,
+  RelayFigures,
+  RelayList,
+} from '../../../node-core/api/contract.ts';
+import type { ApiClient } from '../api/client.ts';
+
+/**
+ * The UI's state, in slices: session (the client and who we are), chats, messages per chat,
+ * people (contacts and groups), node (status, peers, relay), preferences (kept in this browser)
+ * and ui (current view, open dialog, announcements for screen readers). Components read it
+ * through selectors so each re-renders only for what it shows.
+ */
+
+export type View = 'chats' | 'contacts' | 'relay' | 'status' | 'settings';
+export type Theme = 'light' | 'dark' | 'high-contrast';
+export type DialogName = 'addContact' | 'safetyNumber' | 'newGroup' | 'groupMembers' | 'shortcuts';
+
+export interface Preferences {
+  readonly language: string;
+  readonly theme: Theme;
+  readonly reducedMotion: boolean;
+  /** Percent of the default text size, 100 to 200. */
+  readonly textSize: number;
+}
+
+interface MessagesOfChat {
+  readonly items: readonly Message[];
+  readonly nextBefore: number | null;
+  readonly loaded: boolean;
+  readonly loadingOlder: boolean;
+}
+
+export interface AppState {
+  // session
+  client: ApiClient | null;
+  connected: boolean;
+  identities: readonly Identity[];
+  identitiesLoaded: boolean;
+  /** True from a first run without identities until onboarding finishes. */
+  onboarding: boolean;
+  // chats
+  chats: readonly Chat[];
+  chatsLoaded: boolean;
+  currentChatId: string | null;
+  chatFilter: string;
+  // messages
+  messages: Readonly<Record<string, MessagesOfChat>>;
+  // people
+  contacts: readonly Contact[];
+  groups: readonly GroupInfo[];
+  // node
+  status: NodeStatus | null;
+  peers: readonly PeerInfo[];
+  relay: RelayFigures | null;
+  relays: RelayList['relays'];
+  // preferences
+  preferences: Preferences;
+  // ui
+  view: View;
+  dialog: { name: DialogName; subject?: string } | null;
+  announcement: string;
+  error: string | null;
+
+  setClient(client: ApiClient | null): void;
+  loadIdentities(): Promise<void>;
+  loadChats(): Promise<void>;
+  openChat(chatId: string | null): Promise<void>;
+  loadOlder(chatId: string): Promise<void>;
+  send(chatId: string, text: string, attachmentIds?: string[]): Promise<void>;
+  loadPeople(): Promise<void>;
+  loadNode(): Promise<void>;
+  applyEvent(event: ApiEvent): void;
+  setPreferences(change: Partial<Preferences>): void;
+  setView(view: View): void;
+  openDialog(name: DialogName, subject?: string): void;
+  closeDialog(): void;
+  announce(text: string): void;
+  setError(message: string | null): void;
+  setFilter(filter: string): void;
+  finishOnboarding(): void;
+}
+
+const PREFERENCES_KEY = 'dchat.preferences';
+
+export const defaultPreferences = (): Preferences => {
+  const language = typeof navigator !== 'undefined' ? (navigator.language ?? 'en').slice(0, 2) : 'en';
+  return {
+    language: ['en', 'de', 'ar'].includes(language) ? language : 'en',
+    theme: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+    reducedMotion: typeof matchMedia !== 'undefined' && matchMedia('(prefers-reduced-motion: reduce)').matches,
+    textSize: 100,
+  };
+};
+
+function loadPreferences(): Preferences {
+  try {
+    const stored = JSON.parse(localStorage.getItem(PREFERENCES_KEY) ?? 'null') as Partial<Preferences> | null;
+    return { ...defaultPreferences(), ...(stored ?? {}) };
+  } catch {
+    return defaultPreferences();
+  }
+}
+
+const PAGE = 50;
+const byActivity = (a: Chat, b: Chat) => (b.last_message_at ?? b.created_at) - (a.last_message_at ?? a.created_at);
+
+export const useApp = create<AppState>()((set, get) => {
+  const client = () => {
+    const c = get().client;
+    if (!c) throw new Error('not connected to a node');
+    return c;
+  };
+  const upsertChat = (chat: Chat) =>
+    set((s) => ({ chats: [chat, ...s.chats.filter((c) => c.chat_id !== chat.chat_id)].sort(byActivity) }));
+  const upsertMessage = (message: Message) =>
+    set((s) => {
+      const current = s.messages[message.chat_id];
+      if (!current) return {};
+      const at = current.items.findIndex((m) => m.id === message.id);
+      const items = at >= 0 ? current.items.map((m, i) => (i === at ? message : m)) : [...current.items, message];
+      return { messages: { ...s.messages, [message.chat_id]: { ...current, items } } };
+    });
+
+  return {
+    client: null,
+    connected: false,
+    identities: [],
+    identitiesLoaded: false,
+    onboarding: false,
+    chats: [],
+    chatsLoaded: false,
+    currentChatId: null,
+    chatFilter: '',
+    messages: {},
+    contacts: [],
+    groups: [],
+    status: null,
+    peers: [],
+    relay: null,
+    relays: [],
+    preferences: loadPreferences(),
+    view: 'chats',
+    dialog: null,
+    announcement: '',
+    error: null,
+
+    setClient: (c) => set({ client: c, connected: c !== null }),
+
+    async loadIdentities() {
+      const { identities } = await client().call('identities.list', {});
+      set((s) => ({ identities, identitiesLoaded: true, onboarding: s.onboarding || (!s.identitiesLoaded && identities.length === 0) }));
+    },
+
+    async loadChats() {
+      const chats: Chat[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client().call('chats.list', { limit: 1000, ...(cursor ? { cursor } : {}) });
+        chats.push(...page.chats);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      set({ chats, chatsLoaded: true });
+    },
+
+    async openChat(chatId) {
+      set({ currentChatId: chatId, view: 'chats' });
+      if (!chatId) return;
+      if (!get().messages[chatId]?.loaded) {
+        const page = await client().call('messages.list', { chat_id: chatId, limit: PAGE });
+        set((s) => ({ messages: { ...s.messages, [chatId]: { items: page.messages, nextBefore: page.next_before, loaded: true, loadingOlder: false } } }));
+      }
+      const chat = get().chats.find((c) => c.chat_id === chatId);
+      if (chat && chat.unread_count > 0) upsertChat(await client().call('chats.markRead', { chat_id: chatId }));
+    },
+
+    async loadOlder(chatId) {
+      const current = get().messages[chatId];
+      if (!current || current.loadingOlder || current.nextBefore === null) return;
+      set((s) => ({ messages: { ...s.messages, [chatId]: { ...current, loadingOlder: true } } }));
+      const page = await client().call('messages.list', { chat_id: chatId, limit: 200, before: current.nextBefore });
+      set((s) => {
+        const now = s.messages[chatId]!;
+        return { messages: { ...s.messages, [chatId]: { ...now, items: [...page.messages, ...now.items], nextBefore: page.next_before, loadingOlder: false } } };
+      });
+    },
+
+    async send(chatId, text, attachmentIds = []) {
+      const message = await client().call('messages.send', { chat_id: chatId, text, attachments: attachmentIds });
+      upsertMessage(message);
+    },
+
+    async loadPeople() {
+      const [contacts, groups] = await Promise.all([
+        client().call('contacts.list', {}).catch(() => ({ contacts: [] })),
+        client().call('groups.list', {}).catch(() => ({ groups: [] })),
+      ]);
+      set({ contacts: contacts.contacts, groups: groups.groups });
+    },
+
+    async loadNode() {
+      const [status, peers, relay, relays] = await Promise.all([
+        client().call('node.status', {}),
+        client().call('node.peers', {}),
+        client().call('relay.status', {}).catch(() => null),
+        client().call('relays.list', {}).catch(() => ({ relays: [] })),
+      ]);
+      set({ status, peers: peers.peers, relay, relays: relays.relays });
+    },
+
+    applyEvent(event) {
+      switch (event.type) {
+        case 'message.created': {
+          const message = event.data as Message;
+          upsertMessage(message);
+          const state = get();
+          const chat = state.chats.find((c) => c.chat_id === message.chat_id);
+          const mine = state.identities.some((i) => i.id === message.sender);
+          if (chat) {
+            const viewing = state.currentChatId === message.chat_id && state.view === 'chats';
+            upsertChat({ ...chat, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
+            if (viewing && !mine) void state.client?.call('chats.markRead', { chat_id: chat.chat_id }).catch(() => undefined);
+          } else void state.loadChats();
+          if (!mine) set({ announcement: `${chat?.title ?? ''}: ${message.text || '📎'}` });
+          break;
+        }
+        case 'message.updated':
+          upsertMessage(event.data as Message);
+          break;
+        case 'chat.created':
+        case 'chat.updated':
+          upsertChat(event.data as Chat);
+          break;
+        case 'identity.created':
+        case 'identity.updated':
+          void get().loadIdentities();
+          break;
+      }
+    },
+
+    setPreferences(change) {
+      const preferences = { ...get().preferences, ...change };
+      try {
+        localStorage.setItem(PREFERENCES_KEY, JSON.stringify(preferences));
+      } catch {
+        // private mode: preferences last for this session only
+      }
+      set({ preferences });
+    },
+
+    setView: (view) => set({ view }),
+    openDialog: (name, subject) => set({ dialog: subject === undefined ? { name } : { name, subject } }),
+    closeDialog: () => set({ dialog: null }),
+    announce: (announcement) => set({ announcement }),
+    setError: (error) => set({ error }),
+    setFilter: (chatFilter) => set({ chatFilter }),
+    finishOnboarding: () => set({ onboarding: false }),
+  };
+});
+
+/** The chats shown in the list: filtered by title. */
+export const selectVisibleChats = (s: AppState): readonly Chat[] => {
+  const filter = s.chatFilter.trim().toLowerCase();
+  return filter ? s.chats.filter((c) => c.title.toLowerCase().includes(filter)) : s.chats;
+};
