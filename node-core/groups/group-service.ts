@@ -320,7 +320,8 @@ export function createGroupService(init: {
     const seq = repos.messages.insert({ id: payload.data.id, chat_id: chatId, sender, text: payload.data.text, sent_at: payload.data.at, received_at: at, status: 'delivered', envelope_hash: null });
     repos.conversations.recordMessage(chatId, seq, at, 1);
     const downloads = payload.data.att?.length ? init.attachments.register(repos, payload.data.id, sender, row.local_identity, payload.data.att, at) : undefined;
-    const message = repos.messages.getBySeq(seq)!;
+    const stored = repos.messages.getBySeq(seq)!;
+    const message = downloads ? { ...stored, attachments: init.attachments.infoFor(repos, [stored.id]).get(stored.id) ?? [] } : stored;
     return () => {
       events.emit('message.created', message);
       downloads?.();

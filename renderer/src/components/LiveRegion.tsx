@@ -12,7 +12,7 @@ export function LiveRegion() {
     if (!announcement) return;
     // Clear first, so the same text twice is still announced twice.
     setText('');
-    const timer = setTimeout(() => setText(announcement), 50);
+    const timer = setTimeout(() => setText(announcement.text), 50);
     return () => clearTimeout(timer);
   }, [announcement]);
   return (

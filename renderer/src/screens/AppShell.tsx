@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { useApp, type View } from '../state/store.ts';
@@ -23,6 +24,16 @@ export function AppShell() {
   const connected = useApp((s) => s.connected);
   const openDialog = useApp((s) => s.openDialog);
   const me = useApp((s) => s.identities.find((i) => i.is_default) ?? s.identities[0]);
+  const firstView = useRef(true);
+
+  // Switching views is a page change: move focus to the new page, as a screen reader user expects.
+  useEffect(() => {
+    if (firstView.current) {
+      firstView.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [view]);
 
   return (
     <div className="app">

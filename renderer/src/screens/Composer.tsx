@@ -89,7 +89,9 @@ export function Composer(props: { readonly chatId: string; readonly dropped: Fil
           e.target.value = '';
         }} />
         <button type="button" className="secondary" onClick={() => fileInput.current?.click()} aria-label={t('composer.attach')}>
-          <span aria-hidden="true">📎</span>
+          <svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+            <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5" />
+          </svg>
         </button>
         <label htmlFor="composer-input" className="sr-only">
           {t('composer.placeholder')}

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { useApp } from '../state/store.ts';
@@ -17,6 +17,12 @@ export function Onboarding() {
   const [relays, setRelays] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const relaysField = useRef<HTMLTextAreaElement>(null);
+
+  // The second step replaces the form under the user's focus: move focus into the new form.
+  useEffect(() => {
+    if (step === 'relays') relaysField.current?.focus();
+  }, [step]);
 
   const createIdentity = async (event: FormEvent) => {
     event.preventDefault();
@@ -91,7 +97,7 @@ export function Onboarding() {
           <h1>{t('onboarding.relaysTitle')}</h1>
           <p id="relays-help">{t('onboarding.relaysHelp')}</p>
           <label htmlFor="relays">{t('onboarding.relays')}</label>
-          <textarea id="relays" rows={4} value={relays} onChange={(e) => setRelays(e.target.value)} aria-describedby="relays-help" spellCheck={false} />
+          <textarea ref={relaysField} id="relays" rows={4} value={relays} onChange={(e) => setRelays(e.target.value)} aria-describedby="relays-help" spellCheck={false} />
           {error && (
             <p className="field-error" role="alert">
               {error}

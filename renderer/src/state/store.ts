@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { create } from 'zustand';
 import type {
   ApiEvent,
@@ -67,7 +68,8 @@ export interface AppState {
   // ui
   view: View;
   dialog: { name: DialogName; subject?: string } | null;
-  announcement: string;
+  /** The latest text for screen readers; seq tells two equal texts apart. */
+  announcement: { readonly text: string; readonly seq: number } | null;
   error: string | null;
 
   setClient(client: ApiClient | null): void;
@@ -150,7 +152,7 @@ export const useApp = create<AppState>()((set, get) => {
     preferences: loadPreferences(),
     view: 'chats',
     dialog: null,
-    announcement: '',
+    announcement: null,
     error: null,
 
     setClient: (c) => set({ client: c, connected: c !== null }),
@@ -229,7 +231,11 @@ export const useApp = create<AppState>()((set, get) => {
             upsertChat({ ...chat, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
             if (viewing && !mine) void state.client?.call('chats.markRead', { chat_id: chat.chat_id }).catch(() => undefined);
           } else void state.loadChats();
-          if (!mine) set({ announcement: `${chat?.title ?? ''}: ${message.text || '📎'}` });
+          if (!mine) {
+            const title = chat?.title ?? '';
+            const file = message.attachments?.[0]?.name;
+            get().announce(message.text || !file ? i18next.t('chat:announce.message', { chat: title, text: message.text }) : i18next.t('chat:announce.attachment', { chat: title, name: file }));
+          }
           break;
         }
         case 'message.updated':
@@ -259,7 +265,7 @@ export const useApp = create<AppState>()((set, get) => {
     setView: (view) => set({ view }),
     openDialog: (name, subject) => set({ dialog: subject === undefined ? { name } : { name, subject } }),
     closeDialog: () => set({ dialog: null }),
-    announce: (announcement) => set({ announcement }),
+    announce: (text) => set((s) => ({ announcement: { text, seq: (s.announcement?.seq ?? 0) + 1 } })),
     setError: (error) => set({ error }),
     setFilter: (chatFilter) => set({ chatFilter }),
     finishOnboarding: () => set({ onboarding: false }),
