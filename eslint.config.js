@@ -1,6 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
 import globals from 'globals';
+import i18next from 'eslint-plugin-i18next';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 import { boundaryRules } from './eslint.boundaries.js';
 
@@ -32,6 +34,21 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['renderer/**/*.tsx'],
+    ...reactHooks.configs.flat.recommended,
+    rules: {
+      ...reactHooks.configs.flat.recommended.rules,
+      // Only matters to the React Compiler, which this app does not use (TanStack Virtual is fine without it).
+      'react-hooks/incompatible-library': 'off',
+    },
+  },
+  {
+    // Every visible string goes through i18next: literal text in JSX fails the lint.
+    files: ['renderer/**/*.tsx'],
+    plugins: { i18next },
+    rules: { 'i18next/no-literal-string': ['error', { mode: 'jsx-text-only' }] },
   },
   {
     files: ['node-core/cli/**/*.ts', 'scripts/**/*.js', 'bench/**/*.ts', '**/*.test.ts', 'node-core/test/**/*.ts', 'e2e/**/*.ts'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { APP_SHORTCUTS, createShortcutRegistry, normalizeKeys, pressToKeys, ShortcutConflictError } from '../../renderer/src/shortcuts/registry.ts';
+import { APP_SHORTCUTS, createShortcutRegistry, EDITING_KEYS, formatKeys, normalizeKeys, pressToKeys, ShortcutConflictError } from '../../renderer/src/shortcuts/registry.ts';
 
 const press = (key: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}) => ({
   key,
@@ -58,5 +58,21 @@ describe('keyboard shortcut registry', () => {
     registry.register([{ id: 'quickSwitch', keys: 'Ctrl+K', description: 'x' }]);
     assert.equal(registry.match(press('k', { ctrlKey: true }))?.id, 'quickSwitch');
     assert.deepEqual(registry.conflicts(), [['search', 'quickSwitch']]);
+  });
+});
+
+describe('shortcut labels', () => {
+  const german = { Ctrl: 'Strg', Meta: '⌘', Alt: 'Alt', Shift: 'Umschalt', Enter: 'Eingabe', Escape: 'Esc', ArrowUp: '↑', ArrowDown: '↓' } as const;
+  it('names keys in the reader’s language and Mod by platform', () => {
+    assert.equal(formatKeys('Mod+K', (n) => german[n]), 'Strg+K');
+    assert.equal(formatKeys('Mod+K', (n) => german[n], true), '⌘+K');
+    assert.equal(formatKeys('Shift+Enter', (n) => german[n]), 'Umschalt+Eingabe');
+    assert.equal(formatKeys('Alt+ArrowDown', (n) => german[n]), 'Alt+↓');
+    assert.equal(formatKeys('Shift+?', (n) => german[n]), 'Umschalt+?');
+  });
+  it('the help dialog’s extra keys do not clash with the registry', () => {
+    const registry = createShortcutRegistry({ conflictCheck: true });
+    registry.register(APP_SHORTCUTS);
+    assert.doesNotThrow(() => registry.register(EDITING_KEYS));
   });
 });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from './api/api-error.ts';
+import type { ApiClient } from './api/client.ts';
 import { createHttpClient } from './api/http-client.ts';
 import { createIpcClient } from './api/ipc-client.ts';
 import { LiveRegion } from './components/LiveRegion.tsx';
@@ -12,6 +13,33 @@ import { useShortcuts } from './shortcuts/use-shortcuts.ts';
 import { useApp } from './state/store.ts';
 
 const TOKEN_KEY = 'dchat.token';
+
+/**
+ * The token to start with: a ?token= link from the node's startup log signs in once (the token
+ * then leaves the URL and the history), else the one this browser session signed in with.
+ */
+function takeStartupToken(): string | null {
+  if (window.dchat) return null;
+  const url = new URL(window.location.href);
+  const fromLink = url.searchParams.get('token');
+  if (fromLink) {
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.toString());
+  }
+  return fromLink ?? sessionStorage.getItem(TOKEN_KEY);
+}
+const STARTUP_TOKEN = takeStartupToken();
+
+/** Checks a token against the node. */
+async function tryToken(token: string): Promise<{ client: ApiClient } | { error: unknown }> {
+  const client = createHttpClient({ baseUrl: window.location.origin, token });
+  try {
+    await client.call('identities.list', {});
+    return { client };
+  } catch (error) {
+    return { error };
+  }
+}
 
 /** Applies the preferences to the document: theme, motion, text size. */
 function usePreferencesOnDocument() {
@@ -59,25 +87,29 @@ export function App() {
   const client = useApp((s) => s.client);
   const setClient = useApp((s) => s.setClient);
   const loadIdentities = useApp((s) => s.loadIdentities);
-  const [needsToken, setNeedsToken] = useState(false);
+  const [needsToken, setNeedsToken] = useState(() => !window.dchat && !STARTUP_TOKEN);
   usePreferencesOnDocument();
 
-  /** Tries a token against the node; on success keeps it for this browser session. */
+  /** Signs in with a token; on success keeps it for this browser session. */
+  const signIn = useCallback(
+    async (client: ApiClient, token: string) => {
+      sessionStorage.setItem(TOKEN_KEY, token);
+      setClient(client);
+      await loadIdentities();
+    },
+    [loadIdentities, setClient],
+  );
+
+  /** The sign-in page's check: null when the token works, else what to tell the user. */
   const connectWithToken = useCallback(
     async (token: string): Promise<string | null> => {
-      const candidate = createHttpClient({ baseUrl: window.location.origin, token });
-      try {
-        await candidate.call('identities.list', {});
-      } catch (err) {
-        return err instanceof ApiError && err.name === 'Unauthorized' ? t('login.wrongToken') : describeError(err, t);
-      }
-      sessionStorage.setItem(TOKEN_KEY, token);
-      setClient(candidate);
+      const tried = await tryToken(token);
+      if ('error' in tried) return tried.error instanceof ApiError && tried.error.name === 'Unauthorized' ? t('login.wrongToken') : describeError(tried.error, t);
       setNeedsToken(false);
-      await loadIdentities();
+      await signIn(tried.client, token);
       return null;
     },
-    [loadIdentities, setClient, t],
+    [signIn, t],
   );
 
   useEffect(() => {
@@ -87,22 +119,13 @@ export function App() {
       void loadIdentities();
       return;
     }
-    // A ?token= link from the node's startup log signs in once; the token then leaves the URL.
-    const url = new URL(window.location.href);
-    const fromLink = url.searchParams.get('token');
-    if (fromLink) {
-      url.searchParams.delete('token');
-      window.history.replaceState(null, '', url.toString());
-    }
-    const token = fromLink ?? sessionStorage.getItem(TOKEN_KEY);
-    if (!token) {
-      setNeedsToken(true);
-      return;
-    }
-    void connectWithToken(token).then((error) => {
-      if (error) setNeedsToken(true);
+    const token = STARTUP_TOKEN;
+    if (!token) return;
+    void tryToken(token).then((tried) => {
+      if ('error' in tried) setNeedsToken(true);
+      else void signIn(tried.client, token);
     });
-  }, [client, connectWithToken, loadIdentities, setClient]);
+  }, [client, loadIdentities, setClient, signIn]);
 
   return (
     <>

@@ -11,9 +11,12 @@ export function LiveRegion() {
   useEffect(() => {
     if (!announcement) return;
     // Clear first, so the same text twice is still announced twice.
-    setText('');
-    const timer = setTimeout(() => setText(announcement.text), 50);
-    return () => clearTimeout(timer);
+    const clear = setTimeout(() => setText(''), 0);
+    const show = setTimeout(() => setText(announcement.text), 50);
+    return () => {
+      clearTimeout(clear);
+      clearTimeout(show);
+    };
   }, [announcement]);
   return (
     <div id="announcer" className="sr-only" role="status" aria-live="polite" aria-atomic="true">

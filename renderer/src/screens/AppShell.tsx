@@ -41,7 +41,7 @@ export function AppShell() {
         {t('skipToContent')}
       </a>
       <header className="topbar">
-        <span className="brand">dchat</span>
+        <span className="brand">{t('appName')}</span>
         <nav aria-label={t('nav.label')}>
           <ul className="nav-list">
             {VIEWS.map((v) => (

@@ -68,7 +68,7 @@ export function ChatsView() {
         )}
       </aside>
       <main className="conversation-pane" id="main" tabIndex={-1}>
-        {currentChatId ? <Conversation chatId={currentChatId} /> : <p className="empty">{t('conversation.none')}</p>}
+        {currentChatId ? <Conversation key={currentChatId} chatId={currentChatId} /> : <p className="empty">{t('conversation.none')}</p>}
       </main>
     </div>
   );

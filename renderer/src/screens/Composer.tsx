@@ -1,31 +1,31 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useRef, useState, type Dispatch, type FormEvent, type KeyboardEvent, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { formatBytes } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
 
-interface Pending {
+export interface PendingFile {
   readonly file: File;
-  progress: number | null;
+  readonly progress: number | null;
 }
 
+export const pendingFiles = (files: readonly File[]): PendingFile[] => files.map((file) => ({ file, progress: null }));
+
 /** Multiline input (Enter sends, Shift+Enter breaks the line), attachments by picker or drop. */
-export function Composer(props: { readonly chatId: string; readonly dropped: File[]; readonly onDroppedTaken: () => void }) {
+export function Composer(props: {
+  readonly chatId: string;
+  /** Files waiting to go with the next message; the conversation adds dropped files here. */
+  readonly files: readonly PendingFile[];
+  readonly setFiles: Dispatch<SetStateAction<readonly PendingFile[]>>;
+}) {
   const { t, i18n } = useTranslation(['chat', 'common']);
   const client = useApp((s) => s.client);
   const send = useApp((s) => s.send);
   const [text, setText] = useState('');
-  const [files, setFiles] = useState<Pending[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const { dropped, onDroppedTaken } = props;
-
-  useEffect(() => {
-    if (dropped.length === 0) return;
-    setFiles((current) => [...current, ...dropped.map((file) => ({ file, progress: null }))]);
-    onDroppedTaken();
-  }, [dropped, onDroppedTaken]);
+  const { files, setFiles } = props;
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -85,7 +85,7 @@ export function Composer(props: { readonly chatId: string; readonly dropped: Fil
       <div className="composer-row">
         <input ref={fileInput} type="file" multiple className="sr-only" tabIndex={-1} aria-hidden="true" onChange={(e) => {
           const chosen = Array.from(e.target.files ?? []);
-          setFiles((current) => [...current, ...chosen.map((file) => ({ file, progress: null }))]);
+          setFiles((current) => [...current, ...pendingFiles(chosen)]);
           e.target.value = '';
         }} />
         <button type="button" className="secondary" onClick={() => fileInput.current?.click()} aria-label={t('composer.attach')}>

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../state/store.ts';
-import { Composer } from './Composer.tsx';
+import { Composer, pendingFiles, type PendingFile } from './Composer.tsx';
 import { MessageItem } from './MessageItem.tsx';
 
 const EMPTY: never[] = [];
@@ -24,7 +24,7 @@ export function Conversation(props: { readonly chatId: string }) {
   const client = useApp((s) => s.client);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [dropping, setDropping] = useState(false);
-  const [dropped, setDropped] = useState<File[]>([]);
+  const [files, setFiles] = useState<readonly PendingFile[]>([]);
   const atBottom = useRef(true);
   const previous = useRef({ first: undefined as string | undefined, count: 0 });
 
@@ -85,7 +85,8 @@ export function Conversation(props: { readonly chatId: string }) {
       onDrop={(e) => {
         e.preventDefault();
         setDropping(false);
-        setDropped(Array.from(e.dataTransfer.files));
+        const dropped = pendingFiles(Array.from(e.dataTransfer.files));
+        setFiles((current) => [...current, ...dropped]);
       }}
     >
       <div className="conversation-header">
@@ -124,7 +125,7 @@ export function Conversation(props: { readonly chatId: string }) {
           })}
         </ol>
       </div>
-      <Composer chatId={chatId} dropped={dropped} onDroppedTaken={() => setDropped([])} />
+      <Composer chatId={chatId} files={files} setFiles={setFiles} />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { GroupInfo } from '../../../node-core/api/contract.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { describeError } from '../components/errors.ts';
-import { APP_SHORTCUTS } from '../shortcuts/registry.ts';
+import { APP_SHORTCUTS, EDITING_KEYS, formatKeys } from '../shortcuts/registry.ts';
 import { useApp } from '../state/store.ts';
 
 export function Dialogs() {
@@ -272,6 +272,7 @@ function GroupMembersDialog(props: { readonly groupId: string }) {
 function ShortcutsDialog() {
   const { t } = useTranslation(['shortcuts', 'common']);
   const close = useApp((s) => s.closeDialog);
+  const isMac = navigator.platform.startsWith('Mac');
   return (
     <Dialog title={t('title')} onClose={close}>
       <table className="shortcut-table">
@@ -283,32 +284,14 @@ function ShortcutsDialog() {
           </tr>
         </thead>
         <tbody>
-          {APP_SHORTCUTS.map((s) => (
+          {[...APP_SHORTCUTS, ...EDITING_KEYS].map((s) => (
             <tr key={s.id}>
               <td>
-                <kbd>{s.keys.replace('Mod', navigator.platform.startsWith('Mac') ? '⌘' : 'Ctrl')}</kbd>
+                <kbd>{formatKeys(s.keys, (name) => t(`keyNames.${name}`), isMac)}</kbd>
               </td>
               <td>{t(s.description)}</td>
             </tr>
           ))}
-          <tr>
-            <td>
-              <kbd>Enter</kbd>
-            </td>
-            <td>{t('send')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>Shift+Enter</kbd>
-            </td>
-            <td>{t('newline')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>Escape</kbd>
-            </td>
-            <td>{t('closeDialog')}</td>
-          </tr>
         </tbody>
       </table>
     </Dialog>

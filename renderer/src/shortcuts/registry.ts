@@ -120,3 +120,25 @@ export const APP_SHORTCUTS: readonly Shortcut[] = [
   { id: 'goSettings', keys: 'Alt+5', description: 'shortcuts:goSettings', inTextFields: true },
   { id: 'help', keys: 'Shift+?', description: 'shortcuts:help' },
 ];
+
+/** Keys the help dialog shows without being part of the registry: the composer's and dialogs'. */
+export const EDITING_KEYS: readonly Shortcut[] = [
+  { id: 'send', keys: 'Enter', description: 'shortcuts:send' },
+  { id: 'newline', keys: 'Shift+Enter', description: 'shortcuts:newline' },
+  { id: 'closeDialog', keys: 'Escape', description: 'shortcuts:closeDialog' },
+];
+
+/** Key names that have a label in the user's language (the rest are shown as they are). */
+export const NAMED_KEYS = ['Ctrl', 'Meta', 'Alt', 'Shift', 'Enter', 'Escape', 'ArrowUp', 'ArrowDown'] as const;
+
+/** A combination as people read it, e.g. "Strg+K" in German, "⌘+K" on macOS. */
+export function formatKeys(keys: string, label: (name: (typeof NAMED_KEYS)[number]) => string, isMac = false): string {
+  return keys
+    .split('+')
+    .map((part) => {
+      const name = part === 'Mod' ? (isMac ? 'Meta' : 'Ctrl') : part;
+      const named = NAMED_KEYS.find((n) => n === name);
+      return named ? label(named) : name.length === 1 ? name.toUpperCase() : name;
+    })
+    .join('+');
+}
