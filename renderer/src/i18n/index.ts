@@ -74,5 +74,6 @@ export const formatBytes = (bytes: number, language: string): string => {
     value /= 1024;
     unit++;
   }
-  return new Intl.NumberFormat(language, { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+  // "79 bytes" reads better than "79 byte"; larger sizes use the short unit ("1.2 MB").
+  return new Intl.NumberFormat(language, { style: 'unit', unit: units[unit], unitDisplay: unit === 0 ? 'long' : 'short', maximumFractionDigits: 1 }).format(value);
 };
