@@ -3,6 +3,7 @@
  * protocols on the same libp2p instance, so the dchat figures and the raw baselines come from the
  * same two processes. Driven by the orchestrator over IPC (process.send).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { lpStream } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
 import pino from 'pino';
@@ -61,6 +62,9 @@ node.events.subscribe((event: ApiEvent) => {
 });
 
 let identityId = '';
+// Event-loop delay of this process's main thread: the thread Electron's main process runs the
+// node on, next to the window's IPC.
+let loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
 const call = node.api.call;
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -181,6 +185,21 @@ const handlers: Record<string, (c: Command) => Promise<unknown>> = {
   },
   async relayFigures() {
     return call('relay.status', {});
+  },
+  async loopDelayStart() {
+    loopDelay?.disable();
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    return true;
+  },
+  async loopDelayStop() {
+    if (!loopDelay) throw new Error('loopDelayStart first');
+    loopDelay.disable();
+    const ms = (ns: number) => ns / 1e6;
+    // The histogram includes the 1 ms sampling interval itself; subtract it to get the delay.
+    const figures = { p50: ms(loopDelay.percentile(50)) - 1, p99: ms(loopDelay.percentile(99)) - 1, max: ms(loopDelay.max) - 1 };
+    loopDelay = undefined;
+    return figures;
   },
   async usage() {
     const memory = process.memoryUsage();

@@ -14,6 +14,7 @@ import { createLogger } from '../node-core/observability/logger.ts';
 import { VERSION } from '../node-core/version.ts';
 import { CHANNELS } from './channels.ts';
 import { bindIpc } from './ipc-bridge.ts';
+import { createShellStrings } from './shell-strings.ts';
 import { CONTENT_SECURITY_POLICY, isAppUrl } from './security.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -58,10 +59,12 @@ async function main(): Promise<void> {
   let window: BrowserWindow | undefined;
   let tray: Tray | undefined;
   let focusedChat: string | undefined;
+  let toldAboutTray = false;
   let pendingLink = deepLinkOf(argv);
 
   app.setAsDefaultProtocolClient('dchat');
   await app.whenReady();
+  const t = await createShellStrings(app.getLocale());
   try {
     await node.start();
   } catch (err) {
@@ -137,7 +140,14 @@ async function main(): Promise<void> {
       },
     });
     window.once('ready-to-show', () => window?.show());
-    window.on('closed', () => (window = undefined));
+    window.on('closed', () => {
+      window = undefined;
+      // The first time the window closes while the tray keeps the node running, say so.
+      if (tray && !toldAboutTray && Notification.isSupported()) {
+        toldAboutTray = true;
+        new Notification({ title: 'dchat', body: t('noWindow') }).show();
+      }
+    });
     void window.loadURL(appUrl);
     window.webContents.on('did-finish-load', () => {
       if (pendingLink) window?.webContents.send(CHANNELS.deepLink, pendingLink);
@@ -157,7 +167,9 @@ async function main(): Promise<void> {
     const chat: Chat = await node.api.call('chats.get', { chat_id: message.chat_id });
     if (chat.muted) return;
     if (window?.isFocused() && focusedChat === message.chat_id) return;
-    const notification = new Notification({ title: chat.title, body: message.text.slice(0, 200) || '📎' });
+    const file = message.attachments?.[0]?.name;
+    const body = message.text ? message.text.slice(0, 200) : file ? t('attachment', { name: file }) : '';
+    const notification = new Notification({ title: chat.title, body });
     notification.on('click', () => {
       window?.show();
       window?.focus();
@@ -173,20 +185,21 @@ async function main(): Promise<void> {
     if (!tray) return;
     const relay = await node.api.call('relay.status', {}).catch(() => undefined);
     const status = await node.api.call('node.status', {});
-    tray.setToolTip(`dchat — ${status.peers.connected} peers`);
+    const summary = t('status', { version: VERSION, count: status.peers.connected });
+    tray.setToolTip(summary);
     tray.setContextMenu(
       Menu.buildFromTemplate([
-        { label: `dchat ${VERSION} — ${status.peers.connected} peers`, enabled: false },
+        { label: summary, enabled: false },
         {
-          label: 'Relay for others',
+          label: t('relay'),
           type: 'checkbox',
           checked: relay?.enabled ?? false,
           enabled: relay !== undefined && !relay.forced_by_config,
           click: (item) => void node.api.call('relay.setEnabled', { enabled: item.checked }).then(refreshTray),
         },
         { type: 'separator' },
-        { label: 'Open dchat', click: () => (window ? window.show() : createWindow()) },
-        { label: 'Quit', role: 'quit' },
+        { label: t('open'), click: () => (window ? window.show() : createWindow()) },
+        { label: t('quit'), role: 'quit' },
       ]),
     );
   };

@@ -110,27 +110,31 @@ describe('locales', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('every key the renderer asks for exists in the namespace it asks in', () => {
+  it('every key the renderer and the shell ask for exists in the namespace they ask in', () => {
     const problems: string[] = [];
     const english = strings.get('en')!;
     const has = (ns: string, key: string) => {
       const table = english.get(ns);
       return table !== undefined && (table.has(key) || [...table.keys()].some((k) => k.replace(PLURAL_SUFFIX, '') === key));
     };
-    const files = fs.readdirSync(SOURCE_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f));
+    const sources = [
+      ...fs.readdirSync(SOURCE_DIR, { recursive: true, encoding: 'utf8' }).map((f) => ({ file: path.join(SOURCE_DIR, f), main: null })),
+      // The Electron shell's strings live in the "shell" namespace.
+      ...fs.readdirSync(path.join(ROOT, 'electron')).map((f) => ({ file: path.join(ROOT, 'electron', f), main: 'shell' })),
+    ].filter((s) => /\.tsx?$/.test(s.file));
     let checked = 0;
-    for (const file of files) {
-      const source = fs.readFileSync(path.join(SOURCE_DIR, file), 'utf8');
+    for (const { file, main } of sources) {
+      const source = fs.readFileSync(file, 'utf8');
       // react-i18next's t looks keys up in the first namespace given to useTranslation ("common"
       // when none is), others only with an "ns:" prefix.
       const uses = [...source.matchAll(/useTranslation\(\s*(?:\[\s*'(\w+)'|'(\w+)')?/g)];
       // Outside components (i18next.t in the store) keys name their namespace.
-      const defaults = new Set(uses.length > 0 ? uses.map((m) => m[1] ?? m[2] ?? 'common') : ['common']);
+      const defaults = new Set(main ? [main] : uses.length > 0 ? uses.map((m) => m[1] ?? m[2] ?? 'common') : ['common']);
       for (const match of source.matchAll(/\bt\(\s*'([^']+)'/g)) {
         const raw = match[1]!;
         const [ns, key] = raw.includes(':') ? (raw.split(':', 2) as [string, string]) : [null, raw];
         const found = ns ? has(ns, key) : [...defaults].some((d) => has(d, key));
-        if (!found) problems.push(`${file}: t('${raw}') is not in ${ns ?? [...defaults].join(' or ')}`);
+        if (!found) problems.push(`${path.relative(ROOT, file)}: t('${raw}') is not in ${ns ?? [...defaults].join(' or ')}`);
         checked++;
       }
     }
