@@ -1,5 +1,5 @@
 /**
- * `npm run bench [store|query|coldstart|http ...]` — prints figures, asserts nothing about time.
+ * `npm run bench [store|query|coldstart|http|p2p|ui ...]` — prints figures, asserts nothing about time.
  * With no names, runs everything. Results are also written to bench-results/latest.json.
  */
 import fs from 'node:fs';
@@ -8,9 +8,10 @@ import { runColdStartBench, runHttpBench } from './process.bench.ts';
 import { runP2pBench } from './p2p.bench.ts';
 import { millionMessageDataDir, runQueryBench } from './query.bench.ts';
 import { runStoreBench } from './store.bench.ts';
+import { runUiBench } from './ui.bench.ts';
 import { cleanTempDirs } from './tmp.ts';
 
-const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p'] as const;
+const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'ui'] as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = asked.filter((a) => !(SUITES as readonly string[]).includes(a));
 if (unknown.length > 0) {
@@ -30,6 +31,7 @@ try {
   }
   if (run.has('http')) results.http = await runHttpBench();
   if (run.has('p2p')) results.p2p = await runP2pBench();
+  if (run.has('ui')) results.ui = await runUiBench();
 } finally {
   cleanTempDirs();
 }

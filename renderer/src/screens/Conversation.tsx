@@ -42,6 +42,10 @@ export function Conversation(props: { readonly chatId: string }) {
     estimateSize: () => 64,
     overscan: 8,
     getItemKey: (index) => items[index]!.id,
+    // Row measurements are applied once per frame and rendered in React's batches, not one
+    // synchronous render per measured row (which made jumps through long chats drop frames).
+    useAnimationFrameWithResizeObserver: true,
+    useFlushSync: false,
   });
 
   // Keep the view anchored: at the bottom for new messages, on the same message when older ones load above.

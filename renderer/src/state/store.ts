@@ -113,6 +113,8 @@ function loadPreferences(): Preferences {
 }
 
 const PAGE = 50;
+/** Older messages come in larger pages: scrolling back through a long chat needs fewer round trips. */
+const OLDER_PAGE = 500;
 const byActivity = (a: Chat, b: Chat) => (b.last_message_at ?? b.created_at) - (a.last_message_at ?? a.created_at);
 
 export const useApp = create<AppState>()((set, get) => {
@@ -188,7 +190,7 @@ export const useApp = create<AppState>()((set, get) => {
       const current = get().messages[chatId];
       if (!current || current.loadingOlder || current.nextBefore === null) return;
       set((s) => ({ messages: { ...s.messages, [chatId]: { ...current, loadingOlder: true } } }));
-      const page = await client().call('messages.list', { chat_id: chatId, limit: 200, before: current.nextBefore });
+      const page = await client().call('messages.list', { chat_id: chatId, limit: OLDER_PAGE, before: current.nextBefore });
       set((s) => {
         const now = s.messages[chatId]!;
         return { messages: { ...s.messages, [chatId]: { ...now, items: [...page.messages, ...now.items], nextBefore: page.next_before, loadingOlder: false } } };
