@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, Notification, session, shell, Tray, nativeImage } from 'electron';
 import type { ApiEvent, Chat, Message } from '../node-core/api/contract.ts';
+import { parseCli, pickDchatArgs, UsageError } from '../node-core/cli/args.ts';
 import { ConfigError, loadConfig } from '../node-core/config/load.ts';
 import { createNode, type DchatNode } from '../node-core/node.ts';
 import { createLogger } from '../node-core/observability/logger.ts';
@@ -22,7 +23,7 @@ const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
 const preloadPath = path.join(here, 'preload.cjs');
 const appUrl = pathToFileURL(rendererIndex).toString();
 
-const argv = process.argv.slice(app.isPackaged ? 1 : 2);
+const argv = process.argv.slice(1);
 const headless = argv.includes('--headless');
 const deepLinkOf = (args: readonly string[]) => args.find((a) => a.startsWith('dchat://'));
 
@@ -35,19 +36,12 @@ if (!app.requestSingleInstanceLock()) {
 
 async function main(): Promise<void> {
   let loaded;
-  const flagValue = (flag: string) => {
-    const at = argv.indexOf(flag);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
   try {
-    const dataDir = flagValue('--data-dir');
-    loaded = loadConfig({
-      env: process.env,
-      configPath: flagValue('--config'),
-      flags: dataDir ? [{ flag: '--data-dir', key: 'node.data_dir', value: dataDir, type: 'string' }] : [],
-    });
+    // The same flags as the dchat command (--data-dir, --api-port, --config, ...).
+    const args = parseCli(pickDchatArgs(argv));
+    loaded = loadConfig({ env: process.env, configPath: args.config, flags: args.overrides });
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
       process.stderr.write(`dchat: ${err.message}\n`);
       app.exit(2);
       return;

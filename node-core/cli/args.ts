@@ -95,3 +95,25 @@ export function parseCli(argv: readonly string[]): CliArgs {
     overrides,
   };
 }
+
+/**
+ * The dchat flags within a longer command line: Electron's also holds Chromium switches, the app
+ * path and dchat:// links, which are not ours to judge. Unknown tokens are left out; the flags
+ * then go through parseCli like the CLI's.
+ */
+export function pickDchatArgs(argv: readonly string[]): string[] {
+  const withValue = new Set<string>(['config', ...Object.keys(KEY_FLAGS)]);
+  const bare = new Set(['headless', 'init-db', 'help', 'version']);
+  const picked: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (withValue.has(name)) {
+      picked.push(arg);
+      if (eq < 0 && i + 1 < argv.length) picked.push(argv[++i]!);
+    } else if (bare.has(name)) picked.push(arg);
+  }
+  return picked;
+}
