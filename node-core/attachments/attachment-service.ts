@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { AttachmentInfo } from '../api/contract.ts';
+import type { AttachmentInfo, Message } from '../api/contract.ts';
 import { AttachmentNotFoundError, PayloadTooLargeError, ValidationError } from '../api/errors.ts';
 import { signWithContext } from '../crypto/signing.ts';
 import type { AfterCommit } from '../delivery/delivery-service.ts';
@@ -54,7 +54,8 @@ export interface AttachmentService {
   /** An encrypted chunk of one of our outgoing attachments, by hash. */
   chunk(hash: Uint8Array): Promise<Uint8Array | undefined>;
   info(id: string): AttachmentInfo;
-  infoFor(repos: Repositories, messageIds: readonly string[]): Map<string, AttachmentInfo[]>;
+  /** The messages with their attachments' details added (those that have any); one query for all. */
+  withAttachments(repos: Repositories, messages: readonly Message[]): Message[];
   /** Path of a complete (or our own) file, for reading it. */
   file(id: string): { path: string; row: AttachmentRow };
 }
@@ -125,7 +126,7 @@ export function createAttachmentService(init: {
   const emitMessageUpdate = (messageId: string | null) => {
     if (!messageId) return;
     const message = store.repos.messages.get(messageId);
-    if (message) events.emit('message.updated', { ...message, attachments: [...(service.infoFor(store.repos, [messageId]).get(messageId) ?? [])] });
+    if (message) events.emit('message.updated', service.withAttachments(store.repos, [message])[0]!);
   };
 
   const targetOf = (peerId: string, addresses: readonly string[]) =>
@@ -365,14 +366,15 @@ export function createAttachmentService(init: {
 
     info: (id) => toInfo(requireRow(id)),
 
-    infoFor(repos, messageIds) {
+    withAttachments(repos, messages) {
+      if (messages.length === 0) return [...messages];
       const map = new Map<string, AttachmentInfo[]>();
-      for (const row of repos.attachments.forMessages(messageIds)) {
+      for (const row of repos.attachments.forMessages(messages.map((m) => m.id))) {
         const list = map.get(row.message_id!) ?? [];
         list.push(toInfo(row));
         map.set(row.message_id!, list);
       }
-      return map;
+      return messages.map((m) => (map.has(m.id) ? { ...m, attachments: map.get(m.id)! } : m));
     },
 
     file(id) {

@@ -16,6 +16,7 @@ import {
   type SignedEnvelope,
 } from '../p2p/envelope.ts';
 import { FrameDecodeError } from '../p2p/codec.ts';
+import type { FrameChannel } from '../p2p/frame-streams.ts';
 import { parseAddresses, type Network } from '../p2p/network.ts';
 import type { Misbehaviour } from '../p2p/peer-guard.ts';
 import { decryptDirect, DecryptFailedError, encryptDirect, hasSession, NoSessionError, startSession } from '../sessions/direct-sessions.ts';
@@ -304,7 +305,6 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
 
   const encodeRecord = (local: string): Uint8Array => encodeIdentityRecord(init.ownRecord(local));
 
-  /** Delivers one recipient's sealed envelopes, in order: direct first, then its relays. */
   /**
    * Per recipient, the relay phases of overlapping rounds run in round order, so mail that has to
    * go through relays arrives there in the order it was written (the direct path keeps order by
@@ -312,6 +312,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
    */
   const relayTurns = new Map<string, Promise<void>>();
 
+  /** Delivers one recipient's sealed envelopes, in order: direct first, then its relays. */
   async function deliverTo(recipient: string, local: string, rows: OutboxRow[]): Promise<void> {
     const turnKey = `${local}:${recipient}`;
     const previousTurn = relayTurns.get(turnKey) ?? Promise.resolve();
@@ -331,7 +332,19 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
   async function deliverInTurn(recipient: string, local: string, rows: OutboxRow[], previousTurn: Promise<void>): Promise<void> {
     const route = init.route(store.repos, local, recipient);
     const pendingRows = [...rows];
-    const settle = async (done: OutboxRow[], path: 'direct' | 'relay') => {
+    /** Sends the pending rows over one channel; the acknowledged ones leave the outbox and the pending list. */
+    const sendOver = async (channel: FrameChannel, encode: (row: OutboxRow) => Uint8Array, path: 'direct' | 'relay', refused: string, logFields: Record<string, unknown> = {}) => {
+      const replies = await Promise.allSettled(pendingRows.map((row) => channel.request(encode(row), REQUEST_TIMEOUT_MS)));
+      const done: OutboxRow[] = [];
+      replies.forEach((reply, i) => {
+        if (reply.status !== 'fulfilled') return;
+        try {
+          parseReply(reply.value, okSchema);
+          done.push(pendingRows[i]!);
+        } catch (err) {
+          log.debug({ recipient, ...logFields, err: (err as Error).message }, refused);
+        }
+      });
       if (done.length === 0) return;
       sent.inc({ path }, done.length);
       for (const row of done) deliveryLatency.observe((now() - row.created_at) / 1000);
@@ -340,25 +353,14 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
         return done;
       });
       onDelivered(done);
+      const doneSet = new Set(done);
+      pendingRows.splice(0, pendingRows.length, ...pendingRows.filter((r) => !doneSet.has(r)));
     };
 
     if (route?.peerId) {
       try {
         const channel = await network.channels.get(targetOf(route.peerId, route.addresses), PROTOCOLS.envelope);
-        const replies = await Promise.allSettled(pendingRows.map((row) => channel.request(row.envelope, REQUEST_TIMEOUT_MS)));
-        const done: OutboxRow[] = [];
-        replies.forEach((reply, i) => {
-          if (reply.status !== 'fulfilled') return;
-          try {
-            parseReply(reply.value, okSchema);
-            done.push(pendingRows[i]!);
-          } catch (err) {
-            log.debug({ recipient, err: (err as Error).message }, 'direct delivery refused');
-          }
-        });
-        await settle(done, 'direct');
-        const doneSet = new Set(done);
-        pendingRows.splice(0, pendingRows.length, ...pendingRows.filter((r) => !doneSet.has(r)));
+        await sendOver(channel, (row) => row.envelope, 'direct', 'direct delivery refused');
       } catch (err) {
         log.debug({ recipient, err: (err as Error).message }, 'recipient not reachable directly');
       }
@@ -369,23 +371,9 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
       if (pendingRows.length === 0) break;
       try {
         const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-        const replies = await Promise.allSettled(
-          // Group envelopes are addressed to the group: name the member they are for.
-          pendingRows.map((row) => channel.request(encodeCbor(row.kind === 'group' ? { op: 'deposit', env: row.envelope, for: hexToBytes(row.recipient) } : { op: 'deposit', env: row.envelope }), REQUEST_TIMEOUT_MS)),
-        );
-        const done: OutboxRow[] = [];
-        replies.forEach((reply, i) => {
-          if (reply.status !== 'fulfilled') return;
-          try {
-            parseReply(reply.value, okSchema);
-            done.push(pendingRows[i]!);
-          } catch (err) {
-            log.debug({ recipient, relay: relay.peer_id, err: (err as Error).message }, 'relay refused a deposit');
-          }
-        });
-        await settle(done, 'relay');
-        const doneSet = new Set(done);
-        pendingRows.splice(0, pendingRows.length, ...pendingRows.filter((r) => !doneSet.has(r)));
+        // Group envelopes are addressed to the group: name the member they are for.
+        const deposit = (row: OutboxRow) => encodeCbor(row.kind === 'group' ? { op: 'deposit', env: row.envelope, for: hexToBytes(row.recipient) } : { op: 'deposit', env: row.envelope });
+        await sendOver(channel, deposit, 'relay', 'relay refused a deposit', { relay: relay.peer_id });
       } catch (err) {
         log.debug({ recipient, relay: relay.peer_id, err: (err as Error).message }, 'relay not reachable');
       }

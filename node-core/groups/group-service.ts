@@ -321,7 +321,7 @@ export function createGroupService(init: {
     repos.conversations.recordMessage(chatId, seq, at, 1);
     const downloads = payload.data.att?.length ? init.attachments.register(repos, payload.data.id, sender, row.local_identity, payload.data.att, at) : undefined;
     const stored = repos.messages.getBySeq(seq)!;
-    const message = downloads ? { ...stored, attachments: init.attachments.infoFor(repos, [stored.id]).get(stored.id) ?? [] } : stored;
+    const message = downloads ? init.attachments.withAttachments(repos, [stored])[0]! : stored;
     return () => {
       events.emit('message.created', message);
       downloads?.();

@@ -1,5 +1,5 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { AttachmentInfo, Chat, Message, MessageStatus } from '../api/contract.ts';
+import type { Chat, Message, MessageStatus } from '../api/contract.ts';
 import { decodeIdentityRecord, RecordError } from '../contacts/identity-record.ts';
 import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
@@ -21,8 +21,8 @@ const RECEIPT_DELAY_MS = 25;
 export interface IncomingAttachments {
   /** Records attachments of an incoming message (inside the transaction) and returns what to start after commit. */
   register(repos: Repositories, messageId: string, sender: string, local: string, manifests: readonly AttachmentManifest[], now: number): AfterCommit;
-  /** What the API shows of the attachments of these messages. */
-  infoFor(repos: Repositories, messageIds: readonly string[]): Map<string, AttachmentInfo[]>;
+  /** The messages with their attachments' details added. */
+  withAttachments(repos: Repositories, messages: readonly Message[]): Message[];
 }
 
 export interface DirectMessaging {
@@ -120,9 +120,9 @@ export function createDirectMessaging(init: {
     const seq = repos.messages.insert(row);
     repos.conversations.recordMessage(chat.chat_id, seq, context.now, 1);
     const startDownloads = payload.att?.length ? init.attachments.register(repos, payload.id, remote, local, payload.att, context.now) : undefined;
-    const stored = repos.messages.getBySeq(seq)!;
     // Listeners see the files from the start (state "pending" until downloads complete).
-    const message = startDownloads ? { ...stored, attachments: init.attachments.infoFor(repos, [stored.id]).get(stored.id) ?? [] } : stored;
+    const stored = repos.messages.getBySeq(seq)!;
+    const message = startDownloads ? init.attachments.withAttachments(repos, [stored])[0]! : stored;
     const chatNow = repos.conversations.get(chat.chat_id)!;
     return () => {
       if (created) events.emit('chat.created', chatNow);

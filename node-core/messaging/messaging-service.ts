@@ -76,11 +76,7 @@ export function createMessagingService(init: MessagingServiceInit): MessagingSer
   };
 
   /** Adds attachment details to messages that have any (one query per page). */
-  const withAttachmentsAll = (messages: Message[]): Message[] => {
-    if (!init.attachments || messages.length === 0) return messages;
-    const map = init.attachments.infoFor(store.repos, messages.map((m) => m.id));
-    return map.size === 0 ? messages : messages.map((m) => (map.has(m.id) ? { ...m, attachments: map.get(m.id)! } : m));
-  };
+  const withAttachmentsAll = (messages: Message[]): Message[] => (init.attachments ? init.attachments.withAttachments(store.repos, messages) : messages);
   const withAttachments = (message: Message): Message => withAttachmentsAll([message])[0]!;
 
   const encodeCursor = (c: ConversationCursor) => Buffer.from(JSON.stringify([c.activity_at, c.id])).toString('base64url');
