@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { createIdentity, json, messages, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { expect, openUi, screenshot, test } from './fixtures.ts';
 
@@ -133,11 +133,14 @@ test.describe('keyboard and screen reader', () => {
   });
 
   test('incoming messages are announced in the live region', async ({ page }) => {
-    // Runs after the keyboard test: A and B are contacts; A reads with the UI open.
-    const chats = await json<{ chats: Array<{ chat_id: string; kind: string }> }>(b.api('/api/chats'));
-    const direct = chats.chats.find((c) => c.kind === 'direct');
-    test.skip(!direct, 'needs the contact the keyboard test adds');
-    await openUi(page, a);
+    // Its own pair of people, so it does not depend on the keyboard test: Carol reads, Bob writes.
+    const carol = await startUser(relay);
+    await createIdentity(carol, 'carol');
+    const direct = { chat_id: await addContact(carol, b) };
+    // Bob learns of Carol from her first message.
+    await send(carol, direct.chat_id, 'Hi Bob, Carol here');
+    await waitFor('Bob to get it', async () => (await messages(b, direct.chat_id)).length === 1);
+    await openUi(page, carol);
     const announcer = page.locator('#announcer');
     await expect(announcer).toHaveAttribute('aria-live', 'polite');
     await expect(page.locator('.chat-item').first()).toBeVisible();
@@ -152,15 +155,16 @@ test.describe('keyboard and screen reader', () => {
     });
     const heard = () => page.evaluate(() => (window as unknown as { heard: string[] }).heard);
 
-    await send(b, direct!.chat_id, 'Are you there?');
+    await send(b, direct.chat_id, 'Are you there?');
     await expect(announcer).toHaveText(/Bob.*Are you there\?/);
     // The same text again is announced again (the region clears in between).
-    await send(b, direct!.chat_id, 'Are you there?');
+    await send(b, direct.chat_id, 'Are you there?');
     await expect.poll(heard).toEqual([expect.stringMatching(/Are you there\?/), expect.stringMatching(/Are you there\?/)]);
 
     const file = Buffer.from('just a text file');
     const upload = await json<{ id: string }>(b.api('/api/attachments?name=list.txt&type=text/plain', { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } }));
-    await send(b, direct!.chat_id, '', { attachments: [upload.id] });
+    await send(b, direct.chat_id, '', { attachments: [upload.id] });
     await expect(announcer).toHaveText(/Bob.*sent list\.txt/);
+    await carol.stop();
   });
 });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from './api/api-error.ts';
+import type { Identity } from '../../node-core/api/contract.ts';
 import type { ApiClient } from './api/client.ts';
 import { createHttpClient } from './api/http-client.ts';
 import { createIpcClient } from './api/ipc-client.ts';
@@ -30,12 +31,12 @@ function takeStartupToken(): string | null {
 }
 const STARTUP_TOKEN = takeStartupToken();
 
-/** Checks a token against the node. */
-async function tryToken(token: string): Promise<{ client: ApiClient } | { error: unknown }> {
+/** Checks a token against the node (with a call whose answer the app needs next anyway). */
+async function tryToken(token: string): Promise<{ client: ApiClient; identities: readonly Identity[] } | { error: unknown }> {
   const client = createHttpClient({ baseUrl: window.location.origin, token });
   try {
-    await client.call('identities.list', {});
-    return { client };
+    const { identities } = await client.call('identities.list', {});
+    return { client, identities };
   } catch (error) {
     return { error };
   }
@@ -92,10 +93,10 @@ export function App() {
 
   /** Signs in with a token; on success keeps it for this browser session. */
   const signIn = useCallback(
-    async (client: ApiClient, token: string) => {
+    async (client: ApiClient, token: string, identities: readonly Identity[]) => {
       sessionStorage.setItem(TOKEN_KEY, token);
       setClient(client);
-      await loadIdentities();
+      await loadIdentities(identities);
     },
     [loadIdentities, setClient],
   );
@@ -106,7 +107,7 @@ export function App() {
       const tried = await tryToken(token);
       if ('error' in tried) return tried.error instanceof ApiError && tried.error.name === 'Unauthorized' ? t('login.wrongToken') : describeError(tried.error, t);
       setNeedsToken(false);
-      await signIn(tried.client, token);
+      await signIn(tried.client, token, tried.identities);
       return null;
     },
     [signIn, t],
@@ -123,7 +124,7 @@ export function App() {
     if (!token) return;
     void tryToken(token).then((tried) => {
       if ('error' in tried) setNeedsToken(true);
-      else void signIn(tried.client, token);
+      else void signIn(tried.client, token, tried.identities);
     });
   }, [client, loadIdentities, setClient, signIn]);
 

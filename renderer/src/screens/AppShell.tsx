@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { keysOf, VIEW_SHORTCUTS } from '../shortcuts/registry.ts';
 import { useApp, type View } from '../state/store.ts';
 import { ChatsView } from './ChatsView.tsx';
 import { ContactsView } from './ContactsView.tsx';
@@ -9,13 +10,7 @@ import { RelayView } from './RelayView.tsx';
 import { SettingsView } from './SettingsView.tsx';
 import { StatusView } from './StatusView.tsx';
 
-const VIEWS: ReadonlyArray<{ view: View; key: string; shortcut: string }> = [
-  { view: 'chats', key: 'nav.chats', shortcut: 'Alt+1' },
-  { view: 'contacts', key: 'nav.contacts', shortcut: 'Alt+2' },
-  { view: 'relay', key: 'nav.relay', shortcut: 'Alt+3' },
-  { view: 'status', key: 'nav.status', shortcut: 'Alt+4' },
-  { view: 'settings', key: 'nav.settings', shortcut: 'Alt+5' },
-];
+const VIEWS: ReadonlyArray<{ view: View; shortcut: string }> = VIEW_SHORTCUTS.map((v) => ({ view: v.view, shortcut: keysOf(v.id) }));
 
 export function AppShell() {
   const { t } = useTranslation();
@@ -47,7 +42,7 @@ export function AppShell() {
             {VIEWS.map((v) => (
               <li key={v.view}>
                 <button type="button" className="nav-button" aria-current={view === v.view ? 'page' : undefined} aria-keyshortcuts={v.shortcut} onClick={() => setView(v.view)}>
-                  {t(v.key)}
+                  {t(`nav.${v.view}`)}
                 </button>
               </li>
             ))}

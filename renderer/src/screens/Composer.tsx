@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { formatBytes } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
+import { FieldError } from '../components/FieldError.tsx';
 
 export interface PendingFile {
   readonly file: File;
@@ -77,11 +78,7 @@ export function Composer(props: {
           ))}
         </ul>
       )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
       <div className="composer-row">
         <input ref={fileInput} type="file" multiple className="sr-only" tabIndex={-1} aria-hidden="true" onChange={(e) => {
           const chosen = Array.from(e.target.files ?? []);

@@ -5,6 +5,7 @@ import { Dialog } from '../components/Dialog.tsx';
 import { describeError } from '../components/errors.ts';
 import { APP_SHORTCUTS, EDITING_KEYS, formatKeys } from '../shortcuts/registry.ts';
 import { useApp } from '../state/store.ts';
+import { FieldError } from '../components/FieldError.tsx';
 
 export function Dialogs() {
   const dialog = useApp((s) => s.dialog);
@@ -60,11 +61,7 @@ function AddContactDialog(props: { readonly initialInvite: string | undefined })
         <p id="invite-help" className="hint">
           {t('addContact.theirInviteHelp')}
         </p>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} />
         <button type="submit" className="primary" disabled={invite.trim().length < 16}>
           {t('addContact.add')}
         </button>
@@ -110,11 +107,7 @@ function SafetyNumberDialog(props: { readonly identityKey: string }) {
   return (
     <Dialog title={t('safety.title')} onClose={close}>
       <p>{t('safety.help')}</p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
       {safety && (
         <>
           <p className="safety-number" aria-label={t('safety.numberLabel')}>
@@ -184,11 +177,7 @@ function NewGroupDialog() {
             </div>
           ))}
         </fieldset>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} />
         <button type="submit" className="primary" disabled={!title.trim() || members.size === 0}>
           {t('newGroup.create')}
         </button>
@@ -224,11 +213,7 @@ function GroupMembersDialog(props: { readonly groupId: string }) {
 
   return (
     <Dialog title={group ? t('members.title', { group: group.title }) : t('members.loading')} onClose={close}>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
       {group && (
         <>
           <ul className="member-list">

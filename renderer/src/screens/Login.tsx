@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { FieldError } from '../components/FieldError.tsx';
 
 /** Headless nodes only: the API token (from <data_dir>/api-token, or the ?token= link in the node's log). */
 export function Login(props: { readonly onToken: (token: string) => Promise<string | null> }) {
@@ -22,11 +23,7 @@ export function Login(props: { readonly onToken: (token: string) => Promise<stri
         <p id="login-help">{t('login.help')}</p>
         <label htmlFor="token">{t('login.token')}</label>
         <input id="token" type="password" autoComplete="current-password" value={token} onChange={(e) => setToken(e.target.value)} required aria-invalid={error ? true : undefined} aria-describedby={error ? 'login-error' : undefined} />
-        {error && (
-          <p id="login-error" className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} id="login-error" />
         <button type="submit" className="primary" disabled={busy || token.trim().length === 0}>
           {t('login.submit')}
         </button>

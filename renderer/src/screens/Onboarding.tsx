@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { useApp } from '../state/store.ts';
+import { FieldError } from '../components/FieldError.tsx';
 
 /** First run: create an identity (optionally protected by a passphrase), then choose relays. */
 export function Onboarding() {
@@ -83,11 +84,7 @@ export function Onboarding() {
           </p>
           <label htmlFor="passphrase-confirm">{t('onboarding.confirmPassphrase')}</label>
           <input id="passphrase-confirm" type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" />
-          {error && (
-            <p className="field-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FieldError error={error} />
           <button type="submit" className="primary" disabled={busy}>
             {t('onboarding.create')}
           </button>
@@ -98,11 +95,7 @@ export function Onboarding() {
           <p id="relays-help">{t('onboarding.relaysHelp')}</p>
           <label htmlFor="relays">{t('onboarding.relays')}</label>
           <textarea ref={relaysField} id="relays" rows={4} value={relays} onChange={(e) => setRelays(e.target.value)} aria-describedby="relays-help" spellCheck={false} />
-          {error && (
-            <p className="field-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FieldError error={error} />
           <button type="submit" className="primary" disabled={busy}>
             {t('onboarding.finish')}
           </button>

@@ -1,8 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { formatBytes, formatNumber } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
+import { useNodeFigures } from '../state/use-node-figures.ts';
+import { FieldError } from '../components/FieldError.tsx';
 
 /** Relay dashboard: opt in or out, what this node holds for others, and the relays we use. */
 export function RelayView() {
@@ -15,11 +17,7 @@ export function RelayView() {
   const [error, setError] = useState<string | null>(null);
   const lang = i18n.language;
 
-  useEffect(() => {
-    void loadNode();
-    const timer = setInterval(() => void loadNode().catch(() => undefined), 5000);
-    return () => clearInterval(timer);
-  }, [loadNode]);
+  useNodeFigures();
 
   const toggle = async (enabled: boolean) => {
     setError(null);
@@ -46,11 +44,7 @@ export function RelayView() {
   return (
     <main className="page" id="main" tabIndex={-1}>
       <h1>{t('relay.title')}</h1>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
       {relay ? (
         <>
           <div className="switch-row">

@@ -1,20 +1,15 @@
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes, formatNumber } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
+import { useNodeFigures } from '../state/use-node-figures.ts';
 
 export function StatusView() {
   const { t, i18n } = useTranslation(['node', 'common']);
   const status = useApp((s) => s.status);
   const peers = useApp((s) => s.peers);
-  const loadNode = useApp((s) => s.loadNode);
   const lang = i18n.language;
 
-  useEffect(() => {
-    void loadNode();
-    const timer = setInterval(() => void loadNode().catch(() => undefined), 5000);
-    return () => clearInterval(timer);
-  }, [loadNode]);
+  useNodeFigures();
 
   return (
     <main className="page" id="main" tabIndex={-1}>

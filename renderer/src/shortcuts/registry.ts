@@ -121,6 +121,18 @@ export const APP_SHORTCUTS: readonly Shortcut[] = [
   { id: 'help', keys: 'Shift+?', description: 'shortcuts:help' },
 ];
 
+/** The shortcuts that switch pages, and the page each opens (in navigation order). */
+export const VIEW_SHORTCUTS = [
+  { id: 'goChats', view: 'chats' },
+  { id: 'goContacts', view: 'contacts' },
+  { id: 'goRelay', view: 'relay' },
+  { id: 'goStatus', view: 'status' },
+  { id: 'goSettings', view: 'settings' },
+] as const;
+
+/** The key combination of one of the app's shortcuts. */
+export const keysOf = (id: string): string => APP_SHORTCUTS.find((s) => s.id === id)?.keys ?? '';
+
 /** Keys the help dialog shows without being part of the registry: the composer's and dialogs'. */
 export const EDITING_KEYS: readonly Shortcut[] = [
   { id: 'send', keys: 'Enter', description: 'shortcuts:send' },

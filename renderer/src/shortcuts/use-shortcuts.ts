@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { useApp } from '../state/store.ts';
-import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, type ShortcutRegistry } from './registry.ts';
+import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS, type ShortcutRegistry } from './registry.ts';
 
 const isTextField = (el: Element | null) =>
   el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(el.type)) || (el instanceof HTMLElement && el.isContentEditable);
@@ -28,6 +28,11 @@ export function useShortcuts(): ShortcutRegistry {
       if (state.dialog) return;
       if (!shortcut.inTextFields && isTextField(document.activeElement)) return;
       event.preventDefault();
+      const view = VIEW_SHORTCUTS.find((v) => v.id === shortcut.id)?.view;
+      if (view) {
+        state.setView(view);
+        return;
+      }
       const chats = state.chats;
       const at = chats.findIndex((c) => c.chat_id === state.currentChatId);
       switch (shortcut.id) {
@@ -49,21 +54,6 @@ export function useShortcuts(): ShortcutRegistry {
           break;
         case 'addContact':
           state.openDialog('addContact');
-          break;
-        case 'goChats':
-          state.setView('chats');
-          break;
-        case 'goContacts':
-          state.setView('contacts');
-          break;
-        case 'goRelay':
-          state.setView('relay');
-          break;
-        case 'goStatus':
-          state.setView('status');
-          break;
-        case 'goSettings':
-          state.setView('settings');
           break;
         case 'help':
           state.openDialog('shortcuts');

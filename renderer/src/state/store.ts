@@ -73,7 +73,8 @@ export interface AppState {
   error: string | null;
 
   setClient(client: ApiClient | null): void;
-  loadIdentities(): Promise<void>;
+  /** Fetches the identities, or takes a list just fetched by someone else. */
+  loadIdentities(known?: readonly Identity[]): Promise<void>;
   loadChats(): Promise<void>;
   openChat(chatId: string | null): Promise<void>;
   loadOlder(chatId: string): Promise<void>;
@@ -159,8 +160,8 @@ export const useApp = create<AppState>()((set, get) => {
 
     setClient: (c) => set({ client: c, connected: c !== null }),
 
-    async loadIdentities() {
-      const { identities } = await client().call('identities.list', {});
+    async loadIdentities(known) {
+      const identities = known ?? (await client().call('identities.list', {})).identities;
       set((s) => ({ identities, identitiesLoaded: true, onboarding: s.onboarding || (!s.identitiesLoaded && identities.length === 0) }));
     },
 
