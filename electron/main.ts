@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, Notification, session, shell, Tray, nativeImage } from 'electron';
-import type { ApiEvent, Chat, Message } from '../node-core/api/contract.ts';
+import type { ApiEvent, Chat, Identity, Message } from '../node-core/api/contract.ts';
 import { parseCli, pickDchatArgs, UsageError } from '../node-core/cli/args.ts';
 import { ConfigError, loadConfig } from '../node-core/config/load.ts';
 import { createNode, type DchatNode } from '../node-core/node.ts';
@@ -150,17 +150,18 @@ async function main(): Promise<void> {
   };
   createWindow();
 
-  // Notifications for new messages from others, unless that chat is on screen or muted.
+  // Notifications for new messages from others, unless that chat is on screen or muted. Our own
+  // identities are kept at hand (they change rarely) rather than listed for every message.
+  let ownIds = new Set((await node.api.call('identities.list', {})).identities.map((i) => i.id));
   node.api.subscribe((event: ApiEvent) => {
+    if (event.type === 'identity.created') ownIds = new Set([...ownIds, (event.data as Identity).id]);
     if (event.type === 'message.created') void notify(event.data as Message).catch(() => undefined);
   });
   const notify = async (message: Message) => {
-    if (!Notification.isSupported()) return;
-    const identities = await node.api.call('identities.list', {});
-    if (identities.identities.some((i) => i.id === message.sender)) return;
+    if (!Notification.isSupported() || ownIds.has(message.sender)) return;
+    if (window?.isFocused() && focusedChat === message.chat_id) return;
     const chat: Chat = await node.api.call('chats.get', { chat_id: message.chat_id });
     if (chat.muted) return;
-    if (window?.isFocused() && focusedChat === message.chat_id) return;
     const file = message.attachments?.[0]?.name;
     const body = message.text ? message.text.slice(0, 200) : file ? t('attachment', { name: file }) : '';
     const notification = new Notification({ title: chat.title, body });
