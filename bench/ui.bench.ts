@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium, type Page } from '@playwright/test';
+import { json } from '../node-core/test/helpers/p2p-net.ts';
 import { startNode, type RunningNode } from '../node-core/test/helpers/spawn-node.ts';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM } from '../e2e/playwright.config.ts';
 import { fmt, percentile, table, textGenerator } from './lib.ts';
@@ -18,11 +19,7 @@ const CONVERSATIONS = 1000;
 const MESSAGES = 100_000;
 const NAV_RUNS = 5;
 
-async function post(node: RunningNode, url: string, body: unknown): Promise<unknown> {
-  const res = await node.api(url, { json: body });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const post = (node: RunningNode, url: string, body: unknown) => json(node.api(url, { json: body }));
 
 /** Runs `count` requests, `concurrency` at a time. */
 async function pool(count: number, concurrency: number, run: (i: number) => Promise<unknown>): Promise<void> {
@@ -116,9 +113,7 @@ async function scrollFrames(page: Page, mode: 'flick' | 'jump', frames: number):
       }),
     [mode, frames, markName] as const,
   );
-  const raw = await page.context().browser()!.stopTracing();
-  if (process.env.BENCH_UI_TRACE) fs.writeFileSync(`${process.env.BENCH_UI_TRACE}-${mode}.json`, raw);
-  const trace = JSON.parse(raw.toString('utf8')) as { traceEvents: TraceEvent[] };
+  const trace = JSON.parse((await page.context().browser()!.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
   return { busy: frameTimes(trace, markName), intervals };
 }
 

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import { addContact, createIdentity, json, messages, send, sendAndWait, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { expect, openUi, screenshot, test } from './fixtures.ts';
 
@@ -138,8 +138,7 @@ test.describe('keyboard and screen reader', () => {
     await createIdentity(carol, 'carol');
     const direct = { chat_id: await addContact(carol, b) };
     // Bob learns of Carol from her first message.
-    await send(carol, direct.chat_id, 'Hi Bob, Carol here');
-    await waitFor('Bob to get it', async () => (await messages(b, direct.chat_id)).length === 1);
+    await sendAndWait(carol, b, direct.chat_id, 'Hi Bob, Carol here');
     await openUi(page, carol);
     const announcer = page.locator('#announcer');
     await expect(announcer).toHaveAttribute('aria-live', 'polite');

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
-import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
-import { killAllNodes, REPO_ROOT, tempDir, type RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
+import { addContact, createIdentity, json, messages, send, sendAndWait, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import { apiFetch, killAllNodes, REPO_ROOT, tempDir, type RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 
 /**
  * The desktop app itself, through Playwright's Electron driver: the window over the embedded
@@ -112,12 +112,11 @@ test.describe('the Electron app', () => {
       const other = await startUser(relay);
       try {
         await createIdentity(other, 'carol');
-        const created = await fetch(`${ready.api}/api/identities`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dave' }) });
+        const node = { api: apiFetch(ready.api!, token) };
+        const created = await node.api('/api/identities', { json: { username: 'dave' } });
         expect(created.status).toBe(201);
-        const node = { url: ready.api!, api: (p: string, init: RequestInit & { json?: unknown } = {}) => fetch(`${ready.api}${p}`, { ...init, method: init.json !== undefined ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}`, ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}) }, body: init.json !== undefined ? JSON.stringify(init.json) : undefined }) };
-        const chat = await addContact(node as unknown as RunningNode, other);
-        await send(node as unknown as RunningNode, chat, 'from a headless Electron');
-        await waitFor('carol to get it', async () => (await messages(other, chat)).length === 1);
+        const chat = await addContact(node, other);
+        await sendAndWait(node, other, chat, 'from a headless Electron');
       } finally {
         await other.stop();
       }

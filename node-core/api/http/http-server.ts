@@ -250,13 +250,15 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     // The web UI: the same renderer as the desktop app, talking to this node over HTTP/WebSocket.
     // It is public static files; everything it does needs the token (asked for on its login page).
     if (init.uiDir && fs.existsSync(path.join(init.uiDir, 'index.html'))) {
-      await app.register(fastifyStatic, { root: init.uiDir, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false });
-      app.addHook('onSend', async (req, reply) => {
-        if (!needsToken(pathOf(req.url))) {
+      const uiDir = init.uiDir;
+      // In its own context, so the page's headers are added to its files only, not to every API answer.
+      await app.register(async (ui) => {
+        ui.addHook('onSend', async (_req, reply) => {
           reply.header('content-security-policy', UI_CSP);
           reply.header('x-content-type-options', 'nosniff');
           reply.header('referrer-policy', 'no-referrer');
-        }
+        });
+        await ui.register(fastifyStatic, { root: uiDir, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false });
       });
     } else {
       app.get('/', async (_req, reply) =>

@@ -2,6 +2,9 @@ import type { Chat, Message, MessagePage, RelayFigures } from '../../api/contrac
 import { freePort } from './net.ts';
 import { startNode, tempDir, type RunningNode, type StartNodeOptions } from './spawn-node.ts';
 
+/** What the helpers below need of a node: its API. */
+export type HasApi = Pick<RunningNode, 'api'>;
+
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -48,33 +51,40 @@ export async function startUser(relay: RelayNode | null, options: StartNodeOptio
   });
 }
 
-export async function createIdentity(node: RunningNode, username: string): Promise<string> {
+export async function createIdentity(node: HasApi, username: string): Promise<string> {
   return (await json<{ id: string }>(node.api('/api/identities', { json: { username, display_name: username[0]!.toUpperCase() + username.slice(1) } }))).id;
 }
 
 /** `a` adds `b` by invite; returns their direct chat id (the same on both sides). */
-export async function addContact(a: RunningNode, b: RunningNode): Promise<string> {
+export async function addContact(a: HasApi, b: HasApi): Promise<string> {
   const { invite } = await json<{ invite: string }>(b.api('/api/invite'));
   const added = await json<{ chat_id: string; chat: Chat }>(a.api('/api/contacts', { json: { invite } }));
   return added.chat_id;
 }
 
-export async function send(node: RunningNode, chatId: string, text: string, extra: Record<string, unknown> = {}): Promise<Message> {
+export async function send(node: HasApi, chatId: string, text: string, extra: Record<string, unknown> = {}): Promise<Message> {
   return json<Message>(node.api('/api/messages/send', { json: { chat_id: chatId, text, ...extra } }));
 }
 
-export async function messages(node: RunningNode, chatId: string): Promise<Message[]> {
+/** Sends `text` from one node and waits until the other has stored it; returns the sent message. */
+export async function sendAndWait(from: HasApi, to: HasApi, chatId: string, text: string, timeoutMs?: number): Promise<Message> {
+  const sent = await send(from, chatId, text);
+  await waitFor(`"${text}" to arrive`, async () => (await messages(to, chatId)).some((m) => m.id === sent.id), timeoutMs);
+  return sent;
+}
+
+export async function messages(node: HasApi, chatId: string): Promise<Message[]> {
   const res = await node.api(`/api/messages?chat_id=${chatId}&limit=500`);
   if (res.status === 404) return [];
   return [...(await json<MessagePage>(res)).messages];
 }
 
-export async function relayFigures(relay: RunningNode): Promise<RelayFigures> {
+export async function relayFigures(relay: HasApi): Promise<RelayFigures> {
   return json<RelayFigures>(relay.api('/api/relay'));
 }
 
 /** Waits until the node's relay link is up for all its identities. */
-export async function waitRelayConnected(node: RunningNode): Promise<void> {
+export async function waitRelayConnected(node: HasApi): Promise<void> {
   await waitFor('relay subscription', async () => {
     const list = await json<{ relays: Array<{ connected: boolean }> }>(node.api('/api/relays'));
     return list.relays.length > 0 && list.relays.every((r) => r.connected);

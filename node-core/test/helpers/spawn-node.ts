@@ -44,17 +44,17 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI to completion. */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+/** Runs a Node script to completion, killing it after the timeout. */
+export function runScript(script: string, args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DCHAT_BIN, ...args], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`dchat ${args.join(' ')} did not finish in time\n${stdout}\n${stderr}`));
+      reject(new Error(`${path.basename(script)} ${args.join(' ')} did not finish in time\n${stdout}\n${stderr}`));
     }, options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -62,6 +62,28 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs the real CLI to completion. */
+export const runCli = (args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> => runScript(DCHAT_BIN, args, options);
+
+/** A node's API, as tests call it: fetch with the token, `json` sent as a JSON body. */
+export type ApiFetch = (pathAndQuery: string, init?: RequestInit & { json?: unknown }) => Promise<Response>;
+
+export function apiFetch(url: string, token: string): ApiFetch {
+  return (pathAndQuery, init = {}) => {
+    const { json, headers, ...rest } = init;
+    return fetch(`${url}${pathAndQuery}`, {
+      ...rest,
+      method: rest.method ?? (json !== undefined ? 'POST' : 'GET'),
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(headers as Record<string, string> | undefined),
+      },
+      body: json !== undefined ? JSON.stringify(json) : rest.body,
+    });
+  };
 }
 
 export interface RunningNode {
@@ -77,7 +99,7 @@ export interface RunningNode {
   readonly logs: Array<Record<string, unknown>>;
   readonly stderr: () => string;
   /** fetch against the node with the API token. */
-  api(pathAndQuery: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  readonly api: ApiFetch;
   /** Sends a signal and waits for exit; resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   readonly exited: Promise<number | null>;
@@ -151,19 +173,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Running
     logs,
     stderr: () => stderr,
     exited,
-    api(pathAndQuery, init = {}) {
-      const { json, headers, ...rest } = init;
-      return fetch(`${url}${pathAndQuery}`, {
-        ...rest,
-        method: rest.method ?? (json !== undefined ? 'POST' : 'GET'),
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(headers as Record<string, string> | undefined),
-        },
-        body: json !== undefined ? JSON.stringify(json) : rest.body,
-      });
-    },
+    api: apiFetch(url, token),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

@@ -1,36 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { addContact, createIdentity, messages, send, startRelay, startUser, waitFor } from '../helpers/p2p-net.ts';
-import { killAllNodes, REPO_ROOT, type RunningNode } from '../helpers/spawn-node.ts';
+import { addContact, createIdentity, messages, send, sendAndWait, startRelay, startUser, waitFor } from '../helpers/p2p-net.ts';
+import { killAllNodes, REPO_ROOT, runScript, type RunningNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
 
 const ROGUE = path.join(REPO_ROOT, 'node-core', 'test', 'helpers', 'rogue-peer.ts');
 
-function runRogue(args: string[], timeoutMs = 60_000): Promise<Map<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ROGUE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`rogue peer did not finish:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`rogue peer exited ${code}:\n${stderr}`));
-      const results = new Map<string, unknown>();
-      for (const line of stdout.trim().split('\n')) {
-        const { step, result } = JSON.parse(line) as { step: string; result: unknown };
-        results.set(step, result);
-      }
-      resolve(results);
-    });
-  });
+async function runRogue(args: string[], timeoutMs = 60_000): Promise<Map<string, unknown>> {
+  const { code, stdout, stderr } = await runScript(ROGUE, args, { timeoutMs });
+  if (code !== 0) throw new Error(`rogue peer exited ${code}:\n${stderr}`);
+  const results = new Map<string, unknown>();
+  for (const line of stdout.trim().split('\n')) {
+    const { step, result } = JSON.parse(line) as { step: string; result: unknown };
+    results.set(step, result);
+  }
+  return results;
 }
 
 const tcpAddress = (node: RunningNode) => node.p2pAddresses.find((a) => a.includes('/tcp/') && !a.includes('/ws'))!;
@@ -74,8 +61,7 @@ describe('abuse and faults', () => {
       await createIdentity(a, 'alice');
       await createIdentity(b, 'bob');
       const chat = await addContact(b, a);
-      await send(b, chat, 'before the flood');
-      await waitFor('first message', async () => (await messages(a, chat)).length === 1);
+      await sendAndWait(b, a, chat, 'before the flood');
 
       const flood = runRogue(['flood', tcpAddress(a), '5']);
       const honest = (async () => {

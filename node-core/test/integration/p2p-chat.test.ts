@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AttachmentInfo, Message } from '../../api/contract.ts';
-import { addContact, createIdentity, json, messages, relayFigures, send, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
+import { addContact, createIdentity, json, messages, relayFigures, send, sendAndWait, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
 import { killAllNodes, startNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
@@ -81,8 +81,7 @@ describe('offline delivery through a relay', () => {
       await createIdentity(b, 'bob');
       await waitRelayConnected(b);
       const chat = await addContact(a, b);
-      await send(a, chat, 'hello while online');
-      await waitFor('first message at B', async () => (await messages(b, chat)).length === 1);
+      await sendAndWait(a, b, chat, 'hello while online');
       const bDir = b.dataDir;
       assert.equal(await b.stop(), 0);
 
@@ -146,8 +145,7 @@ describe('offline delivery through a relay', () => {
       await createIdentity(b, 'bob');
       await waitRelayConnected(b);
       const chat = await addContact(a, b);
-      await send(a, chat, 'warm-up');
-      await waitFor('warm-up at B', async () => (await messages(b, chat)).length === 1);
+      await sendAndWait(a, b, chat, 'warm-up');
       const bDir = b.dataDir;
       await b.stop();
       const marker = 'PLAINTEXT-MARKER-4f1c9e';
@@ -196,8 +194,7 @@ describe('offline delivery through a relay', () => {
       await createIdentity(b, 'bob');
       await waitRelayConnected(b);
       const chat = await addContact(a, b);
-      await send(a, chat, 'warm-up');
-      await waitFor('warm-up at B', async () => (await messages(b, chat)).length === 1);
+      await sendAndWait(a, b, chat, 'warm-up');
       await b.stop();
       for (let i = 0; i < 3; i++) await send(a, chat, `short-lived ${i}`);
       await waitFor('R to hold 3', async () => (await relayFigures(relay)).messages_held >= 3);
@@ -224,8 +221,7 @@ describe('attachments', () => {
       await createIdentity(b, 'bob');
       await waitRelayConnected(b);
       const chat = await addContact(a, b);
-      await send(a, chat, 'warm-up');
-      await waitFor('warm-up at B', async () => (await messages(b, chat)).length === 1);
+      await sendAndWait(a, b, chat, 'warm-up');
       const bDir = b.dataDir;
       await b.stop();
       const file = crypto.randomBytes(24 * 1024 * 1024);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { GroupInfo } from '../../api/contract.ts';
-import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
+import { addContact, createIdentity, json, messages, send, sendAndWait, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
 import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
@@ -53,8 +53,7 @@ describe('groups', () => {
       // A member who is offline gets group messages through its relay when it is back.
       const cDir = c.dataDir;
       assert.equal(await c.stop(), 0);
-      await send(a, chat, 'while carol is away');
-      await waitFor('B to have it', async () => (await messages(b, chat)).some((m) => m.text === 'while carol is away'), 30_000);
+      await sendAndWait(a, b, chat, 'while carol is away', 30_000);
       c = await startUser(relay, { dataDir: cDir });
       nodes[2] = c;
       await waitFor('C to get it through the relay', async () => (await messages(c, chat)).some((m) => m.text === 'while carol is away'), 30_000);
