@@ -73,6 +73,19 @@ export async function sendAndWait(from: HasApi, to: HasApi, chatId: string, text
   return sent;
 }
 
+/**
+ * Alice on `a` and Bob on `b`, Bob reachable through his relay: Alice adds Bob and a first message
+ * reaches him, so both know the chat. Returns its id.
+ */
+export async function introduceOverRelay(a: HasApi, b: HasApi, first: string): Promise<string> {
+  await createIdentity(a, 'alice');
+  await createIdentity(b, 'bob');
+  await waitRelayConnected(b);
+  const chat = await addContact(a, b);
+  await sendAndWait(a, b, chat, first);
+  return chat;
+}
+
 export async function messages(node: HasApi, chatId: string): Promise<Message[]> {
   const res = await node.api(`/api/messages?chat_id=${chatId}&limit=500`);
   if (res.status === 404) return [];

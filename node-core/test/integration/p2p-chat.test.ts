@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AttachmentInfo, Message } from '../../api/contract.ts';
-import { addContact, createIdentity, json, messages, relayFigures, send, sendAndWait, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
+import { addContact, createIdentity, introduceOverRelay, json, messages, relayFigures, send, startRelay, startUser, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes, startNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
@@ -77,11 +77,7 @@ describe('offline delivery through a relay', () => {
     const a = await startUser(relay);
     let b = await startUser(relay);
     try {
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      await waitRelayConnected(b);
-      const chat = await addContact(a, b);
-      await sendAndWait(a, b, chat, 'hello while online');
+      const chat = await introduceOverRelay(a, b, 'hello while online');
       const bDir = b.dataDir;
       assert.equal(await b.stop(), 0);
 
@@ -141,11 +137,7 @@ describe('offline delivery through a relay', () => {
     const a = await startUser(relay);
     let b = await startUser(relay);
     try {
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      await waitRelayConnected(b);
-      const chat = await addContact(a, b);
-      await sendAndWait(a, b, chat, 'warm-up');
+      const chat = await introduceOverRelay(a, b, 'warm-up');
       const bDir = b.dataDir;
       await b.stop();
       const marker = 'PLAINTEXT-MARKER-4f1c9e';
@@ -190,11 +182,7 @@ describe('offline delivery through a relay', () => {
     const a = await startUser(relay);
     const b = await startUser(relay);
     try {
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      await waitRelayConnected(b);
-      const chat = await addContact(a, b);
-      await sendAndWait(a, b, chat, 'warm-up');
+      const chat = await introduceOverRelay(a, b, 'warm-up');
       await b.stop();
       for (let i = 0; i < 3; i++) await send(a, chat, `short-lived ${i}`);
       await waitFor('R to hold 3', async () => (await relayFigures(relay)).messages_held >= 3);
@@ -217,11 +205,7 @@ describe('attachments', () => {
     const a = await startUser(relay);
     let b = await startUser(relay);
     try {
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      await waitRelayConnected(b);
-      const chat = await addContact(a, b);
-      await sendAndWait(a, b, chat, 'warm-up');
+      const chat = await introduceOverRelay(a, b, 'warm-up');
       const bDir = b.dataDir;
       await b.stop();
       const file = crypto.randomBytes(24 * 1024 * 1024);
