@@ -13,6 +13,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics';
 import { tcp } from '@libp2p/tcp';
 import { uPnPNAT } from '@libp2p/upnp-nat';
 import { webSockets } from '@libp2p/websockets';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Logger } from 'pino';
@@ -52,6 +53,8 @@ export interface Network {
   handle(protocol: string, handler: FrameHandler, errorReply: Uint8Array): Promise<void>;
   peers(): PeerInfo[];
   isConnected(peerId: string): boolean;
+  /** What to dial for a peer: the peer itself when connected (or nothing else is known), else its addresses. */
+  target(peerId: string, addresses: readonly string[]): PeerId | Multiaddr[];
   /** Dials addresses (with /p2p/) and resolves once connected. */
   connect(address: string): Promise<PeerId>;
 }
@@ -142,6 +145,7 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
   const peerId = libp2p.peerId.toString();
 
   const addresses = () => libp2p.getMultiaddrs().map((a) => a.toString());
+  const isConnected = (id: string) => libp2p.getConnections().some((c) => c.remotePeer.toString() === id && c.status === 'open');
   const connect = async (address: string): Promise<PeerId> => {
     const connection = await libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) });
     return connection.remotePeer;
@@ -195,7 +199,12 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
       }
       return [...byPeer.values()];
     },
-    isConnected: (id) => libp2p.getConnections().some((c) => c.remotePeer.toString() === id && c.status === 'open'),
+    isConnected,
+    target(peerId, addresses) {
+      if (isConnected(peerId)) return peerIdFromString(peerId);
+      const addrs = parseAddresses(addresses.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${peerId}`)));
+      return addrs.length === 0 ? peerIdFromString(peerId) : addrs;
+    },
     connect,
   };
 }

@@ -1,13 +1,13 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../contacts/identity-record.ts';
 import { signWithContext } from '../crypto/signing.ts';
 import { encodeCbor } from '../p2p/codec.ts';
-import { parseAddresses, type Network } from '../p2p/network.ts';
+import type { Network } from '../p2p/network.ts';
 import { assignOneTimePrekeys, currentSignedPrekey, ensurePrekeys, RELAY_SHARE } from '../sessions/prekeys.ts';
+import type { OneTimePrekey } from '../crypto/x3dh.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { Store } from '../store/store.ts';
@@ -59,25 +59,30 @@ export function createRelayClient(init: RelayClientInit): RelayClient {
     try {
       const secret = keyRing.get(identity);
       if (!secret) return;
-      const target = network.isConnected(relay.peer_id)
-        ? peerIdFromString(relay.peer_id)
-        : parseAddresses(relay.addresses.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${relay.peer_id}`)));
-      const channel = await network.channels.get(target, PROTOCOLS.relay);
+      const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
       const record = encodeIdentityRecord(init.ownRecord(identity));
       const send = async <T extends z.ZodType>(request: Record<string, unknown>, schema: T) => parseReply(await channel.request(encodeCbor(request), 15_000), schema);
 
       // Register: our record, the signed prekey, and this relay's share of one-time prekeys.
-      const opks = await store.write((repos) => {
-        ensurePrekeys(repos, vault, identity, secret, now());
-        const have = repos.prekeys.countAssigned(identity, relay.peer_id);
-        return have >= RELAY_SHARE / 2 ? [] : assignOneTimePrekeys(repos, identity, relay.peer_id, RELAY_SHARE);
-      });
-      const spk = currentSignedPrekey(store.repos, identity);
-      const spkWire = [spk.id, spk.publicKey, spk.signature];
-      const opksWire = opks.map((k) => [k.id, k.publicKey]);
-      const ts = now();
-      const registerSig = signWithContext('dchat/relay-register/v1', secret, encodeCbor([relay.peer_id, network.peerId, ts, sha256(record), spkWire, opksWire]));
-      await send({ op: 'register', record, spk: spkWire, opks: opksWire, ts, sig: registerSig }, registeredReply);
+      const register = async (opks: readonly OneTimePrekey[]): Promise<number> => {
+        const spk = currentSignedPrekey(store.repos, identity);
+        const spkWire = [spk.id, spk.publicKey, spk.signature];
+        const opksWire = opks.map((k) => [k.id, k.publicKey]);
+        const ts = now();
+        const registerSig = signWithContext('dchat/relay-register/v1', secret, encodeCbor([relay.peer_id, network.peerId, ts, sha256(record), spkWire, opksWire]));
+        return (await send({ op: 'register', record, spk: spkWire, opks: opksWire, ts, sig: registerSig }, registeredReply)).prekeys;
+      };
+      const share = (topUp: boolean) =>
+        store.write((repos) => {
+          // A relay that handed most of its share out gets a fresh one; the keys it had count as
+          // spent here (they stay usable until a session start consumes them).
+          if (topUp) repos.prekeys.reassign(identity, relay.peer_id, `spent:${relay.peer_id}`);
+          ensurePrekeys(repos, vault, identity, secret, now());
+          const have = repos.prekeys.countAssigned(identity, relay.peer_id);
+          return have >= RELAY_SHARE / 2 ? [] : assignOneTimePrekeys(repos, identity, relay.peer_id, RELAY_SHARE);
+        });
+      const held = await register(await share(false));
+      if (held < RELAY_SHARE / 2) await register(await share(true));
 
       const subscribeTs = now();
       const subscribeSig = signWithContext('dchat/relay-subscribe/v1', secret, encodeCbor([relay.peer_id, network.peerId, subscribeTs]));
@@ -85,12 +90,6 @@ export function createRelayClient(init: RelayClientInit): RelayClient {
       link.connected = true;
       link.retryMs = 1000;
       log.info({ relay: relay.peer_id, identity: identity.slice(0, 16), pending: reply.pending }, 'subscribed to relay');
-      if (reply.prekeys < RELAY_SHARE / 2) {
-        // The relay handed most of our one-time prekeys out: top it up with fresh ones.
-        await store.write((repos) => repos.prekeys.assignOneTime(identity, `spent:${relay.peer_id}`, repos.prekeys.countAssigned(identity, relay.peer_id)));
-        link.busy = false;
-        return connect(link);
-      }
     } catch (err) {
       link.connected = false;
       log.debug({ relay: relay.peer_id, err: (err as Error).message }, 'relay not reachable; retrying');

@@ -28,6 +28,8 @@ export interface PrekeyRepository {
   deleteOneTime(identityId: string, id: number): void;
   /** Hands up to `count` unassigned keys to `assignee` (a relay, or 'self'). */
   assignOneTime(identityId: string, assignee: string, count: number): OneTimePrekeyRow[];
+  /** Moves every key assigned to `from` over to `to` (e.g. a relay's share, once it is used up). */
+  reassign(identityId: string, from: string, to: string): number;
   countUnassigned(identityId: string): number;
   countAssigned(identityId: string, assignee: string): number;
   nextOneTimeId(identityId: string): number;
@@ -46,6 +48,7 @@ export function createPrekeyRepository(db: Database): PrekeyRepository {
   const deleteOneTime = db.prepare('DELETE FROM one_time_prekeys WHERE identity_id = ? AND id = ?');
   const unassigned = db.prepare('SELECT * FROM one_time_prekeys WHERE identity_id = ? AND assigned_to IS NULL ORDER BY id LIMIT ?') as Statement<[string, number], OneTimePrekeyRow>;
   const assign = db.prepare('UPDATE one_time_prekeys SET assigned_to = ? WHERE identity_id = ? AND id = ?');
+  const reassign = db.prepare('UPDATE one_time_prekeys SET assigned_to = ? WHERE identity_id = ? AND assigned_to = ?');
   const countUnassigned = db.prepare('SELECT count(*) FROM one_time_prekeys WHERE identity_id = ? AND assigned_to IS NULL').pluck() as Statement<[string], number>;
   const countAssigned = db.prepare('SELECT count(*) FROM one_time_prekeys WHERE identity_id = ? AND assigned_to = ?').pluck() as Statement<[string, string], number>;
   const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM one_time_prekeys WHERE identity_id = ?').pluck() as Statement<[string], number>;
@@ -61,6 +64,7 @@ export function createPrekeyRepository(db: Database): PrekeyRepository {
       for (const row of rows) assign.run(assignee, identityId, row.id);
       return rows.map((row) => ({ ...row, assigned_to: assignee }));
     },
+    reassign: (identityId, from, to) => reassign.run(to, identityId, from).changes,
     countUnassigned: (identityId) => countUnassigned.get(identityId)!,
     countAssigned: (identityId, assignee) => countAssigned.get(identityId, assignee)!,
     // Ids only grow, so a deleted key's id is never reissued (a late message could otherwise pick the wrong key).
