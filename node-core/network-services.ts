@@ -84,7 +84,10 @@ export async function createNetworkServices(init: {
     relaying: () => relayEnabled,
   });
 
-  const chosenRelays = (): RelayRef[] => {
+  // Read on every mailbox push and record signature: parsed once, and again when they change.
+  let chosen: RelayRef[] | undefined;
+  const chosenRelays = (): RelayRef[] => (chosen ??= readChosenRelays());
+  const readChosenRelays = (): RelayRef[] => {
     const stored = store.repos.settings.get<string[]>(CHOSEN_RELAYS);
     const list = stored ?? config.relay.home_relays;
     const relays: RelayRef[] = [];
@@ -216,6 +219,7 @@ export async function createNetworkServices(init: {
       const relays = addresses.map(parseRelay);
       if (relays.some((r) => r.peer_id === network.peerId)) throw new ValidationError('relays: a node cannot be its own relay');
       await store.write((repos) => repos.settings.set(CHOSEN_RELAYS, [...addresses]));
+      chosen = undefined;
       recordCache.clear();
       relayClient.refresh();
       return relays;

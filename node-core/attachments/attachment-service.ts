@@ -13,8 +13,7 @@ import type { AttachmentManifest } from '../delivery/payloads.ts';
 import { parseReply, PROTOCOLS } from '../delivery/protocols.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { encodeCbor } from '../p2p/codec.ts';
-import { parseAddresses, type Network } from '../p2p/network.ts';
-import { peerIdFromString } from '@libp2p/peer-id';
+import type { Network } from '../p2p/network.ts';
 import type { RelayRef } from '../contacts/identity-record.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
@@ -129,11 +128,6 @@ export function createAttachmentService(init: {
     if (message) events.emit('message.updated', service.withAttachments(store.repos, [message])[0]!);
   };
 
-  const targetOf = (peerId: string, addresses: readonly string[]) =>
-    init.network()!.isConnected(peerId) || addresses.length === 0
-      ? peerIdFromString(peerId)
-      : parseAddresses(addresses.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${peerId}`)));
-
   async function fetchChunk(row: AttachmentRow, local: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
     const network = init.network();
     if (!network) return undefined;
@@ -142,13 +136,13 @@ export function createAttachmentService(init: {
     const attempts: Array<() => Promise<Uint8Array>> = [];
     if (source?.peerId) {
       attempts.push(async () => {
-        const channel = await network.channels.get(targetOf(source.peerId!, source.addresses), PROTOCOLS.peer);
+        const channel = await network.channels.get(network.target(source.peerId!, source.addresses), PROTOCOLS.peer);
         return parseReply(await channel.request(encodeCbor({ op: 'get-blob', hash }), FETCH_TIMEOUT_MS), dataReply).data;
       });
     }
     for (const relay of init.ownRelays()) {
       attempts.push(async () => {
-        const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+        const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
         return parseReply(await channel.request(encodeCbor({ op: 'get-blob', to: hexToBytes(local), hash }), FETCH_TIMEOUT_MS), dataReply).data;
       });
     }
@@ -234,7 +228,7 @@ export function createAttachmentService(init: {
       try {
         const ts = now();
         const sig = signWithContext('dchat/relay-drop-blobs/v1', secret, encodeCbor([relay.peer_id, network.peerId, hashes, ts]));
-        const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+        const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
         await channel.request(encodeCbor({ op: 'drop-blobs', identity: hexToBytes(local), hashes, ts, sig }), FETCH_TIMEOUT_MS);
       } catch {
         // The relay's TTL removes them anyway.
@@ -316,7 +310,7 @@ export function createAttachmentService(init: {
           for (const { recipient, relays } of targets) {
             for (const relay of relays) {
               try {
-                const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+                const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
                 for (let index = 0; index < total; index++) {
                   const data = encryptChunk(key, index, readChunk(row.id, index, row.chunk_size));
                   parseReply(await channel.request(encodeCbor({ op: 'put-blob', to: hexToBytes(recipient), data }), FETCH_TIMEOUT_MS), z.object({ ok: z.literal(true) }).passthrough());

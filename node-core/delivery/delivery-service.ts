@@ -1,6 +1,4 @@
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import type { PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -17,7 +15,7 @@ import {
 } from '../p2p/envelope.ts';
 import { FrameDecodeError } from '../p2p/codec.ts';
 import type { FrameChannel } from '../p2p/frame-streams.ts';
-import { parseAddresses, type Network } from '../p2p/network.ts';
+import type { Network } from '../p2p/network.ts';
 import type { Misbehaviour } from '../p2p/peer-guard.ts';
 import { decryptDirect, DecryptFailedError, encryptDirect, hasSession, NoSessionError, startSession } from '../sessions/direct-sessions.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
@@ -219,13 +217,13 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     const attempts: Array<() => Promise<Uint8Array>> = [];
     if (route.peerId) {
       attempts.push(async () => {
-        const channel = await network.channels.get(targetOf(route.peerId!, route.addresses), PROTOCOLS.peer);
+        const channel = await network.channels.get(network.target(route.peerId!, route.addresses), PROTOCOLS.peer);
         return channel.request(encodeCbor({ op: 'bundle', identity }), REQUEST_TIMEOUT_MS);
       });
     }
     for (const relay of route.relays) {
       attempts.push(async () => {
-        const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+        const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
         return channel.request(encodeCbor({ op: 'bundle', identity }), REQUEST_TIMEOUT_MS);
       });
     }
@@ -246,16 +244,13 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     return undefined;
   }
 
-  /** A dial target: the peer id when we are connected or know addresses through the peer store, else its addresses. */
-  function targetOf(peerId: string, addresses: readonly string[]): PeerId | ReturnType<typeof parseAddresses> {
-    const addrs = parseAddresses(addresses.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${peerId}`)));
-    return network.isConnected(peerId) || addrs.length === 0 ? peerIdFromString(peerId) : addrs;
-  }
-
-  /** Encrypts 'plain' rows whose session exists (starting sessions first), signing each identity's batch once. */
-  async function sealPlainRows(rows: OutboxRow[]): Promise<void> {
+  /**
+   * Encrypts 'plain' rows whose session exists (starting sessions first), signing each identity's
+   * batch once. Returns the rows as they now are in the outbox.
+   */
+  async function sealPlainRows(rows: OutboxRow[]): Promise<OutboxRow[]> {
     const plain = rows.filter((r) => r.stage === 'plain' && keyRing.get(r.local_identity));
-    if (plain.length === 0) return;
+    if (plain.length === 0) return rows;
     const pairs = new Map<string, OutboxRow>();
     for (const row of plain) pairs.set(`${row.local_identity}:${row.recipient}`, row);
     for (const row of pairs.values()) {
@@ -269,7 +264,8 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
         }
       });
     }
-    await store.write((repos) => {
+    const sealed = await store.write((repos) => {
+      const envelopes = new Map<OutboxRow, Uint8Array>();
       const byLocal = new Map<string, Array<{ row: OutboxRow; core: EnvelopeCore }>>();
       for (const row of plain) {
         if (row.kind === 'group') {
@@ -298,8 +294,17 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
       }
       for (const [local, items] of byLocal) {
         const signed = sign(local, items.map((i) => i.core));
-        items.forEach((item, i) => repos.outbox.seal(item.row.id, encodeEnvelope(signed[i]!)));
+        items.forEach((item, i) => {
+          const envelope = encodeEnvelope(signed[i]!);
+          repos.outbox.seal(item.row.id, envelope);
+          envelopes.set(item.row, envelope);
+        });
       }
+      return envelopes;
+    });
+    return rows.map((row) => {
+      const envelope = sealed.get(row);
+      return envelope ? { ...row, stage: 'sealed' as const, envelope } : row;
     });
   }
 
@@ -359,7 +364,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
 
     if (route?.peerId) {
       try {
-        const channel = await network.channels.get(targetOf(route.peerId, route.addresses), PROTOCOLS.envelope);
+        const channel = await network.channels.get(network.target(route.peerId, route.addresses), PROTOCOLS.envelope);
         await sendOver(channel, (row) => row.envelope, 'direct', 'direct delivery refused');
       } catch (err) {
         log.debug({ recipient, err: (err as Error).message }, 'recipient not reachable directly');
@@ -370,7 +375,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     for (const relay of route?.relays ?? []) {
       if (pendingRows.length === 0) break;
       try {
-        const channel = await network.channels.get(targetOf(relay.peer_id, relay.addresses), PROTOCOLS.relay);
+        const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
         // Group envelopes are addressed to the group: name the member they are for.
         const deposit = (row: OutboxRow) => encodeCbor(row.kind === 'group' ? { op: 'deposit', env: row.envelope, for: hexToBytes(row.recipient) } : { op: 'deposit', env: row.envelope });
         await sendOver(channel, deposit, 'relay', 'relay refused a deposit', { relay: relay.peer_id });
@@ -413,9 +418,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
         }
         const due = store.repos.outbox.due(now(), MAX_IN_FLIGHT + 2000).filter((r) => !inFlight.has(bytesToHex(r.id))).slice(0, 2000);
         if (due.length === 0) break;
-        await sealPlainRows(due);
-        const attempted = new Set(due.map((r) => bytesToHex(r.id)));
-        const current = store.repos.outbox.due(now(), MAX_IN_FLIGHT + 2000).filter((r) => attempted.has(bytesToHex(r.id)) && !inFlight.has(bytesToHex(r.id)));
+        const current = await sealPlainRows(due);
         const byRecipient = new Map<string, OutboxRow[]>();
         for (const row of current.filter((r) => r.stage === 'sealed')) {
           const key = `${row.local_identity}:${row.recipient}`;
@@ -442,8 +445,8 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
             for (const row of stuck) repos.outbox.retryLater(row.id, now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 8)), 'no prekey bundle reachable');
           });
         }
-        // New rows queued meanwhile are picked up by the next round.
-        again ||= current.length > 0 && store.repos.outbox.due(now(), MAX_IN_FLIGHT + 1).some((r) => !inFlight.has(bytesToHex(r.id)));
+        // Rows queued meanwhile have set `again` through kick(); a full round may have left more behind.
+        again ||= due.length === 2000;
       } while (again && !stopped);
     } catch (err) {
       log.error({ err }, 'outbox round failed');

@@ -75,13 +75,22 @@ export function createRelayService(init: RelayServiceInit): RelayService {
     expired: new Counter({ name: 'dchat_relay_messages_expired_total', help: 'Stored envelopes dropped when their TTL ran out', registers: [init.registry] }),
     refused: new Counter({ name: 'dchat_relay_deposits_refused_total', help: 'Deposits refused, by reason', labelNames: ['reason'] as const, registers: [init.registry] }),
   };
+  // One scrape collects every gauge in the same turn of the event loop: they share one reading.
+  let scrapeSnapshot: RelayFigures | undefined;
+  const scrapeFigures = (): RelayFigures => {
+    if (!scrapeSnapshot) {
+      scrapeSnapshot = figures();
+      setImmediate(() => (scrapeSnapshot = undefined));
+    }
+    return scrapeSnapshot;
+  };
   const figuresGauge = (name: string, help: string, pick: (f: RelayFigures) => number) =>
     new Gauge({
       name,
       help,
       registers: [init.registry],
       collect() {
-        if (store.started) this.set(pick(figures()));
+        if (store.started) this.set(pick(scrapeFigures()));
       },
     });
   figuresGauge('dchat_relay_bytes_held', 'Bytes of mail and attachment chunks held for recipients', (f) => f.bytes_held);
