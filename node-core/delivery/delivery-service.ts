@@ -266,6 +266,8 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     }
     const sealed = await store.write((repos) => {
       const envelopes = new Map<OutboxRow, Uint8Array>();
+      // Whether each pair's session is still waiting for its first answer: one lookup per pair.
+      const startingSessions = new Map<string, boolean>();
       const byLocal = new Map<string, Array<{ row: OutboxRow; core: EnvelopeCore }>>();
       for (const row of plain) {
         if (row.kind === 'group') {
@@ -278,10 +280,12 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
         let body: Uint8Array;
         try {
           const payloadBytes = vault.open(sealLabel(row.id), row.envelope);
-          const payload = decodePayload(payloadBytes);
           // A session-starting message carries our record so the other side can answer us.
-          const needsRecord = payload?.k === 'msg' && repos.sessions.list(row.local_identity, row.recipient)[0]?.pending_init;
-          const finalPayload: Uint8Array = needsRecord && payload.k === 'msg' ? encodePayload({ ...payload, rec: encodeRecord(row.local_identity) }) : payloadBytes;
+          const pair = `${row.local_identity}:${row.recipient}`;
+          let starting = startingSessions.get(pair);
+          if (starting === undefined) startingSessions.set(pair, (starting = Boolean(repos.sessions.list(row.local_identity, row.recipient)[0]?.pending_init)));
+          const payload = starting ? decodePayload(payloadBytes) : undefined;
+          const finalPayload: Uint8Array = payload?.k === 'msg' ? encodePayload({ ...payload, rec: encodeRecord(row.local_identity) }) : payloadBytes;
           body = encryptDirect(repos, vault, row.local_identity, row.recipient, finalPayload, now());
         } catch (err) {
           if (err instanceof NoSessionError) continue;

@@ -3,6 +3,7 @@ import m0001 from './0001-identities-and-profiles.ts';
 import m0002 from './0002-conversations-and-messages.ts';
 import m0003 from './0003-message-counter.ts';
 import m0004 from './0004-network-and-encryption.ts';
+import m0005 from './0005-attachment-chunk-index.ts';
 
 /** Every schema change, in order. Append only: a released migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];

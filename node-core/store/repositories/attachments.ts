@@ -43,7 +43,10 @@ export function createAttachmentRepository(db: Database): AttachmentRepository {
   const forMessages = db.prepare(
     'SELECT * FROM attachments WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id',
   ) as Statement<[string], AttachmentRow>;
-  const outgoing = db.prepare("SELECT * FROM attachments WHERE state = 'ready'") as Statement<[], AttachmentRow>;
+  const chunkByHash = db.prepare(
+    "SELECT a.*, c.idx AS chunk_index FROM attachment_chunks c JOIN attachments a ON a.id = c.attachment_id WHERE c.hash = ? AND a.state = 'ready' LIMIT 1",
+  ) as Statement<[Uint8Array], AttachmentRow & { chunk_index: number }>;
+  const indexChunk = db.prepare('INSERT OR IGNORE INTO attachment_chunks (hash, attachment_id, idx) VALUES (?, ?, ?)');
   const attach = db.prepare('UPDATE attachments SET message_id = ?, sealed_key = ?, chunk_hashes = ?, state = ? WHERE id = ?');
   const progress = db.prepare('UPDATE attachments SET chunks_done = ?, state = ? WHERE id = ?');
   const unfinished = db.prepare("SELECT * FROM attachments WHERE state = 'downloading'") as Statement<[], AttachmentRow>;
@@ -53,15 +56,16 @@ export function createAttachmentRepository(db: Database): AttachmentRepository {
     forMessage: (messageId) => forMessage.all(messageId),
     forMessages: (ids) => (ids.length === 0 ? [] : forMessages.all(JSON.stringify(ids))),
     byChunkHash(hash) {
-      // Outgoing attachments are few at any time; scanning their hash lists beats an index table.
-      for (const row of outgoing.all()) {
-        for (let i = 0; i * 32 < row.chunk_hashes.length; i++) {
-          if (Buffer.compare(Buffer.from(row.chunk_hashes.subarray(i * 32, i * 32 + 32)), Buffer.from(hash)) === 0) return { row, index: i };
-        }
-      }
-      return undefined;
+      const found = chunkByHash.get(hash);
+      if (!found) return undefined;
+      const { chunk_index: index, ...row } = found;
+      return { row, index };
     },
-    attachToMessage: (id, messageId, key, hashes, state) => void attach.run(messageId, key, hashes, state, id),
+    attachToMessage(id, messageId, key, hashes, state) {
+      attach.run(messageId, key, hashes, state, id);
+      // Sent attachments are served by chunk hash.
+      if (state === 'ready') for (let i = 0; (i + 1) * 32 <= hashes.length; i++) indexChunk.run(hashes.subarray(i * 32, i * 32 + 32), id, i);
+    },
     progress: (id, done, state) => void progress.run(done, state, id),
     unfinished: () => unfinished.all(),
   };

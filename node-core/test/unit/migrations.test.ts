@@ -159,3 +159,27 @@ describe('migration 0004: network, end-to-end encryption, relays, groups, attach
     db.close();
   });
 });
+
+describe('migration 0005: index of the chunks of sent attachments', () => {
+  it('indexes the chunk hashes of attachments already sent, and only those', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 4));
+    const hashes = (seed: number, n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => Buffer.alloc(32, seed * 16 + i)));
+    const add = db.prepare("INSERT INTO attachments (id, name, mime, size, sha256, chunk_size, chunk_hashes, state, created_at) VALUES (?, 'f', 'x/y', 1, 'h', 262144, ?, ?, 1)");
+    add.run('sent', hashes(1, 3), 'ready');
+    add.run('received', hashes(2, 2), 'complete');
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 5)), { from: 4, to: 5 });
+    const rows = db.prepare('SELECT hash, attachment_id, idx FROM attachment_chunks ORDER BY idx').all() as Array<{ hash: Buffer; attachment_id: string; idx: number }>;
+    assert.deepEqual(
+      rows.map((r) => [r.attachment_id, r.idx, r.hash.equals(Buffer.alloc(32, 16 + r.idx))]),
+      [
+        ['sent', 0, true],
+        ['sent', 1, true],
+        ['sent', 2, true],
+      ],
+    );
+    db.prepare("DELETE FROM attachments WHERE id = 'sent'").run();
+    assert.equal(db.prepare('SELECT count(*) FROM attachment_chunks').pluck().get(), 0, 'the index follows deletions');
+    db.close();
+  });
+});
