@@ -13,6 +13,7 @@ import type { AttachmentManifest } from '../delivery/payloads.ts';
 import { parseReply, PROTOCOLS } from '../delivery/protocols.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { encodeCbor } from '../p2p/codec.ts';
+import type { FrameChannel } from '../p2p/frame-streams.ts';
 import type { Network } from '../p2p/network.ts';
 import type { RelayRef } from '../contacts/identity-record.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
@@ -111,12 +112,16 @@ export function createAttachmentService(init: {
     return row;
   }
 
+  const readChunkAt = (fd: number, index: number, chunkSize: number): Uint8Array => {
+    const buffer = Buffer.alloc(chunkSize);
+    const n = fs.readSync(fd, buffer, 0, chunkSize, index * chunkSize);
+    return new Uint8Array(buffer.subarray(0, n));
+  };
+
   function readChunk(id: string, index: number, chunkSize: number): Uint8Array {
     const fd = fs.openSync(fileOf(id), 'r');
     try {
-      const buffer = Buffer.alloc(chunkSize);
-      const n = fs.readSync(fd, buffer, 0, chunkSize, index * chunkSize);
-      return new Uint8Array(buffer.subarray(0, n));
+      return readChunkAt(fd, index, chunkSize);
     } finally {
       fs.closeSync(fd);
     }
@@ -302,26 +307,41 @@ export function createAttachmentService(init: {
     pushToRelays(messageId, targets) {
       const network = init.network();
       if (!network) return;
-      void (async () => {
+      const stored = z.object({ ok: z.literal(true) }).passthrough();
+      (async () => {
         for (const row of store.repos.attachments.forMessage(messageId)) {
           if (!row.sealed_key) continue;
           const key = vault.open(keyLabel(row.id), row.sealed_key);
           const total = row.chunk_hashes.length / 32;
+          const live = new Set<{ recipient: string; relay: RelayRef; channel: FrameChannel }>();
           for (const { recipient, relays } of targets) {
             for (const relay of relays) {
               try {
-                const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-                for (let index = 0; index < total; index++) {
-                  const data = encryptChunk(key, index, readChunk(row.id, index, row.chunk_size));
-                  parseReply(await channel.request(encodeCbor({ op: 'put-blob', to: hexToBytes(recipient), data }), FETCH_TIMEOUT_MS), z.object({ ok: z.literal(true) }).passthrough());
-                }
+                live.add({ recipient, relay, channel: await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay) });
               } catch (err) {
                 log.debug({ attachment: row.id, relay: relay.peer_id, err: (err as Error).message }, 'could not leave chunks with a relay');
               }
             }
           }
+          // Each chunk is read and encrypted once, then left with every relay still taking them.
+          const fd = fs.openSync(fileOf(row.id), 'r');
+          try {
+            for (let index = 0; index < total && live.size > 0; index++) {
+              const data = encryptChunk(key, index, readChunkAt(fd, index, row.chunk_size));
+              for (const target of live) {
+                try {
+                  parseReply(await target.channel.request(encodeCbor({ op: 'put-blob', to: hexToBytes(target.recipient), data }), FETCH_TIMEOUT_MS), stored);
+                } catch (err) {
+                  live.delete(target);
+                  log.debug({ attachment: row.id, relay: target.relay.peer_id, err: (err as Error).message }, 'could not leave chunks with a relay');
+                }
+              }
+            }
+          } finally {
+            fs.closeSync(fd);
+          }
         }
-      })();
+      })().catch((err: Error) => log.warn({ message: messageId, err: err.message }, 'could not leave attachment chunks with relays'));
     },
 
     register(repos, messageId, sender, _local, manifests, at) {
