@@ -50,7 +50,7 @@ export interface AttachmentService {
   bind(repos: Repositories, manifests: readonly AttachmentManifest[], messageId: string, local: boolean): void;
   /** Leaves a message's chunks with the recipients' relays, in the background. */
   pushToRelays(messageId: string, relaysByRecipient: ReadonlyArray<{ recipient: string; relays: readonly RelayRef[] }>): void;
-  register(repos: Repositories, messageId: string, sender: string, local: string, manifests: readonly AttachmentManifest[], now: number): AfterCommit;
+  register(repos: Repositories, messageId: string, sender: string, manifests: readonly AttachmentManifest[], now: number): AfterCommit;
   /** An encrypted chunk of one of our outgoing attachments, by hash. */
   chunk(hash: Uint8Array): Promise<Uint8Array | undefined>;
   info(id: string): AttachmentInfo;
@@ -344,7 +344,7 @@ export function createAttachmentService(init: {
       })().catch((err: Error) => log.warn({ message: messageId, err: err.message }, 'could not leave attachment chunks with relays'));
     },
 
-    register(repos, messageId, sender, _local, manifests, at) {
+    register(repos, messageId, sender, manifests, at) {
       const ids: string[] = [];
       for (const m of manifests) {
         if (repos.attachments.get(m.id)) continue;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
-import { bytes } from './protocols.ts';
+import { encodeCbor } from '../p2p/codec.ts';
+import { bytes, parseRequest } from './protocols.ts';
 
 /**
  * What travels inside end-to-end encrypted bodies. Only the two ends ever see these; relays see
@@ -45,14 +45,7 @@ export type DirectPayload = z.output<typeof directPayload>;
 
 export const encodePayload = (payload: DirectPayload): Uint8Array => encodeCbor(payload);
 
-export function decodePayload(bytesIn: Uint8Array): DirectPayload | null {
-  try {
-    const parsed = directPayload.safeParse(decodeCbor(bytesIn));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+export const decodePayload = (bytesIn: Uint8Array): DirectPayload | null => parseRequest(bytesIn, directPayload);
 
 /** Group messages: encrypted with the sender's sender key; this is their plaintext. */
 export const groupPayload = z.object({

@@ -319,7 +319,7 @@ export function createGroupService(init: {
     if (repos.messages.get(payload.data.id)) return;
     const seq = repos.messages.insert({ id: payload.data.id, chat_id: chatId, sender, text: payload.data.text, sent_at: payload.data.at, received_at: at, status: 'delivered', envelope_hash: null });
     repos.conversations.recordMessage(chatId, seq, at, 1);
-    const downloads = payload.data.att?.length ? init.attachments.register(repos, payload.data.id, sender, row.local_identity, payload.data.att, at) : undefined;
+    const downloads = payload.data.att?.length ? init.attachments.register(repos, payload.data.id, sender, payload.data.att, at) : undefined;
     const stored = repos.messages.getBySeq(seq)!;
     const message = downloads ? init.attachments.withAttachments(repos, [stored])[0]! : stored;
     return () => {

@@ -20,7 +20,7 @@ const RECEIPT_DELAY_MS = 25;
 
 export interface IncomingAttachments {
   /** Records attachments of an incoming message (inside the transaction) and returns what to start after commit. */
-  register(repos: Repositories, messageId: string, sender: string, local: string, manifests: readonly AttachmentManifest[], now: number): AfterCommit;
+  register(repos: Repositories, messageId: string, sender: string, manifests: readonly AttachmentManifest[], now: number): AfterCommit;
   /** The messages with their attachments' details added. */
   withAttachments(repos: Repositories, messages: readonly Message[]): Message[];
 }
@@ -119,7 +119,7 @@ export function createDirectMessaging(init: {
     };
     const seq = repos.messages.insert(row);
     repos.conversations.recordMessage(chat.chat_id, seq, context.now, 1);
-    const startDownloads = payload.att?.length ? init.attachments.register(repos, payload.id, remote, local, payload.att, context.now) : undefined;
+    const startDownloads = payload.att?.length ? init.attachments.register(repos, payload.id, remote, payload.att, context.now) : undefined;
     // Listeners see the files from the start (state "pending" until downloads complete).
     const stored = repos.messages.getBySeq(seq)!;
     const message = startDownloads ? init.attachments.withAttachments(repos, [stored])[0]! : stored;

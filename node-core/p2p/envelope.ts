@@ -107,5 +107,3 @@ export function createEnvelopeVerifier(cacheSize = 4096): (e: SignedEnvelope) =>
     return true;
   };
 }
-
-export const envelopeIdHex = (e: Pick<EnvelopeCore, 'id'>): string => bytesToHex(e.id);

@@ -46,7 +46,6 @@ export interface PeerGuard {
   readonly gater: ConnectionGater;
   /** Called when a peer gets banned, to close its connections. */
   onBan(listener: (peer: string) => void): void;
-  readonly bannedCount: number;
 }
 
 export function createPeerGuard(init: {
@@ -122,10 +121,5 @@ export function createPeerGuard(init: {
       denyOutboundEncryptedConnection: deny,
     },
     onBan: (listener) => void banListeners.push(listener),
-    get bannedCount() {
-      let n = 0;
-      for (const peer of banned.keys()) if (isBanned(peer)) n++;
-      return n;
-    },
   };
 }

@@ -61,11 +61,11 @@ export function createRelayService(init: RelayServiceInit): RelayService {
   const verify = createEnvelopeVerifier();
   const subscriptions = new Map<string, Subscription>();
   const ourPeerId = network.peerId;
-  let handling = false;
   let sweeper: NodeJS.Timeout | undefined;
   let uptimeTicker: NodeJS.Timeout | undefined;
   let lastTick = now();
-  let listening = false;
+  // Set up once, on the first opt-in; opting out and in again only restarts the timers.
+  let handling = false;
   const forcedByConfig = config.node.role === 'relay';
   let enabled = forcedByConfig;
 
@@ -318,12 +318,6 @@ export function createRelayService(init: RelayServiceInit): RelayService {
     }
   }
 
-  async function startHandling(): Promise<void> {
-    if (handling) return;
-    handling = true;
-    await network.handle(PROTOCOLS.relay, (frame, context) => handle(frame, context), errorReply('rate-limited'));
-  }
-
   function sweep(): void {
     void store
       .write((repos) => {
@@ -351,16 +345,16 @@ export function createRelayService(init: RelayServiceInit): RelayService {
   async function begin(): Promise<void> {
     await store.write((repos) => repos.mailbox.setCounterIfAbsent('first_started_at', now()));
     lastTick = now();
-    await startHandling();
     const sweepEvery = Math.max(1000, Math.min(60_000, ttlMs / 4));
     sweeper = setInterval(sweep, sweepEvery);
     sweeper.unref();
     uptimeTicker = setInterval(tickUptime, 10_000);
     uptimeTicker.unref();
     sweep();
-    // A subscription lasts as long as the recipient's connection; mail then waits for the next one.
-    if (!listening) {
-      listening = true;
+    if (!handling) {
+      handling = true;
+      await network.handle(PROTOCOLS.relay, (frame, context) => handle(frame, context), errorReply('rate-limited'));
+      // A subscription lasts as long as the recipient's connection; mail then waits for the next one.
       network.libp2p.addEventListener('peer:disconnect', (event) => {
         const peer = event.detail.toString();
         for (const [identity, sub] of subscriptions) if (sub.peer === peer) subscriptions.delete(identity);

@@ -39,7 +39,6 @@ export interface MailboxRepository {
   getBlob(recipient: string, hash: Uint8Array): Uint8Array | undefined;
   deleteBlobs(recipient: string, hashes: readonly Uint8Array[]): number;
 
-  replacePrekeys(recipient: string, keys: ReadonlyArray<{ id: number; public_key: Uint8Array }>): void;
   addPrekeys(recipient: string, keys: ReadonlyArray<{ id: number; public_key: Uint8Array }>): void;
   /** Hands out one one-time prekey and forgets it, as a prekey server must. */
   takePrekey(recipient: string): { id: number; public_key: Uint8Array } | undefined;
@@ -73,7 +72,6 @@ export function createMailboxRepository(db: Database): MailboxRepository {
   const putBlob = db.prepare('INSERT INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at) VALUES (?, ?, ?, ?, ?)');
   const getBlob = db.prepare('SELECT data FROM mailbox_blobs WHERE recipient = ? AND hash = ?').pluck() as Statement<[string, Uint8Array], Uint8Array>;
   const deleteBlob = db.prepare('DELETE FROM mailbox_blobs WHERE recipient = ? AND hash = ?');
-  const clearPrekeys = db.prepare('DELETE FROM mailbox_prekeys WHERE recipient = ?');
   const addPrekey = db.prepare('INSERT OR IGNORE INTO mailbox_prekeys (recipient, id, public_key) VALUES (?, ?, ?)');
   const firstPrekey = db.prepare('SELECT id, public_key FROM mailbox_prekeys WHERE recipient = ? ORDER BY id LIMIT 1') as Statement<[string], { id: number; public_key: Uint8Array }>;
   const deletePrekey = db.prepare('DELETE FROM mailbox_prekeys WHERE recipient = ? AND id = ?');
@@ -109,10 +107,6 @@ export function createMailboxRepository(db: Database): MailboxRepository {
       let n = 0;
       for (const h of hashes) n += deleteBlob.run(r, h).changes;
       return n;
-    },
-    replacePrekeys(r, keys) {
-      clearPrekeys.run(r);
-      for (const k of keys) addPrekey.run(r, k.id, k.public_key);
     },
     addPrekeys(r, keys) {
       for (const k of keys) addPrekey.run(r, k.id, k.public_key);

@@ -19,7 +19,6 @@ export interface OutboxRow {
 export interface OutboxRepository {
   insert(row: Omit<OutboxRow, 'attempts' | 'last_error'>): void;
   due(now: number, limit: number): OutboxRow[];
-  forRecipient(recipient: string, limit: number): OutboxRow[];
   delete(id: Uint8Array): void;
   /** Replaces a 'plain' row's payload with its signed envelope, now that it is encrypted. */
   seal(id: Uint8Array, envelope: Uint8Array): void;
@@ -39,7 +38,6 @@ export function createOutboxRepository(db: Database): OutboxRepository {
      VALUES (@id, @recipient, @local_identity, @kind, @stage, @group_id, @message_id, @envelope, @next_attempt_at, @created_at)`,
   );
   const due = db.prepare('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY rowid LIMIT ?') as Statement<[number, number], OutboxRow>;
-  const forRecipient = db.prepare('SELECT * FROM outbox WHERE recipient = ? ORDER BY rowid LIMIT ?') as Statement<[string, number], OutboxRow>;
   const del = db.prepare('DELETE FROM outbox WHERE id = ?');
   const seal = db.prepare("UPDATE outbox SET stage = 'sealed', envelope = ? WHERE id = ?");
   const retry = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
@@ -51,7 +49,6 @@ export function createOutboxRepository(db: Database): OutboxRepository {
   return {
     insert: (row) => void insert.run(row),
     due: (now, limit) => due.all(now, limit),
-    forRecipient: (recipient, limit) => forRecipient.all(recipient, limit),
     delete: (id) => void del.run(id),
     seal: (id, envelope) => void seal.run(envelope, id),
     retryLater: (id, at, error) => void retry.run(at, error.slice(0, 500), id),
