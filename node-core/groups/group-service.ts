@@ -19,8 +19,9 @@ import { groupPayload, type AttachmentManifest, type DirectPayload } from '../de
 import { DecryptFailedError } from '../sessions/direct-sessions.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Outbound } from '../messaging/messaging-service.ts';
+import { storeIncoming } from '../messaging/incoming.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
-import { encodeEnvelope, type EnvelopeCore, type SignedEnvelope } from '../p2p/envelope.ts';
+import { decodeEnvelope, encodeEnvelope, type EnvelopeCore, type SignedEnvelope } from '../p2p/envelope.ts';
 import type { Network } from '../p2p/network.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
@@ -253,20 +254,7 @@ export function createGroupService(init: {
     }
     const before = existing ? stateOf(existing).members.map((m) => m.identity_key) : [];
     const { chat, created, member } = adopt(repos, context.local, state, payload.state, context.now);
-    const now_ = context.now;
-    if (member) {
-      const after = state.members.map((m) => m.identity_key);
-      const removed = before.filter((k) => !after.includes(k));
-      for (const gone of removed) repos.groups.deleteSenderKeys(state.id, gone);
-      const own = loadOwnKey(repos, state.id, context.local);
-      if (!own || removed.length > 0) {
-        // New to the group, or someone left: a fresh key, for the current members only.
-        rotateOwnKey(repos, state, context.local, now_);
-      } else {
-        const added = after.filter((k) => !before.includes(k));
-        distribute(repos, state, context.local, own.state, added, now_);
-      }
-    }
+    if (member) applyMemberChange(repos, state, context.local, before, context.now);
     return afterAdopt(state, member, chat, created);
   });
 
@@ -317,14 +305,10 @@ export function createGroupService(init: {
     if (!payload.success) throw new DecryptFailedError('unreadable group message');
     const chatId = chatIdOf(groupId);
     if (repos.messages.get(payload.data.id)) return;
-    const seq = repos.messages.insert({ id: payload.data.id, chat_id: chatId, sender, text: payload.data.text, sent_at: payload.data.at, received_at: at, status: 'delivered', envelope_hash: null });
-    repos.conversations.recordMessage(chatId, seq, at, 1);
-    const downloads = payload.data.att?.length ? init.attachments.register(repos, payload.data.id, sender, payload.data.att, at) : undefined;
-    const stored = repos.messages.getBySeq(seq)!;
-    const message = downloads ? init.attachments.withAttachments(repos, [stored])[0]! : stored;
+    const { message, startDownloads } = storeIncoming(repos, init.attachments, { id: payload.data.id, chatId, sender, text: payload.data.text, sentAt: payload.data.at, at, manifests: payload.data.att });
     return () => {
       events.emit('message.created', message);
-      downloads?.();
+      startDownloads?.();
     };
   }
 
@@ -361,26 +345,34 @@ export function createGroupService(init: {
     markRead: () => () => undefined,
   };
 
-  async function changeMembers(groupId: string, change: (state: GroupState) => { members: GroupMember[]; notify: string[]; rotate: boolean; added: string[] }): Promise<GroupInfo> {
+  /**
+   * Our sender key after the members changed (as admin, or told by the admin): the keys of those
+   * who left are dropped; if anyone left, or we have no key yet, ours is replaced by a fresh one for
+   * the current members only, else the newcomers get our current one.
+   */
+  function applyMemberChange(repos: Repositories, next: GroupState, local: string, before: readonly string[], at: number): void {
+    const after = next.members.map((m) => m.identity_key);
+    const removed = before.filter((k) => !after.includes(k));
+    for (const gone of removed) repos.groups.deleteSenderKeys(next.id, gone);
+    const own = loadOwnKey(repos, next.id, local);
+    if (!own || removed.length > 0) rotateOwnKey(repos, next, local, at);
+    else distribute(repos, next, local, own.state, after.filter((k) => !before.includes(k)), at);
+  }
+
+  async function changeMembers(groupId: string, change: (state: GroupState) => { members: GroupMember[]; notify: string[] }): Promise<GroupInfo> {
     const result = await store.write((repos) => {
       const row = requireGroup(repos, groupId);
       const state = stateOf(row);
       const local = row.local_identity;
       if (state.admin !== local) throw new NotGroupAdminError('only the group admin can change its members');
       const secret = secretOf(local);
-      const { members, notify, rotate, added } = change(state);
+      const { members, notify } = change(state);
       const at = now();
       const next: GroupState = { ...state, members, version: state.version + 1, at };
       const bytes = encodeGroupState(next, secret);
       const { chat, created, member } = adopt(repos, local, next, bytes, at);
       shareState(repos, next, local, bytes, notify, at);
-      if (rotate) {
-        for (const gone of state.members.map((m) => m.identity_key).filter((k) => !members.some((m) => m.identity_key === k))) repos.groups.deleteSenderKeys(groupId, gone);
-        rotateOwnKey(repos, next, local, at);
-      } else {
-        const own = loadOwnKey(repos, groupId, local);
-        if (own) distribute(repos, next, local, own.state, added, at);
-      }
+      applyMemberChange(repos, next, local, state.members.map((m) => m.identity_key), at);
       return { info: toInfo(requireGroup(repos, groupId)), after: afterAdopt(next, member, chat, created) };
     });
     result.after();
@@ -426,7 +418,7 @@ export function createGroupService(init: {
         const local = state.admin;
         const added = keys.filter((k) => !state.members.some((m) => m.identity_key === k));
         const members = [...state.members, ...added.map((k) => memberEntry(store.repos, local, k))];
-        return { members, notify: members.map((m) => m.identity_key), rotate: false, added };
+        return { members, notify: members.map((m) => m.identity_key) };
       }),
 
     removeMember: (groupId, key) =>
@@ -435,7 +427,7 @@ export function createGroupService(init: {
         if (!state.members.some((m) => m.identity_key === key)) throw new ContactNotFoundError(`${key} is not a member`);
         const members = state.members.filter((m) => m.identity_key !== key);
         // The removed member hears that they are out (so they stop listening), but gets no new key.
-        return { members, notify: [...members.map((m) => m.identity_key), key], rotate: true, added: [] };
+        return { members, notify: [...members.map((m) => m.identity_key), key] };
       }),
 
     get: (groupId) => toInfo(requireGroup(store.repos, groupId)),
@@ -455,23 +447,15 @@ export function createGroupService(init: {
       if (!result.ok && result.error === 'held') {
         // Most likely its sender key has not arrived yet: keep it for when it does.
         try {
-          const groupAndSender = heldKeyOf(bytes);
-          if (groupAndSender) {
-            const list = held.get(groupAndSender) ?? [];
-            if (list.length < 256) list.push(bytes);
-            held.set(groupAndSender, list);
-          }
+          const { from, to } = decodeEnvelope(bytes);
+          const groupAndSender = `${bytesToHex(to)}:${bytesToHex(from)}`;
+          const list = held.get(groupAndSender) ?? [];
+          if (list.length < 256) list.push(bytes);
+          held.set(groupAndSender, list);
         } catch {
           // not worth keeping
         }
       }
     });
-  }
-
-  function heldKeyOf(bytes: Uint8Array): string | undefined {
-    const decoded = decodeCbor(bytes) as unknown[];
-    const from = decoded[3];
-    const to = decoded[4];
-    return from instanceof Uint8Array && to instanceof Uint8Array ? `${bytesToHex(to)}:${bytesToHex(from)}` : undefined;
   }
 }

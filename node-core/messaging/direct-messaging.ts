@@ -5,6 +5,7 @@ import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
 import type { AttachmentManifest, DirectPayload } from '../delivery/payloads.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { storeIncoming, type IncomingAttachments } from './incoming.ts';
 import type { OutboxRow } from '../store/repositories/outbox.ts';
 import type { Repositories, Store } from '../store/store.ts';
 
@@ -17,13 +18,6 @@ import type { Repositories, Store } from '../store/store.ts';
 
 const RANK: Record<MessageStatus, number> = { local: 0, failed: 0, pending: 1, sent: 2, delivered: 3, read: 4 };
 const RECEIPT_DELAY_MS = 25;
-
-export interface IncomingAttachments {
-  /** Records attachments of an incoming message (inside the transaction) and returns what to start after commit. */
-  register(repos: Repositories, messageId: string, sender: string, manifests: readonly AttachmentManifest[], now: number): AfterCommit;
-  /** The messages with their attachments' details added. */
-  withAttachments(repos: Repositories, messages: readonly Message[]): Message[];
-}
 
 export interface DirectMessaging {
   handle(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void;
@@ -107,22 +101,15 @@ export function createDirectMessaging(init: {
     const { chat, created } = contacts.ensureDirectChat(repos, local, remote, context.now);
     repos.outbox.oweReceipt(local, remote, payload.id);
     if (repos.messages.get(payload.id)) return scheduleReceipts;
-    const row = {
+    const { message, startDownloads } = storeIncoming(repos, init.attachments, {
       id: payload.id,
-      chat_id: chat.chat_id,
+      chatId: chat.chat_id,
       sender: remote,
       text: payload.text,
-      sent_at: payload.at,
-      received_at: context.now,
-      status: 'delivered' as const,
-      envelope_hash: null,
-    };
-    const seq = repos.messages.insert(row);
-    repos.conversations.recordMessage(chat.chat_id, seq, context.now, 1);
-    const startDownloads = payload.att?.length ? init.attachments.register(repos, payload.id, remote, payload.att, context.now) : undefined;
-    // Listeners see the files from the start (state "pending" until downloads complete).
-    const stored = repos.messages.getBySeq(seq)!;
-    const message = startDownloads ? init.attachments.withAttachments(repos, [stored])[0]! : stored;
+      sentAt: payload.at,
+      at: context.now,
+      manifests: payload.att,
+    });
     const chatNow = repos.conversations.get(chat.chat_id)!;
     return () => {
       if (created) events.emit('chat.created', chatNow);
