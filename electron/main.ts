@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, Notification, session, shell, Tray, nativeImage } from 'electron';
 import type { ApiEvent, Chat, Identity, Message } from '../node-core/api/contract.ts';
 import { parseCli, pickDchatArgs, UsageError } from '../node-core/cli/args.ts';
+import { announceReady, describeStartupError, logConfigWarnings } from '../node-core/cli/startup.ts';
 import { ConfigError, loadConfig } from '../node-core/config/load.ts';
 import { createNode, type DchatNode } from '../node-core/node.ts';
 import { createLogger } from '../node-core/observability/logger.ts';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const { logger, flush } = createLogger(loaded.config.logging, VERSION);
+  logConfigWarnings(loaded, logger);
   const node: DchatNode = createNode({ loaded, logger, version: VERSION, http: headless });
   let window: BrowserWindow | undefined;
   let tray: Tray | undefined;
@@ -62,11 +64,13 @@ async function main(): Promise<void> {
   try {
     await node.start();
   } catch (err) {
-    logger.fatal({ err }, 'the node could not start');
+    process.stderr.write(`dchat: cannot start: ${describeStartupError(err)}\n`);
+    logger.fatal({ err }, 'startup failed');
     flush();
     app.exit(1);
     return;
   }
+  announceReady(node, loaded.config, logger, VERSION);
 
   // Quitting stops the node cleanly first (in-flight work finishes, the store closes).
   let stopping = false;
@@ -82,10 +86,7 @@ async function main(): Promise<void> {
       });
   });
 
-  if (headless) {
-    logger.info({ api: node.apiUrl }, `dchat ${VERSION} ready (headless, in Electron)`);
-    return;
-  }
+  if (headless) return;
 
   // No page may load remote content, open windows, or get permissions.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

@@ -3,6 +3,7 @@ import { createNode, initDataDir } from '../node.ts';
 import { createLogger } from '../observability/logger.ts';
 import { VERSION } from '../version.ts';
 import { HELP, parseCli, UsageError } from './args.ts';
+import { announceReady, describeStartupError, logConfigWarnings } from './startup.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -15,19 +16,6 @@ const processIo: CliIo = {
 };
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
-
-/** Errors whose message is the whole story for an operator: no stack trace needed. */
-const OPERATOR_ERRORS = new Set(['ListenError', 'DataDirLockedError', 'DatabaseTooNewError']);
-
-function describeStartupError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (OPERATOR_ERRORS.has(e.name)) return e.message;
-  if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.path ?? e.message}`;
-  if (e.code === 'ENOSPC') return `no space left on the device holding ${e.path ?? 'the data directory'}`;
-  if (e.code === 'EROFS') return `read-only file system: ${e.path ?? e.message}`;
-  if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') return `the database file is not a dchat database or is damaged: ${e.message}`;
-  return e.stack ?? String(err);
-}
 
 /** Runs the dchat command; resolves with the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {
@@ -58,10 +46,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 
   const { logger, flush, reopen } = createLogger(loaded.config.logging, VERSION);
-  for (const warning of loaded.warnings) logger.warn(warning);
-  if (loaded.config.database.url) {
-    logger.warn(`database.url is set, but this version keeps its state in SQLite at ${loaded.dataDir}/dchat.db`);
-  }
+  logConfigWarnings(loaded, logger);
 
   if (args.initDb) {
     try {
@@ -89,25 +74,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 1;
   }
 
-  const config = loaded.config;
-  if (!['127.0.0.1', '::1', 'localhost'].includes(config.server.host) && !config.security.tls_enabled) {
-    logger.warn(`the API listens on ${config.server.host} without TLS: put it behind a TLS proxy or set security.tls_enabled`);
-  }
-  logger.info(
-    {
-      api: node.apiUrl,
-      metrics: node.metricsUrl ?? `${node.apiUrl}/metrics`,
-      data_dir: node.dataDir,
-      api_token_file: `${node.dataDir}/api-token`,
-      role: config.node.role,
-      network: config.node.network,
-      peer_id: node.p2p?.peerId ?? null,
-      p2p_addresses: node.p2p?.addresses ?? [],
-    },
-    `dchat ${VERSION} ready on ${node.apiUrl}`,
-  );
-  // The web UI signs in with this link once (the token then leaves the address bar).
-  logger.info({ url: `${node.apiUrl}/?token=${node.apiToken}` }, 'open the web UI with this link');
+  announceReady(node, loaded.config, logger, VERSION);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve(sig);

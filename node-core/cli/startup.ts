@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.ts';
+import type { DchatConfig } from '../config/schema.ts';
+import type { DchatNode } from '../node.ts';
+
+/**
+ * What every way of starting a node says about it: the `dchat` command and the desktop app
+ * (windowed or `--headless`) share these, so operators read the same lines from both.
+ */
+
+export function logConfigWarnings(loaded: LoadedConfig, logger: Logger): void {
+  for (const warning of loaded.warnings) logger.warn(warning);
+  if (loaded.config.database.url) {
+    logger.warn(`database.url is set, but this version keeps its state in SQLite at ${loaded.dataDir}/dchat.db`);
+  }
+}
+
+/** Errors whose message is the whole story for an operator: no stack trace needed. */
+const OPERATOR_ERRORS = new Set(['ListenError', 'DataDirLockedError', 'DatabaseTooNewError']);
+
+export function describeStartupError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (OPERATOR_ERRORS.has(e.name)) return e.message;
+  if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.path ?? e.message}`;
+  if (e.code === 'ENOSPC') return `no space left on the device holding ${e.path ?? 'the data directory'}`;
+  if (e.code === 'EROFS') return `read-only file system: ${e.path ?? e.message}`;
+  if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') return `the database file is not a dchat database or is damaged: ${e.message}`;
+  return e.stack ?? String(err);
+}
+
+/** The "ready" line with where everything is, a warning for an exposed API without TLS, and the web UI link. */
+export function announceReady(node: DchatNode, config: DchatConfig, logger: Logger, version: string): void {
+  if (!node.apiUrl) {
+    logger.info({ data_dir: node.dataDir, peer_id: node.p2p?.peerId ?? null, p2p_addresses: node.p2p?.addresses ?? [] }, `dchat ${version} ready`);
+    return;
+  }
+  if (!['127.0.0.1', '::1', 'localhost'].includes(config.server.host) && !config.security.tls_enabled) {
+    logger.warn(`the API listens on ${config.server.host} without TLS: put it behind a TLS proxy or set security.tls_enabled`);
+  }
+  logger.info(
+    {
+      api: node.apiUrl,
+      metrics: node.metricsUrl ?? `${node.apiUrl}/metrics`,
+      data_dir: node.dataDir,
+      api_token_file: `${node.dataDir}/api-token`,
+      role: config.node.role,
+      network: config.node.network,
+      peer_id: node.p2p?.peerId ?? null,
+      p2p_addresses: node.p2p?.addresses ?? [],
+    },
+    `dchat ${version} ready on ${node.apiUrl}`,
+  );
+  // The web UI signs in with this link once (the token then leaves the address bar).
+  logger.info({ url: `${node.apiUrl}/?token=${node.apiToken}` }, 'open the web UI with this link');
+}
