@@ -6,6 +6,8 @@ import { CHANNELS } from './channels.ts';
 export interface IpcMainLike {
   handle(channel: string, handler: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
   removeHandler(channel: string): void;
+  on(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => void): unknown;
 }
 
 export interface IpcInvokeEventLike {
@@ -21,12 +23,15 @@ export interface IpcBridgeInit {
   /** Only our own page may call the node (not some frame that got loaded by mistake). */
   readonly isTrustedSender: (event: IpcInvokeEventLike) => boolean;
   readonly onError?: (err: unknown) => void;
+  /** The page says which chat is on screen (null: none), so it gets no notifications for it. */
+  readonly onFocusedChat?: (chatId: string | null) => void;
 }
 
 /**
  * Binds the node's router to IPC: the same `call` every transport uses, replies as data
- * ({ok, value} or {ok: false, error: {error, message}}) so named errors survive the trip, and
- * node events pushed to the page. Returns a function that undoes the binding.
+ * ({ok, value} or {ok: false, error: {error, message}}) so named errors survive the trip, node
+ * events pushed to the page, and the page's focused chat. Only the trusted page is heard.
+ * Returns a function that undoes the binding.
  */
 export function bindIpc(init: IpcBridgeInit): () => void {
   init.ipcMain.handle(CHANNELS.call, async (event, method, input): Promise<IpcReply> => {
@@ -40,9 +45,14 @@ export function bindIpc(init: IpcBridgeInit): () => void {
       return { ok: false, error: apiError.toBody() };
     }
   });
+  const onFocusedChat = (event: IpcInvokeEventLike, chatId: unknown) => {
+    if (init.isTrustedSender(event) && (typeof chatId === 'string' || chatId === null)) init.onFocusedChat?.(chatId);
+  };
+  init.ipcMain.on(CHANNELS.focusedChat, onFocusedChat);
   const unsubscribe = init.subscribe((event) => init.send(CHANNELS.event, event));
   return () => {
     unsubscribe();
     init.ipcMain.removeHandler(CHANNELS.call);
+    init.ipcMain.removeListener(CHANNELS.focusedChat, onFocusedChat);
   };
 }

@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     send: (channel, payload) => window?.webContents.send(channel, payload),
     isTrustedSender: (event) => event.senderFrame?.url === appUrl,
     onError: (err) => logger.error({ err }, 'an IPC call failed'),
+    onFocusedChat: (chatId) => (focusedChat = chatId ?? undefined),
   });
 
   const createWindow = () => {
@@ -172,9 +173,6 @@ async function main(): Promise<void> {
     });
     notification.show();
   };
-  ipcMain.on(CHANNELS.focusedChat, (event, chatId: unknown) => {
-    if (event.senderFrame?.url === appUrl && (typeof chatId === 'string' || chatId === null)) focusedChat = chatId ?? undefined;
-  });
 
   // Tray: status and relay opt-in.
   const refreshTray = async () => {

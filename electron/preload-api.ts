@@ -21,10 +21,8 @@ export function createPreloadApi(ipc: IpcRendererLike, platform: string): DchatB
     return () => void ipc.removeListener(channel, handler);
   };
   return {
-    call: (method, input) => {
-      if (typeof method !== 'string') return Promise.resolve({ ok: false, error: { error: 'ValidationError', message: 'method must be a string' } } satisfies IpcReply);
-      return ipc.invoke(CHANNELS.call, method, input) as Promise<IpcReply>;
-    },
+    // The main process checks the method (and who asks): one place, for every way in.
+    call: (method, input) => ipc.invoke(CHANNELS.call, method, input) as Promise<IpcReply>,
     subscribe: (listener) => listen<ApiEvent>(CHANNELS.event, listener),
     onDeepLink: (listener) => listen<string>(CHANNELS.deepLink, listener),
     setFocusedChat: (chatId) => ipc.send(CHANNELS.focusedChat, typeof chatId === 'string' ? chatId : null),

@@ -169,4 +169,31 @@ describe('the preload keeps Electron objects out of the page', () => {
     assert.deepEqual(Object.keys(bridge).sort(), ['call', 'onDeepLink', 'platform', 'setFocusedChat', 'subscribe']);
     unbind();
   });
+
+  it('tells the main process which chat is on screen, from the trusted page only', () => {
+    const electron = emulateElectron();
+    const focused: Array<string | null> = [];
+    const bind = (trusted: boolean) =>
+      bindIpc({
+        ipcMain: electron.ipcMain,
+        call: async () => 'ok',
+        subscribe: () => () => undefined,
+        send: () => undefined,
+        isTrustedSender: () => trusted,
+        onFocusedChat: (chatId) => focused.push(chatId),
+      });
+    const bridge = electron.exposeInMainWorld(createPreloadApi(electron.ipcRenderer, 'linux'));
+    let unbind = bind(true);
+    bridge.setFocusedChat('d-1');
+    bridge.setFocusedChat(null);
+    bridge.setFocusedChat({ not: 'a chat id' } as unknown as string);
+    assert.deepEqual(focused, ['d-1', null, null], 'a chat id or nothing; anything else counts as no chat');
+    unbind();
+    bridge.setFocusedChat('d-2');
+    assert.equal(focused.length, 3, 'nothing heard once unbound');
+    unbind = bind(false);
+    bridge.setFocusedChat('d-3');
+    assert.equal(focused.length, 3, 'an untrusted frame is not heard');
+    unbind();
+  });
 });

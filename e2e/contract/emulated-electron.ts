@@ -20,6 +20,7 @@ export interface EmulatedElectron {
 export function emulateElectron(pageUrl = 'file:///opt/dchat/resources/app/dist/renderer/index.html'): EmulatedElectron {
   const handlers = new Map<string, (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
   const listeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>();
+  const mainListeners = new Map<string, Set<(event: IpcInvokeEventLike, ...args: unknown[]) => void>>();
   const rendererEvent = () => ({ sender: { id: 1, note: 'an IpcRenderer object the page must not get' }, ports: [] });
 
   const crossIntoPage = (value: unknown): unknown => {
@@ -40,6 +41,14 @@ export function emulateElectron(pageUrl = 'file:///opt/dchat/resources/app/dist/
     ipcMain: {
       handle: (channel, handler) => void handlers.set(channel, handler),
       removeHandler: (channel) => void handlers.delete(channel),
+      on(channel, listener) {
+        const set = mainListeners.get(channel) ?? new Set();
+        set.add(listener);
+        mainListeners.set(channel, set);
+      },
+      removeListener(channel, listener) {
+        mainListeners.get(channel)?.delete(listener);
+      },
     },
     ipcRenderer: {
       async invoke(channel, ...args) {
@@ -53,8 +62,7 @@ export function emulateElectron(pageUrl = 'file:///opt/dchat/resources/app/dist/
         }
       },
       send(channel, ...args) {
-        structuredClone(args);
-        void channel;
+        for (const listener of mainListeners.get(channel) ?? []) listener({ senderFrame: { url: pageUrl } }, ...structuredClone(args));
       },
       on(channel, listener) {
         const set = listeners.get(channel) ?? new Set();
