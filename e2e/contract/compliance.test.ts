@@ -11,6 +11,7 @@ import type { ApiEvent, Message } from '../../node-core/api/contract.ts';
 import { loadConfig } from '../../node-core/config/load.ts';
 import { createNode } from '../../node-core/node.ts';
 import { killAllNodes, startNode, tempDir } from '../../node-core/test/helpers/spawn-node.ts';
+import { waitFor } from '../../node-core/test/helpers/p2p-net.ts';
 import { ApiError } from '../../renderer/src/api/api-error.ts';
 import type { ApiClient } from '../../renderer/src/api/client.ts';
 import { createHttpClient } from '../../renderer/src/api/http-client.ts';
@@ -71,18 +72,6 @@ async function rejectsNamed(promise: Promise<unknown>, name: string): Promise<Ap
   assert.fail(`expected ${name}`);
 }
 
-const waitForEvent = (events: ApiEvent[], predicate: (e: ApiEvent) => boolean, timeoutMs = 5000) =>
-  new Promise<ApiEvent>((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const check = () => {
-      const found = events.find(predicate);
-      if (found) return resolve(found);
-      if (Date.now() > deadline) return reject(new Error(`no such event among ${JSON.stringify(events.map((e) => e.type))}`));
-      setTimeout(check, 10);
-    };
-    check();
-  });
-
 for (const transport of transports) {
   describe(`NodeApi over ${transport.name}`, () => {
     let client: ApiClient;
@@ -119,7 +108,7 @@ for (const transport of transports) {
       // Give the event stream a moment to connect.
       await new Promise((r) => setTimeout(r, 300));
       const sent = await client.call('messages.send', { chat_id: 'notes', text: 'héllo, wörld — 你好 🎉' });
-      const created = await waitForEvent(events, (e) => e.type === 'message.created');
+      const created = await waitFor('a message.created event', async () => events.find((e) => e.type === 'message.created'), 5000);
       assert.deepEqual(Object.keys(created).sort(), ['data', 'type'], 'events carry only their type and data');
       assert.equal((created.data as Message).id, sent.id);
       const page = await client.call('messages.list', { chat_id: 'notes' });

@@ -5,7 +5,6 @@ import type { ApiEvent, AttachmentInfo, MethodInput, MethodName, MethodOutput } 
  * (Electron IPC through the preload, or HTTP + WebSocket to a headless node).
  */
 export interface ApiClient {
-  readonly transport: 'ipc' | 'http';
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   /** Every node event; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;

@@ -61,7 +61,6 @@ export function createHttpClient(options: { baseUrl: string; token: string; WebS
   };
 
   return {
-    transport: 'http',
     async call(method, input) {
       const res = await request(`/api/rpc/${method}`, {
         method: 'POST',

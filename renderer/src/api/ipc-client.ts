@@ -10,7 +10,6 @@ export function createIpcClient(bridge: DchatBridge): ApiClient {
     return reply.value as never;
   };
   return {
-    transport: 'ipc',
     call: (method, input) => call(method, input),
     subscribe: (listener) => bridge.subscribe(listener),
     async upload(file, name, onProgress) {

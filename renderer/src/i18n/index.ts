@@ -58,14 +58,26 @@ export async function changeLanguage(language: string): Promise<void> {
   applyDocumentLanguage(language);
 }
 
-/** Dates and numbers through Intl, in the UI's language. */
+/**
+ * Dates and numbers through Intl, in the UI's language. Formatters are costly to make and lists
+ * format a value per row on every render: each one is made once per language and options.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+const cached = <T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T => {
+  let formatter = formatters.get(key);
+  if (!formatter) formatters.set(key, (formatter = make()));
+  return formatter as T;
+};
+const dateFormat = (language: string, options: Intl.DateTimeFormatOptions) => cached(`d|${language}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(language, options));
+const numberFormat = (language: string, options: Intl.NumberFormatOptions = {}) => cached(`n|${language}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(language, options));
+
 export const formatTime = (ms: number, language: string): string => {
   const date = new Date(ms);
-  const today = new Date();
-  const sameDay = date.toDateString() === today.toDateString();
-  return new Intl.DateTimeFormat(language, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return dateFormat(language, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 };
-export const formatNumber = (n: number, language: string): string => new Intl.NumberFormat(language).format(n);
+export const formatNumber = (n: number, language: string): string => numberFormat(language).format(n);
+export const formatPercent = (ratio: number, language: string, maximumFractionDigits = 0): string => numberFormat(language, { style: 'percent', maximumFractionDigits }).format(ratio);
 export const formatBytes = (bytes: number, language: string): string => {
   const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
   let value = bytes;
@@ -75,5 +87,5 @@ export const formatBytes = (bytes: number, language: string): string => {
     unit++;
   }
   // "79 bytes" reads better than "79 byte"; larger sizes use the short unit ("1.2 MB").
-  return new Intl.NumberFormat(language, { style: 'unit', unit: units[unit], unitDisplay: unit === 0 ? 'long' : 'short', maximumFractionDigits: 1 }).format(value);
+  return numberFormat(language, { style: 'unit', unit: units[unit], unitDisplay: unit === 0 ? 'long' : 'short', maximumFractionDigits: 1 }).format(value);
 };

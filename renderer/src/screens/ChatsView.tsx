@@ -1,21 +1,18 @@
-import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useShallow } from 'zustand/react/shallow';
 import { formatTime } from '../i18n/index.ts';
-import { useApp } from '../state/store.ts';
+import { selectVisibleChats, useApp } from '../state/store.ts';
 import { Conversation } from './Conversation.tsx';
 
 export function ChatsView() {
   const { t, i18n } = useTranslation(['chat', 'common']);
   const chats = useApp((s) => s.chats);
+  const visible = useApp(useShallow(selectVisibleChats));
   const filter = useApp((s) => s.chatFilter);
   const setFilter = useApp((s) => s.setFilter);
   const currentChatId = useApp((s) => s.currentChatId);
   const openChat = useApp((s) => s.openChat);
   const openDialog = useApp((s) => s.openDialog);
-  const visible = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return f ? chats.filter((c) => c.title.toLowerCase().includes(f)) : chats;
-  }, [chats, filter]);
 
   return (
     <div className="chats-layout">

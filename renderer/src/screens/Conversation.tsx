@@ -109,7 +109,7 @@ export function Conversation(props: { readonly chatId: string }) {
       </div>
       <div className="message-scroller" ref={scrollRef} onScroll={onScroll} tabIndex={0} aria-label={t('conversation.messages')} role="region">
         {entry?.loadingOlder && <p className="loading">{t('conversation.loadingOlder')}</p>}
-        {items.length === 0 && entry?.loaded && <p className="empty">{t('conversation.empty')}</p>}
+        {items.length === 0 && entry && <p className="empty">{t('conversation.empty')}</p>}
         <ol className="message-list" style={{ height: virtualizer.getTotalSize() }} aria-label={t('conversation.messages')}>
           {virtualizer.getVirtualItems().map((row) => {
             const message = items[row.index]!;

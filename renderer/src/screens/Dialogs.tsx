@@ -29,8 +29,8 @@ function AddContactDialog(props: { readonly initialInvite: string | undefined })
   const client = useApp((s) => s.client)!;
   const close = useApp((s) => s.closeDialog);
   const openChat = useApp((s) => s.openChat);
-  const loadPeople = useApp((s) => s.loadPeople);
-  const loadChats = useApp((s) => s.loadChats);
+  const upsertChat = useApp((s) => s.upsertChat);
+  const upsertContact = useApp((s) => s.upsertContact);
   const [mine, setMine] = useState('');
   const [invite, setInvite] = useState(props.initialInvite ?? '');
   const [error, setError] = useState<string | null>(null);
@@ -45,7 +45,8 @@ function AddContactDialog(props: { readonly initialInvite: string | undefined })
     setError(null);
     try {
       const added = await client.call('contacts.add', { invite: invite.trim() });
-      await Promise.all([loadPeople(), loadChats()]);
+      upsertContact(added.contact);
+      upsertChat(added.chat);
       close();
       await openChat(added.chat_id);
     } catch (err) {
@@ -90,7 +91,7 @@ function SafetyNumberDialog(props: { readonly identityKey: string }) {
   const { t } = useTranslation(['people', 'common']);
   const client = useApp((s) => s.client)!;
   const close = useApp((s) => s.closeDialog);
-  const loadPeople = useApp((s) => s.loadPeople);
+  const upsertContact = useApp((s) => s.upsertContact);
   const [safety, setSafety] = useState<{ safety_number: string; verified: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -99,9 +100,8 @@ function SafetyNumberDialog(props: { readonly identityKey: string }) {
   }, [client, props.identityKey, t]);
 
   const setVerified = async (verified: boolean) => {
-    await client.call('contacts.verify', { identity_key: props.identityKey, verified });
+    upsertContact(await client.call('contacts.verify', { identity_key: props.identityKey, verified }));
     setSafety((s) => (s ? { ...s, verified } : s));
-    await loadPeople();
   };
 
   return (
@@ -130,8 +130,8 @@ function NewGroupDialog() {
   const client = useApp((s) => s.client)!;
   const close = useApp((s) => s.closeDialog);
   const contacts = useApp((s) => s.contacts);
-  const loadChats = useApp((s) => s.loadChats);
-  const loadPeople = useApp((s) => s.loadPeople);
+  const upsertChat = useApp((s) => s.upsertChat);
+  const upsertGroup = useApp((s) => s.upsertGroup);
   const openChat = useApp((s) => s.openChat);
   const [title, setTitle] = useState('');
   const [members, setMembers] = useState<Set<string>>(new Set());
@@ -142,7 +142,8 @@ function NewGroupDialog() {
     setError(null);
     try {
       const group = await client.call('groups.create', { title: title.trim(), members: [...members] });
-      await Promise.all([loadChats(), loadPeople()]);
+      upsertGroup(group);
+      upsertChat(await client.call('chats.get', { chat_id: group.chat_id }));
       close();
       await openChat(group.chat_id);
     } catch (err) {

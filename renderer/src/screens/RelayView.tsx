@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
-import { formatBytes, formatNumber } from '../i18n/index.ts';
+import { formatBytes, formatNumber, formatPercent } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
 import { useNodeFigures } from '../state/use-node-figures.ts';
 import { FieldError } from '../components/FieldError.tsx';
@@ -12,7 +12,8 @@ export function RelayView() {
   const client = useApp((s) => s.client)!;
   const relay = useApp((s) => s.relay);
   const relays = useApp((s) => s.relays);
-  const loadNode = useApp((s) => s.loadNode);
+  const setRelayFigures = useApp((s) => s.setRelayFigures);
+  const setRelays = useApp((s) => s.setRelays);
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const lang = i18n.language;
@@ -22,8 +23,7 @@ export function RelayView() {
   const toggle = async (enabled: boolean) => {
     setError(null);
     try {
-      await client.call('relay.setEnabled', { enabled });
-      await loadNode();
+      setRelayFigures(await client.call('relay.setEnabled', { enabled }));
     } catch (err) {
       setError(describeError(err, t));
     }
@@ -33,9 +33,8 @@ export function RelayView() {
     event.preventDefault();
     setError(null);
     try {
-      await client.call('relays.set', { relays: (editing ?? '').split(/\s+/).filter(Boolean) });
+      setRelays((await client.call('relays.set', { relays: (editing ?? '').split(/\s+/).filter(Boolean) })).relays);
       setEditing(null);
-      await loadNode();
     } catch (err) {
       setError(describeError(err, t));
     }
@@ -70,8 +69,8 @@ export function RelayView() {
             <dt>{t('relay.uptime')}</dt>
             <dd>
               {t('relay.uptimeValue', {
-                ratio: new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2 }).format(relay.uptime_ratio),
-                target: new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2 }).format(relay.uptime_target),
+                ratio: formatPercent(relay.uptime_ratio, lang, 2),
+                target: formatPercent(relay.uptime_target, lang, 2),
               })}
             </dd>
           </dl>

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { changeLanguage, LANGUAGES } from '../i18n/index.ts';
+import { changeLanguage, formatPercent, LANGUAGES } from '../i18n/index.ts';
 import { useApp, type Theme } from '../state/store.ts';
 
 const THEMES: readonly Theme[] = ['light', 'dark', 'high-contrast'];
@@ -49,7 +49,7 @@ export function SettingsView() {
         <select id="text-size" value={preferences.textSize} onChange={(e) => setPreferences({ textSize: Number(e.target.value) })}>
           {TEXT_SIZES.map((size) => (
             <option key={size} value={size}>
-              {new Intl.NumberFormat(preferences.language, { style: 'percent' }).format(size / 100)}
+              {formatPercent(size / 100, preferences.language)}
             </option>
           ))}
         </select>

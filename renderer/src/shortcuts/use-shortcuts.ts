@@ -1,12 +1,12 @@
 import { useEffect, useMemo } from 'react';
-import { useApp } from '../state/store.ts';
-import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS, type ShortcutRegistry } from './registry.ts';
+import { selectVisibleChats, useApp } from '../state/store.ts';
+import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS } from './registry.ts';
 
 const isTextField = (el: Element | null) =>
   el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(el.type)) || (el instanceof HTMLElement && el.isContentEditable);
 
 /** Binds the app's shortcut registry to the keyboard. */
-export function useShortcuts(): ShortcutRegistry {
+export function useShortcuts(): void {
   const conflictCheck = useApp((s) => s.status?.accessibility.keyboard_shortcut_conflict_check ?? true);
   const setError = useApp((s) => s.setError);
   const registry = useMemo(() => {
@@ -33,7 +33,8 @@ export function useShortcuts(): ShortcutRegistry {
         state.setView(view);
         return;
       }
-      const chats = state.chats;
+      // Next and previous follow the list as shown (filtered by the search).
+      const chats = selectVisibleChats(state);
       const at = chats.findIndex((c) => c.chat_id === state.currentChatId);
       switch (shortcut.id) {
         case 'search':
@@ -63,5 +64,4 @@ export function useShortcuts(): ShortcutRegistry {
     document.addEventListener('keydown', onKeyDown);
     return () => document.removeEventListener('keydown', onKeyDown);
   }, [registry]);
-  return registry;
 }

@@ -13,6 +13,7 @@ import type {
   RelayList,
 } from '../../../node-core/api/contract.ts';
 import type { ApiClient } from '../api/client.ts';
+import { LANGUAGES } from '../i18n/index.ts';
 
 /**
  * The UI's state, in slices: session (the client and who we are), chats, messages per chat,
@@ -36,7 +37,6 @@ export interface Preferences {
 interface MessagesOfChat {
   readonly items: readonly Message[];
   readonly nextBefore: number | null;
-  readonly loaded: boolean;
   readonly loadingOlder: boolean;
 }
 
@@ -50,7 +50,6 @@ export interface AppState {
   onboarding: boolean;
   // chats
   chats: readonly Chat[];
-  chatsLoaded: boolean;
   currentChatId: string | null;
   chatFilter: string;
   // messages
@@ -80,6 +79,12 @@ export interface AppState {
   loadOlder(chatId: string): Promise<void>;
   send(chatId: string, text: string, attachmentIds?: string[]): Promise<void>;
   loadPeople(): Promise<void>;
+  /** Takes what an action answered with, instead of reloading whole lists. */
+  upsertChat(chat: Chat): void;
+  upsertContact(contact: Contact): void;
+  upsertGroup(group: GroupInfo): void;
+  setRelayFigures(relay: RelayFigures): void;
+  setRelays(relays: RelayList['relays']): void;
   loadNode(): Promise<void>;
   applyEvent(event: ApiEvent): void;
   setPreferences(change: Partial<Preferences>): void;
@@ -97,7 +102,7 @@ const PREFERENCES_KEY = 'dchat.preferences';
 export const defaultPreferences = (): Preferences => {
   const language = typeof navigator !== 'undefined' ? (navigator.language ?? 'en').slice(0, 2) : 'en';
   return {
-    language: ['en', 'de', 'ar'].includes(language) ? language : 'en',
+    language: LANGUAGES.some((l) => l.code === language) ? language : 'en',
     theme: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
     reducedMotion: typeof matchMedia !== 'undefined' && matchMedia('(prefers-reduced-motion: reduce)').matches,
     textSize: 100,
@@ -126,14 +131,30 @@ export const useApp = create<AppState>()((set, get) => {
   };
   const upsertChat = (chat: Chat) =>
     set((s) => ({ chats: [chat, ...s.chats.filter((c) => c.chat_id !== chat.chat_id)].sort(byActivity) }));
+  // New messages come last and updates are about recent ones: look from the end, not through 100,000.
   const upsertMessage = (message: Message) =>
     set((s) => {
       const current = s.messages[message.chat_id];
       if (!current) return {};
-      const at = current.items.findIndex((m) => m.id === message.id);
-      const items = at >= 0 ? current.items.map((m, i) => (i === at ? message : m)) : [...current.items, message];
+      const last = current.items[current.items.length - 1];
+      const at = last && message.seq > last.seq ? -1 : current.items.findLastIndex((m) => m.id === message.id);
+      const items = at >= 0 ? current.items.with(at, message) : [...current.items, message];
       return { messages: { ...s.messages, [message.chat_id]: { ...current, items } } };
     });
+  const upsertBy = <T>(list: readonly T[], item: T, same: (a: T, b: T) => boolean): T[] => {
+    const at = list.findIndex((x) => same(x, item));
+    return at >= 0 ? list.with(at, item) : [...list, item];
+  };
+  // A message from a chat we do not have yet (a new contact or group): fetch that chat, once.
+  const fetchingChats = new Set<string>();
+  const fetchChat = (chatId: string) => {
+    if (fetchingChats.has(chatId)) return;
+    fetchingChats.add(chatId);
+    void client()
+      .call('chats.get', { chat_id: chatId })
+      .then(upsertChat, () => undefined)
+      .finally(() => fetchingChats.delete(chatId));
+  };
 
   return {
     client: null,
@@ -142,7 +163,6 @@ export const useApp = create<AppState>()((set, get) => {
     identitiesLoaded: false,
     onboarding: false,
     chats: [],
-    chatsLoaded: false,
     currentChatId: null,
     chatFilter: '',
     messages: {},
@@ -173,15 +193,15 @@ export const useApp = create<AppState>()((set, get) => {
         chats.push(...page.chats);
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
-      set({ chats, chatsLoaded: true });
+      set({ chats });
     },
 
     async openChat(chatId) {
       set({ currentChatId: chatId, view: 'chats' });
       if (!chatId) return;
-      if (!get().messages[chatId]?.loaded) {
+      if (!get().messages[chatId]) {
         const page = await client().call('messages.list', { chat_id: chatId, limit: PAGE });
-        set((s) => ({ messages: { ...s.messages, [chatId]: { items: page.messages, nextBefore: page.next_before, loaded: true, loadingOlder: false } } }));
+        set((s) => ({ messages: { ...s.messages, [chatId]: { items: page.messages, nextBefore: page.next_before, loadingOlder: false } } }));
       }
       const chat = get().chats.find((c) => c.chat_id === chatId);
       if (chat && chat.unread_count > 0) upsertChat(await client().call('chats.markRead', { chat_id: chatId }));
@@ -211,6 +231,12 @@ export const useApp = create<AppState>()((set, get) => {
       set({ contacts: contacts.contacts, groups: groups.groups });
     },
 
+    upsertChat: (chat) => upsertChat(chat),
+    upsertContact: (contact) => set((s) => ({ contacts: upsertBy(s.contacts, contact, (a, b) => a.identity_key === b.identity_key && a.local_identity === b.local_identity) })),
+    upsertGroup: (group) => set((s) => ({ groups: upsertBy(s.groups, group, (a, b) => a.group_id === b.group_id) })),
+    setRelayFigures: (relay) => set({ relay }),
+    setRelays: (relays) => set({ relays }),
+
     async loadNode() {
       const [status, peers, relay, relays] = await Promise.all([
         client().call('node.status', {}),
@@ -233,7 +259,7 @@ export const useApp = create<AppState>()((set, get) => {
             const viewing = state.currentChatId === message.chat_id && state.view === 'chats';
             upsertChat({ ...chat, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
             if (viewing && !mine) void state.client?.call('chats.markRead', { chat_id: chat.chat_id }).catch(() => undefined);
-          } else void state.loadChats();
+          } else fetchChat(message.chat_id);
           if (!mine) {
             const title = chat?.title ?? '';
             const file = message.attachments?.[0]?.name;
@@ -249,9 +275,11 @@ export const useApp = create<AppState>()((set, get) => {
           upsertChat(event.data as Chat);
           break;
         case 'identity.created':
-        case 'identity.updated':
-          void get().loadIdentities();
+        case 'identity.updated': {
+          const identity = event.data as Identity;
+          set((s) => ({ identities: upsertBy(s.identities, identity, (a, b) => a.id === b.id) }));
           break;
+        }
       }
     },
 
