@@ -4,9 +4,10 @@
  * tray with relay opt-in, notifications, and dchat:// links. `--headless` runs the node with its
  * HTTP API and no window, exactly like the CLI.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, Notification, session, shell, Tray, nativeImage } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, shell, Tray, nativeImage } from 'electron';
 import type { ApiEvent, Chat, Identity, Message } from '../node-core/api/contract.ts';
 import { parseCli, pickDchatArgs, UsageError } from '../node-core/cli/args.ts';
 import { announceReady, describeStartupError, logConfigWarnings } from '../node-core/cli/startup.ts';
@@ -17,12 +18,16 @@ import { VERSION } from '../node-core/version.ts';
 import { CHANNELS } from './channels.ts';
 import { bindIpc } from './ipc-bridge.ts';
 import { createShellStrings } from './shell-strings.ts';
-import { CONTENT_SECURITY_POLICY, isAppUrl } from './security.ts';
+import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, appFileFor } from './app-protocol.ts';
+import { CONTENT_SECURITY_POLICY, isAppUrl, isExternalLinkAllowed } from './security.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
+const rendererDir = path.join(here, '..', 'renderer');
 const preloadPath = path.join(here, 'preload.cjs');
-const appUrl = pathToFileURL(rendererIndex).toString();
+const appUrl = APP_INDEX_URL;
+
+// Before the app is ready: app:// behaves like an https origin (secure context, fetch, storage).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 const argv = process.argv.slice(1);
 const headless = argv.includes('--headless');
@@ -88,20 +93,38 @@ async function main(): Promise<void> {
 
   if (headless) return;
 
+  // The renderer's files, and nothing else, under app://dchat/.
+  protocol.handle(APP_SCHEME, async (request) => {
+    const target = appFileFor(request.url, rendererDir);
+    if (!target) return new Response('not found', { status: 404 });
+    try {
+      const body = await fs.readFile(target.file);
+      return new Response(body, { headers: { 'content-type': target.type, 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff' } });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+
+  // On Linux, Chromium's spell checker downloads its dictionaries from Google; the app makes no
+  // such request. macOS and Windows use the system's own spell checker, offline.
+  const spellcheck = process.platform === 'darwin' || process.platform === 'win32';
+  if (!spellcheck) session.defaultSession.setSpellCheckerEnabled(false);
+
   // No page may load remote content, open windows, or get permissions.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAppUrl(details.url, appUrl) }));
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAppUrl(details.url, APP_ORIGIN) }));
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
       if (url !== appUrl) event.preventDefault();
     });
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to the web open in the user's browser, never in the app.
-      if (/^https:\/\//.test(url)) void shell.openExternal(url);
+      // Links to the web open in the user's browser, never in the app, and only once the user
+      // has seen where they lead and agreed (a message can carry a link to anywhere).
+      if (isExternalLinkAllowed(url)) void confirmExternal(url);
       return { action: 'deny' };
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -116,6 +139,12 @@ async function main(): Promise<void> {
     onError: (err) => logger.error({ err }, 'an IPC call failed'),
     onFocusedChat: (chatId) => (focusedChat = chatId ?? undefined),
   });
+
+  const confirmExternal = async (url: string) => {
+    const options = { type: 'question' as const, buttons: [t('openLink'), t('cancel')], defaultId: 1, cancelId: 1, message: t('openLinkQuestion'), detail: url };
+    const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+    if (response === 0) await shell.openExternal(url);
+  };
 
   const createWindow = () => {
     window = new BrowserWindow({
@@ -132,7 +161,7 @@ async function main(): Promise<void> {
         nodeIntegration: false,
         webSecurity: true,
         allowRunningInsecureContent: false,
-        spellcheck: true,
+        spellcheck,
       },
     });
     window.once('ready-to-show', () => window?.show());

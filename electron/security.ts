@@ -12,11 +12,20 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * Which requests the window may make: files of the app itself, and blob:/data: URLs it created
- * (attachment previews). Everything else — http(s), other files — is refused.
+ * Which requests the window may make: files of the app itself (app://dchat/), and blob:/data:
+ * URLs it created (attachment previews). Everything else — http(s), file:, other apps — is refused.
  */
-export function isAppUrl(url: string, appIndexUrl: string): boolean {
+export function isAppUrl(url: string, appOrigin: string): boolean {
   if (url.startsWith('blob:') || url.startsWith('data:') || url.startsWith('devtools:')) return true;
-  const appDir = appIndexUrl.slice(0, appIndexUrl.lastIndexOf('/') + 1);
-  return url.startsWith(appDir) && !url.slice(appDir.length).split('/').includes('..');
+  return url.startsWith(`${appOrigin}/`);
+}
+
+/** Links the user may open in their browser (after confirming): https to a named host, nothing else. */
+export function isExternalLinkAllowed(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' && parsed.hostname.length > 0 && parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
 }
