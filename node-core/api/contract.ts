@@ -290,6 +290,10 @@ export interface ApiEvent<E extends EventName = EventName> {
 /** The named errors of the API; each answers with one HTTP status. */
 export type ApiErrorName =
   | 'ValidationError'
+  | 'BadRequestTarget'
+  | 'HostNotAllowed'
+  | 'OriginNotAllowed'
+  | 'ClientClosedRequest'
   | 'MalformedJson'
   | 'UnsupportedMediaType'
   | 'PayloadTooLarge'
@@ -316,6 +320,7 @@ export type ApiErrorName =
   | 'RateLimited'
   | 'NotReady'
   | 'StorageFull'
+  | 'DatabaseDamaged'
   | 'InternalError';
 
 /** What every error looks like on the wire, on both transports. */

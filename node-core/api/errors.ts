@@ -33,6 +33,11 @@ function defineError(name: ApiErrorName, status: number) {
 }
 
 export const ValidationError = defineError('ValidationError', 400);
+export const BadRequestTargetError = defineError('BadRequestTarget', 400);
+export const HostNotAllowedError = defineError('HostNotAllowed', 403);
+export const OriginNotAllowedError = defineError('OriginNotAllowed', 403);
+/** The client went away mid-request (nginx's 499): nobody reads the answer; not the node's fault. */
+export const ClientClosedRequestError = defineError('ClientClosedRequest', 499);
 export const MalformedJsonError = defineError('MalformedJson', 400);
 export const UnsupportedMediaTypeError = defineError('UnsupportedMediaType', 415);
 export const PayloadTooLargeError = defineError('PayloadTooLarge', 413);
@@ -59,6 +64,8 @@ export const MessageDeletedError = defineError('MessageDeleted', 409);
 export const RateLimitedError = defineError('RateLimited', 429);
 export const NotReadyError = defineError('NotReady', 503);
 export const StorageFullError = defineError('StorageFull', 507);
+/** dchat.db is damaged: writes are refused, and reads over the damage too, until it is restored. */
+export const DatabaseDamagedApiError = defineError('DatabaseDamaged', 503);
 export const InternalError = defineError('InternalError', 500);
 
 export function validationErrorFromZod(error: z.ZodError, what = 'input'): ApiError {

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import type { z } from 'zod';
 import type { Health, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
-import { ApiError, InternalError, isStorageFull, NetworkDisabledError, StorageFullError, UnknownMethodError, validationErrorFromZod } from './errors.ts';
+import { ApiError, DatabaseDamagedApiError, InternalError, isStorageFull, NetworkDisabledError, StorageFullError, UnknownMethodError, ValidationError, validationErrorFromZod } from './errors.ts';
+import { illFormedStringPath } from '../util/unicode.ts';
 import * as S from './schemas.ts';
+import { DatabaseDamagedError } from '../store/damage.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
@@ -112,6 +114,11 @@ export function createRouter(deps: RouterDeps): Router {
     async call(method, input) {
       if (!Object.hasOwn(table, method)) throw new UnknownMethodError(`no API method named "${method}"`);
       const definition = table[method as MethodName] as MethodDefinition<unknown, unknown>;
+      const illFormed = illFormedStringPath(input);
+      if (illFormed !== undefined) {
+        const path = illFormed || '(root)';
+        throw new ValidationError(`invalid input: ${path}: is not valid Unicode text (it holds a lone surrogate)`, [{ path, message: 'is not valid Unicode text' }]);
+      }
       const parsed = definition.schema.safeParse(input ?? {});
       if (!parsed.success) throw validationErrorFromZod(parsed.error);
       try {
@@ -119,6 +126,7 @@ export function createRouter(deps: RouterDeps): Router {
       } catch (err) {
         if (err instanceof ApiError) throw err;
         if (isStorageFull(err)) throw new StorageFullError('the disk holding the database is full; nothing was stored');
+        if (err instanceof DatabaseDamagedError) throw new DatabaseDamagedApiError(err.message);
         throw err;
       }
     },
@@ -128,5 +136,6 @@ export function createRouter(deps: RouterDeps): Router {
 
 /** What an unexpected error becomes on the wire: a generic message; details stay in the log. */
 export function toApiError(err: unknown): ApiError {
+  if (err instanceof DatabaseDamagedError) return new DatabaseDamagedApiError(err.message);
   return err instanceof ApiError ? err : new InternalError('the node hit an unexpected error; see its log');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { relayAddressProblem } from '../util/relay-address.ts';
 
 /**
  * Input schemas of every NodeApi method. Both transports parse with these before anything else
@@ -20,6 +21,16 @@ const hexKey = z
 
 export const MESSAGE_TEXT_MAX = 65536;
 export const AVATAR_MAX_BYTES = 256 * 1024;
+
+/** A relay's multiaddr: TCP or WebSocket, ending in a valid /p2p/<peer id>. */
+export const relayAddress = z
+  .string()
+  .min(1)
+  .max(512)
+  .superRefine((value, ctx) => {
+    const problem = relayAddressProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem}: ${value.slice(0, 80)}` });
+  });
 
 export const username = z
   .string()
@@ -163,7 +174,7 @@ export const removeGroupMember = z.object({ group_id: groupId, identity_key: hex
 export const setRelayEnabled = z.strictObject({ enabled: z.boolean() });
 export const setRelays = z.strictObject({
   /** Multiaddrs of the relays to use, each ending in /p2p/<peer id>; empty for none. */
-  relays: z.array(z.string().min(1).max(512)).max(8),
+  relays: z.array(relayAddress).max(8),
 });
 
 export const attachmentRef = z.object({ id: messageId });

@@ -34,6 +34,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'DCHAT_API_WORKERS', key: 'server.worker_threads', type: 'int' },
   { env: 'TOKIO_WORKER_THREADS', key: 'server.worker_threads', type: 'int' },
   { env: 'DCHAT_REQUEST_TIMEOUT_SECS', key: 'server.request_timeout_secs', type: 'int' },
+  { env: 'DCHAT_PUBLIC_HOSTS', key: 'server.public_hosts', type: 'list' },
+  { env: 'DCHAT_MAX_HTTP_CONNECTIONS', key: 'server.max_connections', type: 'int' },
 
   { env: 'DCHAT_DATABASE_URL', key: 'database.url', type: 'string' },
   { env: 'DATABASE_URL', key: 'database.url', type: 'string' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { relayAddressProblem } from '../util/relay-address.ts';
 
 /**
  * The whole configuration surface of a dchat node. Section and key names follow the operators'
@@ -39,6 +40,10 @@ const serverSection = z.object({
   p2p_ws_port: port.default(30334),
   worker_threads: positiveInt.optional(),
   request_timeout_secs: seconds.default(30),
+  /** Host names (besides loopback names and IP literals) the API answers to, e.g. behind a proxy. */
+  public_hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a host name without scheme or port')).default([]),
+  /** Open HTTP connections at once; more wait in the kernel's backlog or are refused. */
+  max_connections: positiveInt.default(512),
 });
 
 const databaseSection = z.object({
@@ -60,7 +65,14 @@ const chainSection = z.object({
 
 const relaySection = z.object({
   /** Relays this node's identities choose to hold their mail (multiaddrs ending in /p2p/<peer id>). */
-  home_relays: z.array(nonEmpty).default([]),
+  home_relays: z
+    .array(
+      nonEmpty.superRefine((value, ctx) => {
+        const problem = relayAddressProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: `expected a relay multiaddr (/ip4|/dns4/.../tcp/<port>[/ws]/p2p/<peer id>); it ${problem}` });
+      }),
+    )
+    .default([]),
   bootstrap_nodes: z.array(nonEmpty).default([]),
   external_addresses: z.array(nonEmpty).default([]),
   nat_upnp: z.boolean().default(false),

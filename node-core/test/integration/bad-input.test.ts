@@ -63,7 +63,10 @@ describe('bad input gets a named 4xx error, never a 500', () => {
     await expectError(await node.api(`/api/messages/${crypto.randomUUID()}`), 404, 'MessageNotFound');
     await expectError(await node.api('/api/rpc/no.such.method', { json: {} }), 404, 'UnknownMethod');
     await expectError(await node.api('/api/nowhere'), 404, 'NotFound');
-    await expectError(await fetch(`${node.url}/nowhere`), 404, 'NotFound');
+    await expectError(await fetch(`${node.url}/nowhere`, { headers: { authorization: `Bearer ${node.token}` } }), 404, 'NotFound');
+    // Without the token, an unknown path is not even confirmed to be unknown: only the probes and
+    // the web UI's files are open.
+    await expectError(await fetch(`${node.url}/nowhere`), 401, 'Unauthorized');
   });
 
   it('409 for conflicts', async () => {
