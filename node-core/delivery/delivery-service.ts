@@ -2,7 +2,6 @@ import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { signWithContext } from '../crypto/signing.ts';
 import type { PrekeyBundle } from '../crypto/x3dh.ts';
 import { decodeIdentityRecord, encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../contacts/identity-record.ts';
 import {
@@ -35,6 +34,7 @@ import {
   type ErrorCode,
 } from './protocols.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
+import { mailboxReceiptStatement } from '../relay/statements.ts';
 
 /**
  * Moves end-to-end encrypted envelopes between nodes.
@@ -551,7 +551,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
           // Taken (or already had): the relay may delete it. Undecryptable or stale mail is also
           // released, since keeping it helps nobody; held mail stays on the relay for later.
           const ids = results.flatMap((r) => (r.id && (r.ok || (r.error !== 'held' && r.error !== 'internal')) ? [r.id] : []));
-          const sig = signWithContext('dchat/mailbox-receipt/v1', secret, encodeCbor([context.peer, ids]));
+          const sig = mailboxReceiptStatement.sign(secret, { relay: context.peer, ids });
           return okReply({ ids, sig });
         },
         errorReply('rate-limited'),

@@ -1,9 +1,7 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../contacts/identity-record.ts';
-import { signWithContext } from '../crypto/signing.ts';
 import { encodeCbor } from '../p2p/codec.ts';
 import type { Network } from '../p2p/network.ts';
 import { assignOneTimePrekeys, currentSignedPrekey, ensurePrekeys, RELAY_SHARE } from '../sessions/prekeys.ts';
@@ -12,6 +10,7 @@ import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { Store } from '../store/store.ts';
 import { parseReply, PROTOCOLS } from '../delivery/protocols.ts';
+import { registrationStatement, subscriptionStatement, type OneTimePrekeyWire, type SignedPrekeyWire } from './statements.ts';
 
 /**
  * Keeps each unlocked identity registered and subscribed with each relay it chose: registration
@@ -66,10 +65,10 @@ export function createRelayClient(init: RelayClientInit): RelayClient {
       // Register: our record, the signed prekey, and this relay's share of one-time prekeys.
       const register = async (opks: readonly OneTimePrekey[]): Promise<number> => {
         const spk = currentSignedPrekey(store.repos, identity);
-        const spkWire = [spk.id, spk.publicKey, spk.signature];
-        const opksWire = opks.map((k) => [k.id, k.publicKey]);
+        const spkWire: SignedPrekeyWire = [spk.id, spk.publicKey, spk.signature];
+        const opksWire = opks.map((k): OneTimePrekeyWire => [k.id, k.publicKey]);
         const ts = now();
-        const registerSig = signWithContext('dchat/relay-register/v1', secret, encodeCbor([relay.peer_id, network.peerId, ts, sha256(record), spkWire, opksWire]));
+        const registerSig = registrationStatement.sign(secret, { relay: relay.peer_id, client: network.peerId, ts, record, spk: spkWire, opks: opksWire });
         return (await send({ op: 'register', record, spk: spkWire, opks: opksWire, ts, sig: registerSig }, registeredReply)).prekeys;
       };
       const share = (topUp: boolean) =>
@@ -85,7 +84,7 @@ export function createRelayClient(init: RelayClientInit): RelayClient {
       if (held < RELAY_SHARE / 2) await register(await share(true));
 
       const subscribeTs = now();
-      const subscribeSig = signWithContext('dchat/relay-subscribe/v1', secret, encodeCbor([relay.peer_id, network.peerId, subscribeTs]));
+      const subscribeSig = subscriptionStatement.sign(secret, { relay: relay.peer_id, client: network.peerId, ts: subscribeTs });
       const reply = await send({ op: 'subscribe', identity: hexToBytes(identity), ts: subscribeTs, sig: subscribeSig }, subscribedReply);
       link.connected = true;
       link.retryMs = 1000;

@@ -6,12 +6,12 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RelayFigures } from '../api/contract.ts';
 import type { DchatConfig } from '../config/schema.ts';
 import { decodeIdentityRecord, RecordError } from '../contacts/identity-record.ts';
-import { verifyWithContext } from '../crypto/signing.ts';
 import { decodeCbor, encodeCbor, FrameDecodeError } from '../p2p/codec.ts';
 import { createEnvelopeVerifier, decodeEnvelope } from '../p2p/envelope.ts';
 import type { Network } from '../p2p/network.ts';
 import type { Store } from '../store/store.ts';
 import { errorReply, mailboxReceipt, okReply, parseReply, parseRequest, PROTOCOLS, relayRequest, type RelayRequest } from '../delivery/protocols.ts';
+import { blobDropStatement, mailboxReceiptStatement, registrationStatement, subscriptionStatement } from './statements.ts';
 
 /**
  * Store-and-forward for peers that chose this node as a relay. A relay keeps signed, end-to-end
@@ -147,7 +147,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
       }
       case 'drop-blobs': {
         const identity = bytesToHex(request.identity);
-        if (!fresh(request.ts) || !verifyWithContext('dchat/relay-drop-blobs/v1', request.identity, encodeCbor([ourPeerId, context.peer, request.hashes, request.ts]), request.sig)) {
+        if (!fresh(request.ts) || !blobDropStatement.verify(request.identity, { relay: ourPeerId, client: context.peer, hashes: request.hashes, ts: request.ts }, request.sig)) {
           network.guard.penalize(context.peer, PROTOCOLS.relay, 'unauthorized');
           return errorReply('unauthorized');
         }
@@ -165,8 +165,8 @@ export function createRelayService(init: RelayServiceInit): RelayService {
       if (err instanceof RecordError) return errorReply('malformed', err.message);
       throw err;
     }
-    const signed = encodeCbor([ourPeerId, peer, request.ts, sha256(request.record), request.spk, request.opks]);
-    if (!fresh(request.ts) || !verifyWithContext('dchat/relay-register/v1', record.identity_key, signed, request.sig)) {
+    const signed = { relay: ourPeerId, client: peer, ts: request.ts, record: request.record, spk: request.spk, opks: request.opks };
+    if (!fresh(request.ts) || !registrationStatement.verify(record.identity_key, signed, request.sig)) {
       network.guard.penalize(peer, PROTOCOLS.relay, 'unauthorized');
       return errorReply('unauthorized', 'the registration is not signed by the identity, or is not fresh');
     }
@@ -182,7 +182,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
   async function subscribe(request: Extract<RelayRequest, { op: 'subscribe' }>, peer: string): Promise<Uint8Array> {
     const identity = bytesToHex(request.identity);
     if (!store.repos.mailbox.recipient(identity)) return errorReply('unknown-recipient', 'register first');
-    if (!fresh(request.ts) || !verifyWithContext('dchat/relay-subscribe/v1', request.identity, encodeCbor([ourPeerId, peer, request.ts]), request.sig)) {
+    if (!fresh(request.ts) || !subscriptionStatement.verify(request.identity, { relay: ourPeerId, client: peer, ts: request.ts }, request.sig)) {
       network.guard.penalize(peer, PROTOCOLS.relay, 'unauthorized');
       return errorReply('unauthorized');
     }
@@ -301,7 +301,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
         after = batch[batch.length - 1]!.seq;
         const channel = await network.channels.get(peerIdFromString(subscription.peer), PROTOCOLS.mailbox);
         const reply = parseReply(await channel.request(encodeCbor({ to: hexToBytes(identity), envs: batch.map((e) => e.envelope) }), 30_000), mailboxReceipt);
-        if (!verifyWithContext('dchat/mailbox-receipt/v1', hexToBytes(identity), encodeCbor([ourPeerId, reply.ids]), reply.sig)) {
+        if (!mailboxReceiptStatement.verify(hexToBytes(identity), { relay: ourPeerId, ids: reply.ids }, reply.sig)) {
           log.warn({ identity }, 'a mailbox receipt was not signed by its recipient; keeping the mail');
           return;
         }
