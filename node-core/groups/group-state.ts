@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { signWithContext, verifyWithContext } from '../crypto/signing.ts';
+import { defineStatement } from '../crypto/statements.ts';
 import { decodeCbor, encodeCbor, type FrameDecodeError } from '../p2p/codec.ts';
 import type { RelayRef } from '../contacts/identity-record.ts';
 
@@ -8,8 +8,6 @@ import type { RelayRef } from '../contacts/identity-record.ts';
  * vouches for them), and a higher version replaces a lower one, so a removal cannot be undone by
  * replaying an older state.
  */
-
-const STATE_CONTEXT = 'dchat/group-state/v1';
 
 export interface GroupMember {
   readonly identity_key: string;
@@ -67,9 +65,11 @@ const tuple = (s: GroupState) => [
   s.at,
 ];
 
+/** The admin's statement: this is the group's membership at this version. */
+export const groupStateStatement = defineStatement<GroupState>('dchat/group-state/v1', (state) => encodeCbor(tuple(state)));
+
 export function encodeGroupState(state: GroupState, adminSecret: Uint8Array): Uint8Array {
-  const body = tuple(state);
-  return encodeCbor([...body, signWithContext(STATE_CONTEXT, adminSecret, encodeCbor(body))]);
+  return encodeCbor([...tuple(state), groupStateStatement.sign(adminSecret, state)]);
 }
 
 /** Parses and checks the admin's signature. */
@@ -98,7 +98,7 @@ export function decodeGroupState(bytes: Uint8Array): GroupState {
       relays: relays.map(([peer, addrs]) => ({ peer_id: peer, addresses: addrs })),
     })),
   };
-  if (!verifyWithContext(STATE_CONTEXT, Buffer.from(admin, 'hex'), encodeCbor(tuple(state)), sig)) {
+  if (!groupStateStatement.verify(Buffer.from(admin, 'hex'), state, sig)) {
     throw new GroupStateError('the group state is not signed by its admin');
   }
   if (!state.members.some((m) => m.identity_key === admin)) throw new GroupStateError('the admin is not a member');
