@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../node-core/test/helpers/net.ts';
 import { fmt, percentile, table } from './lib.ts';
+import { sized } from './size.ts';
 import { tempDir } from './tmp.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -57,6 +58,26 @@ async function startWorker(name: string, env: Record<string, string>, dataDir = 
   };
 }
 
+/** What a worker's `expect` answers. */
+interface Arrivals {
+  readonly ok: boolean;
+  readonly got: number;
+  readonly first?: number;
+  readonly last?: number;
+  readonly latencies: number[];
+}
+
+/** Throws unless exactly `n` messages arrived in time: a run that lost, duplicated or timed out messages prints no figure. */
+function delivered(what: string, got: Arrivals, n: number): Arrivals & { last: number } {
+  if (!got.ok || got.got !== n || got.last === undefined) throw new Error(`${what}: ${got.got} of ${n} messages arrived${got.ok ? '' : ' before the deadline'} — not a benchmark figure`);
+  return got as Arrivals & { last: number };
+}
+
+/** A worker's yes/no wait (relay connected, group known): false means it timed out. */
+async function must(what: string, check: Promise<boolean>): Promise<void> {
+  if (!(await check)) throw new Error(`${what}: timed out`);
+}
+
 const ratio = (x: number, base: number) => `${((x / base) * 100).toFixed(0)}%`;
 const latencyRow = (what: string, values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -78,7 +99,7 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     await a.call('identity', { username: 'alice' });
     const bob = await b.call<{ identityId: string }>('identity', { username: 'bob' });
     await c.call('identity', { username: 'carol' });
-    await Promise.all([a, b, c].map((w) => w.call('relayConnected')));
+    await Promise.all([a, b, c].map((w) => must(`${w.name} connecting to the relay`, w.call<boolean>('relayConnected'))));
     const chatB = await a.call<string>('add', { invite: await b.call('invite') });
     const chatC = await a.call<string>('add', { invite: await c.call('invite') });
     const bInfo = await b.call<{ addresses: string[] }>('info');
@@ -86,33 +107,36 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     const warm = async (target: Worker, chat: string) => {
       await target.call('mark', { chat });
       await a.call('send', { chat, n: 50 });
-      await target.call('expect', { chat, n: 50, timeoutMs: 30_000 });
+      delivered(`warm-up to ${target.name}`, await target.call<Arrivals>('expect', { chat, n: 50, timeoutMs: 30_000 }), 50);
     };
     await warm(b, chatB);
     await warm(c, chatC);
 
     // Raw baselines between the same processes.
-    const RAW_N = 20_000;
+    const RAW_N = sized(20_000, 2_000);
     const raw = await a.call<{ count: number; ms: number }>('rawStream', { addresses: bInfo.addresses, n: RAW_N, size: 1024 });
+    if (raw.count !== RAW_N) throw new Error(`raw libp2p stream: ${raw.count} of ${RAW_N} frames arrived`);
     const rawRate = (raw.count / raw.ms) * 1000;
 
     const measureThroughput = async (target: Worker, chat: string, n: number) => {
       await target.call('mark', { chat });
       const sent = await a.call<{ started: number }>('send', { chat, n });
-      const got = await target.call<{ ok: boolean; got: number; last: number }>('expect', { chat, n, timeoutMs: 120_000 });
-      return { rate: (got.got / (got.last - sent.started)) * 1000, ok: got.ok };
+      const got = delivered(`${n} messages to ${target.name}`, await target.call<Arrivals>('expect', { chat, n, timeoutMs: 120_000 }), n);
+      return { rate: (got.got / (got.last - sent.started)) * 1000 };
     };
-    const N = 5000;
+    const N = sized(5000, 500);
     const direct = await measureThroughput(b, chatB, N);
     const viaRelay = await measureThroughput(c, chatC, N);
 
     type LoopDelay = { p50: number; p99: number; max: number };
     const loopDelays: Array<{ path: string; side: string } & LoopDelay> = [];
+    const LATENCY_N = sized(3000, 300);
     const measureLatency = async (target: Worker, chat: string, path: string) => {
       await target.call('mark', { chat });
       await Promise.all([a.call('loopDelayStart'), target.call('loopDelayStart')]);
-      await a.call('send', { chat, n: 3000, rate: 1000 });
-      const got = await target.call<{ latencies: number[] }>('expect', { chat, n: 3000, timeoutMs: 60_000 });
+      await a.call('send', { chat, n: LATENCY_N, rate: 1000 });
+      const got = delivered(`${LATENCY_N} messages at 1,000 msg/s to ${target.name}`, await target.call<Arrivals>('expect', { chat, n: LATENCY_N, timeoutMs: 60_000 }), LATENCY_N);
+      if (got.latencies.length !== LATENCY_N) throw new Error(`${path}: ${got.latencies.length} latencies for ${LATENCY_N} messages`);
       const [sender, receiver] = await Promise.all([a.call<LoopDelay>('loopDelayStop'), target.call<LoopDelay>('loopDelayStop')]);
       loopDelays.push({ path, side: 'sender', ...sender }, { path, side: 'recipient', ...receiver });
       return got.latencies;
@@ -121,37 +145,40 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     const relayLatency = await measureLatency(c, chatC, 'via relay');
 
     // Raw gossipsub vs group messages between the same two processes.
-    const GOSSIP_N = 3000;
-    const expectRaw = b.call<{ ok: boolean; ms: number }>('rawGossipExpect', { n: GOSSIP_N, timeoutMs: 120_000 });
+    const GOSSIP_N = sized(3000, 300);
+    const expectRaw = b.call<{ ok: boolean; ms: number; seen: number }>('rawGossipExpect', { n: GOSSIP_N, timeoutMs: 120_000 });
     const published = await a.call<{ ms: number }>('rawGossipPublish', { n: GOSSIP_N, size: 1024 });
     const rawGossip = await expectRaw;
+    if (!rawGossip.ok) throw new Error(`raw gossipsub: not all of ${GOSSIP_N} messages arrived before the deadline`);
     const rawGossipRate = (GOSSIP_N / Math.max(published.ms, rawGossip.ms)) * 1000;
 
     const group = await a.call<{ group_id: string; chat_id: string }>('groupCreate', { members: [bob.identityId] });
     const aInfo = await a.call<{ identityId: string }>('info');
-    await b.call('groupKnown', { group: group.group_id, sender: aInfo.identityId });
+    await must('bob learning the group and its sender key', b.call<boolean>('groupKnown', { group: group.group_id, sender: aInfo.identityId }));
     await warm(b, group.chat_id);
     const groupRun = await measureThroughput(b, group.chat_id, GOSSIP_N);
 
     // Relay ingest: Carol goes offline; the relay stores what Alice sends her.
     await c.call('stop');
     await new Promise((r) => c.child.once('exit', r));
-    const INGEST_N = 3000;
+    const INGEST_N = sized(3000, 300);
     const before = await relay.call<{ stored_total: number }>('relayFigures');
     const cpuBefore = await relay.call<{ cpu: NodeJS.CpuUsage }>('usage');
     const t0 = performance.now();
     await a.call('send', { chat: chatC, n: INGEST_N });
-    for (;;) {
-      const f = await relay.call<{ stored_total: number }>('relayFigures');
-      if (f.stored_total - before.stored_total >= INGEST_N) break;
+    const ingestDeadline = Date.now() + 120_000;
+    let ingested = 0;
+    while ((ingested = (await relay.call<{ stored_total: number }>('relayFigures')).stored_total - before.stored_total) < INGEST_N) {
+      if (Date.now() > ingestDeadline) throw new Error(`relay ingest: the relay stored ${ingested} of ${INGEST_N} messages in 120 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const ingestRate = (INGEST_N / (performance.now() - t0)) * 1000;
+    if (ingested !== INGEST_N) throw new Error(`relay ingest: the relay stored ${ingested} messages for ${INGEST_N} sent`);
+    const ingestRate = (ingested / (performance.now() - t0)) * 1000;
     // Carol comes back and the relay hands everything over.
     c = await startWorker('carol', carolEnv, c.dataDir);
     workers[3] = c;
     await c.call('mark', { chat: chatC });
-    await c.call('expect', { chat: chatC, n: INGEST_N, timeoutMs: 120_000 });
+    delivered(`${INGEST_N} messages handed over by the relay`, await c.call<Arrivals>('expect', { chat: chatC, n: INGEST_N, timeoutMs: 120_000 }), INGEST_N);
     const cpuAfter = await relay.call<{ cpu: NodeJS.CpuUsage }>('usage');
     const cpuMs = (cpuAfter.cpu.user + cpuAfter.cpu.system - cpuBefore.cpu.user - cpuBefore.cpu.system) / 1000;
     const cpuPer1000 = cpuMs / (INGEST_N / 1000);
@@ -165,10 +192,11 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     const idle = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
     const swarms: ChildProcess[] = [];
     let connectedPeers = 0;
+    const SWARM = sized(250, 25);
     await Promise.all(
       Array.from({ length: 4 }, () =>
         new Promise<void>((resolve) => {
-          const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), memAddress, '250'], { stdio: ['pipe', 'pipe', 'inherit'] });
+          const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), memAddress, String(SWARM)], { stdio: ['pipe', 'pipe', 'inherit'] });
           swarms.push(swarm);
           swarm.stdout!.on('data', (d: Buffer) => {
             const m = /connected (\d+)/.exec(String(d));
@@ -181,7 +209,12 @@ export async function runP2pBench(): Promise<Record<string, number>> {
         }),
       ),
     );
-    await new Promise((r) => setTimeout(r, 3000));
+    if (connectedPeers !== 4 * SWARM) {
+      for (const swarm of swarms) swarm.kill('SIGTERM');
+      throw new Error(`relay memory: ${connectedPeers} of ${4 * SWARM} simulated peers connected`);
+    }
+    // Let the relay settle with its peers (identify, buffers) before reading its memory.
+    await new Promise((r) => setTimeout(r, sized(3000, 500)));
     const loaded = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
     for (const swarm of swarms) swarm.kill('SIGTERM');
     const busy = await relay.call<{ rss: number; heapUsed: number }>('usage');
@@ -218,7 +251,9 @@ export async function runP2pBench(): Promise<Record<string, number>> {
       event_loop_p99_ms_at_1000: Math.max(...loopDelays.map((d) => d.p99)),
       relay_ingest_msg_s: ingestRate,
       relay_cpu_ms_per_1000: cpuPer1000,
+      relay_rss_mb_idle: idle.rss / 1e6,
       relay_rss_mb_1000_peers: loaded.rss / 1e6,
+      relay_simulated_peers: connectedPeers,
     };
   } finally {
     await Promise.allSettled(workers.map((w) => (w.child.exitCode === null ? w.call('stop') : Promise.resolve())));

@@ -1,40 +1,96 @@
 /**
- * `npm run bench [store|query|coldstart|http|p2p|ui ...]` — prints figures, asserts nothing about time.
- * With no names, runs everything. Results are also written to bench-results/latest.json.
+ * `npm run bench [store|query|coldstart|http|p2p|ui ...] [--small] [--record]` — prints figures,
+ * asserts nothing about time. With no names, runs everything. A suite whose run lost, timed out
+ * or skipped work throws, and the run exits non-zero without a figure for it.
+ *
+ * --small (or BENCH_SIZE=small): every suite on a little data, as CI runs them.
+ * --record: also keeps each suite's figures with the machine they came from as
+ *   bench/results/<date>-<suite>.json (the README's table is generated from those: npm run bench:readme).
+ * The figures of the last run are always written to bench-results/latest.json (not kept in git).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { runColdStartBench, runHttpBench } from './process.bench.ts';
 import { runP2pBench } from './p2p.bench.ts';
-import { millionMessageDataDir, runQueryBench } from './query.bench.ts';
+import { bigDataDir, runQueryBench } from './query.bench.ts';
+import { BENCH_SIZE } from './size.ts';
 import { runStoreBench } from './store.bench.ts';
 import { runUiBench } from './ui.bench.ts';
 import { cleanTempDirs } from './tmp.ts';
 
+const ROOT = path.resolve(import.meta.dirname, '..');
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'ui'] as const;
-const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const unknown = asked.filter((a) => !(SUITES as readonly string[]).includes(a));
+type Suite = (typeof SUITES)[number];
+
+const args = process.argv.slice(2);
+const asked = args.filter((a) => !a.startsWith('-'));
+const flags = args.filter((a) => a.startsWith('-'));
+const unknown = [...asked.filter((a) => !(SUITES as readonly string[]).includes(a)), ...flags.filter((f) => !['--small', '--record'].includes(f))];
 if (unknown.length > 0) {
-  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${SUITES.join(', ')}`);
+  console.error(`unknown benchmark or option ${unknown.join(', ')}; choose from ${SUITES.join(', ')}, --small, --record`);
   process.exit(2);
 }
-const run = new Set(asked.length > 0 ? asked : SUITES);
+const record = flags.includes('--record');
+const run = new Set<Suite>(asked.length > 0 ? (asked as Suite[]) : SUITES);
 
-console.log(`dchat benchmarks — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
-const results: Record<string, Record<string, number>> = {};
-try {
-  if (run.has('store')) results.store = await runStoreBench();
-  if (run.has('query') || run.has('coldstart')) {
-    const dir = millionMessageDataDir();
-    if (run.has('query')) results.query = runQueryBench(dir);
-    if (run.has('coldstart')) results.coldstart = await runColdStartBench(dir);
+function git(...command: string[]): string | null {
+  try {
+    return execFileSync('git', command, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
   }
-  if (run.has('http')) results.http = await runHttpBench();
-  if (run.has('p2p')) results.p2p = await runP2pBench();
-  if (run.has('ui')) results.ui = await runUiBench();
+}
+
+/** The machine and the code a figure came from. */
+function machine() {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    commit: git('rev-parse', 'HEAD'),
+    // Files changed against that commit when the run started: a figure from a dirty tree says so.
+    uncommitted: (git('status', '--porcelain', '--untracked-files=no') ?? '').split('\n').filter(Boolean).length,
+  };
+}
+
+const about = machine();
+console.log(`dchat benchmarks (${BENCH_SIZE} size) — Node ${about.node}, ${about.cores} × ${about.cpu}, ${about.memory_gib} GiB`);
+const results: Partial<Record<Suite, { at: string; ms: number; figures: Record<string, number> }>> = {};
+const timed = async (suite: Suite, fn: () => Promise<Record<string, number>> | Record<string, number>) => {
+  const at = new Date().toISOString();
+  const t0 = performance.now();
+  const figures = await fn();
+  results[suite] = { at, ms: Math.round(performance.now() - t0), figures };
+};
+try {
+  if (run.has('store')) await timed('store', runStoreBench);
+  if (run.has('query') || run.has('coldstart')) {
+    const dir = await bigDataDir();
+    if (run.has('query')) await timed('query', () => runQueryBench(dir));
+    if (run.has('coldstart')) await timed('coldstart', () => runColdStartBench(dir));
+  }
+  if (run.has('http')) await timed('http', runHttpBench);
+  if (run.has('p2p')) await timed('p2p', runP2pBench);
+  if (run.has('ui')) await timed('ui', runUiBench);
 } finally {
   cleanTempDirs();
 }
-fs.mkdirSync('bench-results', { recursive: true });
-fs.writeFileSync('bench-results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+fs.writeFileSync(path.join(ROOT, 'bench-results', 'latest.json'), `${JSON.stringify({ size: BENCH_SIZE, machine: about, results }, null, 2)}\n`);
 console.log('\nfigures written to bench-results/latest.json');
+if (record) {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  for (const [suite, result] of Object.entries(results)) {
+    // A suite with nothing to measure here (the UI without Chromium) leaves no record.
+    if (Object.keys(result.figures).length === 0) continue;
+    const file = path.join(RESULTS_DIR, `${result.at.slice(0, 10)}-${suite}${BENCH_SIZE === 'small' ? '-small' : ''}.json`);
+    fs.writeFileSync(file, `${JSON.stringify({ suite, size: BENCH_SIZE, at: result.at, duration_ms: result.ms, machine: about, figures: result.figures }, null, 2)}\n`);
+    console.log(`recorded ${path.relative(ROOT, file)}`);
+  }
+}

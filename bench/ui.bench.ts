@@ -7,6 +7,7 @@ import { json } from '../node-core/test/helpers/p2p-net.ts';
 import { startNode, type RunningNode } from '../node-core/test/helpers/spawn-node.ts';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM } from '../e2e/playwright.config.ts';
 import { fmt, percentile, table, textGenerator } from './lib.ts';
+import { count as n, sized } from './size.ts';
 
 /**
  * The renderer in headless Chromium against a real headless node: time from navigation to an
@@ -15,9 +16,11 @@ import { fmt, percentile, table, textGenerator } from './lib.ts';
  */
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CONVERSATIONS = 1000;
-const MESSAGES = 100_000;
-const NAV_RUNS = 5;
+const CONVERSATIONS = sized(1000, 50);
+const MESSAGES = sized(100_000, 2_000);
+const NAV_RUNS = sized(5, 2);
+/** The longest any one phase may take before the run is abandoned (it then throws, printing nothing). */
+const PHASE_DEADLINE_MS = sized(600_000, 60_000);
 
 const post = (node: RunningNode, url: string, body: unknown) => json(node.api(url, { json: body }));
 
@@ -140,6 +143,8 @@ export async function runUiBench(): Promise<Record<string, number>> {
     await post(node, '/api/chats', { chat_id: 'big', title: 'The long one' });
     await pool(MESSAGES, 32, () => post(node, '/api/messages/send', { chat_id: 'big', text: text.next() }));
     const seedMs = performance.now() - seedStarted;
+    const status = await json<{ store: { messages: number; conversations: number } }>(node.api('/status'));
+    if (status.store.messages !== MESSAGES + CONVERSATIONS - 1) throw new Error(`ui: seeded ${MESSAGES + CONVERSATIONS - 1} messages but the node stores ${status.store.messages}`);
 
     // Navigation → interactive list: the list of 1,000 is on screen and a click on it is handled.
     const listShown: number[] = [];
@@ -151,8 +156,9 @@ export async function runUiBench(): Promise<Record<string, number>> {
       await page.goto(link, { waitUntil: 'commit' });
       const shown = await page.waitForFunction((n) => document.querySelectorAll('.chat-item').length >= n && performance.now(), CONVERSATIONS, { polling: 'raf', timeout: 60_000 });
       const shownAt = (await shown.jsonValue()) as number;
-      await page.locator('[data-chat-id="c500"]').click();
-      const handled = await page.waitForFunction(() => document.querySelector('.conversation-header h1')?.textContent === 'Conversation 501' && performance.now(), undefined, { polling: 'raf' });
+      const middle = Math.floor(CONVERSATIONS / 2);
+      await page.locator(`[data-chat-id="c${middle}"]`).click();
+      const handled = await page.waitForFunction((title) => document.querySelector('.conversation-header h1')?.textContent === title && performance.now(), `Conversation ${middle + 1}`, { polling: 'raf' });
       const handledAt = (await handled.jsonValue()) as number;
       // The first run warms the node's caches and Chromium's; it is not counted.
       if (run > 0) {
@@ -175,7 +181,9 @@ export async function runUiBench(): Promise<Record<string, number>> {
     const loadStarted = performance.now();
     const loaded = async () => Number(await page.locator('.message-row').first().getAttribute('aria-setsize'));
     let count = await loaded();
+    const loadDeadline = Date.now() + PHASE_DEADLINE_MS;
     while (count < MESSAGES) {
+      if (Date.now() > loadDeadline) throw new Error(`ui: paged back to ${count} of ${MESSAGES} messages in ${PHASE_DEADLINE_MS / 1000} s`);
       await page.evaluate(() => {
         const el = document.querySelector<HTMLElement>('.message-scroller')!;
         el.scrollTop = 0;
@@ -185,14 +193,18 @@ export async function runUiBench(): Promise<Record<string, number>> {
       count = await loaded();
     }
     const loadAllMs = performance.now() - loadStarted;
+    if (count !== MESSAGES) throw new Error(`ui: the conversation shows ${count} messages, not ${MESSAGES}`);
     // Start the scrolling measurement from the newest message.
     await page.evaluate(() => {
       const el = document.querySelector<HTMLElement>('.message-scroller')!;
       el.scrollTop = el.scrollHeight;
     });
     await page.waitForTimeout(300);
-    const flick = await scrollFrames(page, 'flick', 300);
-    const jump = await scrollFrames(page, 'jump', 120);
+    const FLICK_FRAMES = sized(300, 60);
+    const JUMP_FRAMES = sized(120, 30);
+    const flick = await scrollFrames(page, 'flick', FLICK_FRAMES);
+    const jump = await scrollFrames(page, 'jump', JUMP_FRAMES);
+    if (flick.busy.length < FLICK_FRAMES || jump.busy.length < JUMP_FRAMES) throw new Error(`ui: the trace holds ${flick.busy.length} + ${jump.busy.length} frames for ${FLICK_FRAMES} + ${JUMP_FRAMES} scrolled`);
     await cdp.send('HeapProfiler.collectGarbage');
     const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
     const domRows = await page.locator('.message-row').count();
@@ -210,17 +222,17 @@ export async function runUiBench(): Promise<Record<string, number>> {
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
     const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-    console.log(`\nui: seeded ${CONVERSATIONS} conversations and ${MESSAGES.toLocaleString('en')} messages through the HTTP API in ${(seedMs / 1000).toFixed(1)} s`);
-    table('Navigation to an interactive conversation list, 1,000 conversations (target < 1.5 s)', [
-      { figure: 'list of 1,000 on screen (ms after navigation start)', p50: fmt(percentile(listShown, 50)), worst: fmt(listShown[listShown.length - 1]!), runs: listShown.length },
+    console.log(`\nui: seeded ${CONVERSATIONS} conversations and ${n(MESSAGES)} messages through the HTTP API in ${(seedMs / 1000).toFixed(1)} s`);
+    table(`Navigation to an interactive conversation list, ${n(CONVERSATIONS)} conversations (target < 1.5 s at 1,000)`, [
+      { figure: `list of ${n(CONVERSATIONS)} on screen (ms after navigation start)`, p50: fmt(percentile(listShown, 50)), worst: fmt(listShown[listShown.length - 1]!), runs: listShown.length },
       { figure: 'a click on the list handled (interactive)', p50: fmt(percentile(interactive, 50)), worst: fmt(interactive[interactive.length - 1]!), runs: interactive.length },
     ]);
-    table('Scrolling the 100,000-message conversation (target: frame time p95 < 16 ms)', [
-      { scroll: 'flick upwards, 300 frames', 'frame time p50': fmt(flickWork.p50), 'frame time p95': fmt(flickWork.p95), 'frame time max': fmt(flickWork.max), 'frame interval p95': fmt(flickFrames.p95), 'dropped frames': dropped(flick.intervals) },
-      { scroll: 'jump anywhere, 120 frames', 'frame time p50': fmt(jumpWork.p50), 'frame time p95': fmt(jumpWork.p95), 'frame time max': fmt(jumpWork.max), 'frame interval p95': fmt(jumpFrames.p95), 'dropped frames': dropped(jump.intervals) },
+    table(`Scrolling the ${n(MESSAGES)}-message conversation (target: frame time p95 < 16 ms)`, [
+      { scroll: `flick upwards, ${FLICK_FRAMES} frames`, 'frame time p50': fmt(flickWork.p50), 'frame time p95': fmt(flickWork.p95), 'frame time max': fmt(flickWork.max), 'frame interval p95': fmt(flickFrames.p95), 'dropped frames': dropped(flick.intervals) },
+      { scroll: `jump anywhere, ${JUMP_FRAMES} frames`, 'frame time p50': fmt(jumpWork.p50), 'frame time p95': fmt(jumpWork.p95), 'frame time max': fmt(jumpWork.max), 'frame interval p95': fmt(jumpFrames.p95), 'dropped frames': dropped(jump.intervals) },
     ]);
     console.log('  (frame time: main-thread work per frame from a Chromium trace — script, style, layout, paint; frame interval: rAF to rAF, 16.7 ms at 60 Hz)');
-    table('Renderer with all 100,000 messages loaded', [
+    table(`Renderer with all ${n(MESSAGES)} messages loaded`, [
       { figure: 'time to page back to the first message (500 per page)', value: `${(loadAllMs / 1000).toFixed(1)} s` },
       { figure: 'JS heap after GC', value: mb(metrics.JSHeapUsedSize ?? Number.NaN) },
       { figure: 'DOM nodes in the document', value: String(metrics.Nodes) },
@@ -242,7 +254,11 @@ export async function runUiBench(): Promise<Record<string, number>> {
       load_100k_s: loadAllMs / 1000,
       heap_100k_mb: (metrics.JSHeapUsedSize ?? Number.NaN) / 1e6,
       dom_nodes_100k: metrics.Nodes ?? Number.NaN,
+      message_rows_in_dom: domRows,
+      initial_chunk_kb: bundle.initialJs / 1024,
       initial_chunk_gzip_kb: bundle.initialJsGzip / 1024,
+      conversations: CONVERSATIONS,
+      messages: MESSAGES,
     };
   } finally {
     await browser.close();

@@ -1,30 +1,52 @@
 import type { Page } from '@playwright/test';
 import { addContact, createIdentity, json, messages, send, sendAndWait, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
-import { expect, openUi, screenshot, test } from './fixtures.ts';
+import { expect, openUi, screenshot, stopAll, test as base } from './fixtures.ts';
 
 /**
  * Keyboard-only use: after opening the page, every step is a key press (or typed text); the mouse
  * is never used. Every element that gets focus on the way must show it.
  */
 
-/** What has focus, and whether it shows it (outline or ring); null when focus is fine. */
+/**
+ * Before a key press: remembers how every focusable element looks unfocused (outline and
+ * box-shadow), so after the press the focused one can be compared with itself. A selected chat,
+ * a primary button or a field may carry a box-shadow or outline of their own at all times; only
+ * an indicator that appears when focus arrives counts as showing focus.
+ */
+async function rememberUnfocused(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const looks = new WeakMap<Element, { outline: string; shadow: string }>();
+    for (const el of document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')) {
+      if (el === document.activeElement) continue;
+      const style = getComputedStyle(el);
+      looks.set(el, { outline: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`, shadow: style.boxShadow });
+    }
+    (window as unknown as { unfocusedLooks: typeof looks }).unfocusedLooks = looks;
+  });
+}
+
+/** What has focus, and whether it shows it (an outline of 2px or more, or a ring, that only focus brings); null when focus is fine. */
 async function focusProblem(page: Page): Promise<string | null> {
   return page.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
     if (!el || el === document.body) return 'nothing has focus';
     if (el.matches('main[tabindex="-1"]')) return null;
-    const style = getComputedStyle(el);
-    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-    const ring = style.boxShadow !== 'none';
     const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
-    return outline || ring ? null : `${name} has focus but does not show it`;
+    const before = (window as unknown as { unfocusedLooks?: WeakMap<Element, { outline: string; shadow: string }> }).unfocusedLooks?.get(el);
+    if (!before) return `${name} has focus but was not on the page unfocused before the key press, so its focus indicator cannot be compared`;
+    const style = getComputedStyle(el);
+    const outline = `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`;
+    const outlineShown = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 && outline !== before.outline;
+    const ringShown = style.boxShadow !== 'none' && style.boxShadow !== before.shadow;
+    return outlineShown || ringShown ? null : `${name} has focus but looks as it does unfocused (outline ${outline}, box-shadow ${style.boxShadow})`;
   });
 }
 
 /** Presses Tab (or Shift+Tab) until the focused element matches `selector`, checking focus on the way. */
 async function tabTo(page: Page, selector: string, problems: string[], options: { back?: boolean; max?: number } = {}): Promise<void> {
   for (let i = 0; i < (options.max ?? 40); i++) {
+    await rememberUnfocused(page);
     await page.keyboard.press(options.back ? 'Shift+Tab' : 'Tab');
     const problem = await focusProblem(page);
     if (problem) problems.push(`tabbing to ${selector}: ${problem}`);
@@ -33,24 +55,33 @@ async function tabTo(page: Page, selector: string, problems: string[], options: 
   throw new Error(`Tab never reached ${selector}`);
 }
 
+interface People {
+  readonly relay: RelayNode;
+  /** A fresh node nobody has onboarded (the keyboard test does it). */
+  readonly a: RunningNode;
+  readonly b: RunningNode;
+}
+
+const test = base.extend<object, { people: People }>({
+  people: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
+    async ({}, use) => {
+      const relay = await startRelay();
+      const a = await startUser(relay);
+      const b = await startUser(relay);
+      await createIdentity(b, 'bob');
+      await use({ relay, a, b });
+      await stopAll(a, b, relay);
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+});
+
 const focusedMatches = (page: Page, selector: string) => page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);
 
 test.describe('keyboard and screen reader', () => {
-  let relay: RelayNode;
-  let a: RunningNode;
-  let b: RunningNode;
-
-  test.beforeAll(async () => {
-    relay = await startRelay();
-    a = await startUser(relay);
-    b = await startUser(relay);
-    await createIdentity(b, 'bob');
-  });
-  test.afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop(), relay?.stop()]);
-  });
-
-  test('onboarding → add contact → send → settings → language, keyboard only', async ({ page }) => {
+  test('onboarding → add contact → send → settings → language, keyboard only', async ({ page, people }) => {
+    const { relay, a, b } = people;
     const problems: string[] = [];
     const { invite } = await json<{ invite: string }>(b.api('/api/invite'));
     await openUi(page, a);
@@ -78,6 +109,7 @@ test.describe('keyboard and screen reader', () => {
     // Focus stays in the dialog however far one tabs, both ways.
     for (const back of [false, true]) {
       for (let i = 0; i < 8; i++) {
+        await rememberUnfocused(page);
         await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
         expect(await page.evaluate(() => document.querySelector('dialog[open]')?.contains(document.activeElement) ?? false), `focus left the dialog after ${i + 1} ${back ? 'Shift+Tab' : 'Tab'}`).toBe(true);
         const problem = await focusProblem(page);
@@ -132,9 +164,11 @@ test.describe('keyboard and screen reader', () => {
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  test('incoming messages are announced in the live region', async ({ page }) => {
+  test('incoming messages are announced in the live region', async ({ page, people, defer }) => {
+    const { relay, b } = people;
     // Its own pair of people, so it does not depend on the keyboard test: Carol reads, Bob writes.
     const carol = await startUser(relay);
+    defer(() => carol.stop());
     await createIdentity(carol, 'carol');
     const direct = { chat_id: await addContact(carol, b) };
     // Bob learns of Carol from her first message.
@@ -164,6 +198,5 @@ test.describe('keyboard and screen reader', () => {
     const upload = await json<{ id: string }>(b.api('/api/attachments?name=list.txt&type=text/plain', { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } }));
     await send(b, direct.chat_id, '', { attachments: [upload.id] });
     await expect(announcer).toHaveText(/Bob.*sent list\.txt/);
-    await carol.stop();
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { relayFigures, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
-import { expect, onboard, openUi, screenshot, test } from './fixtures.ts';
+import { expect, onboard, openUi, screenshot, stopAll, test as base } from './fixtures.ts';
 
 /**
  * Two people, each on their own headless node and in their own browser, with a relay between
@@ -44,22 +44,31 @@ async function sendText(page: Page, text: string): Promise<void> {
   await expect(page.locator('.message.mine .message-text', { hasText: text })).toBeVisible();
 }
 
+interface Net {
+  readonly relay: RelayNode;
+  readonly a: RunningNode;
+  /** B is stopped and started again by the test; the fixture stops whichever B is running last. */
+  b: RunningNode;
+}
+
+const test = base.extend<object, { net: Net }>({
+  net: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
+    async ({}, use) => {
+      const relay = await startRelay();
+      const net: Net = { relay, a: await startUser(relay), b: await startUser(relay) };
+      await use(net);
+      await stopAll(net.a, net.b, relay);
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+});
+
 test.describe('two users, two nodes, one relay', () => {
-  let relay: RelayNode;
-  let a: RunningNode;
-  let b: RunningNode;
-
-  test.beforeAll(async () => {
-    relay = await startRelay();
-    a = await startUser(relay);
-    b = await startUser(relay);
-  });
-  test.afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop(), relay?.stop()]);
-  });
-
-  test('sign up, exchange invites, chat, send files, catch up through the relay', async ({ browser }) => {
+  test('sign up, exchange invites, chat, send files, catch up through the relay', async ({ browser, net }) => {
     test.setTimeout(180_000);
+    const { relay, a } = net;
+    let b = net.b;
     const pageA = await newUserPage(browser);
     const pageB = await newUserPage(browser);
 
@@ -124,7 +133,7 @@ test.describe('two users, two nodes, one relay', () => {
     await waitFor('the relay to hold the message', async () => (await relayFigures(relay)).messages_held > 0, 30_000);
     await screenshot(pageA, 'two-users-a-sent-while-b-offline');
 
-    b = await startUser(relay, { dataDir: b.dataDir });
+    b = net.b = await startUser(relay, { dataDir: b.dataDir });
     await openUi(pageB, b);
     await pageB.locator('.chat-item').first().click();
     await expect(pageB.locator('.message:not(.mine) .message-text', { hasText: 'Running 10 minutes late, sorry!' })).toBeVisible({ timeout: 30_000 });

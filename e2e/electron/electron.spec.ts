@@ -71,9 +71,28 @@ test.describe('the Electron app', () => {
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
       expect(page).toEqual({ bridge: 'function', require: 'undefined', process: 'undefined' });
-      // Navigation away and new windows are refused.
-      await win.evaluate(() => void window.open('https://example.org'));
-      expect(app.windows()).toHaveLength(1);
+      // New windows and navigation away are refused. A window would open asynchronously, so
+      // listen for one over a while rather than counting windows in the same tick as the call.
+      // (http:, so the main process refuses it outright; https: links ask to open the browser.)
+      const windowOpened = app.waitForEvent('window', { timeout: 3000 }).then(
+        (w) => `a window opened at ${w.url()}`,
+        () => null,
+      );
+      const handle = await win.evaluate(() => window.open('http://example.org/') === null);
+      expect(await windowOpened, 'window.open must not open a window').toBeNull();
+      expect(handle, 'window.open returns null when refused').toBe(true);
+      expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
+      const appUrl = win.url();
+      const navigated = win.waitForEvent('framenavigated', { timeout: 3000 }).then(
+        (frame) => (frame === win.mainFrame() ? `the window navigated to ${frame.url()}` : null),
+        () => null,
+      );
+      await win.evaluate(() => {
+        window.location.href = 'https://example.org/';
+      });
+      expect(await navigated, 'navigation away must be refused').toBeNull();
+      expect(win.url()).toBe(appUrl);
+      await expect(win.locator('#username')).toBeVisible();
 
       await win.locator('#username').fill('alice');
       await win.locator('form button[type=submit]').click();

@@ -110,7 +110,7 @@ function SafetyNumberDialog(props: { readonly identityKey: string }) {
       <FieldError error={error} />
       {safety && (
         <>
-          <p className="safety-number" aria-label={t('safety.numberLabel')}>
+          <p className="safety-number" role="group" aria-label={t('safety.numberLabel')}>
             {safety.safety_number.split(' ').map((group, i) => (
               <span key={i}>{group}</span>
             ))}
