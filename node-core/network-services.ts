@@ -201,6 +201,7 @@ export async function createNetworkServices(init: {
     async stop() {
       relayClient.stop();
       groups.stop();
+      direct.stop();
       await relay.stop();
       await delivery.stop();
       await network.stop();

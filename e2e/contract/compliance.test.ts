@@ -86,11 +86,13 @@ for (const transport of transports) {
       assert.equal(typeof status.accessibility.keyboard_shortcut_conflict_check, 'boolean');
     });
 
+    // Each test makes the identities and chats it needs (names unique to it), so none depends on
+    // another having run first.
     it('creates and lists identities', async () => {
       const created = await client.call('identities.create', { username: 'compliance', display_name: 'Compliance ✓' });
       assert.equal(created.profile.display_name, 'Compliance ✓');
       const { identities } = await client.call('identities.list', {});
-      assert.deepEqual(identities.map((i) => i.id), [created.id]);
+      assert.deepEqual(identities.filter((i) => i.id === created.id).map((i) => i.username), ['compliance']);
     });
 
     it('rebuilds named errors with their details', async () => {
@@ -98,35 +100,47 @@ for (const transport of transports) {
       assert.deepEqual(invalid.issues?.map((i) => i.path).sort(), ['chat_id', 'text']);
       await rejectsNamed(client.call('no.such' as never, {} as never), 'UnknownMethod');
       await rejectsNamed(client.call('messages.list', { chat_id: 'missing' }), 'ChatNotFound');
-      await rejectsNamed(client.call('identities.create', { username: 'compliance' }), 'UsernameTaken');
+      await client.call('identities.create', { username: 'errors' });
+      await rejectsNamed(client.call('identities.create', { username: 'errors' }), 'UsernameTaken');
     });
 
     it('sends, lists and searches messages, and pushes events', async () => {
-      await client.call('chats.create', { chat_id: 'notes', kind: 'self' });
+      const me = await client.call('identities.create', { username: 'events' });
+      await client.call('chats.create', { chat_id: 'events-notes', kind: 'self', identity_id: me.id });
       const events: ApiEvent[] = [];
       const unsubscribe = client.subscribe((e) => events.push(e));
-      // Give the event stream a moment to connect.
-      await new Promise((r) => setTimeout(r, 300));
-      const sent = await client.call('messages.send', { chat_id: 'notes', text: 'héllo, wörld — 你好 🎉' });
+      // The stream is connected once an event we cause comes through it.
+      await waitFor('the event stream to deliver', async () => {
+        await client.call('chats.markRead', { chat_id: 'events-notes' });
+        return events.some((e) => e.type === 'chat.updated');
+      }, 10_000);
+      const sent = await client.call('messages.send', { chat_id: 'events-notes', text: 'héllo, wörld — 你好 🎉' });
       const created = await waitFor('a message.created event', async () => events.find((e) => e.type === 'message.created'), 5000);
       assert.deepEqual(Object.keys(created).sort(), ['data', 'type'], 'events carry only their type and data');
       assert.equal((created.data as Message).id, sent.id);
-      const page = await client.call('messages.list', { chat_id: 'notes' });
+      const page = await client.call('messages.list', { chat_id: 'events-notes' });
       assert.deepEqual(page.messages.map((m) => m.text), ['héllo, wörld — 你好 🎉']);
       const found = await client.call('messages.search', { q: 'wörld' });
       assert.equal(found.results[0]?.message.id, sent.id);
+
+      // A second listener stays subscribed: once it has the next event, the first would have had it too.
+      const later: ApiEvent[] = [];
+      const unsubscribeLater = client.subscribe((e) => later.push(e));
       unsubscribe();
       const count = events.length;
-      await client.call('messages.send', { chat_id: 'notes', text: 'after unsubscribing' });
-      await new Promise((r) => setTimeout(r, 300));
+      const after = await client.call('messages.send', { chat_id: 'events-notes', text: 'after unsubscribing' });
+      await waitFor('the second listener to get the message', async () => later.some((e) => e.type === 'message.created' && (e.data as Message).id === after.id), 5000);
       assert.equal(events.length, count, 'no events after unsubscribe');
+      unsubscribeLater();
     });
 
     it('uploads an attachment, sends it and reads it back byte for byte', async () => {
+      const me = await client.call('identities.create', { username: 'files' });
+      await client.call('chats.create', { chat_id: 'files-notes', kind: 'self', identity_id: me.id });
       const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
       const info = await client.upload(new Blob([bytes], { type: 'application/octet-stream' }), 'bytes.bin');
       assert.equal(info.size, bytes.length);
-      const message = await client.call('messages.send', { chat_id: 'notes', text: 'a file', attachments: [info.id] });
+      const message = await client.call('messages.send', { chat_id: 'files-notes', text: 'a file', attachments: [info.id] });
       assert.equal(message.attachments?.[0]?.state, 'complete');
       const back = new Uint8Array(await (await client.readAttachment(info.id)).arrayBuffer());
       assert.deepEqual(back, bytes);

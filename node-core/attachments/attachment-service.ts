@@ -189,6 +189,8 @@ export function createAttachmentService(init: {
           fs.writeSync(fd, plain, 0, plain.length, index * row.chunk_size);
           fs.fsyncSync(fd);
           await store.write((repos) => repos.attachments.progress(id, index + 1, 'downloading'));
+          // One line per chunk taken from the network: what a resumed download fetched is visible.
+          log.debug({ attachment: id, chunk: index, of: total }, 'attachment chunk fetched');
           if (stopped) return;
         }
         fs.ftruncateSync(fd, row.size);

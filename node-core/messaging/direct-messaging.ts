@@ -27,6 +27,8 @@ export interface DirectMessaging {
   markRead(repos: Repositories, chat: Chat): AfterCommit;
   /** Other payload kinds (groups) register here. */
   onPayload(kind: 'gstate' | 'skey', handler: (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void): void;
+  /** Cancels the pending receipt flush (what is owed stays in the store for the next start). */
+  stop(): void;
 }
 
 export function createDirectMessaging(init: {
@@ -134,6 +136,10 @@ export function createDirectMessaging(init: {
   }
 
   return {
+    stop() {
+      clearTimeout(receiptTimer);
+      receiptTimer = undefined;
+    },
     handle(repos, payload, context) {
       switch (payload.k) {
         case 'msg':

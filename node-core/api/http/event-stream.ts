@@ -7,6 +7,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 /** A client this far behind is dropped rather than letting its backlog grow without bound. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
+const CLOSE_GRACE_MS = 1000;
 
 export interface EventStreamInit {
   readonly events: EventBus;
@@ -38,6 +39,16 @@ export function registerEventStream(app: FastifyInstance, init: EventStreamInit)
   }, HEARTBEAT_MS);
   heartbeat.unref();
   app.addHook('onClose', async () => clearInterval(heartbeat));
+  // At stop, @fastify/websocket's own preClose hook (registered first) starts the closing handshake
+  // with every client; a client that has not answered within CLOSE_GRACE_MS is cut off here (ws
+  // would wait up to 30 s for it, holding the shutdown).
+  app.addHook('preClose', async () => {
+    for (const socket of sockets) {
+      socket.close(1001, 'the node is shutting down'); // a no-op when the handshake already started
+      const cut = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+      socket.once('close', () => clearTimeout(cut));
+    }
+  });
 
   app.get('/api/events', { websocket: true, preValidation: async () => init.assertReady() }, (socket) => {
     sockets.add(socket);

@@ -21,6 +21,9 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** How long a node may take to exit after SIGTERM or SIGINT before its teardown fails. */
+export const STOP_DEADLINE_MS = 5000;
+
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DCHAT_BIN = path.join(REPO_ROOT, 'bin', 'dchat.js');
 
@@ -100,7 +103,12 @@ export interface RunningNode {
   readonly stderr: () => string;
   /** fetch against the node with the API token. */
   readonly api: ApiFetch;
-  /** Sends a signal and waits for exit; resolves with the exit code. */
+  /**
+   * Sends a signal (SIGTERM by default) and waits for exit; resolves with the exit code. A node
+   * asked to stop with SIGTERM or SIGINT must exit with 0 within STOP_DEADLINE_MS, else it is
+   * killed and this rejects: a slow or failed shutdown fails the test that started the node.
+   * A node that already exited resolves with its code (the test killed it on purpose).
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   readonly exited: Promise<number | null>;
 }
@@ -176,8 +184,19 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Running
     api: apiFetch(url, token),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const started = Date.now();
       child.kill(signal);
-      return exited;
+      if (signal !== 'SIGTERM' && signal !== 'SIGINT') return exited;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_DEADLINE_MS)));
+      const code = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+      if (code === 'late') {
+        child.kill('SIGKILL');
+        await exited;
+        throw new Error(`dchat did not stop within ${STOP_DEADLINE_MS} ms of ${signal}; killed it\n${stderr.slice(-2000)}`);
+      }
+      if (code !== 0) throw new Error(`dchat exited with ${code} after ${signal} (in ${Date.now() - started} ms), not 0\n${stderr.slice(-2000)}`);
+      return code;
     },
   };
 }

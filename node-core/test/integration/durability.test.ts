@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Message, MessagePage } from '../../api/contract.ts';
-import { prepareChat, startNode, tempDir, type RunningNode } from '../helpers/spawn-node.ts';
+import { waitFor } from '../helpers/p2p-net.ts';
+import { killAllNodes, prepareChat, startNode, tempDir, type RunningNode } from '../helpers/spawn-node.ts';
+
+after(killAllNodes);
 
 async function allMessages(node: RunningNode, chatId: string): Promise<Message[]> {
   const all: Message[] = [];
@@ -49,7 +52,7 @@ describe('durability', () => {
       }
     };
     const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-    while (acked.size < 400) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('400 acknowledged writes', async () => acked.size >= 400, 60_000);
     node.child.kill('SIGKILL');
     stop = true;
     await Promise.all(workers);

@@ -1,23 +1,68 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ApiEvent, Identity, Message } from '../../api/contract.ts';
 import { freePort } from '../helpers/net.ts';
-import { prepareChat, runCli, startNode, tempDir } from '../helpers/spawn-node.ts';
+import { prepareChat, runCli, startNode, STOP_DEADLINE_MS, tempDir, type RunningNode } from '../helpers/spawn-node.ts';
+
+/**
+ * One HTTP request through `agent`; `written` runs once the whole request is on the connection
+ * (flushed to the kernel, which hands loopback bytes to the node's socket at once).
+ */
+function rawRequest(agent: http.Agent, url: string, method: string, headers: Record<string, string> = {}, json?: unknown, written?: () => void): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const req = http.request(url, { agent, method, headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body, () => written?.());
+  });
+}
+
+/** Opens the event stream by hand and then never answers anything on it. */
+async function silentEventSocket(node: RunningNode): Promise<net.Socket> {
+  const { hostname, port } = new URL(node.url);
+  const socket = net.connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.write(
+    `GET /api/events?access_token=${node.token} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const [first] = (await once(socket, 'data')) as [Buffer];
+  assert.match(first.toString('latin1'), /^HTTP\/1\.1 101 /, 'the upgrade was accepted');
+  socket.on('data', () => undefined); // from here on it reads but never writes: no closing handshake
+  return socket;
+}
 
 describe('shutdown', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} lets an in-flight request finish, then exits 0 with the store closed cleanly`, async () => {
       const node = await startNode();
-      // A passphrase-protected identity takes a few hundred ms of scrypt: a request surely in flight.
-      const inflight = node.api('/api/identities', { json: { username: 'slowpoke', passphrase: 'correct horse battery staple' } });
-      await new Promise((r) => setTimeout(r, 60));
-      node.child.kill(signal);
-      const res = await inflight;
-      assert.equal(res.status, 201, 'the in-flight request completed');
+      // One kept-alive connection: a first request proves the node accepted it; then the whole
+      // in-flight request is written to it before the signal. A passphrase-protected identity takes
+      // a few hundred ms of scrypt, so the node is still working on it when the signal arrives.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const warm = await rawRequest(agent, `${node.url}/health`, 'GET');
+        assert.equal(warm.status, 200);
+        const inflight = rawRequest(agent, `${node.url}/api/identities`, 'POST', { authorization: `Bearer ${node.token}` }, { username: 'slowpoke', passphrase: 'correct horse battery staple' }, () =>
+          node.child.kill(signal),
+        );
+        const res = await inflight;
+        assert.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
+      } finally {
+        agent.destroy();
+      }
       const code = await node.exited;
       assert.equal(code, 0);
       assert.ok(node.logs.some((l) => String(l.msg).includes('shutting down')));
@@ -72,6 +117,30 @@ describe('event stream (WebSocket /api/events)', () => {
     } finally {
       await node.stop();
     }
+  });
+});
+
+describe('shutdown with event stream clients', () => {
+  it('a node stopped while clients hold its event WebSocket closes them and exits 0 within seconds', async () => {
+    const node = await startNode();
+    const ws = new WebSocket(`${node.url.replace('http', 'ws')}/api/events?access_token=${node.token}`);
+    const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener('message', () => resolve(), { once: true });
+      ws.addEventListener('error', () => reject(new Error('the event stream did not open')), { once: true });
+    });
+    // A client that never answers the closing handshake (a frozen tab, a dead network) is the
+    // case where waiting for the handshake takes 30 s.
+    const silent = await silentEventSocket(node);
+    const silentGone = once(silent, 'close');
+    const started = Date.now();
+    // stop() fails unless the node exits with 0 within STOP_DEADLINE_MS.
+    assert.equal(await node.stop(), 0);
+    console.log(`stopped in ${Date.now() - started} ms with two event stream clients connected (deadline ${STOP_DEADLINE_MS} ms)`);
+    const event = await closed;
+    assert.ok(event.wasClean, `the well-behaved client saw a clean close (code ${event.code})`);
+    await silentGone;
+    silent.destroy();
   });
 });
 

@@ -3,11 +3,42 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import type { GroupInfo } from '../../api/contract.ts';
+import type { GroupInfo, NodeStatus } from '../../api/contract.ts';
 import { addContact, createIdentity, json, messages, send, sendAndWait, startRelay, startUser, waitFor, waitRelayConnected } from '../helpers/p2p-net.ts';
 import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
+
+/** Newest sender key id per sender, for one group, as a node's database holds them. */
+function senderKeys(node: { dataDir: string }, groupId: string): Map<string, number> {
+  const db = new Database(path.join(node.dataDir, 'dchat.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT sender, max(key_id) AS key_id FROM sender_keys WHERE group_id = ? GROUP BY sender').all(groupId) as Array<{ sender: string; key_id: number }>;
+    return new Map(rows.map((r) => [r.sender, r.key_id]));
+  } finally {
+    db.close();
+  }
+}
+
+/** What a relay's database holds for one recipient. */
+function mailFor(relay: { dataDir: string }, recipient: string): { messages: number; chunks: number } {
+  const db = new Database(path.join(relay.dataDir, 'dchat.db'), { readonly: true });
+  try {
+    return {
+      messages: db.prepare('SELECT count(*) FROM mailbox WHERE recipient = ?').pluck().get(recipient) as number,
+      chunks: db.prepare('SELECT count(*) FROM mailbox_blobs WHERE recipient = ?').pluck().get(recipient) as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function waitOutboxesEmpty(nodes: readonly RunningNode[]): Promise<void> {
+  await waitFor('every outbox to empty', async () => {
+    const statuses = await Promise.all(nodes.map((n) => json<NodeStatus>(n.api('/status'))));
+    return statuses.every((s) => s.p2p?.outbox === 0);
+  }, 30_000);
+}
 
 describe('groups', () => {
   it('a group of four chats; after one member is removed, the rest keep talking and the removed one cannot read it', async () => {
@@ -58,13 +89,37 @@ describe('groups', () => {
       nodes[2] = c;
       await waitFor('C to get it through the relay', async () => (await messages(c, chat)).some((m) => m.text === 'while carol is away'), 30_000);
 
-      const afterRemoval = await json<GroupInfo>(a.api(`/api/groups/${group.group_id}/members/${ids[3]}`, { method: 'DELETE' }));
+      // Each member's own sender key before the removal: the removal must replace every one of them.
+      const [idA, idB, idC, idD] = ids as [string, string, string, string];
+      const remaining = [
+        { node: a, id: idA },
+        { node: b, id: idB },
+        { node: c, id: idC },
+      ];
+      const keysBefore = new Map(remaining.map((m) => [m.id, senderKeys(m.node, group.group_id).get(m.id)]));
+      for (const m of remaining) assert.ok(keysBefore.get(m.id)! >= 1, `${m.id.slice(0, 8)} has a sender key before the removal`);
+
+      const afterRemoval = await json<GroupInfo>(a.api(`/api/groups/${group.group_id}/members/${idD}`, { method: 'DELETE' }));
       assert.equal(afterRemoval.members.length, 3);
       assert.equal(afterRemoval.version, 3);
       await waitFor('B and C to take version 3, and D to know it was removed', async () => {
         const [gb, gc, gd] = await Promise.all([b, c, d].map((n) => json<GroupInfo>(n.api(`/api/groups/${group.group_id}`))));
         return gb!.version === 3 && gc!.version === 3 && gd!.removed;
       });
+
+      // The rekey: every remaining member made a new sender key (a new key id), and every other
+      // remaining member holds exactly that new key; the removed member's keys are gone everywhere.
+      const newKeyIds = await waitFor('every remaining member to hold every remaining sender\'s new key', async () => {
+        const held = remaining.map((m) => senderKeys(m.node, group.group_id));
+        const own = new Map(remaining.map((m, i) => [m.id, held[i]!.get(m.id)]));
+        if (remaining.some((m) => !(own.get(m.id)! > keysBefore.get(m.id)!))) return undefined;
+        const everyoneHasThem = held.every((keys) => remaining.every((sender) => keys.get(sender.id) === own.get(sender.id)));
+        return everyoneHasThem ? own : undefined;
+      }, 30_000);
+      for (const m of remaining) {
+        assert.equal(newKeyIds.get(m.id), keysBefore.get(m.id)! + 1, `${m.id.slice(0, 8)}'s new key id follows its old one`);
+        assert.equal(senderKeys(m.node, group.group_id).has(idD), false, `${m.id.slice(0, 8)} dropped D's sender key`);
+      }
 
       const secrets = ['secret from alice 7f3a', 'secret from bob 9c1e', 'secret from carol 4b2d'];
       await send(a, chat, secrets[0]!);
@@ -74,31 +129,39 @@ describe('groups', () => {
         const all = await Promise.all([a, b, c].map((n) => messages(n, chat)));
         return all.every((list) => secrets.every((s) => list.some((m) => m.text === s)));
       }, 30_000);
-      // Give stray copies time to arrive anywhere they might.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Everything A, B and C meant to send has left them (acknowledged by its recipient or a relay):
+      // anything addressed to D would have reached D, or be waiting for D at the relay.
+      await waitOutboxesEmpty(remaining.map((m) => m.node));
       const atD = await messages(d, chat);
       assert.deepEqual(atD.filter((m) => secrets.includes(m.text)), [], 'D reads nothing sent after it was removed');
+      const dDir = d.dataDir;
       assert.equal(await d.stop(), 0);
 
+      // With D offline, whatever is still sent for D waits at its relay: each remaining member writes once more.
+      const lastWords = ['after D left, from alice', 'after D left, from bob', 'after D left, from carol'];
+      for (const [i, m] of remaining.entries()) await send(m.node, chat, lastWords[i]!);
+      await waitFor('the last messages at A, B and C', async () => {
+        const all = await Promise.all([a, b, c].map((n) => messages(n, chat)));
+        return all.every((list) => lastWords.every((s) => list.some((m) => m.text === s)));
+      }, 30_000);
+      await waitOutboxesEmpty(remaining.map((m) => m.node));
+      const waiting = mailFor(relay, idD);
+      assert.deepEqual(waiting, { messages: 0, chunks: 0 }, 'nothing for the removed member waits at the relay');
+
       // D never received the keys the others made after the removal, and no plaintext is in its database.
-      const db = new Database(path.join(d.dataDir, 'dchat.db'), { readonly: true });
-      const dKeys = db.prepare('SELECT sender, max(key_id) AS key_id FROM sender_keys WHERE group_id = ? GROUP BY sender').all(group.group_id) as Array<{ sender: string; key_id: number }>;
-      db.close();
-      const aDb = new Database(path.join(a.dataDir, 'dchat.db'), { readonly: true });
-      const aKeys = aDb.prepare('SELECT sender, max(key_id) AS key_id FROM sender_keys WHERE group_id = ? GROUP BY sender').all(group.group_id) as Array<{ sender: string; key_id: number }>;
-      aDb.close();
-      for (const key of aKeys) {
-        const known = dKeys.find((k) => k.sender === key.sender);
-        assert.ok(!known || known.key_id < key.key_id, `D does not hold ${key.sender.slice(0, 8)}'s current sender key`);
+      const dKeys = senderKeys({ dataDir: dDir }, group.group_id);
+      for (const m of remaining) {
+        const known = dKeys.get(m.id);
+        assert.ok(known === undefined || known < newKeyIds.get(m.id)!, `D does not hold ${m.id.slice(0, 8)}'s current sender key (D has ${known})`);
       }
       const raw = Buffer.concat(['dchat.db', 'dchat.db-wal'].map((f) => {
         try {
-          return fs.readFileSync(path.join(d.dataDir, f));
+          return fs.readFileSync(path.join(dDir, f));
         } catch {
           return Buffer.alloc(0);
         }
       }));
-      for (const s of secrets) assert.equal(raw.includes(Buffer.from(s)), false, `"${s}" appears nowhere in D's files`);
+      for (const s of [...secrets, ...lastWords]) assert.equal(raw.includes(Buffer.from(s)), false, `"${s}" appears nowhere in D's files`);
     } finally {
       await Promise.all([...nodes.map((n) => n.stop()), relay.stop()]);
     }

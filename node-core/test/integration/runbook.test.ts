@@ -49,16 +49,17 @@ describe('deployment guide runbook', () => {
 
   it('6. database check: SELECT COUNT(*) FROM user_profiles succeeds while the node runs', (t) => {
     const file = path.join(dataDir, 'dchat.db');
+    let out: string;
     try {
-      const out = execFileSync('sqlite3', [file, 'SELECT COUNT(*) as user_profiles FROM user_profiles;'], { encoding: 'utf8' });
-      assert.match(out.trim(), /^\d+$/);
+      out = execFileSync('sqlite3', [file, 'SELECT COUNT(*) as user_profiles FROM user_profiles;'], { encoding: 'utf8' });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      t.diagnostic('sqlite3 command not installed; checked through better-sqlite3 instead');
-      const db = new Database(file, { readonly: true });
-      assert.equal(typeof db.prepare('SELECT COUNT(*) FROM user_profiles').pluck().get(), 'number');
-      db.close();
+      // CI installs sqlite3 (.ci/run): there, a missing command is a failure, not a pass.
+      if (process.env.CI) assert.fail('the sqlite3 command is not installed, and CI must run the guide\'s database check with it');
+      t.skip('the sqlite3 command is not installed (apt-get install sqlite3), so the guide\'s database check cannot run here');
+      return;
     }
+    assert.match(out.trim(), /^\d+$/);
   });
 
   it('7. log check: startup logged, no errors', () => {
@@ -72,14 +73,18 @@ describe('deployment guide runbook', () => {
     assert.deepEqual((await res.json()) as PeerList, { peers: [], count: 0 });
   });
 
-  it('9. API response time: /status answers well under 100 ms', async () => {
+  it('9. API response time: /status answers (the time is reported, not asserted)', async () => {
     const times: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
-      await (await node.api('/status')).arrayBuffer();
+      const res = await node.api('/status');
+      const body = (await res.json()) as NodeStatus;
       times.push(performance.now() - t0);
+      // Timing is for the benchmark; what the guide's curl must get is a good answer.
+      assert.equal(res.status, 200);
+      assert.equal(body.status, 'ready');
+      assert.equal(body.version, pkg.version);
     }
-    // Reported, not asserted: timing is for the benchmark. The request itself must succeed.
     console.log(`/status: median ${times.sort((a, b) => a - b)[5]!.toFixed(2)} ms over 10 requests`);
   });
 

@@ -1,0 +1,457 @@
+/**
+ * Every method and event of the NodeApi contract, each with its own test, over real nodes in this
+ * process (the real composition root, a real SQLite store, libp2p on loopback). The tables below
+ * are typed against the contract, and the first test compares them with the contract's source
+ * and with the real router: a method or event without a test here fails the suite.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { ApiEvent, EventName, MethodInput, MethodName, MethodOutput } from '../../api/contract.ts';
+import { ApiError } from '../../api/errors.ts';
+import { loadConfig } from '../../config/load.ts';
+import { createNode, type DchatNode } from '../../node.ts';
+import { waitFor } from '../helpers/p2p-net.ts';
+import { routerHarness } from '../helpers/router.ts';
+import { tempDir } from '../helpers/spawn-node.ts';
+
+const CONTRACT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../api/contract.ts');
+
+/** The member names of one interface in contract.ts: what the contract says exists. */
+function contractMembers(interfaceName: string): string[] {
+  const source = fs.readFileSync(CONTRACT, 'utf8');
+  const start = source.indexOf(`export interface ${interfaceName} {`);
+  assert.ok(start >= 0, `contract.ts declares ${interfaceName}`);
+  const body = source.slice(start, source.indexOf('\n}', start));
+  return [...body.matchAll(/^ {2}'([a-zA-Z.]+)':/gm)].map((m) => m[1]!);
+}
+
+interface Env {
+  /** A user node with networking on. */
+  readonly a: TestNode;
+  /** A second node (a relay by config), for invites, contacts and relays. */
+  readonly b: TestNode;
+}
+
+interface TestNode {
+  readonly node: DchatNode;
+  readonly dataDir: string;
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** Events seen since `mark` was taken. */
+  eventsSince(mark: number): ApiEvent[];
+  mark(): number;
+}
+
+let counter = 0;
+/** A username no other test uses. */
+const unique = (base: string) => `${base}${++counter}${Math.floor(Math.random() * 1e6)}`;
+
+async function startTestNode(env: Record<string, string> = {}, dataDir = tempDir()): Promise<TestNode> {
+  const loaded = loadConfig({ env: { DCHAT_DATA_DIR: dataDir, DCHAT_P2P_HOST: '127.0.0.1', DCHAT_P2P_PORT: '0', DCHAT_P2P_WS_PORT: '0', ...env } });
+  const node = createNode({ loaded, logger: pino({ level: 'silent' }), version: 'test', http: false });
+  await node.start();
+  const seen: ApiEvent[] = [];
+  node.api.subscribe((e) => seen.push(e));
+  return {
+    node,
+    dataDir,
+    call: (method, input) => node.api.call(method, input),
+    mark: () => seen.length,
+    eventsSince: (mark) => seen.slice(mark),
+  };
+}
+
+async function rejectsWith(promise: Promise<unknown>, name: string, message?: RegExp): Promise<void> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
+    assert.equal(err.name, name, err.message);
+    if (message) assert.match(err.message, message);
+    return;
+  }
+  assert.fail(`expected ${name}`);
+}
+
+/** An identity on `n` and a self chat of its own. */
+async function identityWithChat(n: TestNode, name = unique('user')) {
+  const identity = await n.call('identities.create', { username: name });
+  const chat = await n.call('chats.create', { chat_id: unique('chat-'), identity_id: identity.id });
+  return { identity, chat };
+}
+
+/** Alice on A adds Bob on B by invite. */
+async function contactPair(env: Env) {
+  const alice = await env.a.call('identities.create', { username: unique('alice') });
+  const bob = await env.b.call('identities.create', { username: unique('bob') });
+  const { invite } = await env.b.call('contacts.invite', { identity_id: bob.id });
+  const added = await env.a.call('contacts.add', { invite, identity_id: alice.id });
+  return { alice, bob, added };
+}
+
+type Test = (env: Env) => Promise<void>;
+
+const methodTests: { readonly [M in MethodName]: Test } = {
+  'node.health': async ({ a }) => {
+    assert.deepEqual(await a.call('node.health', {}), { status: 'healthy', version: 'test' });
+  },
+  'node.status': async ({ a }) => {
+    const status = await a.call('node.status', {});
+    assert.equal(status.status, 'ready');
+    assert.equal(status.store.backend, 'sqlite');
+    assert.equal(status.store.path, path.join(a.dataDir, 'dchat.db'));
+    assert.equal(status.p2p?.peer_id, a.node.p2p?.peerId);
+    assert.equal(status.role, 'user');
+  },
+  'node.peers': async ({ a, b }) => {
+    await a.node.network!.network.connect(b.node.p2p!.addresses[0]!);
+    const peers = await waitFor('B among A\'s peers', async () => {
+      const list = await a.call('node.peers', {});
+      return list.peers.some((p) => p.peer_id === b.node.p2p!.peerId) ? list : undefined;
+    });
+    assert.equal(peers.count, peers.peers.length);
+  },
+  'identities.list': async ({ a }) => {
+    const one = await a.call('identities.create', { username: unique('listed') });
+    const { identities } = await a.call('identities.list', {});
+    assert.deepEqual(identities.filter((i) => i.id === one.id).map((i) => i.username), [one.username]);
+  },
+  'identities.get': async ({ a }) => {
+    const one = await a.call('identities.create', { username: unique('got'), display_name: 'Got Me' });
+    const got = await a.call('identities.get', { id: one.id });
+    assert.equal(got.profile.display_name, 'Got Me');
+    await rejectsWith(a.call('identities.get', { id: 'ab'.repeat(32) }), 'IdentityNotFound');
+  },
+  'identities.create': async ({ a }) => {
+    const name = unique('made');
+    const made = await a.call('identities.create', { username: name, bio: 'hello' });
+    assert.equal(made.username, name);
+    assert.equal(made.key_protection, 'node-secret');
+    assert.equal(a.node.store.repos.profiles.get(made.id)?.bio, 'hello', 'stored in SQLite');
+    await rejectsWith(a.call('identities.create', { username: name }), 'UsernameTaken');
+  },
+  'identities.updateProfile': async ({ a }) => {
+    const one = await a.call('identities.create', { username: unique('edited') });
+    const updated = await a.call('identities.updateProfile', { id: one.id, display_name: 'New Name' });
+    assert.equal(updated.profile.display_name, 'New Name');
+    assert.equal(updated.profile.version, one.profile.version + 1);
+    assert.equal(a.node.store.repos.profiles.get(one.id)?.display_name, 'New Name');
+  },
+  'identities.setDefault': async ({ a }) => {
+    const one = await a.call('identities.create', { username: unique('default') });
+    assert.equal((await a.call('identities.setDefault', { id: one.id })).is_default, true);
+    const { identities } = await a.call('identities.list', {});
+    assert.deepEqual(identities.filter((i) => i.is_default).map((i) => i.id), [one.id], 'exactly one default');
+  },
+  'identities.unlock': async () => {
+    // A passphrase-protected identity is locked after a restart until it is unlocked.
+    const dataDir = tempDir();
+    let n = await startTestNode({}, dataDir);
+    const passphrase = 'correct horse battery staple';
+    const locked = await n.call('identities.create', { username: 'locked', passphrase });
+    await n.node.stop();
+    n = await startTestNode({}, dataDir);
+    try {
+      await rejectsWith(n.call('contacts.invite', { identity_id: locked.id }), 'ValidationError', /not unlocked/);
+      await rejectsWith(n.call('identities.unlock', { id: locked.id, passphrase: 'wrong horse battery staple' }), 'WrongPassphrase');
+      await rejectsWith(n.call('identities.unlock', { id: 'cd'.repeat(32), passphrase }), 'IdentityNotFound');
+      const unlocked = await n.call('identities.unlock', { id: locked.id, passphrase });
+      assert.equal(unlocked.id, locked.id);
+      assert.equal(unlocked.key_protection, 'passphrase');
+      const invite = await n.call('contacts.invite', { identity_id: locked.id });
+      assert.equal(invite.identity_id, locked.id, 'the unlocked key signs again');
+    } finally {
+      await n.node.stop();
+    }
+  },
+  'chats.list': async ({ a }) => {
+    const { chat, identity } = await identityWithChat(a);
+    const other = await a.call('chats.create', { chat_id: unique('second-'), identity_id: identity.id });
+    const { chats } = await a.call('chats.list', { limit: 500 });
+    assert.ok(chats.some((c) => c.chat_id === chat.chat_id) && chats.some((c) => c.chat_id === other.chat_id));
+    const first = await a.call('chats.list', { limit: 1 });
+    assert.equal(first.chats.length, 1);
+    assert.ok(first.next_cursor !== null, 'more than one chat: a cursor to the next page');
+  },
+  'chats.get': async ({ a }) => {
+    const { chat, identity } = await identityWithChat(a);
+    const got = await a.call('chats.get', { chat_id: chat.chat_id });
+    assert.equal(got.identity_id, identity.id);
+    await rejectsWith(a.call('chats.get', { chat_id: 'no-such-chat' }), 'ChatNotFound');
+  },
+  'chats.create': async ({ a }) => {
+    const { identity } = await identityWithChat(a);
+    const id = unique('made-');
+    const chat = await a.call('chats.create', { chat_id: id, kind: 'self', identity_id: identity.id });
+    assert.equal(chat.kind, 'self');
+    assert.equal(a.node.store.repos.conversations.get(id)?.identity_id, identity.id);
+    await rejectsWith(a.call('chats.create', { chat_id: id, identity_id: identity.id }), 'ChatExists');
+  },
+  'chats.markRead': async ({ a, b }) => {
+    // Unread messages come from someone else: Bob writes to Alice.
+    const { alice, bob, added } = await contactPair({ a, b });
+    await b.call('contacts.add', { invite: (await a.call('contacts.invite', { identity_id: alice.id })).invite, identity_id: bob.id });
+    await b.call('messages.send', { chat_id: added.chat_id, text: 'unread at A' });
+    await waitFor('the message at A', async () => (await a.call('chats.get', { chat_id: added.chat_id })).unread_count === 1);
+    const read = await a.call('chats.markRead', { chat_id: added.chat_id });
+    assert.equal(read.unread_count, 0);
+    assert.equal((await a.call('chats.get', { chat_id: added.chat_id })).unread_count, 0);
+  },
+  'messages.send': async ({ a }) => {
+    const { chat, identity } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'stored' });
+    assert.equal(sent.sender, identity.id);
+    assert.equal(a.node.store.repos.messages.get(sent.id)?.text, 'stored');
+    await rejectsWith(a.call('messages.send', { chat_id: 'nowhere', text: 'x' }), 'ChatNotFound');
+  },
+  'messages.list': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    for (const text of ['one', 'two', 'three']) await a.call('messages.send', { chat_id: chat.chat_id, text });
+    const page = await a.call('messages.list', { chat_id: chat.chat_id, limit: 2 });
+    assert.deepEqual(page.messages.map((m) => m.text), ['two', 'three']);
+    const older = await a.call('messages.list', { chat_id: chat.chat_id, limit: 2, before: page.next_before! });
+    assert.deepEqual(older.messages.map((m) => m.text), ['one']);
+  },
+  'messages.get': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'fetch me' });
+    assert.deepEqual(await a.call('messages.get', { id: sent.id }), sent);
+    await rejectsWith(a.call('messages.get', { id: crypto.randomUUID() }), 'MessageNotFound');
+  },
+  'messages.search': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const word = `zebra${counter}x`;
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: `a ${word} crossing` });
+    const found = await a.call('messages.search', { q: word });
+    assert.deepEqual(found.results.map((r) => r.message.id), [sent.id]);
+  },
+  'messages.edit': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'befor' });
+    const edited = await a.call('messages.edit', { id: sent.id, text: 'before' });
+    assert.equal(edited.text, 'before');
+    assert.ok(edited.edited_at !== null);
+    assert.equal(a.node.store.repos.messages.get(sent.id)?.text, 'before');
+  },
+  'messages.delete': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'gone soon' });
+    const deleted = await a.call('messages.delete', { id: sent.id });
+    assert.equal(deleted.text, '');
+    assert.ok(deleted.deleted_at !== null);
+    await rejectsWith(a.call('messages.edit', { id: sent.id, text: 'back' }), 'MessageDeleted');
+  },
+  'contacts.invite': async ({ a }) => {
+    const me = await a.call('identities.create', { username: unique('inviter') });
+    const invite = await a.call('contacts.invite', { identity_id: me.id });
+    assert.equal(invite.identity_id, me.id);
+    assert.equal(invite.link, `dchat://invite/${invite.invite}`);
+  },
+  'contacts.add': async (env) => {
+    const { bob, added } = await contactPair(env);
+    assert.equal(added.contact.identity_key, bob.id);
+    assert.equal(added.contact.origin, 'added');
+    assert.equal(added.chat.kind, 'direct');
+    assert.equal(added.chat_id, added.chat.chat_id);
+    await rejectsWith(env.a.call('contacts.add', { invite: 'not-an-invite-at-all' }), 'ValidationError', /invite/);
+  },
+  'contacts.list': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const { contacts } = await env.a.call('contacts.list', {});
+    assert.deepEqual(contacts.filter((c) => c.local_identity === alice.id).map((c) => c.identity_key), [bob.id]);
+  },
+  'contacts.get': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const contact = await env.a.call('contacts.get', { identity_key: bob.id, identity_id: alice.id });
+    assert.equal(contact.username, bob.username);
+    assert.equal(contact.peer_id, env.b.node.p2p!.peerId);
+    await rejectsWith(env.a.call('contacts.get', { identity_key: 'ef'.repeat(32), identity_id: alice.id }), 'ContactNotFound');
+  },
+  'contacts.safetyNumber': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const atA = await env.a.call('contacts.safetyNumber', { identity_key: bob.id, identity_id: alice.id });
+    assert.match(atA.safety_number, /^(\d{5} ){11}\d{5}$/);
+    assert.equal(atA.verified, false);
+    await env.b.call('contacts.add', { invite: (await env.a.call('contacts.invite', { identity_id: alice.id })).invite, identity_id: bob.id });
+    const atB = await env.b.call('contacts.safetyNumber', { identity_key: alice.id, identity_id: bob.id });
+    assert.equal(atB.safety_number, atA.safety_number, 'both sides compute the same number');
+  },
+  'contacts.verify': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const verified = await env.a.call('contacts.verify', { identity_key: bob.id, verified: true, identity_id: alice.id });
+    assert.equal(verified.verified, true);
+    assert.ok(verified.verified_at !== null);
+    assert.equal((await env.a.call('contacts.safetyNumber', { identity_key: bob.id, identity_id: alice.id })).verified, true);
+    assert.equal((await env.a.call('contacts.verify', { identity_key: bob.id, verified: false, identity_id: alice.id })).verified, false);
+  },
+  'groups.create': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const group = await env.a.call('groups.create', { title: 'Made', members: [bob.id], identity_id: alice.id });
+    assert.equal(group.admin, alice.id);
+    assert.equal(group.version, 1);
+    assert.deepEqual(group.members.map((m) => m.identity_key).sort(), [alice.id, bob.id].sort());
+    assert.equal((await env.a.call('chats.get', { chat_id: group.chat_id })).kind, 'group');
+    await rejectsWith(env.a.call('groups.create', { title: 'Strangers', members: ['ef'.repeat(32)], identity_id: alice.id }), 'ContactNotFound');
+  },
+  'groups.list': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const group = await env.a.call('groups.create', { title: 'Listed', members: [bob.id], identity_id: alice.id });
+    const { groups } = await env.a.call('groups.list', {});
+    assert.deepEqual(groups.filter((g) => g.group_id === group.group_id).map((g) => g.title), ['Listed']);
+  },
+  'groups.get': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const group = await env.a.call('groups.create', { title: 'Got', members: [bob.id], identity_id: alice.id });
+    assert.deepEqual(await env.a.call('groups.get', { group_id: group.group_id }), group);
+    await rejectsWith(env.a.call('groups.get', { group_id: '0'.repeat(32) }), 'GroupNotFound');
+  },
+  'groups.addMembers': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const carol = await env.b.call('identities.create', { username: unique('carol') });
+    await env.a.call('contacts.add', { invite: (await env.b.call('contacts.invite', { identity_id: carol.id })).invite, identity_id: alice.id });
+    const group = await env.a.call('groups.create', { title: 'Grows', members: [bob.id], identity_id: alice.id });
+    const grown = await env.a.call('groups.addMembers', { group_id: group.group_id, members: [carol.id] });
+    assert.equal(grown.version, 2);
+    assert.equal(grown.members.length, 3);
+    await waitFor('B to know the group', async () => (await env.b.call('groups.list', {})).groups.some((g) => g.group_id === group.group_id));
+    await rejectsWith(env.b.call('groups.addMembers', { group_id: group.group_id, members: [alice.id] }), 'NotGroupAdmin');
+  },
+  'groups.removeMember': async (env) => {
+    const { alice, bob } = await contactPair(env);
+    const group = await env.a.call('groups.create', { title: 'Shrinks', members: [bob.id], identity_id: alice.id });
+    const shrunk = await env.a.call('groups.removeMember', { group_id: group.group_id, identity_key: bob.id });
+    assert.equal(shrunk.version, 2);
+    assert.deepEqual(shrunk.members.map((m) => m.identity_key), [alice.id]);
+    await rejectsWith(env.a.call('groups.removeMember', { group_id: group.group_id, identity_key: alice.id }), 'ValidationError', /admin/);
+  },
+  'relay.status': async ({ a, b }) => {
+    const user = await a.call('relay.status', {});
+    assert.equal(user.enabled, false);
+    assert.equal(user.forced_by_config, false);
+    const relay = await b.call('relay.status', {});
+    assert.equal(relay.enabled, true);
+    assert.equal(relay.forced_by_config, true);
+    assert.equal(relay.ttl_hours, 72);
+  },
+  'relay.setEnabled': async ({ b }) => {
+    // Its own node: turning relaying on and off must not disturb the other tests' user node.
+    const n = await startTestNode();
+    try {
+      assert.equal((await n.call('relay.setEnabled', { enabled: true })).enabled, true);
+      assert.equal((await n.call('node.status', {})).role, 'relay');
+      assert.equal((await n.call('relay.setEnabled', { enabled: false })).enabled, false);
+      assert.equal((await n.call('relay.status', {})).enabled, false);
+      assert.equal((await b.call('relay.setEnabled', { enabled: false })).enabled, true, 'a relay by config stays one');
+    } finally {
+      await n.node.stop();
+    }
+  },
+  'relays.list': async ({ a }) => {
+    const { relays } = await a.call('relays.list', {});
+    assert.ok(Array.isArray(relays));
+    for (const r of relays) assert.equal(typeof r.connected, 'boolean');
+  },
+  'relays.set': async ({ b }) => {
+    const n = await startTestNode();
+    try {
+      await n.call('identities.create', { username: unique('relayed') });
+      const address = b.node.p2p!.addresses.find((x) => x.includes('/tcp/') && !x.includes('/ws'))!;
+      const set = await n.call('relays.set', { relays: [address] });
+      assert.deepEqual(set.relays.map((r) => r.peer_id), [b.node.p2p!.peerId]);
+      await waitFor('the relay link to come up', async () => (await n.call('relays.list', {})).relays.every((r) => r.connected));
+      await rejectsWith(n.call('relays.set', { relays: ['/ip4/127.0.0.1/tcp/1'] }), 'ValidationError', /p2p/);
+      assert.deepEqual((await n.call('relays.set', { relays: [] })).relays, []);
+    } finally {
+      await n.node.stop();
+    }
+  },
+  'attachments.upload': async ({ a }) => {
+    const data = new Uint8Array(300_000).map((_, i) => i % 253);
+    const info = await a.call('attachments.upload', { name: 'up.bin', type: 'application/octet-stream', data });
+    assert.equal(info.size, data.length);
+    assert.equal(info.state, 'local');
+    assert.equal(info.chunks_total, 2);
+    assert.equal(a.node.store.repos.attachments.get(info.id)?.sha256, info.sha256);
+    await rejectsWith(a.call('attachments.upload', { name: 'x', type: 'not a type', data }), 'ValidationError', /MIME/);
+  },
+  'attachments.get': async ({ a }) => {
+    const info = await a.call('attachments.upload', { name: 'get.txt', type: 'text/plain', data: new TextEncoder().encode('hello') });
+    assert.deepEqual(await a.call('attachments.get', { id: info.id }), info);
+    await rejectsWith(a.call('attachments.get', { id: crypto.randomUUID() }), 'AttachmentNotFound');
+  },
+  'attachments.read': async ({ a }) => {
+    const bytes = new TextEncoder().encode('read me back');
+    const info = await a.call('attachments.upload', { name: 'read.txt', type: 'text/plain', data: Buffer.from(bytes).toString('base64') });
+    const file = await a.call('attachments.read', { id: info.id });
+    assert.equal(file.name, 'read.txt');
+    assert.equal(file.mime, 'text/plain');
+    assert.deepEqual(new Uint8Array(file.data), bytes);
+  },
+};
+
+/** Each event: what causes it, and that it carries what was stored. */
+const eventTests: { readonly [E in EventName]: Test } = {
+  'message.created': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const mark = a.mark();
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'an event' });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'message.created').map((e) => e.data), [sent]);
+  },
+  'message.updated': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'to edit' });
+    const mark = a.mark();
+    const edited = await a.call('messages.edit', { id: sent.id, text: 'edited' });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'message.updated').map((e) => e.data), [edited]);
+  },
+  'chat.created': async ({ a }) => {
+    const { identity } = await identityWithChat(a);
+    const mark = a.mark();
+    const chat = await a.call('chats.create', { chat_id: unique('evented-'), identity_id: identity.id });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'chat.created').map((e) => e.data), [chat]);
+  },
+  'chat.updated': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const mark = a.mark();
+    const read = await a.call('chats.markRead', { chat_id: chat.chat_id });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'chat.updated').map((e) => e.data), [read]);
+  },
+  'identity.created': async ({ a }) => {
+    const mark = a.mark();
+    const made = await a.call('identities.create', { username: unique('evented') });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'identity.created').map((e) => e.data), [made]);
+  },
+  'identity.updated': async ({ a }) => {
+    const made = await a.call('identities.create', { username: unique('reevented') });
+    const mark = a.mark();
+    const updated = await a.call('identities.updateProfile', { id: made.id, bio: 'changed' });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'identity.updated').map((e) => e.data), [updated]);
+  },
+};
+
+describe('the NodeApi contract, method by method and event by event', () => {
+  let env: Env;
+  before(async () => {
+    const [a, b] = await Promise.all([startTestNode({ DCHAT_RATE_LIMIT_ENABLED: 'false' }), startTestNode({ DCHAT_NODE_ROLE: 'relay' })]);
+    env = { a, b };
+  });
+  after(async () => {
+    await Promise.all([env?.a.node.stop(), env?.b.node.stop()]);
+  });
+
+  it('has a test for every method and event the contract declares, and the router serves exactly those methods', () => {
+    const declaredMethods = contractMembers('ApiMethods');
+    const declaredEvents = contractMembers('ApiEvents');
+    assert.ok(declaredMethods.length > 0 && declaredEvents.length > 0);
+    assert.deepEqual(Object.keys(methodTests).sort(), [...declaredMethods].sort(), 'methods without a test (or tests of no method)');
+    assert.deepEqual(Object.keys(eventTests).sort(), [...declaredEvents].sort(), 'events without a test (or tests of no event)');
+    assert.deepEqual([...routerHarness().router.methods].sort(), [...declaredMethods].sort(), 'the router serves what the contract declares');
+    console.log(`covered: ${declaredMethods.length} methods and ${declaredEvents.length} events = ${declaredMethods.length + declaredEvents.length}`);
+  });
+
+  for (const [method, test] of Object.entries(methodTests)) it(`method ${method}`, () => test(env));
+  for (const [event, test] of Object.entries(eventTests)) it(`event ${event}`, () => test(env));
+});
