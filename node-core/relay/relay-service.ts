@@ -142,7 +142,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
       case 'put-blob':
         return putBlob(bytesToHex(request.to), request.data);
       case 'get-blob': {
-        const data = store.repos.mailbox.getBlob(bytesToHex(request.to), request.hash);
+        const data = store.repos.mailbox.getBlob(bytesToHex(request.to), request.hash, now());
         return data ? okReply({ data }) : errorReply('not-found');
       }
       case 'drop-blobs': {
@@ -296,7 +296,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
     let after = 0;
     try {
       for (;;) {
-        const batch = store.repos.mailbox.pending(identity, after, PUSH_BATCH);
+        const batch = store.repos.mailbox.pending(identity, after, PUSH_BATCH, now());
         if (batch.length === 0) return;
         after = batch[batch.length - 1]!.seq;
         const channel = await network.channels.get(peerIdFromString(subscription.peer), PROTOCOLS.mailbox);

@@ -26,7 +26,8 @@ export interface MailboxRepository {
 
   /** False when this envelope was already stored for the recipient. */
   store(entry: Omit<MailboxEntry, 'seq'>): boolean;
-  pending(recipient: string, afterSeq: number, limit: number): MailboxEntry[];
+  /** Mail still within its TTL at `now`: what the sweeper has not removed yet is not handed out either. */
+  pending(recipient: string, afterSeq: number, limit: number, now: number): MailboxEntry[];
   /** Deletes the recipient's envelopes with these ids; returns how many went. */
   deleteDelivered(recipient: string, envelopeIds: readonly Uint8Array[]): number;
   usage(recipient: string): RecipientUsage;
@@ -36,7 +37,7 @@ export interface MailboxRepository {
   expire(now: number): { messages: number; blobs: number };
 
   putBlob(recipient: string, hash: Uint8Array, data: Uint8Array, at: number, expiresAt: number): void;
-  getBlob(recipient: string, hash: Uint8Array): Uint8Array | undefined;
+  getBlob(recipient: string, hash: Uint8Array, now: number): Uint8Array | undefined;
   deleteBlobs(recipient: string, hashes: readonly Uint8Array[]): number;
 
   addPrekeys(recipient: string, keys: ReadonlyArray<{ id: number; public_key: Uint8Array }>): void;
@@ -61,7 +62,7 @@ export function createMailboxRepository(db: Database): MailboxRepository {
     `INSERT OR IGNORE INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at)
      VALUES (@recipient, @envelope_id, @envelope, @size, @stored_at, @expires_at)`,
   );
-  const pending = db.prepare('SELECT * FROM mailbox WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?') as Statement<[string, number, number], MailboxEntry>;
+  const pending = db.prepare('SELECT * FROM mailbox WHERE recipient = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?') as Statement<[string, number, number, number], MailboxEntry>;
   const deleteOne = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND envelope_id = ?');
   const usage = db.prepare('SELECT messages, bytes FROM mailbox_usage WHERE recipient = ?') as Statement<[string], RecipientUsage>;
   const totalBytes = db.prepare('SELECT coalesce(sum(bytes), 0) FROM mailbox_usage').pluck() as Statement<[], number>;
@@ -70,7 +71,7 @@ export function createMailboxRepository(db: Database): MailboxRepository {
   const expireBlobs = db.prepare('DELETE FROM mailbox_blobs WHERE expires_at <= ?');
   // Delete, then insert: a REPLACE would skip the delete trigger that keeps mailbox_usage right.
   const putBlob = db.prepare('INSERT INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at) VALUES (?, ?, ?, ?, ?)');
-  const getBlob = db.prepare('SELECT data FROM mailbox_blobs WHERE recipient = ? AND hash = ?').pluck() as Statement<[string, Uint8Array], Uint8Array>;
+  const getBlob = db.prepare('SELECT data FROM mailbox_blobs WHERE recipient = ? AND hash = ? AND expires_at > ?').pluck() as Statement<[string, Uint8Array, number], Uint8Array>;
   const deleteBlob = db.prepare('DELETE FROM mailbox_blobs WHERE recipient = ? AND hash = ?');
   const addPrekey = db.prepare('INSERT OR IGNORE INTO mailbox_prekeys (recipient, id, public_key) VALUES (?, ?, ?)');
   const firstPrekey = db.prepare('SELECT id, public_key FROM mailbox_prekeys WHERE recipient = ? ORDER BY id LIMIT 1') as Statement<[string], { id: number; public_key: Uint8Array }>;
@@ -88,7 +89,7 @@ export function createMailboxRepository(db: Database): MailboxRepository {
     touch: (key, at) => void touch.run(at, key),
     recipientCount: () => recipientCount.get()!,
     store: (entry) => store.run(entry).changes === 1,
-    pending: (r, after, limit) => pending.all(r, after, limit),
+    pending: (r, after, limit, now) => pending.all(r, after, now, limit),
     deleteDelivered(r, ids) {
       let n = 0;
       for (const id of ids) n += deleteOne.run(r, id).changes;
@@ -102,7 +103,7 @@ export function createMailboxRepository(db: Database): MailboxRepository {
       deleteBlob.run(r, hash);
       putBlob.run(r, hash, data, at, expiresAt);
     },
-    getBlob: (r, hash) => getBlob.get(r, hash),
+    getBlob: (r, hash, now) => getBlob.get(r, hash, now),
     deleteBlobs(r, hashes) {
       let n = 0;
       for (const h of hashes) n += deleteBlob.run(r, h).changes;
