@@ -9,15 +9,16 @@ import { createAttachmentService, type AttachmentService } from './attachments/a
 import type { LoadedConfig } from './config/load.ts';
 import { createEventBus, type EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
-import { loadOrCreateNodeSecret } from './identity/node-secret.ts';
+import { loadNodeSecretFor, NODE_SECRET_FILE } from './identity/node-secret.ts';
 import { createMessagingService } from './messaging/messaging-service.ts';
 import { createNetworkServices, type NetworkServices } from './network-services.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createKeyRing } from './sessions/key-ring.ts';
 import { createLocalVault } from './sessions/vault.ts';
+import { DatabaseDamagedError } from './store/damage.ts';
 import { createStore, type Store } from './store/store.ts';
 import { lockDataDir } from './util/data-dir-lock.ts';
-import { ensurePrivateDir } from './util/private-files.ts';
+import { ensurePrivateDir, sweepLeftovers } from './util/private-files.ts';
 
 const DEFAULT_UI_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'renderer');
 
@@ -56,8 +57,12 @@ export function initDataDir(dataDir: string, logger: Logger): { from: number; to
   ensurePrivateDir(dataDir);
   const store = createStore({ dataDir, logger });
   const migrated = store.start();
-  store.stop();
-  loadOrCreateNodeSecret(dataDir);
+  try {
+    // The same rule as at start: the secret must match the database; a new one only for a database with nothing sealed.
+    loadNodeSecretFor(store, dataDir);
+  } finally {
+    store.stop();
+  }
   loadOrCreateApiToken(dataDir);
   return { ...migrated, databaseFile: store.file };
 }
@@ -70,7 +75,18 @@ export function createNode(init: NodeInit): DchatNode {
   let phase: NodeStatus['status'] = 'starting';
 
   const store = createStore({ dataDir, logger: init.logger });
-  const metrics = createMetrics({ version, storeFigures: () => (store.started ? store.figures() : undefined) });
+  const metrics = createMetrics({
+    version,
+    // A damaged database may not count its rows: /metrics still answers (without those figures).
+    storeFigures: () => {
+      try {
+        return store.started ? store.figures() : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  store.onDamage(() => metrics.storeDamaged.set(1));
   const events = createEventBus((err) => {
     metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
     log.error({ err }, 'an event subscriber failed');
@@ -114,6 +130,8 @@ export function createNode(init: NodeInit): DchatNode {
     };
   };
 
+  const damagedMessage = () => new DatabaseDamagedError(store.file, store.damage?.reason ?? 'damaged').message;
+
   const requireRouter = (): Router => {
     if (!router) throw new Error('the node is not started');
     return router;
@@ -124,9 +142,9 @@ export function createNode(init: NodeInit): DchatNode {
       ensurePrivateDir(dataDir);
       unlock = lockDataDir(dataDir);
       try {
+        const swept = sweepLeftovers(dataDir);
+        if (swept.length > 0) log.info({ removed: swept }, 'removed temporary files left by interrupted writes');
         apiToken = loadOrCreateApiToken(dataDir);
-        const nodeSecret = loadOrCreateNodeSecret(dataDir);
-        const vault = createLocalVault(nodeSecret);
         if (init.http !== false) {
           // Listen before opening the store: liveness (/health) answers during a long migration,
           // so an orchestrator does not kill the node halfway; /ready stays 503 until the end.
@@ -139,6 +157,7 @@ export function createNode(init: NodeInit): DchatNode {
             apiToken,
             router: () => router,
             ready: () => phase === 'ready',
+            readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: damagedMessage() } : undefined),
             uiDir: init.uiDir ?? DEFAULT_UI_DIR,
             attachmentFile: (id) => {
               if (!attachments) throw new Error('the node is not started');
@@ -148,6 +167,10 @@ export function createNode(init: NodeInit): DchatNode {
           await http.start();
         }
         store.start();
+        // Only the secret the database was sealed under; a new one only over nothing sealed.
+        const { secret: nodeSecret, created } = loadNodeSecretFor(store, dataDir);
+        if (created) log.info({ file: path.join(dataDir, NODE_SECRET_FILE) }, 'created the node secret');
+        const vault = createLocalVault(nodeSecret);
         const identities = createIdentityService({ store, events, nodeSecret, keyRing });
         await identities.unlockNodeSecretIdentities();
         attachments = createAttachmentService({
@@ -182,6 +205,9 @@ export function createNode(init: NodeInit): DchatNode {
           network: services,
         });
         phase = 'ready';
+        // The quick check reads every page once, after start, a table at a time: a cold start
+        // does not wait for it, and damage it finds turns /ready to 503 and refuses writes.
+        store.quickCheck().catch((err: unknown) => log.warn({ err }, 'the database quick check could not run'));
       } catch (err) {
         await http?.stop();
         await services?.stop().catch(() => undefined);

@@ -20,7 +20,7 @@ import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { AttachmentRow } from '../store/repositories/attachments.ts';
 import type { Repositories, Store } from '../store/store.ts';
-import { ensurePrivateDir } from '../util/private-files.ts';
+import { ensurePrivateDir, sweepLeftovers as sweepFiles } from '../util/private-files.ts';
 
 /**
  * Attachments: each file gets its own random key and is cut into 256 KiB chunks, each encrypted
@@ -94,6 +94,67 @@ export function createAttachmentService(init: {
 
   const keyLabel = (id: string) => `attachment-key/${id}`;
   const fileOf = (id: string) => path.join(dir, id);
+  /** An upload being written: renamed to its id once its row is committed. */
+  const uploadOf = (id: string) => `${fileOf(id)}.upload`;
+  /** A download in progress: the chunks recorded as done, renamed to its id once complete. */
+  const partOf = (id: string) => `${fileOf(id)}.part`;
+
+  const cutBack = (fd: number, length: number) => {
+    try {
+      fs.ftruncateSync(fd, length);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not cut a part file back to its recorded chunks');
+    }
+  };
+
+  /** Writes a new file and flushes it to disk; a failure (a full disk) leaves no file behind. */
+  function writeFileDurably(file: string, data: Uint8Array): void {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      fs.rmSync(file, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * What a crash or a failed write left behind: an upload whose row was committed is finished,
+   * every other upload and any part file no download owns is removed.
+   */
+  function sweepLeftovers(): void {
+    const recovered: string[] = [];
+    const isLeftover = (name: string): boolean => {
+      const upload = /^(.+)\.upload$/.exec(name);
+      if (upload) {
+        const id = upload[1]!;
+        const row = store.repos.attachments.get(id);
+        const file = path.join(dir, name);
+        if (row?.state === 'local' && !fs.existsSync(fileOf(id)) && fs.statSync(file).size === row.size && bytesToHex(sha256(fs.readFileSync(file))) === row.sha256) {
+          fs.renameSync(file, fileOf(id));
+          recovered.push(id);
+          return false;
+        }
+        return true;
+      }
+      const part = /^(.+)\.part$/.exec(name);
+      if (part) return store.repos.attachments.get(part[1]!)?.state !== 'downloading';
+      return false;
+    };
+    try {
+      const removed = sweepFiles(dir, isLeftover);
+      if (removed.length > 0) log.info({ removed }, 'removed attachment files left by interrupted or failed writes');
+    } catch (err) {
+      // A damaged database cannot tell which files are wanted: then keep them all.
+      log.warn({ err: (err as Error).message }, 'could not sweep the attachments directory');
+    }
+    if (recovered.length > 0) log.info({ recovered }, 'finished uploads a crash interrupted');
+  }
 
   const toInfo = (row: AttachmentRow): AttachmentInfo => ({
     id: row.id,
@@ -175,7 +236,11 @@ export function createAttachmentService(init: {
       if (!local || !row.sealed_key) return;
       const key = vault.open(keyLabel(id), row.sealed_key);
       const total = row.chunk_hashes.length / 32;
-      const part = `${fileOf(id)}.part`;
+      const part = partOf(id);
+      // The part file holds exactly the chunks recorded as done; a failed write (a full disk)
+      // is cut off again, and a part file with nothing recorded in it is removed.
+      let done = row.chunks_done;
+      let failed = false;
       const fd = fs.openSync(part, fs.existsSync(part) ? 'r+' : 'w+', 0o600);
       try {
         for (let index = row.chunks_done; index < total; index++) {
@@ -189,13 +254,19 @@ export function createAttachmentService(init: {
           fs.writeSync(fd, plain, 0, plain.length, index * row.chunk_size);
           fs.fsyncSync(fd);
           await store.write((repos) => repos.attachments.progress(id, index + 1, 'downloading'));
+          done = index + 1;
           // One line per chunk taken from the network: what a resumed download fetched is visible.
           log.debug({ attachment: id, chunk: index, of: total }, 'attachment chunk fetched');
           if (stopped) return;
         }
         fs.ftruncateSync(fd, row.size);
+      } catch (err) {
+        failed = true;
+        throw err;
       } finally {
+        if (failed && done > 0) cutBack(fd, done * row.chunk_size);
         fs.closeSync(fd);
+        if (done === 0) fs.rmSync(part, { force: true });
       }
       const digest = bytesToHex(sha256(fs.readFileSync(part)));
       row = requireRow(id);
@@ -205,7 +276,13 @@ export function createAttachmentService(init: {
         await store.write((repos) => repos.attachments.progress(id, 0, 'failed'));
       } else {
         fs.renameSync(part, fileOf(id));
-        await store.write((repos) => repos.attachments.progress(id, total, 'complete'));
+        try {
+          await store.write((repos) => repos.attachments.progress(id, total, 'complete'));
+        } catch (err) {
+          // Not recorded as complete: back to a finished part file, which the retry completes.
+          fs.renameSync(fileOf(id), part);
+          throw err;
+        }
         void dropFromRelays(local, row);
       }
       emitMessageUpdate(row.message_id);
@@ -246,6 +323,7 @@ export function createAttachmentService(init: {
   const service: AttachmentService = {
     start() {
       ensurePrivateDir(dir);
+      sweepLeftovers();
       for (const row of store.repos.attachments.unfinished()) void download(row.id);
     },
     stop() {
@@ -260,9 +338,6 @@ export function createAttachmentService(init: {
       const cleanName = path.basename(name).replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255) || 'file';
       const id = crypto.randomUUID();
       ensurePrivateDir(dir);
-      const tmp = `${fileOf(id)}.upload`;
-      fs.writeFileSync(tmp, data, { mode: 0o600 });
-      fs.renameSync(tmp, fileOf(id));
       const row: AttachmentRow = {
         id,
         message_id: null,
@@ -278,7 +353,17 @@ export function createAttachmentService(init: {
         source: null,
         created_at: now(),
       };
-      await store.write((repos) => repos.attachments.insert(row));
+      // File first (flushed), then its row, then the rename: a failure at any step leaves
+      // nothing behind, and a crash before the rename leaves an upload the next start finishes.
+      const upload = uploadOf(id);
+      try {
+        writeFileDurably(upload, data);
+        await store.write((repos) => repos.attachments.insert(row));
+        fs.renameSync(upload, fileOf(id));
+      } catch (err) {
+        fs.rmSync(upload, { force: true });
+        throw err;
+      }
       return toInfo(row);
     },
 

@@ -6,7 +6,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** What to do: run the node (the default), or check a data directory's database and exit. */
+export type CliCommand = 'run' | 'check';
+
 export interface CliArgs {
+  readonly command: CliCommand;
   readonly help: boolean;
   readonly version: boolean;
   readonly initDb: boolean;
@@ -28,9 +32,16 @@ const KEY_FLAGS = {
 } as const satisfies Record<string, Pick<FlagOverride, 'key' | 'type'>>;
 
 export const HELP = `Usage: dchat [options]
+       dchat check [--data-dir DIR] [--config FILE]
 
 Runs a dchat full node: the local store, identities, messaging and the HTTP/WebSocket API.
 On a server it runs headless (as here); the desktop app runs the same node behind its window.
+
+Commands:
+  check                 Check the data directory without starting a node: a full SQLite
+                        integrity check and foreign key check of dchat.db (read-only, safe beside
+                        a running node), and whether node-secret belongs to it.
+                        Exit status 0 clean, 1 damaged or not matching, 2 bad usage or no database
 
 Options:
   --headless            Run without a window (always the case for this command)
@@ -50,7 +61,8 @@ Options:
 
 Settings apply in this order, later winning: defaults, config file, DCHAT_* environment, flags.
 Exit status: 0 success, 1 runtime failure (port in use, data directory locked, ...),
-2 bad usage or bad configuration.
+2 bad usage or bad configuration, 3 the data directory needs an operator (node-secret missing
+or not the one dchat.db was sealed under, dchat.db damaged): see the message, run "dchat check".
 `;
 
 export function parseCli(argv: readonly string[]): CliArgs {
@@ -59,7 +71,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     parsed = parseArgs({
       args: [...argv],
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -77,6 +89,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
     throw err;
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
+  const [command, ...extra] = parsed.positionals;
+  if (command !== undefined && command !== 'check') throw new UsageError(`unknown command "${command}" (the only command is "check")`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const overrides: FlagOverride[] = [];
   for (const [flag, binding] of Object.entries(KEY_FLAGS)) {
     const value = values[flag];
@@ -86,7 +101,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
     }
   }
   if (values.config === '') throw new UsageError('--config needs a file name');
+  if (command === 'check' && values['init-db'] === true) throw new UsageError('check and --init-db do not go together');
   return {
+    command: command ?? 'run',
     help: values.help === true,
     version: values.version === true,
     initDb: values['init-db'] === true,

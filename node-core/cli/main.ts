@@ -3,7 +3,8 @@ import { createNode, initDataDir } from '../node.ts';
 import { createLogger } from '../observability/logger.ts';
 import { VERSION } from '../version.ts';
 import { HELP, parseCli, UsageError } from './args.ts';
-import { announceReady, describeStartupError, logConfigWarnings } from './startup.ts';
+import { runCheck } from './check.ts';
+import { announceReady, describeStartupError, logConfigWarnings, startupExitCode } from './startup.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -16,6 +17,9 @@ const processIo: CliIo = {
 };
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/** An error the operator fixes from its message is logged without a stack; anything else with one. */
+const logFields = (err: unknown) => (startupExitCode(err) === 1 ? { err } : { error: (err as Error).name, reason: (err as Error).message });
 
 /** Runs the dchat command; resolves with the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {
@@ -45,6 +49,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 2;
   }
 
+  if (args.command === 'check') return runCheck(loaded.dataDir, io);
+
   const { logger, flush, reopen } = createLogger(loaded.config.logging, VERSION);
   logConfigWarnings(loaded, logger);
 
@@ -58,9 +64,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 0;
     } catch (err) {
       io.stderr(`dchat: cannot initialize ${loaded.dataDir}: ${describeStartupError(err)}\n`);
-      logger.fatal({ err }, 'init-db failed');
+      logger.fatal(logFields(err), 'init-db failed');
       flush();
-      return 1;
+      return startupExitCode(err);
     }
   }
 
@@ -69,9 +75,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     await node.start();
   } catch (err) {
     io.stderr(`dchat: cannot start: ${describeStartupError(err)}\n`);
-    logger.fatal({ err }, 'startup failed');
+    logger.fatal(logFields(err), 'startup failed');
     flush();
-    return 1;
+    return startupExitCode(err);
   }
 
   announceReady(node, loaded.config, logger, VERSION);

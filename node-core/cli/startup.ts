@@ -16,7 +16,21 @@ export function logConfigWarnings(loaded: LoadedConfig, logger: Logger): void {
 }
 
 /** Errors whose message is the whole story for an operator: no stack trace needed. */
-const OPERATOR_ERRORS = new Set(['ListenError', 'DataDirLockedError', 'DatabaseTooNewError']);
+const OPERATOR_ERRORS = new Set(['ListenError', 'DataDirLockedError', 'DatabaseTooNewError', 'NodeSecretMissingError', 'NodeSecretMismatchError', 'DatabaseDamagedError']);
+
+/**
+ * Errors that no restart cures: the data directory itself needs the operator (a node-secret that
+ * does not belong to dchat.db, a damaged dchat.db). The CLI exits with this code for them, so a
+ * supervisor can stop restarting (systemd: RestartPreventExitStatus).
+ */
+export const EXIT_NEEDS_OPERATOR = 3;
+const NEEDS_OPERATOR = new Set(['NodeSecretMissingError', 'NodeSecretMismatchError', 'DatabaseDamagedError']);
+
+/** The exit code for a failed start or --init-db: 3 when the data directory needs an operator, else 1. */
+export function startupExitCode(err: unknown): number {
+  const e = err as NodeJS.ErrnoException;
+  return NEEDS_OPERATOR.has(e.name) || e.code === 'SQLITE_NOTADB' || e.code?.startsWith('SQLITE_CORRUPT') ? EXIT_NEEDS_OPERATOR : 1;
+}
 
 export function describeStartupError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
@@ -24,7 +38,9 @@ export function describeStartupError(err: unknown): string {
   if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.path ?? e.message}`;
   if (e.code === 'ENOSPC') return `no space left on the device holding ${e.path ?? 'the data directory'}`;
   if (e.code === 'EROFS') return `read-only file system: ${e.path ?? e.message}`;
-  if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') return `the database file is not a dchat database or is damaged: ${e.message}`;
+  if (e.code === 'SQLITE_NOTADB' || e.code?.startsWith('SQLITE_CORRUPT')) {
+    return `the database file is not a dchat database or is damaged (${e.message}): run "dchat check", then restore dchat.db from a backup together with its node-secret`;
+  }
   return e.stack ?? String(err);
 }
 

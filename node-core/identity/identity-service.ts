@@ -25,7 +25,10 @@ import { decodeAvatar, encodeAvatar } from './avatar.ts';
 import { signProfile } from './profile-signature.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 
-const KEY_WRAP_PURPOSE = 'dchat/identity-key-wrap/v1';
+/** Identities without a passphrase are sealed under this subkey of the node secret. */
+export const KEY_WRAP_PURPOSE = 'dchat/identity-key-wrap/v1';
+/** The public key is bound into the seal, so a sealed key cannot be swapped onto another identity. */
+export const identitySealContext = (publicKey: Uint8Array): Uint8Array => concatBytes(utf8ToBytes('dchat/identity/v1'), publicKey);
 
 export interface IdentityService {
   create(input: z.output<typeof S.createIdentity>): Promise<Identity>;
@@ -56,9 +59,6 @@ export function createIdentityService(init: IdentityServiceInit): IdentityServic
   const { store, events } = init;
   const now = init.now ?? Date.now;
   const nodeWrapKey = deriveSubkey(init.nodeSecret, KEY_WRAP_PURPOSE);
-
-  // The public key is bound into the seal, so a sealed key cannot be swapped onto another identity.
-  const sealContext = (publicKey: Uint8Array) => concatBytes(utf8ToBytes('dchat/identity/v1'), publicKey);
 
   const toProfile = (p: ProfileRecord): Profile => ({
     identity_key: p.identity_key,
@@ -92,7 +92,7 @@ export function createIdentityService(init: IdentityServiceInit): IdentityServic
 
   async function unlock(id: string, passphrase?: string): Promise<Uint8Array> {
     const record = requireRecord(id);
-    const aad = sealContext(record.public_key);
+    const aad = identitySealContext(record.public_key);
     if (record.key_protection === 'node-secret') return open(nodeWrapKey, record.sealed_secret_key, aad);
     if (passphrase === undefined) {
       throw new WrongPassphraseError(`identity ${record.username} is protected by a passphrase; give "passphrase"`);
@@ -115,7 +115,7 @@ export function createIdentityService(init: IdentityServiceInit): IdentityServic
       const avatar = input.avatar ? decodeAvatar(input.avatar) : null;
       const keys = generateSigningKeyPair();
       const id = bytesToHex(keys.publicKey);
-      const aad = sealContext(keys.publicKey);
+      const aad = identitySealContext(keys.publicKey);
       let sealed: Uint8Array;
       let kdfParams: string | null = null;
       if (input.passphrase !== undefined) {

@@ -8,6 +8,8 @@ export interface Metrics {
   readonly errors: Counter<'component' | 'error'>;
   readonly messagesStored: Counter<'origin'>;
   readonly wsClients: Gauge;
+  /** 1 once dchat.db was found damaged (writes refused until it is restored), else 0. */
+  readonly storeDamaged: Gauge;
   render(): Promise<string>;
   readonly contentType: string;
 }
@@ -57,6 +59,13 @@ export function createMetrics(init: MetricsInit): Metrics {
     registers: [registry],
   });
 
+  const storeDamaged = new Gauge({
+    name: 'dchat_store_damaged',
+    help: '1 once dchat.db was found damaged (writes are refused; stop the node and run dchat check), else 0',
+    registers: [registry],
+  });
+  storeDamaged.set(0);
+
   // Read the store once per scrape, not once per gauge.
   let figures: StoreFigures | undefined;
   const storeGauge = (name: string, help: string, pick: (f: StoreFigures) => number) =>
@@ -81,6 +90,7 @@ export function createMetrics(init: MetricsInit): Metrics {
     errors,
     messagesStored,
     wsClients,
+    storeDamaged,
     render: () => {
       figures = init.storeFigures();
       return registry.metrics();

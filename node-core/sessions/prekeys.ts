@@ -7,7 +7,7 @@ import type { LocalVault } from './vault.ts';
 export const ONE_TIME_STOCK = 100;
 export const RELAY_SHARE = 25;
 
-const signedLabel = (identityId: string, id: number) => `signed-prekey/${identityId}/${id}`;
+export const signedLabel = (identityId: string, id: number): string => `signed-prekey/${identityId}/${id}`;
 const oneTimeLabel = (identityId: string, id: number) => `one-time-prekey/${identityId}/${id}`;
 
 export class MissingPrekeyError extends Error {

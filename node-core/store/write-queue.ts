@@ -19,11 +19,23 @@ export interface WriteQueue {
   readonly pending: number;
 }
 
-export function createWriteQueue(db: Database, maxBatch = 1000): WriteQueue {
+export interface WriteQueueOptions {
+  readonly maxBatch?: number;
+  /**
+   * Asked before a batch runs and again before it commits: an error returned refuses the whole
+   * batch (rolled back, every write rejected with it). The store refuses writes into a damaged file.
+   */
+  readonly refuse?: () => Error | undefined;
+}
+
+export function createWriteQueue(db: Database, options: WriteQueueOptions = {}): WriteQueue {
+  const { maxBatch = 1000, refuse } = options;
   const queue: PendingWrite[] = [];
   let scheduled = false;
   const inSavepoint = db.transaction((work: () => unknown) => work());
   const commitBatch = db.transaction((batch: PendingWrite[], outcomes: Array<{ ok: boolean; value: unknown }>) => {
+    const before = refuse?.();
+    if (before) throw before;
     for (const write of batch) {
       try {
         outcomes.push({ ok: true, value: inSavepoint(write.work) });
@@ -35,6 +47,9 @@ export function createWriteQueue(db: Database, maxBatch = 1000): WriteQueue {
         outcomes.push({ ok: false, value: err });
       }
     }
+    // A write of this batch may have found damage: then none of it is committed.
+    const after = refuse?.();
+    if (after) throw after;
   });
 
   function flush(): void {

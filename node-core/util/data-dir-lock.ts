@@ -35,7 +35,11 @@ export function lockDataDir(dataDir: string): () => void {
         }
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // Created but not written (a full disk): leave no empty pid file behind.
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') fs.rmSync(file, { force: true });
+        throw err;
+      }
       const holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
         throw new DataDirLockedError(`another dchat (pid ${holder}) is already using the data directory ${dataDir}`);

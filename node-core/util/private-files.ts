@@ -19,10 +19,16 @@ export function createPrivateFileOnce(file: string, contents: string | Uint8Arra
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
-    fs.writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    // A full disk: leave nothing behind, not even an empty temporary file.
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
   try {
     fs.linkSync(tmp, file);
@@ -48,6 +54,43 @@ export function readPrivateFile(file: string): Buffer {
 export function readOrCreatePrivateFile(file: string, create: () => string | Uint8Array): Buffer {
   if (!fs.existsSync(file)) createPrivateFileOnce(file, create());
   return readPrivateFile(file);
+}
+
+/** Temporary files of createPrivateFileOnce that a crash (kill -9, power loss) left behind. */
+export const isPrivateTempFile = (name: string): boolean => /\.\d+\.\d+\.tmp$/.test(name);
+
+/** A temporary file another live process (say `dchat --init-db` beside us) is still writing. */
+function ownedByLiveProcess(name: string): boolean {
+  const pid = Number(/\.(\d+)\.\d+\.tmp$/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what interrupted writes left in `dir`: temporary files of createPrivateFileOnce, and any
+ * other name `isLeftover` recognises. Call it while holding the data directory, before writing.
+ * Returns the names removed.
+ */
+export function sweepLeftovers(dir: string, isLeftover: (name: string) => boolean = () => false): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (isPrivateTempFile(name) ? ownedByLiveProcess(name) : !isLeftover(name)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 function fsyncDir(dir: string): void {

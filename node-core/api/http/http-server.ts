@@ -43,6 +43,8 @@ export interface HttpServerInit {
   readonly router: () => Router | undefined;
   /** False while starting and while draining for shutdown: /ready answers 503. */
   readonly ready: () => boolean;
+  /** Why the node cannot serve even though it started (a damaged database): /ready answers 503 with it. */
+  readonly readyProblem?: () => ApiErrorBody | undefined;
   /** The built web UI (dist/renderer), served at / for browsers; absent when not built. */
   readonly uiDir?: string | undefined;
   /** Where a downloadable attachment's file is (throws AttachmentNotFound otherwise). */
@@ -145,6 +147,8 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
       if (!init.ready()) {
         return reply.status(503).send({ error: 'NotReady', message: 'the node is starting or stopping' } satisfies ApiErrorBody);
       }
+      const problem = init.readyProblem?.();
+      if (problem) return reply.status(503).send(problem);
       return { status: 'ready', version: init.version };
     });
     if (config.observability.metrics_enabled) {

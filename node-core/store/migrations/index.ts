@@ -4,6 +4,7 @@ import m0002 from './0002-conversations-and-messages.ts';
 import m0003 from './0003-message-counter.ts';
 import m0004 from './0004-network-and-encryption.ts';
 import m0005 from './0005-attachment-chunk-index.ts';
+import m0006 from './0006-node-secret-check.ts';
 
 /** Every schema change, in order. Append only: a released migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

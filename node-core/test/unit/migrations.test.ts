@@ -183,3 +183,23 @@ describe('migration 0005: index of the chunks of sent attachments', () => {
     db.close();
   });
 });
+
+describe('migration 0006: node secret check value', () => {
+  it('adds an empty one-row table to a version-5 database, keeping its data', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 5));
+    db.prepare("INSERT INTO identities VALUES (?, 'alice', zeroblob(32), x'00', 'node-secret', NULL, 1, 1)").run(KEY);
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 6)), { from: 5, to: 6 });
+    assert.ok(isStrict(db, 'node_secret_check'));
+    assert.equal(db.prepare('SELECT count(*) FROM node_secret_check').pluck().get(), 0, 'not bound until the node starts with its secret');
+    assert.equal(db.prepare('SELECT username FROM identities').pluck().get(), 'alice');
+    const insert = db.prepare('INSERT INTO node_secret_check (id, check_value, created_at) VALUES (?, ?, 1)');
+    insert.run(1, Buffer.alloc(32, 7));
+    assert.throws(() => insert.run(2, Buffer.alloc(32, 8)), /CHECK/, 'one row only');
+    assert.throws(() => insert.run(1, Buffer.alloc(32, 8)), /UNIQUE|PRIMARY KEY/);
+    db.prepare('DELETE FROM node_secret_check').run();
+    assert.throws(() => insert.run(1, Buffer.alloc(16)), /CHECK/, 'a check value is 32 bytes');
+    assert.throws(() => insert.run(1, 'not bytes'), /cannot store TEXT value in BLOB column|CHECK/);
+    db.close();
+  });
+});
