@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, shell, Tray, nativeImage } from 'electron';
-import type { ApiEvent, Chat, Identity, Message } from '../node-core/api/contract.ts';
+import type { ApiEvent, Chat, Message } from '../node-core/api/contract.ts';
 import { parseCli, pickDchatArgs, UsageError } from '../node-core/cli/args.ts';
 import { announceReady, describeStartupError, logConfigWarnings } from '../node-core/cli/startup.ts';
 import { ConfigError, loadConfig } from '../node-core/config/load.ts';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
 
   bindIpc({
     ipcMain,
-    call: (method, input) => node.api.call(method as never, input as never),
+    call: (method, input) => node.dispatch(method, input),
     subscribe: (listener) => node.api.subscribe(listener),
     send: (channel, payload) => window?.webContents.send(channel, payload),
     isTrustedSender: (event) => event.senderFrame?.url === appUrl,
@@ -185,8 +185,8 @@ async function main(): Promise<void> {
   // identities are kept at hand (they change rarely) rather than listed for every message.
   let ownIds = new Set((await node.api.call('identities.list', {})).identities.map((i) => i.id));
   node.api.subscribe((event: ApiEvent) => {
-    if (event.type === 'identity.created') ownIds = new Set([...ownIds, (event.data as Identity).id]);
-    if (event.type === 'message.created') void notify(event.data as Message).catch(() => undefined);
+    if (event.type === 'identity.created') ownIds = new Set([...ownIds, event.data.id]);
+    if (event.type === 'message.created') void notify(event.data).catch(() => undefined);
   });
   const notify = async (message: Message) => {
     if (!Notification.isSupported() || ownIds.has(message.sender)) return;

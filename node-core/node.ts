@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { loadOrCreateApiToken } from './api/api-token.ts';
+import { createApiTokenSource, loadOrCreateApiToken, type ApiTokenSource } from './api/api-token.ts';
 import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { createRouter, type Router } from './api/router.ts';
@@ -37,8 +37,10 @@ export interface DchatNode {
   start(): Promise<void>;
   /** Drains the API, stops the network, commits pending writes and closes the store. */
   stop(): Promise<void>;
-  /** The same API in-process: what the Electron IPC transport binds to. */
+  /** The same API in-process, typed. */
   readonly api: NodeApi;
+  /** A call whose method name and input come from outside (the Electron IPC transport): checked like HTTP's. */
+  dispatch(method: string, input: unknown): Promise<unknown>;
   readonly dataDir: string;
   readonly apiToken: string;
   readonly apiUrl: string | undefined;
@@ -97,7 +99,7 @@ export function createNode(init: NodeInit): DchatNode {
   let http: HttpServer | undefined;
   let services: NetworkServices | undefined;
   let unlock: (() => void) | undefined;
-  let apiToken = '';
+  let apiToken: ApiTokenSource | undefined;
   let attachments: AttachmentService | undefined;
 
   const peers = (): PeerList => services?.peers() ?? { peers: [], count: 0 };
@@ -144,7 +146,7 @@ export function createNode(init: NodeInit): DchatNode {
       try {
         const swept = sweepLeftovers(dataDir);
         if (swept.length > 0) log.info({ removed: swept }, 'removed temporary files left by interrupted writes');
-        apiToken = loadOrCreateApiToken(dataDir);
+        apiToken = createApiTokenSource(dataDir, init.logger.child({ component: 'api-token' }));
         if (init.http !== false) {
           // Listen before opening the store: liveness (/health) answers during a long migration,
           // so an orchestrator does not kill the node halfway; /ready stays 503 until the end.
@@ -230,12 +232,13 @@ export function createNode(init: NodeInit): DchatNode {
     },
 
     api: {
-      call: (method, input) => requireRouter().call(method, input) as never,
+      call: (method, input) => requireRouter().call(method, input),
       subscribe: (listener) => events.subscribe(listener),
     },
+    dispatch: (method, input) => requireRouter().dispatch(method, input),
     dataDir,
     get apiToken() {
-      return apiToken;
+      return apiToken?.current() ?? '';
     },
     get apiUrl() {
       return http?.apiUrl;

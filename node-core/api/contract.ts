@@ -282,10 +282,8 @@ export interface ApiEvents {
 
 export type EventName = keyof ApiEvents;
 
-export interface ApiEvent<E extends EventName = EventName> {
-  readonly type: E;
-  readonly data: ApiEvents[E];
-}
+/** One event: a union discriminated by `type`, so `data` has the right type once `type` is checked. */
+export type ApiEvent<E extends EventName = EventName> = { [K in E]: { readonly type: K; readonly data: ApiEvents[K] } }[E];
 
 /** The named errors of the API; each answers with one HTTP status. */
 export type ApiErrorName =

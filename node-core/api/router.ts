@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { z } from 'zod';
-import type { Health, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
+import type { Health, MethodInput, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
 import { ApiError, DatabaseDamagedApiError, InternalError, isStorageFull, NetworkDisabledError, StorageFullError, UnknownMethodError, ValidationError, validationErrorFromZod } from './errors.ts';
 import { illFormedStringPath } from '../util/unicode.ts';
 import * as S from './schemas.ts';
@@ -44,7 +44,10 @@ export interface RouterDeps {
  * endpoint and Electron IPC all call `call`, so they behave identically by construction.
  */
 export interface Router {
-  call(method: string, input: unknown): Promise<unknown>;
+  /** For callers in the same process: typed end to end. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** For transports, where the name and input come off the wire: both are checked before use. */
+  dispatch(method: string, input: unknown): Promise<unknown>;
   readonly methods: readonly MethodName[];
 }
 
@@ -110,26 +113,30 @@ export function createRouter(deps: RouterDeps): Router {
     }),
   } satisfies MethodTable;
 
+  const dispatch = async (method: string, input: unknown): Promise<unknown> => {
+    if (!Object.hasOwn(table, method)) throw new UnknownMethodError(`no API method named "${method}"`);
+    const definition = table[method as MethodName] as MethodDefinition<unknown, unknown>;
+    const illFormed = illFormedStringPath(input);
+    if (illFormed !== undefined) {
+      const path = illFormed || '(root)';
+      throw new ValidationError(`invalid input: ${path}: is not valid Unicode text (it holds a lone surrogate)`, [{ path, message: 'is not valid Unicode text' }]);
+    }
+    const parsed = definition.schema.safeParse(input ?? {});
+    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    try {
+      return await definition.handle(parsed.data);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (isStorageFull(err)) throw new StorageFullError('the disk holding the database is full; nothing was stored');
+      if (err instanceof DatabaseDamagedError) throw new DatabaseDamagedApiError(err.message);
+      throw err;
+    }
+  };
   return {
-    async call(method, input) {
-      if (!Object.hasOwn(table, method)) throw new UnknownMethodError(`no API method named "${method}"`);
-      const definition = table[method as MethodName] as MethodDefinition<unknown, unknown>;
-      const illFormed = illFormedStringPath(input);
-      if (illFormed !== undefined) {
-        const path = illFormed || '(root)';
-        throw new ValidationError(`invalid input: ${path}: is not valid Unicode text (it holds a lone surrogate)`, [{ path, message: 'is not valid Unicode text' }]);
-      }
-      const parsed = definition.schema.safeParse(input ?? {});
-      if (!parsed.success) throw validationErrorFromZod(parsed.error);
-      try {
-        return await definition.handle(parsed.data);
-      } catch (err) {
-        if (err instanceof ApiError) throw err;
-        if (isStorageFull(err)) throw new StorageFullError('the disk holding the database is full; nothing was stored');
-        if (err instanceof DatabaseDamagedError) throw new DatabaseDamagedApiError(err.message);
-        throw err;
-      }
-    },
+    // The table's outputs are typed per method (satisfies MethodTable), which dispatch's
+    // string-keyed signature cannot carry; this is the one place that says so.
+    call: <M extends MethodName>(method: M, input: MethodInput<M>) => dispatch(method, input) as Promise<MethodOutput<M>>,
+    dispatch,
     methods: Object.keys(table) as MethodName[],
   };
 }

@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AttachmentInfo, Message } from '../api/contract.ts';
 import { AttachmentNotFoundError, PayloadTooLargeError, ValidationError } from '../api/errors.ts';
-import { signWithContext } from '../crypto/signing.ts';
 import type { AfterCommit } from '../delivery/delivery-service.ts';
 import type { AttachmentManifest } from '../delivery/payloads.ts';
 import { parseReply, PROTOCOLS } from '../delivery/protocols.ts';
@@ -20,7 +19,9 @@ import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { AttachmentRow } from '../store/repositories/attachments.ts';
 import type { Repositories, Store } from '../store/store.ts';
+import { safeContentType, safeFileName } from '../util/file-names.ts';
 import { ensurePrivateDir, sweepLeftovers as sweepFiles } from '../util/private-files.ts';
+import { blobDropStatement } from '../relay/statements.ts';
 
 /**
  * Attachments: each file gets its own random key and is cut into 256 KiB chunks, each encrypted
@@ -311,7 +312,7 @@ export function createAttachmentService(init: {
     for (const relay of init.ownRelays()) {
       try {
         const ts = now();
-        const sig = signWithContext('dchat/relay-drop-blobs/v1', secret, encodeCbor([relay.peer_id, network.peerId, hashes, ts]));
+        const sig = blobDropStatement.sign(secret, { relay: relay.peer_id, client: network.peerId, hashes, ts });
         const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
         await channel.request(encodeCbor({ op: 'drop-blobs', identity: hexToBytes(local), hashes, ts, sig }), FETCH_TIMEOUT_MS);
       } catch {
@@ -334,8 +335,7 @@ export function createAttachmentService(init: {
     async upload(data, name, mime) {
       if (data.length > init.maxBytes) throw new PayloadTooLargeError(`the file is over the ${Math.floor(init.maxBytes / 1024 / 1024)} MB limit`);
       if (!/^[\w.+-]+\/[\w.+-]+$/.test(mime)) throw new ValidationError('type: expected a MIME type such as image/png');
-      // eslint-disable-next-line no-control-regex -- control characters have no place in a file name
-      const cleanName = path.basename(name).replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255) || 'file';
+      const cleanName = safeFileName(name);
       const id = crypto.randomUUID();
       ensurePrivateDir(dir);
       const row: AttachmentRow = {
@@ -439,8 +439,8 @@ export function createAttachmentService(init: {
         repos.attachments.insert({
           id: m.id,
           message_id: messageId,
-          name: path.basename(m.name),
-          mime: m.mime,
+          name: safeFileName(m.name),
+          mime: safeContentType(m.mime),
           size: m.size,
           sha256: m.sha256,
           sealed_key: vault.seal(keyLabel(m.id), m.key),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import { TextDecoder } from 'node:util';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -11,9 +12,14 @@ import type { Logger } from 'pino';
 import type { DchatConfig } from '../../config/schema.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import type { ApiTokenSource } from '../api-token.ts';
 import type { ApiErrorBody } from '../contract.ts';
 import {
   ApiError,
+  BadRequestTargetError,
+  ClientClosedRequestError,
+  HostNotAllowedError,
+  OriginNotAllowedError,
   MalformedJsonError,
   NotFoundError,
   NotReadyError,
@@ -24,7 +30,9 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { toApiError, type Router } from '../router.ts';
+import { downloadHeaders } from './attachment-download.ts';
 import { registerEventStream } from './event-stream.ts';
+import { ambiguousTarget, hostAllowed, originAllowed } from './request-guard.ts';
 import { REST_ROUTES, restInput } from './rest-routes.ts';
 
 /** The HTTP server could not start: a port in use, an unreadable certificate. */
@@ -38,7 +46,7 @@ export interface HttpServerInit {
   readonly metrics: Metrics;
   readonly events: EventBus;
   readonly version: string;
-  readonly apiToken: string;
+  readonly apiToken: ApiTokenSource;
   /** The router once the node has started; undefined while it starts. */
   readonly router: () => Router | undefined;
   /** False while starting and while draining for shutdown: /ready answers 503. */
@@ -60,15 +68,29 @@ export interface HttpServer {
   readonly metricsUrl: string | undefined;
 }
 
-const OPEN_PATHS = new Set(['/health', '/ready', '/metrics']);
-const UI_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// 'self' covers ws:// and wss:// to this same host (CSP Level 3); nothing else may be reached.
+const UI_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const pathOf = (url: string) => url.split('?', 1)[0]!;
-const needsToken = (path: string) => path === '/status' || path === '/peers' || path === '/api' || path.startsWith('/api/');
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Route config flags: `open` routes need no token (probes, the web UI's static files). */
+interface RouteFlags {
+  readonly open?: boolean;
+  /** Probes answer whatever Host they are asked under (kubelets and Prometheus use pod IPs or service names). */
+  readonly probe?: boolean;
+}
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    readonly open?: boolean;
+    readonly probe?: boolean;
+  }
+}
+const flagsOf = (req: FastifyRequest): RouteFlags => req.routeOptions.config ?? {};
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function createHttpServer(init: HttpServerInit): HttpServer {
   const { config, metrics } = init;
   const log = init.logger.child({ component: 'http' });
-  const expectedToken = Buffer.from(init.apiToken);
   let api: FastifyInstance | undefined;
   let probes: FastifyInstance | undefined;
   let apiUrl = '';
@@ -83,19 +105,45 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
 
   const tokenMatches = (presented: string | undefined): boolean => {
     if (!presented) return false;
+    const expected = Buffer.from(init.apiToken.current());
     const given = Buffer.from(presented);
-    return given.length === expectedToken.length && timingSafeEqual(given, expectedToken);
+    return given.length === expected.length && timingSafeEqual(given, expected);
   };
 
   const presentedToken = (req: FastifyRequest): string | undefined => {
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-    // Browsers cannot set headers on a WebSocket upgrade, so the event stream also takes ?access_token=.
-    if (pathOf(req.url) === '/api/events') {
+    // Browsers cannot set headers on a WebSocket upgrade, so the event stream also takes
+    // ?access_token=; decided by the route that will run, never by the spelling of the URL.
+    if (req.routeOptions.url === '/api/events') {
       const query = req.query as Record<string, unknown> | undefined;
       if (typeof query?.access_token === 'string') return query.access_token;
     }
     return undefined;
+  };
+
+  /**
+   * Runs before anything else looks at a request: refuses targets that decode to something else
+   * than they spell, names that are not this node's (DNS rebinding), pages of other origins that
+   * try to change state or listen to events, and then asks for the token on every route that is
+   * not explicitly open, by the route that matched.
+   */
+  const guardRequest = async (req: FastifyRequest): Promise<void> => {
+    const why = ambiguousTarget(req.raw.url ?? '');
+    if (why) throw new BadRequestTargetError(why);
+    const flags = flagsOf(req);
+    if (flags.probe) return;
+    if (!hostAllowed(req.headers.host, config.server.public_hosts)) {
+      throw new HostNotAllowedError('this node does not answer to that host name; add it to server.public_hosts if clients use it');
+    }
+    const upgrade = req.headers.upgrade?.toLowerCase() === 'websocket';
+    if ((upgrade || STATE_CHANGING.has(req.method)) && !originAllowed(req.headers.origin, req.headers.host, config.security.cors_allowed_origins)) {
+      throw new OriginNotAllowedError('requests from pages of other origins are refused; list trusted ones in security.cors_allowed_origins');
+    }
+    if (flags.open || req.method === 'OPTIONS') return;
+    if (!tokenMatches(presentedToken(req))) {
+      throw new UnauthorizedError('send the API token as "Authorization: Bearer <token>" (it is in <data_dir>/api-token)');
+    }
   };
 
   /** Maps whatever was thrown (ours, Fastify's, a plugin's) to a named API error. */
@@ -111,6 +159,10 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
         return new MalformedJsonError('the request says it carries JSON but the body is empty');
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return new ValidationError('the Content-Length header does not match the body');
+      case 'ECONNRESET':
+      case 'ECONNABORTED':
+      case 'ERR_STREAM_PREMATURE_CLOSE':
+        return new ClientClosedRequestError('the client closed the connection before its request was complete');
     }
     if (e.statusCode === 429) return new RateLimitedError(e.message ?? 'too many requests');
     if (err instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
@@ -122,6 +174,11 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
 
   const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const apiError = classify(err);
+    if (apiError instanceof ClientClosedRequestError) {
+      // Nobody is left to answer, and it is not the node's fault: no error log, no error metric.
+      log.debug({ method: req.method, url: pathOf(req.url) }, apiError.message);
+      return reply.status(apiError.status).send(apiError.toBody());
+    }
     if (apiError.status >= 500 && apiError.status !== 503) {
       log.error({ err, method: req.method, url: pathOf(req.url) }, 'request failed');
     } else {
@@ -142,8 +199,9 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
 
   /** /health, /ready and /metrics: open, not rate limited, served on the API port and the metrics port. */
   function registerProbeRoutes(app: FastifyInstance): void {
-    app.get('/health', async () => ({ status: 'healthy', version: init.version }));
-    app.get('/ready', async (_req, reply) => {
+    const probe = { config: { open: true, probe: true } satisfies RouteFlags };
+    app.get('/health', probe, async () => ({ status: 'healthy', version: init.version }));
+    app.get('/ready', probe, async (_req, reply) => {
       if (!init.ready()) {
         return reply.status(503).send({ error: 'NotReady', message: 'the node is starting or stopping' } satisfies ApiErrorBody);
       }
@@ -152,7 +210,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
       return { status: 'ready', version: init.version };
     });
     if (config.observability.metrics_enabled) {
-      app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+      app.get('/metrics', probe, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
     }
     app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
     app.setNotFoundHandler((req, reply) => sendError(new NotFoundError(`no route ${req.method} ${pathOf(req.url)}`), req, reply));
@@ -181,13 +239,28 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     }
     // The HTTPS and HTTP instances differ only in their raw server type, which nothing here uses.
     const app = (https ? Fastify({ ...baseOptions(), https }) : Fastify(baseOptions())) as unknown as FastifyInstance;
+    app.server.maxConnections = config.server.max_connections;
+    // JSON is decoded strictly: bytes that are not UTF-8 would otherwise become U+FFFD silently,
+    // and what was stored would differ from what the client sent.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+      let text: string;
+      try {
+        text = utf8.decode(body as Buffer);
+      } catch {
+        done(new ValidationError('the request body is not valid UTF-8'), undefined);
+        return;
+      }
+      // The default parser answers through `done`; its return value carries nothing.
+      void parseJson(req, text, done);
+    });
 
     if (security.rate_limit_enabled) {
       await app.register(rateLimit, {
         global: true,
         max: security.rate_limit_requests_per_sec,
         timeWindow: 1000,
-        allowList: (req) => OPEN_PATHS.has(pathOf(req.url)),
+        allowList: (req) => flagsOf(req).probe === true,
         errorResponseBuilder: (_req, context) => ({
           statusCode: 429,
           message: `over ${context.max} requests per second (security.rate_limit_requests_per_sec); retry in ${context.after}`,
@@ -204,12 +277,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     }
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-    app.addHook('onRequest', async (req) => {
-      if (req.method === 'OPTIONS' || !needsToken(pathOf(req.url))) return;
-      if (!tokenMatches(presentedToken(req))) {
-        throw new UnauthorizedError('send the API token as "Authorization: Bearer <token>" (it is in <data_dir>/api-token)');
-      }
-    });
+    app.addHook('onRequest', guardRequest);
 
     registerProbeRoutes(app);
 
@@ -221,7 +289,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
         method: route.method,
         url: route.url,
         handler: async (req, reply) => {
-          const result = await requireRouter().call(route.call, restInput(route, req.params, req.query, req.body));
+          const result = await requireRouter().dispatch(route.call, restInput(route, req.params, req.query, req.body));
           return reply.status(route.status ?? 200).send(result);
         },
       });
@@ -232,7 +300,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     app.post('/api/attachments', async (req, reply) => {
       if (!Buffer.isBuffer(req.body)) throw new UnsupportedMediaTypeError('send the file as application/octet-stream, with ?name= (and ?type=)');
       const query = req.query as Record<string, unknown>;
-      const result = await requireRouter().call('attachments.upload', {
+      const result = await requireRouter().dispatch('attachments.upload', {
         name: query.name,
         type: query.type ?? 'application/octet-stream',
         data: new Uint8Array(req.body),
@@ -243,12 +311,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
       const { id } = req.params as { id: string };
       await requireRouter().call('attachments.get', { id });
       const { path: file, row } = init.attachmentFile(id);
-      return reply
-        .type(row.mime)
-        .header('content-length', String(row.size))
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(row.name)}`)
-        .header('x-content-type-options', 'nosniff')
-        .send(fs.createReadStream(file));
+      return reply.headers(downloadHeaders(row)).send(fs.createReadStream(file));
     });
 
     // The web UI: the same renderer as the desktop app, talking to this node over HTTP/WebSocket.
@@ -257,6 +320,9 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
       const uiDir = init.uiDir;
       // In its own context, so the page's headers are added to its files only, not to every API answer.
       await app.register(async (ui) => {
+        ui.addHook('onRoute', (route) => {
+          route.config = { ...route.config, open: true };
+        });
         ui.addHook('onSend', async (_req, reply) => {
           reply.header('content-security-policy', UI_CSP);
           reply.header('x-content-type-options', 'nosniff');
@@ -265,7 +331,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
         await ui.register(fastifyStatic, { root: uiDir, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false });
       });
     } else {
-      app.get('/', async (_req, reply) =>
+      app.get('/', { config: { open: true } satisfies RouteFlags }, async (_req, reply) =>
         reply.status(404).type('text/plain; charset=utf-8').send('The web UI is not built. Run `npm run build:ui`, then reload this page.\n'),
       );
     }
@@ -273,7 +339,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     // One endpoint for every method: what the UI's HTTP client uses, mirroring IPC exactly.
     app.post('/api/rpc/:method', async (req) => {
       const { method } = req.params as { method: string };
-      return requireRouter().call(method, req.body);
+      return requireRouter().dispatch(method, req.body);
     });
 
     registerEventStream(app, {

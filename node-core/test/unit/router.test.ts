@@ -21,36 +21,36 @@ async function rejectsWith(promise: Promise<unknown>, name: string, message?: Re
 describe('router validation', () => {
   it('names unknown methods', async () => {
     const h = routerHarness();
-    await rejectsWith(h.router.call('messages.explode', {}), 'UnknownMethod', /messages\.explode/);
-    await rejectsWith(h.router.call('__proto__', {}), 'UnknownMethod');
-    await rejectsWith(h.router.call('constructor', {}), 'UnknownMethod');
+    await rejectsWith(h.router.dispatch('messages.explode', {}), 'UnknownMethod', /messages\.explode/);
+    await rejectsWith(h.router.dispatch('__proto__', {}), 'UnknownMethod');
+    await rejectsWith(h.router.dispatch('constructor', {}), 'UnknownMethod');
   });
 
   it('reports every wrong field with its path', async () => {
     const h = routerHarness();
-    const err = await rejectsWith(h.router.call('messages.send', { chat_id: 5, text: 7 }), 'ValidationError');
-    await rejectsWith(h.router.call('messages.send', { chat_id: 'x', text: '  ' }), 'ValidationError', /some text or an attachment/);
+    const err = await rejectsWith(h.router.dispatch('messages.send', { chat_id: 5, text: 7 }), 'ValidationError');
+    await rejectsWith(h.router.dispatch('messages.send', { chat_id: 'x', text: '  ' }), 'ValidationError', /some text or an attachment/);
     assert.deepEqual(err.issues?.map((i) => i.path).sort(), ['chat_id', 'text']);
-    await rejectsWith(h.router.call('messages.send', 'not an object'), 'ValidationError');
-    await rejectsWith(h.router.call('messages.send', [1, 2]), 'ValidationError');
-    await rejectsWith(h.router.call('messages.send', { chat_id: 'x', text: 'hi', colour: 'red' }), 'ValidationError', /colour/);
-    await rejectsWith(h.router.call('messages.send', { chat_id: '../etc', text: 'hi' }), 'ValidationError', /chat_id/);
-    await rejectsWith(h.router.call('messages.send', { chat_id: 'x', text: 'a\u0000b' }), 'ValidationError', /control characters/);
-    await rejectsWith(h.router.call('messages.send', { chat_id: 'x', text: 'x'.repeat(65537) }), 'ValidationError', /text/);
-    await rejectsWith(h.router.call('messages.list', { chat_id: 'x', limit: '0' }), 'ValidationError', /limit/);
-    await rejectsWith(h.router.call('messages.list', { chat_id: 'x', limit: 'ten' }), 'ValidationError', /limit/);
-    await rejectsWith(h.router.call('messages.list', { chat_id: 'x', before: 5, after: 2 }), 'ValidationError', /either before or after/);
-    await rejectsWith(h.router.call('identities.create', { username: 'No Caps' }), 'ValidationError', /username/);
-    await rejectsWith(h.router.call('identities.create', { username: 'bob', passphrase: 'short' }), 'ValidationError', /8 characters/);
-    await rejectsWith(h.router.call('identities.create', { username: 'bob', avatar: 'http://evil/x.png' }), 'ValidationError', /avatar/);
-    await rejectsWith(h.router.call('messages.get', { id: 'not-a-uuid' }), 'ValidationError', /UUID/);
+    await rejectsWith(h.router.dispatch('messages.send', 'not an object'), 'ValidationError');
+    await rejectsWith(h.router.dispatch('messages.send', [1, 2]), 'ValidationError');
+    await rejectsWith(h.router.dispatch('messages.send', { chat_id: 'x', text: 'hi', colour: 'red' }), 'ValidationError', /colour/);
+    await rejectsWith(h.router.dispatch('messages.send', { chat_id: '../etc', text: 'hi' }), 'ValidationError', /chat_id/);
+    await rejectsWith(h.router.dispatch('messages.send', { chat_id: 'x', text: 'a\u0000b' }), 'ValidationError', /control characters/);
+    await rejectsWith(h.router.dispatch('messages.send', { chat_id: 'x', text: 'x'.repeat(65537) }), 'ValidationError', /text/);
+    await rejectsWith(h.router.dispatch('messages.list', { chat_id: 'x', limit: '0' }), 'ValidationError', /limit/);
+    await rejectsWith(h.router.dispatch('messages.list', { chat_id: 'x', limit: 'ten' }), 'ValidationError', /limit/);
+    await rejectsWith(h.router.dispatch('messages.list', { chat_id: 'x', before: 5, after: 2 }), 'ValidationError', /either before or after/);
+    await rejectsWith(h.router.dispatch('identities.create', { username: 'No Caps' }), 'ValidationError', /username/);
+    await rejectsWith(h.router.dispatch('identities.create', { username: 'bob', passphrase: 'short' }), 'ValidationError', /8 characters/);
+    await rejectsWith(h.router.dispatch('identities.create', { username: 'bob', avatar: 'http://evil/x.png' }), 'ValidationError', /avatar/);
+    await rejectsWith(h.router.dispatch('messages.get', { id: 'not-a-uuid' }), 'ValidationError', /UUID/);
   });
 
   it('accepts query-string integers', async () => {
     const h = routerHarness();
     await h.call('identities.create', { username: 'alice' });
     await h.call('chats.create', { chat_id: 'test' });
-    const page = await h.router.call('messages.list', { chat_id: 'test', limit: '10', before: '100' });
+    const page = await h.router.dispatch('messages.list', { chat_id: 'test', limit: '10', before: '100' });
     assert.deepEqual((page as { messages: unknown[] }).messages, []);
   });
 });
@@ -186,7 +186,7 @@ describe('chats and messages', () => {
     assert.equal((await h.call('messages.search', { q: 'dep' })).results.length, 0, 'whole words by default');
     assert.equal((await h.call('messages.search', { q: 'dep', prefix: true })).results.length, 1, 'with prefix, the last word matches as a prefix');
     assert.equal((await h.call('messages.search', { q: 'the dep', prefix: true })).results.length, 1);
-    assert.equal((await h.router.call('messages.search', { q: 'dep', prefix: 'true' }) as { results: unknown[] }).results.length, 1, 'query-string booleans');
+    assert.equal((await h.router.dispatch('messages.search', { q: 'dep', prefix: 'true' }) as { results: unknown[] }).results.length, 1, 'query-string booleans');
     assert.equal((await h.call('messages.search', { q: 'relay tonight' })).results.length, 1, 'all words must match');
     assert.equal((await h.call('messages.search', { q: '"relay" OR NEAR(*' })).results.length, 0, 'FTS operators are plain words');
     await rejectsWith(h.call('messages.search', { q: '***' }), 'ValidationError', /no words/);

@@ -1,13 +1,14 @@
-import type { DchatBridge } from '../../../node-core/api/contract.ts';
+import type { DchatBridge, MethodInput, MethodName, MethodOutput } from '../../../node-core/api/contract.ts';
 import { ApiError } from './api-error.ts';
 import type { ApiClient } from './client.ts';
 
 /** The NodeApi over Electron IPC, through the preload's `window.dchat`. */
 export function createIpcClient(bridge: DchatBridge): ApiClient {
-  const call = async (method: string, input: unknown): Promise<never> => {
+  const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
     const reply = await bridge.call(method, input ?? {});
     if (!reply.ok) throw new ApiError(reply.error);
-    return reply.value as never;
+    // The main process answered this method with its router's output; IPC carries it untyped.
+    return reply.value as MethodOutput<M>;
   };
   return {
     call: (method, input) => call(method, input),
@@ -20,7 +21,7 @@ export function createIpcClient(bridge: DchatBridge): ApiClient {
       return info;
     },
     async readAttachment(id) {
-      const file = (await call('attachments.read', { id })) as { mime: string; data: Uint8Array };
+      const file = await call('attachments.read', { id });
       return new Blob([new Uint8Array(file.data)], { type: file.mime });
     },
   };

@@ -250,7 +250,7 @@ export const useApp = create<AppState>()((set, get) => {
     applyEvent(event) {
       switch (event.type) {
         case 'message.created': {
-          const message = event.data as Message;
+          const message = event.data;
           upsertMessage(message);
           const state = get();
           const chat = state.chats.find((c) => c.chat_id === message.chat_id);
@@ -268,15 +268,15 @@ export const useApp = create<AppState>()((set, get) => {
           break;
         }
         case 'message.updated':
-          upsertMessage(event.data as Message);
+          upsertMessage(event.data);
           break;
         case 'chat.created':
         case 'chat.updated':
-          upsertChat(event.data as Chat);
+          upsertChat(event.data);
           break;
         case 'identity.created':
         case 'identity.updated': {
-          const identity = event.data as Identity;
+          const identity = event.data;
           set((s) => ({ identities: upsertBy(s.identities, identity, (a, b) => a.id === b.id) }));
           break;
         }
