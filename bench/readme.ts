@@ -90,7 +90,7 @@ export function renderTable(results: readonly Recorded[]): string {
     'Runs behind these figures:',
     '',
     ...machines,
-    ...(small ? ['', 'Figures marked "small size" come from `--small` runs (a fraction of the data, on a machine busy with other work); they show that the suite runs, not how fast dchat is.'] : []),
+    ...(small ? ['', 'Figures marked "small size" come from `--small` runs (a fraction of the data): they show that the suite runs, not how fast dchat is.'] : []),
     END,
   ].join('\n');
 }

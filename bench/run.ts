@@ -38,7 +38,8 @@ const run = new Set<Suite>(asked.length > 0 ? (asked as Suite[]) : SUITES);
 
 function git(...command: string[]): string | null {
   try {
-    return execFileSync('git', command, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Not trimmed: porcelain lines start with a status column that may be a space.
+    return execFileSync('git', command, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return null;
   }
@@ -53,9 +54,11 @@ function machine() {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
-    commit: git('rev-parse', 'HEAD'),
-    // Files changed against that commit when the run started: a figure from a dirty tree says so.
-    uncommitted: (git('status', '--porcelain', '--untracked-files=no') ?? '').split('\n').filter(Boolean).length,
+    commit: git('rev-parse', 'HEAD')?.trim() ?? null,
+    // Files changed or added (not ignored) against that commit when the run started: a figure
+    // from a dirty tree says so, and which files made it dirty.
+    uncommitted: (git('status', '--porcelain') ?? '').split('\n').filter(Boolean).length,
+    uncommitted_files: (git('status', '--porcelain') ?? '').split('\n').filter(Boolean).map((l) => l.slice(3)),
   };
 }
 
