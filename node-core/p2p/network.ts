@@ -20,11 +20,14 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PeerInfo } from '../api/contract.ts';
 import type { DchatConfig } from '../config/schema.ts';
+import { createFrameBudget } from './frame-budget.ts';
 import { createChannelPool, serveFrames, type ChannelPool, type FrameContext } from './frame-streams.ts';
+import { createInboundLimits, ipKey } from './inbound-limits.ts';
+import { DEFAULT_P2P_LIMITS, resolveLimits, type P2pLimits } from './limits.ts';
 import { createPeerGuard, type PeerGuard, type PeerGuardOptions } from './peer-guard.ts';
 import { loadOrCreatePeerKey } from './peer-key.ts';
 
-export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
+export const MAX_FRAME_BYTES = DEFAULT_P2P_LIMITS.maxFrameBytes;
 
 export interface NetworkInit {
   readonly config: DchatConfig;
@@ -35,6 +38,8 @@ export interface NetworkInit {
   /** Whether this node relays right now (config role, or opted in at run time). */
   readonly relaying: () => boolean;
   readonly guardOptions?: Partial<PeerGuardOptions>;
+  /** Overrides of the resource limits (see limits.ts); validated. */
+  readonly limits?: Partial<P2pLimits>;
 }
 
 export type FrameHandler = (frame: Uint8Array, context: FrameContext) => Promise<Uint8Array>;
@@ -82,13 +87,30 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
     registers: [init.registry],
   });
   const bans = new Counter({ name: 'dchat_p2p_peers_banned_total', help: 'Peers banned for misbehaving', registers: [init.registry] });
-  const guard = createPeerGuard({ logger: init.logger, rejected, bans, ...(init.guardOptions ? { options: init.guardOptions } : {}) });
+  const ipBans = new Counter({ name: 'dchat_p2p_ips_banned_total', help: 'IP addresses banned because several of their peer ids misbehaved', registers: [init.registry] });
+  const refused = new Counter({
+    name: 'dchat_p2p_refused_total',
+    help: 'Inbound connections, streams and frames refused by the resource limits, by what and why',
+    labelNames: ['what', 'reason'] as const,
+    registers: [init.registry],
+  });
+  const guard = createPeerGuard({ logger: init.logger, rejected, bans, ipBans, ...(init.guardOptions ? { options: init.guardOptions } : {}) });
+  const limits = resolveLimits(init.limits);
+  const budget = createFrameBudget(limits);
   const isRelay = () => init.relaying();
 
   const host = config.server.p2p_host;
   const ip = host.includes(':') ? 'ip6' : 'ip4';
   const bootstrapList = [...config.relay.bootstrap_nodes, ...config.relay.home_relays];
   const privateKey = await loadOrCreatePeerKey(init.dataDir);
+
+  // The limits count connections through libp2p, which exists only once created below.
+  let connectionsOf: () => ReturnType<Libp2p['getConnections']> = () => [];
+  const inbound = createInboundLimits({
+    limits,
+    connections: () => connectionsOf(),
+    onRefused: (what, reason) => refused.inc({ what, reason }),
+  });
 
   const libp2p = await createLibp2p({
     privateKey,
@@ -100,14 +122,36 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
     },
     transports: [tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // The window bounds what a stream whose reading is paused can still push at us; it is not
+    // allowed to grow, so a stalled reader costs at most 256 KB per stream.
+    streamMuxers: [yamux({ maxInboundStreams: 256, maxEarlyStreams: 10, streamOptions: { maxStreamWindowSize: 256 * 1024 } })],
     // A relay expects many peers (often several behind one NAT address): it accepts new
-    // connections faster than libp2p's per-address default of 5 per second.
-    connectionManager: isRelay()
-      ? { maxConnections: config.relay.max_peers, inboundConnectionThreshold: 100, maxIncomingPendingConnections: 200 }
-      : { maxConnections: config.relay.max_peers },
+    // connections faster than libp2p's per-address default of 5 per second. Handshakes and
+    // protocol negotiation get short deadlines: a connection or stream that never finishes
+    // them holds buffers for nothing.
+    connectionManager: {
+      maxConnections: config.relay.max_peers,
+      ...(isRelay() ? { inboundConnectionThreshold: 50, maxIncomingPendingConnections: 64 } : { maxIncomingPendingConnections: 16 }),
+      maxParallelDials: 50,
+      inboundUpgradeTimeout: 5_000,
+      inboundStreamProtocolNegotiationTimeout: 5_000,
+    },
     connectionGater: {
       ...guard.gater,
+      denyInboundConnection: (maConn) => {
+        if (guard.gater.denyInboundConnection?.(maConn) === true) {
+          refused.inc({ what: 'connection', reason: 'banned-ip' });
+          return true;
+        }
+        return inbound.denyInboundConnection(maConn);
+      },
+      denyInboundEncryptedConnection: async (peerId, maConn) => {
+        if ((await guard.gater.denyInboundEncryptedConnection?.(peerId, maConn)) === true) {
+          refused.inc({ what: 'connection', reason: 'banned' });
+          return true;
+        }
+        return inbound.denyInboundEncryptedConnection(peerId, maConn);
+      },
       // Every node can relay connections for peers behind NAT, but only relays accept reservations.
       denyInboundRelayReservation: () => !isRelay(),
     },
@@ -116,8 +160,16 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({ emitSelf: false, allowPublishToZeroTopicPeers: true, fallbackToFloodsub: false }),
-      dht: kadDHT({ protocol: '/dchat/kad/1.0.0', clientMode: !isRelay(), allowQueryWithZeroPeers: true }),
+      // libp2p's own protocols buffer their messages themselves (up to 4 MB each): few streams
+      // per connection keep that bounded too.
+      pubsub: gossipsub({ emitSelf: false, allowPublishToZeroTopicPeers: true, fallbackToFloodsub: false, maxInboundStreams: 2, maxOutboundStreams: 2 }),
+      dht: kadDHT({
+        protocol: '/dchat/kad/1.0.0',
+        clientMode: !isRelay(),
+        allowQueryWithZeroPeers: true,
+        maxInboundStreams: 4,
+        incomingMessageTimeout: limits.frameDeadlineMs,
+      }),
       relay: circuitRelayServer({ reservations: { maxReservations: config.relay.max_peers } }),
       dcutr: dcutr(),
       autonat: autoNAT({ protocolPrefix: 'dchat' }),
@@ -125,11 +177,39 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
     },
   });
 
+  connectionsOf = () => libp2p.getConnections();
   guard.onBan((peer) => {
     for (const connection of libp2p.getConnections()) {
       if (connection.remotePeer.toString() === peer) connection.abort(new Error('banned for misbehaviour'));
     }
   });
+  guard.onIpBan((ip) => {
+    for (const connection of libp2p.getConnections()) {
+      if (ipKey(connection.remoteAddr) === ip) connection.abort(new Error('address banned for misbehaviour'));
+    }
+  });
+  libp2p.addEventListener('connection:open', (evt) => guard.observe(evt.detail.remotePeer.toString(), ipKey(evt.detail.remoteAddr)));
+
+  const bufferedBytes = new Gauge({
+    name: 'dchat_p2p_frame_buffer_bytes',
+    help: 'Bytes held for peers in partial frames, pending requests and unsent answers',
+    registers: [init.registry],
+    collect() {
+      this.set(budget.used);
+    },
+  });
+  const budgetBytes = new Gauge({ name: 'dchat_p2p_frame_budget_bytes', help: 'The most bytes peers may make the node hold in frames', registers: [init.registry] });
+  budgetBytes.set(budget.limit);
+  const inboundStreams = new Gauge({
+    name: 'dchat_p2p_inbound_streams',
+    help: 'Inbound dchat protocol streams being served',
+    registers: [init.registry],
+    collect() {
+      this.set(inbound.streams);
+    },
+  });
+  void bufferedBytes;
+  void inboundStreams;
 
   const connectedPeers = new Gauge({
     name: 'dchat_p2p_connected_peers',
@@ -141,7 +221,7 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
   });
   void connectedPeers;
 
-  const channels = createChannelPool(libp2p, MAX_FRAME_BYTES);
+  const channels = createChannelPool(libp2p, { limits, budget });
   const peerId = libp2p.peerId.toString();
 
   const addresses = () => libp2p.getMultiaddrs().map((a) => a.toString());
@@ -175,12 +255,15 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
         (stream, connection) =>
           serveFrames(stream, connection, handler, {
             protocol,
-            maxFrameBytes: MAX_FRAME_BYTES,
+            limits,
+            budget,
+            inbound,
             guard,
             logger: log,
             errorReply,
+            onRefused: (what, reason) => refused.inc({ what, reason }),
           }),
-        { maxInboundStreams: 64, maxOutboundStreams: 64 },
+        { maxInboundStreams: limits.maxInboundStreamsPerProtocol, maxOutboundStreams: 64 },
       );
     },
     peers() {

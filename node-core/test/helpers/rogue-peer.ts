@@ -3,15 +3,21 @@
  * but misbehaves on purpose. Usage:
  *   node rogue-peer.ts protocol <target multiaddr> <target identity hex> [victim identity hex]
  *   node rogue-peer.ts flood <target multiaddr> <seconds>
+ *   node rogue-peer.ts partial <target multiaddr>
+ *   node rogue-peer.ts exhaust <target multiaddr> <seconds> <peer ids at once> <source IPs> <streams per peer>
  * It prints one JSON object per line: {"step": ..., "result": ...}.
+ *
+ * A refusal and a timeout are different outcomes and are reported apart: a test that counted
+ * "no answer within 5 s" as "refused" would pass against a node that just hangs.
  */
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
-import { tcp } from '@libp2p/tcp';
+import { tcp, type TCPSocketOptions } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import type { Connection, Stream } from '@libp2p/interface';
 import { createLibp2p } from 'libp2p';
 import { signIdentityRecord, encodeIdentityRecord } from '../../contacts/identity-record.ts';
 import { encodeHeader, initSender, ratchetEncrypt } from '../../crypto/double-ratchet.ts';
@@ -20,17 +26,36 @@ import { x3dhInitiate } from '../../crypto/x3dh.ts';
 import { bundleReply, parseReply, PROTOCOLS } from '../../delivery/protocols.ts';
 import { decodeCbor, encodeCbor } from '../../p2p/codec.ts';
 import { encodeEnvelope, signEnvelopes, type EnvelopeCore } from '../../p2p/envelope.ts';
+import { encodeVarint } from '../../p2p/frame-reader.ts';
 
-const [mode, target, arg3, arg4] = process.argv.slice(2) as [string, string, string | undefined, string | undefined];
+const [mode, target, arg3, arg4, arg5, arg6] = process.argv.slice(2) as [string, string, ...Array<string | undefined>];
 const out = (step: string, result: unknown) => process.stdout.write(`${JSON.stringify({ step, result })}\n`);
 
-const node = await createLibp2p({
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  services: { identify: identify() },
-});
+/**
+ * What an error means for the attacker: 'timeout' (our own deadline ran out, the target said
+ * nothing), or the name of what the target did to refuse or cut us off. Streams that the target
+ * resets reject with the close event rather than an Error.
+ */
+function outcome(err: unknown): string {
+  if (err instanceof Event) return 'reset';
+  const name = (err as Error | undefined)?.name ?? 'unknown';
+  return /Timeout|Abort/.test(name) ? 'timeout' : name;
+}
+
+/** A node of ours; with `localAddress`, it dials from that loopback address (a different "machine"). */
+const makeNode = (localAddress?: string) => {
+  // net.connect's localAddress goes through @libp2p/tcp's dial options, which do not declare it.
+  const dialOpts: TCPSocketOptions & { localAddress?: string } = localAddress ? { localAddress } : {};
+  return createLibp2p({
+    addresses: { listen: localAddress ? [] : ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp({ dialOpts })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() },
+  });
+};
+
+const node = await makeNode();
 await node.start();
 const targetAddr = multiaddr(target);
 
@@ -46,7 +71,7 @@ async function ask(protocol: string, frame: Uint8Array): Promise<unknown> {
     const reply = await lp.read({ signal: AbortSignal.timeout(5000) });
     return decodeCbor(reply.subarray());
   } catch (err) {
-    return { transportError: (err as Error).name };
+    return { transportError: outcome(err) };
   } finally {
     await stream.close().catch(() => undefined);
   }
@@ -127,7 +152,7 @@ if (mode === 'protocol') {
     }
   } catch (err) {
     closedAfter = sent;
-    out('closed', { sent, error: (err as Error).name });
+    out('closed', { sent, error: outcome(err) });
   }
   out('flood', { sent, closedAfter });
   let redial: string;
@@ -135,9 +160,168 @@ if (mode === 'protocol') {
     await node.dialProtocol(targetAddr, PROTOCOLS.envelope, { signal: AbortSignal.timeout(3000) });
     redial = 'accepted';
   } catch (err) {
-    redial = `refused: ${(err as Error).name}`;
+    const why = outcome(err);
+    redial = why === 'timeout' ? 'timeout' : `refused: ${why}`;
   }
   out('redial', redial);
+} else if (mode === 'partial') {
+  // Streams that hold a frame open without finishing it: how long until the target cuts each?
+  const connection = await node.dial(targetAddr, { signal: AbortSignal.timeout(5000) });
+  const patterns: Record<string, (stream: Stream) => Promise<void>> = {
+    'prefix-only': async (stream) => void stream.send(encodeVarint(1000)),
+    'unterminated-varint': async (stream) => void stream.send(Uint8Array.of(0x80, 0x80, 0x80)),
+    'nothing-sent': () => Promise.resolve(),
+    'slow-loris': async (stream) => {
+      stream.send(encodeVarint(1000));
+      for (let i = 0; i < 60 && stream.status === 'open'; i++) {
+        stream.send(Uint8Array.of(0));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+  };
+  const results = await Promise.all(
+    Object.entries(patterns).map(async ([name, pattern]) => {
+      const stream = await connection.newStream(PROTOCOLS.envelope, { signal: AbortSignal.timeout(5000) });
+      const started = Date.now();
+      const cut = new Promise<number>((resolve) => stream.addEventListener('close', () => resolve(Date.now() - started), { once: true }));
+      void pattern(stream).catch(() => undefined);
+      const cutAfterMs = await Promise.race([cut, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
+      stream.abort(new Error('done'));
+      return [name, cutAfterMs] as const;
+    }),
+  );
+  out('partial', Object.fromEntries(results));
+} else if (mode === 'exhaust') {
+  out('exhaust', await exhaust(Number(arg3 ?? 20), Number(arg4 ?? 20), Number(arg5 ?? 1), Number(arg6 ?? 8)));
 }
 await node.stop();
 process.exit(0);
+
+/**
+ * Memory exhaustion: `peers` libp2p nodes at once, spread over `ips` loopback source addresses,
+ * each opening streams on every dchat protocol that try to make the target hold memory or
+ * slots — a nearly complete maximum frame parked, a slow-loris trickle, a length prefix alone,
+ * an unterminated varint, a stream that sends nothing, complete big frames pipelined without
+ * reading an answer. A node that is cut off or banned comes back with a fresh peer id.
+ */
+async function exhaust(seconds: number, peers: number, ips: number, streamsPerPeer: number) {
+  const deadline = Date.now() + seconds * 1000;
+  const MAX = 2 * 1024 * 1024;
+  const zeros = new Uint8Array(MAX);
+  const stats = {
+    peerIds: 0,
+    connections: 0,
+    connectionsRefused: 0,
+    connectionTimeouts: 0,
+    streams: 0,
+    streamsRefused: 0,
+    streamTimeouts: 0,
+    streamsCut: 0,
+    streamsHeldToEnd: 0,
+    bytesSent: 0,
+    refusals: {} as Record<string, number>,
+  };
+  const note = (why: string) => (stats.refusals[why] = (stats.refusals[why] ?? 0) + 1);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, deadline - Date.now()))));
+  const protocols = Object.values(PROTOCOLS);
+
+  /** Sends bytes, waiting (until the end of the attack) when the stream is full. */
+  const send = async (stream: Stream, bytes: Uint8Array) => {
+    stats.bytesSent += bytes.length;
+    if (!stream.send(bytes)) await stream.onDrain({ signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
+  };
+  const closed = (stream: Stream) => new Promise<void>((resolve) => stream.addEventListener('close', () => resolve(), { once: true }));
+
+  const attacks: Array<(stream: Stream) => Promise<void>> = [
+    // park: declare a maximum frame and send all of it but the last byte
+    async (stream) => {
+      await send(stream, encodeVarint(MAX - 1));
+      for (let sent = 0; sent < MAX - 2; sent += 64 * 1024) await send(stream, zeros.subarray(0, Math.min(64 * 1024, MAX - 2 - sent)));
+    },
+    // slow-loris: a maximum frame, one kilobyte every half second
+    async (stream) => {
+      await send(stream, encodeVarint(MAX - 1));
+      while (Date.now() < deadline && stream.status === 'open') {
+        await send(stream, zeros.subarray(0, 1024));
+        await sleep(500);
+      }
+    },
+    // a length prefix and nothing else
+    (stream) => send(stream, encodeVarint(MAX - 1)),
+    // a varint that never ends
+    (stream) => send(stream, Uint8Array.of(0x80, 0x80, 0x80)),
+    // nothing at all
+    () => Promise.resolve(),
+    // complete big frames, answers never read
+    async (stream) => {
+      for (let i = 0; i < 8 && stream.status === 'open'; i++) {
+        await send(stream, encodeVarint(MAX - 1));
+        await send(stream, zeros.subarray(0, MAX - 1));
+      }
+    },
+  ];
+
+  /** One stream and its attack; false once the connection is gone. */
+  const attackStream = async (connection: Connection, index: number): Promise<boolean> => {
+    let stream: Stream;
+    try {
+      stream = await connection.newStream(protocols[index % protocols.length]!, { signal: AbortSignal.timeout(5000), maxOutboundStreams: 1024 });
+    } catch (err) {
+      if (connection.status !== 'open') return false;
+      const why = outcome(err);
+      if (why === 'timeout') stats.streamTimeouts++;
+      else {
+        stats.streamsRefused++;
+        note(`stream:${why}`);
+      }
+      // Refused: try again soon, not in a tight loop that would only burn our own CPU.
+      await sleep(100);
+      return connection.status === 'open';
+    }
+    stats.streams++;
+    const ended = closed(stream);
+    try {
+      await attacks[index % attacks.length]!(stream);
+    } catch {
+      // the target cut the stream while we were sending: see below
+    }
+    const cut = await Promise.race([ended.then(() => true), sleep(deadline - Date.now()).then(() => false)]);
+    if (cut) stats.streamsCut++;
+    else stats.streamsHeldToEnd++;
+    stream.abort(new Error('attack over'));
+    return connection.status === 'open';
+  };
+
+  const worker = async (w: number) => {
+    const localAddress = `127.0.0.${2 + (w % ips)}`;
+    while (Date.now() < deadline) {
+      const attacker = await makeNode(localAddress);
+      await attacker.start();
+      stats.peerIds++;
+      try {
+        const connection = await attacker.dial(targetAddr, { signal: AbortSignal.timeout(5000) });
+        stats.connections++;
+        // Concurrent streams over every protocol and pattern (as many as the target lets one
+        // peer id hold, to stay unbanned longest); each ended stream is replaced while the
+        // connection lasts.
+        let next = 0;
+        const lane = async () => {
+          while (Date.now() < deadline && (await attackStream(connection, next++)));
+        };
+        await Promise.all(Array.from({ length: streamsPerPeer }, lane));
+      } catch (err) {
+        const why = outcome(err);
+        if (why === 'timeout') stats.connectionTimeouts++;
+        else {
+          stats.connectionsRefused++;
+          note(`connection:${why}`);
+        }
+        await sleep(200);
+      } finally {
+        await Promise.resolve(attacker.stop()).catch(() => undefined);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: peers }, (_, w) => worker(w)));
+  return stats;
+}

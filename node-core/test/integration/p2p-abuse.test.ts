@@ -39,7 +39,9 @@ describe('abuse and faults', () => {
       assert.deepEqual(results.get('stale'), { ok: false, error: 'stale' });
       assert.deepEqual(results.get('garbage'), { ok: false, error: 'malformed' });
       assert.deepEqual(results.get('not-an-envelope'), { ok: false, error: 'malformed' });
-      assert.ok((results.get('oversized') as { transportError?: string }).transportError, 'a 3 MB frame ends the stream before it is read');
+      const oversized = (results.get('oversized') as { transportError?: string }).transportError;
+      assert.ok(oversized, 'a 3 MB frame ends the stream before it is read');
+      assert.notEqual(oversized, 'timeout', 'the stream was cut, not left hanging');
 
       const chats = (await (await a.api('/api/chats')).json()) as { chats: Array<{ chat_id: string; title: string }> };
       const fromMallory = chats.chats.find((c) => c.title === 'Mallory')!;
@@ -50,6 +52,25 @@ describe('abuse and faults', () => {
       assert.ok((await metric(a, /dchat_envelopes_received_total\{via="direct",outcome="replay"\} (\d+)/)) >= 1);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('streams holding an unfinished frame (a length prefix alone, an unterminated varint, a trickle) or nothing are cut within the deadline and counted', async () => {
+    const a = await startUser(null);
+    try {
+      const results = await runRogue(['partial', tcpAddress(a)]);
+      const cut = results.get('partial') as Record<string, number | null>;
+      console.log(`streams cut after (ms): ${JSON.stringify(cut)}`);
+      for (const pattern of ['prefix-only', 'unterminated-varint', 'nothing-sent', 'slow-loris']) {
+        // The deadline is 10 s from the first byte (limits.ts); before it, streams like these stayed for a minute or more.
+        assert.ok(cut[pattern] !== null && cut[pattern] !== undefined, `the ${pattern} stream was cut`);
+        assert.ok(cut[pattern]! < 20_000, `the ${pattern} stream was cut after ${cut[pattern]} ms`);
+      }
+      assert.ok((await metric(a, /dchat_p2p_frames_rejected_total\{protocol="\/dchat\/envelope\/1.0.0",reason="stalled"\} (\d+)/)) >= 3);
+      assert.ok((await metric(a, /dchat_p2p_frames_rejected_total\{protocol="\/dchat\/envelope\/1.0.0",reason="idle"\} (\d+)/)) >= 1);
+      assert.equal((await fetch(`${a.url}/health`)).status, 200);
+    } finally {
+      await a.stop();
     }
   });
 
