@@ -51,7 +51,7 @@ export default tseslint.config(
     rules: { 'i18next/no-literal-string': ['error', { mode: 'jsx-text-only' }] },
   },
   {
-    files: ['node-core/cli/**/*.ts', 'scripts/**/*.js', 'bench/**/*.ts', '**/*.test.ts', 'node-core/test/**/*.ts', 'e2e/**/*.ts'],
+    files: ['node-core/cli/**/*.ts', 'scripts/**/*.js', 'scripts/**/*.ts', 'bench/**/*.ts', '**/*.test.ts', 'node-core/test/**/*.ts', 'e2e/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -1,5 +1,5 @@
 import type { ApiEvent, IpcReply } from '../node-core/api/contract.ts';
-import { toApiError } from '../node-core/api/router.ts';
+import { toApiError } from '../node-core/api/errors.ts';
 import { CHANNELS } from './channels.ts';
 
 /** The slice of Electron's ipcMain the bridge uses. */

@@ -1,12 +1,12 @@
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { PeerList } from './api/contract.ts';
-import { ValidationError } from './api/errors.ts';
+import type { PeerList } from './domain/model.ts';
+import { ValidationError } from './domain/errors.ts';
 import type { AttachmentService } from './attachments/attachment-service.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createContactService, type ContactService } from './contacts/contact-service.ts';
-import { signIdentityRecord, type RelayRef, type SignedIdentityRecord } from './contacts/identity-record.ts';
+import { signIdentityRecord, type RelayRef, type SignedIdentityRecord } from './wire/identity-record.ts';
 import { createDeliveryService, type DeliveryService } from './delivery/delivery-service.ts';
 import { servePeerProtocol } from './delivery/peer-protocol.ts';
 import type { EventBus } from './events/event-bus.ts';

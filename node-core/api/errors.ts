@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { ApiErrorBody, ApiErrorName } from './contract.ts';
+import { DomainError, isStorageFull, type DomainErrorName } from '../domain/errors.ts';
+import { DatabaseDamagedError } from '../store/damage.ts';
 
 /**
  * Base of every error the API answers with. `name` is the wire name; `status` the HTTP status.
@@ -32,6 +34,7 @@ function defineError(name: ApiErrorName, status: number) {
   return NamedError;
 }
 
+/** Bad input caught at the API's edge (schemas, body parsing); components throw the domain's. */
 export const ValidationError = defineError('ValidationError', 400);
 export const BadRequestTargetError = defineError('BadRequestTarget', 400);
 export const HostNotAllowedError = defineError('HostNotAllowed', 403);
@@ -45,28 +48,48 @@ export const UnauthorizedError = defineError('Unauthorized', 401);
 export const ForbiddenError = defineError('Forbidden', 403);
 export const NotFoundError = defineError('NotFound', 404);
 export const UnknownMethodError = defineError('UnknownMethod', 404);
-export const IdentityNotFoundError = defineError('IdentityNotFound', 404);
-export const ChatNotFoundError = defineError('ChatNotFound', 404);
-export const MessageNotFoundError = defineError('MessageNotFound', 404);
-export const ContactNotFoundError = defineError('ContactNotFound', 404);
-export const GroupNotFoundError = defineError('GroupNotFound', 404);
-export const AttachmentNotFoundError = defineError('AttachmentNotFound', 404);
-export const NotGroupAdminError = defineError('NotGroupAdmin', 403);
-export const IdentityLockedError = defineError('IdentityLocked', 423);
-export const NetworkDisabledError = defineError('NetworkDisabled', 409);
-export const UsernameTakenError = defineError('UsernameTaken', 409);
-export const ChatExistsError = defineError('ChatExists', 409);
-export const MessageIdConflictError = defineError('MessageIdConflict', 409);
-export const NoIdentityError = defineError('NoIdentity', 409);
-export const WrongPassphraseError = defineError('WrongPassphrase', 403);
-export const NotAuthorError = defineError('NotAuthor', 403);
-export const MessageDeletedError = defineError('MessageDeleted', 409);
 export const RateLimitedError = defineError('RateLimited', 429);
 export const NotReadyError = defineError('NotReady', 503);
 export const StorageFullError = defineError('StorageFull', 507);
 /** dchat.db is damaged: writes are refused, and reads over the damage too, until it is restored. */
 export const DatabaseDamagedApiError = defineError('DatabaseDamaged', 503);
 export const InternalError = defineError('InternalError', 500);
+
+/** The one table from the domain's error names to HTTP statuses. */
+const DOMAIN_STATUS: Readonly<Record<DomainErrorName, number>> = {
+  ValidationError: 400,
+  PayloadTooLarge: 413,
+  IdentityNotFound: 404,
+  ChatNotFound: 404,
+  MessageNotFound: 404,
+  ContactNotFound: 404,
+  GroupNotFound: 404,
+  AttachmentNotFound: 404,
+  NotGroupAdmin: 403,
+  IdentityLocked: 423,
+  NetworkDisabled: 409,
+  UsernameTaken: 409,
+  ChatExists: 409,
+  MessageIdConflict: 409,
+  NoIdentity: 409,
+  WrongPassphrase: 403,
+  NotAuthor: 403,
+  MessageDeleted: 409,
+};
+
+/** What a known failure is on the wire; undefined for anything unexpected (a bug: log it). */
+export function knownApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return new ApiError(err.name, DOMAIN_STATUS[err.name], err.message, err.issues);
+  if (err instanceof DatabaseDamagedError) return new DatabaseDamagedApiError(err.message);
+  if (isStorageFull(err)) return new StorageFullError('the disk holding the database is full; nothing was stored');
+  return undefined;
+}
+
+/** What any error becomes on the wire: an unexpected one is a generic message; details stay in the log. */
+export function toApiError(err: unknown): ApiError {
+  return knownApiError(err) ?? new InternalError('the node hit an unexpected error; see its log');
+}
 
 export function validationErrorFromZod(error: z.ZodError, what = 'input'): ApiError {
   const issues = error.issues.map((issue) => ({
@@ -75,10 +98,4 @@ export function validationErrorFromZod(error: z.ZodError, what = 'input'): ApiEr
   }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   return new ValidationError(`invalid ${what}: ${summary}`, issues);
-}
-
-/** SQLite reports a full disk or a full database file as SQLITE_FULL. */
-export function isStorageFull(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'ENOSPC';
 }

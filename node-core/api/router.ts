@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import type { z } from 'zod';
 import type { Health, MethodInput, MethodName, MethodOutput, NodeStatus, PeerList } from './contract.ts';
-import { ApiError, DatabaseDamagedApiError, InternalError, isStorageFull, NetworkDisabledError, StorageFullError, UnknownMethodError, ValidationError, validationErrorFromZod } from './errors.ts';
+import { knownApiError, UnknownMethodError, ValidationError, validationErrorFromZod } from './errors.ts';
+import { NetworkDisabledError } from '../domain/errors.ts';
 import { illFormedStringPath } from '../util/unicode.ts';
 import * as S from './schemas.ts';
-import { DatabaseDamagedError } from '../store/damage.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
@@ -126,10 +126,8 @@ export function createRouter(deps: RouterDeps): Router {
     try {
       return await definition.handle(parsed.data);
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      if (isStorageFull(err)) throw new StorageFullError('the disk holding the database is full; nothing was stored');
-      if (err instanceof DatabaseDamagedError) throw new DatabaseDamagedApiError(err.message);
-      throw err;
+      // Named failures become their API errors here; anything else is a bug, rethrown as it is for the log.
+      throw knownApiError(err) ?? err;
     }
   };
   return {
@@ -139,10 +137,4 @@ export function createRouter(deps: RouterDeps): Router {
     dispatch,
     methods: Object.keys(table) as MethodName[],
   };
-}
-
-/** What an unexpected error becomes on the wire: a generic message; details stay in the log. */
-export function toApiError(err: unknown): ApiError {
-  if (err instanceof DatabaseDamagedError) return new DatabaseDamagedApiError(err.message);
-  return err instanceof ApiError ? err : new InternalError('the node hit an unexpected error; see its log');
 }

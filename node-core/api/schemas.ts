@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AVATAR_MAX_BYTES, MESSAGE_TEXT_MAX, type CreateChatInput, type CreateIdentityInput, type EditMessageInput, type ListChatsInput, type ListMessagesInput, type SearchMessagesInput, type SendMessageInput, type UpdateProfileInput } from '../domain/inputs.ts';
 import { relayAddressProblem } from '../util/relay-address.ts';
 
 /**
@@ -19,8 +20,6 @@ const hexKey = z
   .regex(/^[0-9a-fA-F]{64}$/, 'expected a 64-character hex public key')
   .transform((s) => s.toLowerCase());
 
-export const MESSAGE_TEXT_MAX = 65536;
-export const AVATAR_MAX_BYTES = 256 * 1024;
 
 /** A relay's multiaddr: TCP or WebSocket, ending in a valid /p2p/<peer id>. */
 export const relayAddress = z
@@ -76,7 +75,7 @@ export const createIdentity = z.strictObject({
   /** Without one, the secret key is sealed under the node secret in the data directory. */
   passphrase: passphrase.optional(),
   make_default: z.boolean().default(false),
-});
+}) satisfies z.ZodType<CreateIdentityInput, unknown>;
 
 export const updateProfile = z.strictObject({
   id: hexKey,
@@ -84,12 +83,12 @@ export const updateProfile = z.strictObject({
   bio: bio.optional(),
   avatar: avatar.optional(),
   passphrase: z.string().max(1024).optional(),
-});
+}) satisfies z.ZodType<UpdateProfileInput, unknown>;
 
 export const listChats = z.object({
   limit: intParam(1, 1000).default(100),
   cursor: z.string().max(200).optional(),
-});
+}) satisfies z.ZodType<ListChatsInput, unknown>;
 
 export const chatRef = z.object({ chat_id: chatId });
 
@@ -100,7 +99,7 @@ export const createChat = z.strictObject({
   title: z.string().trim().min(1).max(100).optional(),
   /** Which local identity speaks in the chat; the default identity when omitted. */
   identity_id: hexKey.optional(),
-});
+}) satisfies z.ZodType<CreateChatInput, unknown>;
 
 export const sendMessage = z
   .strictObject({
@@ -114,7 +113,7 @@ export const sendMessage = z
   })
   .refine((v) => v.text.trim().length > 0 || v.attachments.length > 0, { message: 'a message needs some text or an attachment', path: ['text'] })
   // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
-  .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v.text), { message: 'control characters are not allowed in text', path: ['text'] });
+  .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v.text), { message: 'control characters are not allowed in text', path: ['text'] }) satisfies z.ZodType<SendMessageInput, unknown>;
 
 export const listMessages = z
   .object({
@@ -126,7 +125,7 @@ export const listMessages = z
   .refine((v) => v.before === undefined || v.after === undefined, {
     message: 'give either before or after, not both',
     path: ['after'],
-  });
+  }) satisfies z.ZodType<ListMessagesInput, unknown>;
 
 export const messageRef = z.object({ id: messageId });
 
@@ -140,9 +139,9 @@ export const searchMessages = z.object({
   chat_id: chatId.optional(),
   limit: intParam(1, 100).default(20),
   before: seqCursor.optional(),
-});
+}) satisfies z.ZodType<SearchMessagesInput, unknown>;
 
-export const editMessage = z.strictObject({ id: messageId, text: messageText });
+export const editMessage = z.strictObject({ id: messageId, text: messageText }) satisfies z.ZodType<EditMessageInput, unknown>;
 
 export const unlockIdentity = z.strictObject({ id: hexKey, passphrase: z.string().min(1).max(1024) });
 

@@ -1,12 +1,12 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { Chat, Contact } from '../api/contract.ts';
-import { ContactNotFoundError, IdentityNotFoundError, NoIdentityError, ValidationError } from '../api/errors.ts';
+import type { Chat, Contact } from '../domain/model.ts';
+import { ContactNotFoundError, IdentityNotFoundError, NoIdentityError, ValidationError } from '../domain/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { ContactRecord } from '../store/repositories/contacts.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { RecipientRoute } from '../delivery/delivery-service.ts';
-import { decodeInvite, encodeInvite, INVITE_PREFIX, RecordError, type SignedIdentityRecord } from './identity-record.ts';
+import { decodeInvite, encodeInvite, INVITE_PREFIX, RecordError, type SignedIdentityRecord } from '../wire/identity-record.ts';
 import { safetyNumber } from './safety-number.ts';
 
 export interface ContactService {

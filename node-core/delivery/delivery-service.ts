@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
 import type { PrekeyBundle } from '../crypto/x3dh.ts';
-import { decodeIdentityRecord, encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../contacts/identity-record.ts';
+import { decodeIdentityRecord, encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../wire/identity-record.ts';
 import {
   createEnvelopeVerifier,
   decodeEnvelope,
@@ -32,7 +32,7 @@ import {
   PROTOCOLS,
   RemoteError,
   type ErrorCode,
-} from './protocols.ts';
+} from '../wire/protocols.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 import { mailboxReceiptStatement } from '../relay/statements.ts';
 

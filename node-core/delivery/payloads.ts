@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { encodeCbor } from '../p2p/codec.ts';
-import { bytes, parseRequest } from './protocols.ts';
+import { bytes, parseRequest } from '../wire/protocols.ts';
 
 /**
  * What travels inside end-to-end encrypted bodies. Only the two ends ever see these; relays see

@@ -1,11 +1,11 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { encodeIdentityRecord, type SignedIdentityRecord } from '../contacts/identity-record.ts';
+import { encodeIdentityRecord, type SignedIdentityRecord } from '../wire/identity-record.ts';
 import type { Network } from '../p2p/network.ts';
 import { assignOneTimePrekeys, currentSignedPrekey, ensurePrekeys } from '../sessions/prekeys.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { Store } from '../store/store.ts';
-import { errorReply, okReply, parseRequest, peerRequest, PROTOCOLS } from './protocols.ts';
+import { errorReply, okReply, parseRequest, peerRequest, PROTOCOLS } from '../wire/protocols.ts';
 
 /**
  * What any node answers about its own identities: a prekey bundle (handing out one of the one-time

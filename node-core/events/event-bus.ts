@@ -1,10 +1,10 @@
-import type { ApiEvent, ApiEvents, EventName } from '../api/contract.ts';
+import type { NodeEvent, NodeEventName, NodeEvents } from '../domain/events.ts';
 
-export type EventListener = (event: ApiEvent) => void;
+export type EventListener = (event: NodeEvent) => void;
 
 /** In-process fan-out of API events to subscribers (WebSocket clients, IPC, tests). */
 export interface EventBus {
-  emit<E extends EventName>(type: E, data: ApiEvents[E]): void;
+  emit<E extends NodeEventName>(type: E, data: NodeEvents[E]): void;
   /** Returns an unsubscribe function. */
   subscribe(listener: EventListener): () => void;
   readonly subscriberCount: number;
@@ -14,7 +14,7 @@ export function createEventBus(onListenerError: (err: unknown) => void): EventBu
   const listeners = new Set<EventListener>();
   return {
     emit(type, data) {
-      const event = { type, data } as ApiEvent;
+      const event = { type, data } as NodeEvent;
       for (const listener of listeners) {
         // One broken subscriber must not stop delivery to the others, nor fail the write.
         try {

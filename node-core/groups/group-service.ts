@@ -1,10 +1,10 @@
 import { bytesToHex, concatBytes, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Chat, GroupInfo } from '../api/contract.ts';
-import { ContactNotFoundError, GroupNotFoundError, IdentityLockedError, NoIdentityError, NotGroupAdminError, ValidationError } from '../api/errors.ts';
+import type { Chat, GroupInfo } from '../domain/model.ts';
+import { ContactNotFoundError, GroupNotFoundError, IdentityLockedError, NoIdentityError, NotGroupAdminError, ValidationError } from '../domain/errors.ts';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
-import type { SignedIdentityRecord } from '../contacts/identity-record.ts';
+import type { SignedIdentityRecord } from '../wire/identity-record.ts';
 import {
   createSenderKey,
   senderKeyDecrypt,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineStatement } from '../crypto/statements.ts';
 import { decodeCbor, encodeCbor, type FrameDecodeError } from '../p2p/codec.ts';
-import type { RelayRef } from '../contacts/identity-record.ts';
+import type { RelayRef } from '../wire/identity-record.ts';
 
 /**
  * A group's membership, signed by its admin. Members learn each other's routes from it (the admin

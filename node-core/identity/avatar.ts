@@ -1,5 +1,5 @@
-import { AVATAR_MAX_BYTES } from '../api/schemas.ts';
-import { ValidationError } from '../api/errors.ts';
+import { AVATAR_MAX_BYTES } from '../domain/inputs.ts';
+import { ValidationError } from '../domain/errors.ts';
 
 export interface DecodedAvatar {
   readonly bytes: Uint8Array;

@@ -1,12 +1,11 @@
 import { bytesToHex, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
-import type { z } from 'zod';
-import type { Identity, Profile } from '../api/contract.ts';
+import type { Identity, Profile } from '../domain/model.ts';
 import {
   IdentityNotFoundError,
   UsernameTakenError,
   WrongPassphraseError,
-} from '../api/errors.ts';
-import type * as S from '../api/schemas.ts';
+} from '../domain/errors.ts';
+import type { CreateIdentityInput, UpdateProfileInput } from '../domain/inputs.ts';
 import {
   DecryptionError,
   deriveKeyFromPassphrase,
@@ -31,13 +30,13 @@ export const KEY_WRAP_PURPOSE = 'dchat/identity-key-wrap/v1';
 export const identitySealContext = (publicKey: Uint8Array): Uint8Array => concatBytes(utf8ToBytes('dchat/identity/v1'), publicKey);
 
 export interface IdentityService {
-  create(input: z.output<typeof S.createIdentity>): Promise<Identity>;
+  create(input: CreateIdentityInput): Promise<Identity>;
   list(): Identity[];
   get(id: string): Identity;
   /** The identity new chats use when the caller names none; undefined before onboarding. */
   getDefault(): Identity | undefined;
   setDefault(id: string): Promise<Identity>;
-  updateProfile(input: z.output<typeof S.updateProfile>): Promise<Identity>;
+  updateProfile(input: UpdateProfileInput): Promise<Identity>;
   /** Unseals an identity's Ed25519 secret key (for signing). */
   unlock(id: string, passphrase?: string): Promise<Uint8Array>;
   /** Unlocks an identity for this run: it then takes part in the network. */

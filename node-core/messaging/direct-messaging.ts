@@ -1,6 +1,6 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Chat, Message, MessageStatus } from '../api/contract.ts';
-import { decodeIdentityRecord, RecordError } from '../contacts/identity-record.ts';
+import type { Chat, Message, MessageStatus } from '../domain/model.ts';
+import { decodeIdentityRecord, RecordError } from '../wire/identity-record.ts';
 import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
 import type { AttachmentManifest, DirectPayload } from '../delivery/payloads.ts';

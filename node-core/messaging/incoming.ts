@@ -1,4 +1,4 @@
-import type { Message } from '../api/contract.ts';
+import type { Message } from '../domain/model.ts';
 import type { AfterCommit } from '../delivery/delivery-service.ts';
 import type { AttachmentManifest } from '../delivery/payloads.ts';
 import type { Repositories } from '../store/store.ts';

@@ -1,6 +1,5 @@
 import { randomBytes, bytesToHex } from '@noble/hashes/utils.js';
-import type { z } from 'zod';
-import type { Chat, ChatPage, Message, MessagePage, SearchResult } from '../api/contract.ts';
+import type { Chat, ChatPage, Message, MessagePage, SearchResult } from '../domain/model.ts';
 import {
   ChatExistsError,
   ChatNotFoundError,
@@ -11,26 +10,26 @@ import {
   NoIdentityError,
   NotAuthorError,
   ValidationError,
-} from '../api/errors.ts';
-import type * as S from '../api/schemas.ts';
+} from '../domain/errors.ts';
+import type { CreateChatInput, EditMessageInput, ListChatsInput, ListMessagesInput, SearchMessagesInput, SendMessageInput } from '../domain/inputs.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { ConversationCursor } from '../store/repositories/conversations.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import { parseMarkedSnippet, toFtsQuery } from './fts-query.ts';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
 import type { AttachmentManifest } from '../delivery/payloads.ts';
-import { NetworkDisabledError } from '../api/errors.ts';
+import { NetworkDisabledError } from '../domain/errors.ts';
 
 export interface MessagingService {
-  createChat(input: z.output<typeof S.createChat>): Promise<Chat>;
-  listChats(input: z.output<typeof S.listChats>): ChatPage;
+  createChat(input: CreateChatInput): Promise<Chat>;
+  listChats(input: ListChatsInput): ChatPage;
   getChat(chatId: string): Chat;
   markRead(chatId: string): Promise<Chat>;
-  send(input: z.output<typeof S.sendMessage>): Promise<Message>;
-  list(input: z.output<typeof S.listMessages>): MessagePage;
+  send(input: SendMessageInput): Promise<Message>;
+  list(input: ListMessagesInput): MessagePage;
   get(id: string): Message;
-  search(input: z.output<typeof S.searchMessages>): SearchResult;
-  edit(input: z.output<typeof S.editMessage>): Promise<Message>;
+  search(input: SearchMessagesInput): SearchResult;
+  edit(input: EditMessageInput): Promise<Message>;
   delete(id: string): Promise<Message>;
 }
 

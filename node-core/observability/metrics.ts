@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StoreFigures } from '../api/contract.ts';
+import type { StoreFigures } from '../domain/model.ts';
 
 export interface Metrics {
   readonly registry: Registry;

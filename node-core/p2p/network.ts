@@ -18,7 +18,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { PeerInfo } from '../api/contract.ts';
+import type { PeerInfo } from '../domain/model.ts';
 import type { DchatConfig } from '../config/schema.ts';
 import { createFrameBudget } from './frame-budget.ts';
 import { createChannelPool, serveFrames, type ChannelPool, type FrameContext } from './frame-streams.ts';

@@ -1,7 +1,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../contacts/identity-record.ts';
+import { encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../wire/identity-record.ts';
 import { encodeCbor } from '../p2p/codec.ts';
 import type { Network } from '../p2p/network.ts';
 import { assignOneTimePrekeys, currentSignedPrekey, ensurePrekeys, RELAY_SHARE } from '../sessions/prekeys.ts';
@@ -9,7 +9,7 @@ import type { OneTimePrekey } from '../crypto/x3dh.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { Store } from '../store/store.ts';
-import { parseReply, PROTOCOLS } from '../delivery/protocols.ts';
+import { parseReply, PROTOCOLS } from '../wire/protocols.ts';
 import { registrationStatement, subscriptionStatement, type OneTimePrekeyWire, type SignedPrekeyWire } from './statements.ts';
 
 /**

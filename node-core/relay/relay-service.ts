@@ -3,14 +3,14 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RelayFigures } from '../api/contract.ts';
+import type { RelayFigures } from '../domain/model.ts';
 import type { DchatConfig } from '../config/schema.ts';
-import { decodeIdentityRecord, RecordError } from '../contacts/identity-record.ts';
+import { decodeIdentityRecord, RecordError } from '../wire/identity-record.ts';
 import { decodeCbor, encodeCbor, FrameDecodeError } from '../p2p/codec.ts';
 import { createEnvelopeVerifier, decodeEnvelope } from '../p2p/envelope.ts';
 import type { Network } from '../p2p/network.ts';
 import type { Store } from '../store/store.ts';
-import { errorReply, mailboxReceipt, okReply, parseReply, parseRequest, PROTOCOLS, relayRequest, type RelayRequest } from '../delivery/protocols.ts';
+import { errorReply, mailboxReceipt, okReply, parseReply, parseRequest, PROTOCOLS, relayRequest, type RelayRequest } from '../wire/protocols.ts';
 import { blobDropStatement, mailboxReceiptStatement, registrationStatement, subscriptionStatement } from './statements.ts';
 
 /**

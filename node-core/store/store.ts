@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { StoreFigures } from '../api/contract.ts';
+import type { StoreFigures } from '../domain/model.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { migrate, schemaVersion, type MigrationResult } from './migrator.ts';
 import { DATABASE_FILE_NAME, openDatabase } from './open-database.ts';

@@ -27,9 +27,10 @@ import {
   RateLimitedError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
+  toApiError,
   ValidationError,
 } from '../errors.ts';
-import { toApiError, type Router } from '../router.ts';
+import type { Router } from '../router.ts';
 import { downloadHeaders } from './attachment-download.ts';
 import { registerEventStream } from './event-stream.ts';
 import { ambiguousTarget, hostAllowed, originAllowed } from './request-guard.ts';

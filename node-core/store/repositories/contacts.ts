@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { RelayRef } from '../../contacts/identity-record.ts';
+import type { RelayRef } from '../../domain/model.ts';
 
 export type ContactOrigin = 'added' | 'incoming' | 'group';
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Chat, ChatKind } from '../../api/contract.ts';
+import type { Chat, ChatKind } from '../../domain/model.ts';
 
 export interface NewConversation {
   readonly id: string;

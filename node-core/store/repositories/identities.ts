@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { KeyProtection } from '../../api/contract.ts';
+import type { KeyProtection } from '../../domain/model.ts';
 
 export interface IdentityRecord {
   readonly id: string;

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Message, MessageStatus } from '../../api/contract.ts';
+import type { Message, MessageStatus } from '../../domain/model.ts';
 
 export interface NewMessage {
   readonly id: string;

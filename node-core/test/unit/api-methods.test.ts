@@ -18,13 +18,19 @@ import { waitFor } from '../helpers/p2p-net.ts';
 import { routerHarness } from '../helpers/router.ts';
 import { tempDir } from '../helpers/spawn-node.ts';
 
-const CONTRACT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../api/contract.ts');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** Where the contract declares its methods, and where the events it streams are declared. */
+const DECLARED_IN: Record<string, { file: string; name: string }> = {
+  ApiMethods: { file: path.join(HERE, '../../api/contract.ts'), name: 'ApiMethods' },
+  ApiEvents: { file: path.join(HERE, '../../domain/events.ts'), name: 'NodeEvents' },
+};
 
-/** The member names of one interface in contract.ts: what the contract says exists. */
+/** The member names of one interface of the contract: what the contract says exists. */
 function contractMembers(interfaceName: string): string[] {
-  const source = fs.readFileSync(CONTRACT, 'utf8');
-  const start = source.indexOf(`export interface ${interfaceName} {`);
-  assert.ok(start >= 0, `contract.ts declares ${interfaceName}`);
+  const declared = DECLARED_IN[interfaceName]!;
+  const source = fs.readFileSync(declared.file, 'utf8');
+  const start = source.indexOf(`export interface ${declared.name} {`);
+  assert.ok(start >= 0, `${path.basename(declared.file)} declares ${declared.name}`);
   const body = source.slice(start, source.indexOf('\n}', start));
   return [...body.matchAll(/^ {2}'([a-zA-Z.]+)':/gm)].map((m) => m[1]!);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeIdentityRecord, decodeInvite, encodeIdentityRecord, encodeInvite, INVITE_PREFIX, RecordError, signIdentityRecord } from '../../contacts/identity-record.ts';
+import { decodeIdentityRecord, decodeInvite, encodeIdentityRecord, encodeInvite, INVITE_PREFIX, RecordError, signIdentityRecord } from '../../wire/identity-record.ts';
 import { safetyNumber } from '../../contacts/safety-number.ts';
 import { generateSigningKeyPair } from '../../crypto/signing.ts';
 

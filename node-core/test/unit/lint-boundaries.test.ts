@@ -25,6 +25,17 @@ describe('house-rule lint boundaries', () => {
     assert.deepEqual(await violations('node-core/x.ts', "import fs from 'node:fs';\n"), []);
   });
 
+  it('the domain model imports nothing of node-core, and components do not import the API layer', async () => {
+    assert.match((await violations('node-core/domain/x.ts', "import { encodeCbor } from '../p2p/codec.ts';\n"))[0] ?? '', /bottom layer/);
+    assert.match((await violations('node-core/domain/x.ts', "import { app } from 'electron';\n"))[0] ?? '', /no Electron imports/);
+    assert.deepEqual(await violations('node-core/domain/x.ts', "import type { Message } from './model.ts';\n"), []);
+    assert.match((await violations('node-core/messaging/x.ts', "import { ChatNotFoundError } from '../api/errors.ts';\n"))[0] ?? '', /below the API layer/);
+    assert.match((await violations('node-core/store/repositories/x.ts', "import type { Message } from '../../api/contract.ts';\n"))[0] ?? '', /below the API layer/);
+    assert.match((await violations('node-core/messaging/x.ts', "import { main } from '../../electron/main.ts';\n"))[0] ?? '', /never imports the Electron shell/);
+    assert.deepEqual(await violations('node-core/messaging/x.ts', "import { ChatNotFoundError } from '../domain/errors.ts';\n"), []);
+    assert.deepEqual(await violations('node-core/api/http/x.ts', "import { createRouter } from '../router.ts';\n"), []);
+  });
+
   it('the renderer may not import Node, Electron, or node-core code that runs', async () => {
     assert.match((await violations('renderer/x.tsx', "import fs from 'node:fs';\n"))[0] ?? '', /no Node built-ins/);
     assert.match((await violations('renderer/x.tsx', "import fs from 'fs';\n"))[0] ?? '', /no Node built-ins/);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RelayRef } from '../domain/model.ts';
 import { signWithContext, verifyWithContext } from '../crypto/signing.ts';
 import { decodeCbor, encodeCbor, type FrameDecodeError } from '../p2p/codec.ts';
 
@@ -11,10 +12,7 @@ import { decodeCbor, encodeCbor, type FrameDecodeError } from '../p2p/codec.ts';
 
 const RECORD_CONTEXT = 'dchat/identity-record/v1';
 
-export interface RelayRef {
-  readonly peer_id: string;
-  readonly addresses: readonly string[];
-}
+export type { RelayRef } from '../domain/model.ts';
 
 export interface IdentityRecord {
   readonly identity_key: Uint8Array;

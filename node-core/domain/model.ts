@@ -1,0 +1,213 @@
+/**
+ * The domain model: what a node knows about identities, chats, messages, contacts, groups,
+ * attachments, relays and itself. Plain types with no driver behind them; every layer above
+ * (store, components, the API and the UI) speaks in these.
+ *
+ * Conventions: field names are snake_case (as in the deployment guides' `chat_id`); timestamps
+ * are integer milliseconds since the Unix epoch; binary values are lowercase hex.
+ */
+
+export type MessageStatus = 'local' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export type ChatKind = 'self' | 'channel' | 'direct' | 'group';
+export type KeyProtection = 'passphrase' | 'node-secret';
+
+export interface Profile {
+  readonly identity_key: string;
+  readonly username: string;
+  readonly display_name: string;
+  readonly bio: string;
+  /** A `data:` URL, or null. */
+  readonly avatar: string | null;
+  readonly version: number;
+  readonly updated_at: number;
+  readonly signature: string;
+}
+
+export interface Identity {
+  /** The hex Ed25519 public key; also the identity's id. */
+  readonly id: string;
+  readonly username: string;
+  readonly is_default: boolean;
+  readonly key_protection: KeyProtection;
+  readonly created_at: number;
+  readonly profile: Profile;
+}
+
+export interface Chat {
+  readonly chat_id: string;
+  readonly kind: ChatKind;
+  readonly title: string;
+  /** The local identity that speaks in this chat. */
+  readonly identity_id: string;
+  readonly created_at: number;
+  readonly last_message_at: number | null;
+  readonly unread_count: number;
+  readonly muted: boolean;
+  /** Direct chats: the other identity's key. */
+  readonly peer_identity: string | null;
+  /** Group chats: the group id. */
+  readonly group_id: string | null;
+}
+
+/** A relay someone chose to hold their mail: its peer id and where to dial it. */
+export interface RelayRef {
+  readonly peer_id: string;
+  readonly addresses: readonly string[];
+}
+
+export interface Contact {
+  readonly identity_key: string;
+  /** The local identity that knows this contact. */
+  readonly local_identity: string;
+  readonly username: string;
+  readonly display_name: string;
+  readonly peer_id: string | null;
+  readonly addresses: readonly string[];
+  readonly relays: readonly RelayRef[];
+  /** 'added' by invite, 'incoming' (they wrote first), or met in a 'group'. */
+  readonly origin: 'added' | 'incoming' | 'group';
+  /** True once the safety number was compared and confirmed. */
+  readonly verified: boolean;
+  readonly verified_at: number | null;
+  readonly chat_id: string;
+}
+
+export interface GroupInfo {
+  readonly group_id: string;
+  readonly chat_id: string;
+  readonly title: string;
+  /** Identity key of the admin, who alone changes the members. */
+  readonly admin: string;
+  readonly version: number;
+  /** True when this node's identity was removed from the group. */
+  readonly removed: boolean;
+  readonly members: ReadonlyArray<{ readonly identity_key: string; readonly username: string; readonly display_name: string }>;
+}
+
+export interface AttachmentInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** 'local': uploaded here, not sent yet; 'ready': sent; 'downloading'; 'complete'; 'failed'. */
+  readonly state: 'local' | 'ready' | 'downloading' | 'complete' | 'failed';
+  readonly chunks_done: number;
+  readonly chunks_total: number;
+}
+
+export interface Message {
+  readonly id: string;
+  /** Local ordering field and pagination cursor: strictly increasing in arrival order. */
+  readonly seq: number;
+  readonly chat_id: string;
+  /** Identity key (hex) of the author. */
+  readonly sender: string;
+  /** Empty once deleted. */
+  readonly text: string;
+  readonly sent_at: number;
+  readonly received_at: number;
+  readonly status: MessageStatus;
+  readonly edited_at: number | null;
+  readonly deleted_at: number | null;
+  /** SHA-256 of the signed wire envelope, once the message has one. */
+  readonly envelope_hash: string | null;
+  readonly attachments?: readonly AttachmentInfo[];
+}
+
+export interface MessagePage {
+  readonly messages: readonly Message[];
+  /** Pass as `before` to get the next older page; null when there is none. */
+  readonly next_before: number | null;
+  /** Pass as `after` to get newer messages; null when this page reached the newest. */
+  readonly next_after: number | null;
+}
+
+export interface SearchHit {
+  readonly message: Message;
+  /** An excerpt of the text around the matches. */
+  readonly snippet: string;
+  /** [start, end) UTF-16 offsets of the matched words in `snippet`. */
+  readonly highlights: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface SearchResult {
+  readonly results: readonly SearchHit[];
+  readonly next_before: number | null;
+}
+
+export interface ChatPage {
+  readonly chats: readonly Chat[];
+  readonly next_cursor: string | null;
+}
+
+export interface Health {
+  readonly status: 'healthy';
+  readonly version: string;
+}
+
+export interface StoreFigures {
+  readonly backend: 'sqlite';
+  readonly path: string;
+  readonly schema_version: number;
+  readonly size_bytes: number;
+  readonly wal_bytes: number;
+  readonly identities: number;
+  readonly conversations: number;
+  readonly messages: number;
+}
+
+export interface NodeStatus {
+  readonly status: 'ready' | 'starting' | 'stopping';
+  readonly version: string;
+  readonly role: 'user' | 'relay';
+  readonly network: string;
+  readonly chain_id: string;
+  readonly started_at: number;
+  readonly uptime_seconds: number;
+  readonly data_dir: string;
+  readonly store: StoreFigures;
+  readonly peers: { readonly connected: number; readonly max: number };
+  /** Null when peer-to-peer networking is switched off. */
+  readonly p2p: {
+    readonly peer_id: string;
+    readonly addresses: readonly string[];
+    readonly outbox: number;
+    readonly relays_chosen: number;
+    readonly relays_connected: number;
+  } | null;
+  readonly relay: RelayFigures | null;
+  /** What the UI should honour ([accessibility] in the config). */
+  readonly accessibility: { readonly wcag_strict_mode: boolean; readonly keyboard_shortcut_conflict_check: boolean };
+}
+
+export interface PeerInfo {
+  readonly peer_id: string;
+  readonly addresses: readonly string[];
+  readonly direction: 'inbound' | 'outbound';
+  readonly latency_ms: number | null;
+  readonly role: string | null;
+}
+
+export interface RelayFigures {
+  readonly enabled: boolean;
+  /** True when the config (role = "relay") makes this node relay, so it cannot opt out at run time. */
+  readonly forced_by_config: boolean;
+  readonly recipients: number;
+  readonly messages_held: number;
+  readonly bytes_held: number;
+  readonly stored_total: number;
+  readonly delivered_total: number;
+  readonly expired_total: number;
+  readonly refused_total: number;
+  readonly subscribers: number;
+  /** Time up since this node first relayed, over time elapsed since then. */
+  readonly uptime_ratio: number;
+  readonly uptime_target: number;
+  readonly ttl_hours: number;
+}
+
+export interface PeerList {
+  readonly peers: readonly PeerInfo[];
+  readonly count: number;
+}
