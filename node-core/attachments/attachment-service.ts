@@ -22,6 +22,7 @@ import type { Repositories, Store } from '../store/store.ts';
 import { safeContentType, safeFileName } from '../util/file-names.ts';
 import { ensurePrivateDir, sweepLeftovers as sweepFiles } from '../util/private-files.ts';
 import { blobDropStatement } from '../relay/statements.ts';
+import { askPeerThenRelays } from '../p2p/ask-peer-then-relays.ts';
 
 /**
  * Attachments: each file gets its own random key and is cut into 256 KiB chunks, each encrypted
@@ -33,6 +34,7 @@ import { blobDropStatement } from '../relay/statements.ts';
  */
 
 export const CHUNK_SIZE = 256 * 1024;
+const chunkReply = z.object({ ok: z.literal(true), data: z.instanceof(Uint8Array) });
 const FETCH_TIMEOUT_MS = 20_000;
 
 export interface AttachmentSource {
@@ -198,31 +200,21 @@ export function createAttachmentService(init: {
   async function fetchChunk(row: AttachmentRow, local: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
     const network = init.network();
     if (!network) return undefined;
-    const dataReply = z.object({ ok: z.literal(true), data: z.instanceof(Uint8Array) });
     const source = row.source ? init.sourceOf(store.repos, local, row.source) : undefined;
-    const attempts: Array<() => Promise<Uint8Array>> = [];
-    if (source?.peerId) {
-      attempts.push(async () => {
-        const channel = await network.channels.get(network.target(source.peerId!, source.addresses), PROTOCOLS.peer);
-        return parseReply(await channel.request(encodeCbor({ op: 'get-blob', hash }), FETCH_TIMEOUT_MS), dataReply).data;
-      });
-    }
-    for (const relay of init.ownRelays()) {
-      attempts.push(async () => {
-        const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-        return parseReply(await channel.request(encodeCbor({ op: 'get-blob', to: hexToBytes(local), hash }), FETCH_TIMEOUT_MS), dataReply).data;
-      });
-    }
-    for (const attempt of attempts) {
-      try {
-        const data = await attempt();
-        if (bytesToHex(sha256(data)) === bytesToHex(hash)) return data;
-        log.warn({ attachment: row.id }, 'a chunk did not match its hash; trying elsewhere');
-      } catch (err) {
-        log.debug({ attachment: row.id, err: (err as Error).message }, 'chunk not available there');
-      }
-    }
-    return undefined;
+    const wanted = bytesToHex(hash);
+    return askPeerThenRelays(network, { peer: source?.peerId ? { peerId: source.peerId, addresses: source.addresses } : undefined, relays: init.ownRelays() }, {
+      peerProtocol: PROTOCOLS.peer,
+      relayProtocol: PROTOCOLS.relay,
+      peerRequest: encodeCbor({ op: 'get-blob', hash }),
+      relayRequest: encodeCbor({ op: 'get-blob', to: hexToBytes(local), hash }),
+      timeoutMs: FETCH_TIMEOUT_MS,
+      accept: (frame) => {
+        const { data } = parseReply(frame, chunkReply);
+        if (bytesToHex(sha256(data)) !== wanted) throw new Error('the chunk does not match its hash');
+        return data;
+      },
+      onMiss: (from, err) => log.debug({ attachment: row.id, from, err: err.message }, 'chunk not available there'),
+    });
   }
 
   async function download(id: string): Promise<void> {

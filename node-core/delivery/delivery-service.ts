@@ -35,6 +35,7 @@ import {
 } from '../wire/protocols.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 import { mailboxReceiptStatement } from '../relay/statements.ts';
+import { askPeerThenRelays } from '../p2p/ask-peer-then-relays.ts';
 
 /**
  * Moves end-to-end encrypted envelopes between nodes.
@@ -213,23 +214,15 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
   };
 
   async function fetchBundle(route: RecipientRoute, remote: string): Promise<PrekeyBundle | undefined> {
-    const identity = hexToBytes(remote);
-    const attempts: Array<() => Promise<Uint8Array>> = [];
-    if (route.peerId) {
-      attempts.push(async () => {
-        const channel = await network.channels.get(network.target(route.peerId!, route.addresses), PROTOCOLS.peer);
-        return channel.request(encodeCbor({ op: 'bundle', identity }), REQUEST_TIMEOUT_MS);
-      });
-    }
-    for (const relay of route.relays) {
-      attempts.push(async () => {
-        const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-        return channel.request(encodeCbor({ op: 'bundle', identity }), REQUEST_TIMEOUT_MS);
-      });
-    }
-    for (const attempt of attempts) {
-      try {
-        const reply = parseReply(await attempt(), bundleReply);
+    const request = encodeCbor({ op: 'bundle', identity: hexToBytes(remote) });
+    return askPeerThenRelays(network, { peer: route.peerId ? { peerId: route.peerId, addresses: route.addresses } : undefined, relays: route.relays }, {
+      peerProtocol: PROTOCOLS.peer,
+      relayProtocol: PROTOCOLS.relay,
+      peerRequest: request,
+      relayRequest: request,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      accept: (frame) => {
+        const reply = parseReply(frame, bundleReply);
         const record = decodeIdentityRecord(reply.record);
         if (bytesToHex(record.identity_key) !== remote) throw new RemoteError('malformed', 'bundle for another identity');
         return {
@@ -237,11 +230,9 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
           signedPrekey: { id: reply.spk[0], publicKey: reply.spk[1], signature: reply.spk[2] },
           oneTimePrekey: reply.opk ? { id: reply.opk[0], publicKey: reply.opk[1] } : undefined,
         };
-      } catch (err) {
-        log.debug({ remote, err: (err as Error).message }, 'prekey bundle not available there');
-      }
-    }
-    return undefined;
+      },
+      onMiss: (source, err) => log.debug({ remote, source, err: err.message }, 'prekey bundle not available there'),
+    });
   }
 
   /**
