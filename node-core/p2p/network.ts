@@ -56,6 +56,10 @@ export interface Network {
   readonly channels: ChannelPool;
   /** Serves a request/response protocol; `errorReply` answers refused or failed frames. */
   handle(protocol: string, handler: FrameHandler, errorReply: Uint8Array): Promise<void>;
+  /** Stops serving a protocol (what a component's stop() does for each protocol its start() handled). */
+  unhandle(protocol: string): Promise<void>;
+  /** The protocols this node serves now (libp2p's own included). */
+  protocols(): string[];
   peers(): PeerInfo[];
   isConnected(peerId: string): boolean;
   /** What to dial for a peer: the peer itself when connected (or nothing else is known), else its addresses. */
@@ -266,6 +270,10 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
         { maxInboundStreams: limits.maxInboundStreamsPerProtocol, maxOutboundStreams: 64 },
       );
     },
+    async unhandle(protocol) {
+      await libp2p.unhandle(protocol);
+    },
+    protocols: () => libp2p.getProtocols(),
     peers() {
       const byPeer = new Map<string, PeerInfo & { addresses: string[] }>();
       for (const connection of libp2p.getConnections()) {
