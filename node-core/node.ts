@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createApiTokenSource, loadOrCreateApiToken, type ApiTokenSource } from './api/api-token.ts';
 import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
-import { createRouter, type Router } from './api/router.ts';
+import { apiMethods, createRouter, type Router } from './api/router.ts';
 import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createEventBus, type EventBus } from './events/event-bus.ts';
@@ -199,13 +199,13 @@ export function createNode(init: NodeInit): DchatNode {
         events.subscribe((event) => {
           if (event.type === 'message.created') metrics.messagesStored.inc({ origin: 'local' });
         });
-        router = createRouter({
+        router = createRouter(apiMethods({
           node: { health: () => ({ status: 'healthy', version }), status, peers },
           identities,
           messaging,
           attachments,
           network: services,
-        });
+        }));
         phase = 'ready';
         // The quick check reads every page once, after start, a table at a time: a cold start
         // does not wait for it, and damage it finds turns /ready to 503 and refuses writes.

@@ -1,5 +1,5 @@
 import type { MethodName, MethodInput, MethodOutput } from '../../api/contract.ts';
-import { createRouter, type Router } from '../../api/router.ts';
+import { apiMethods, createRouter, type Router } from '../../api/router.ts';
 import { createEventBus, type EventBus } from '../../events/event-bus.ts';
 import { createIdentityService } from '../../identity/identity-service.ts';
 import { createMessagingService } from '../../messaging/messaging-service.ts';
@@ -37,7 +37,7 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
     sourceOf: () => undefined,
     ownRelays: () => [],
   });
-  const router = createRouter({
+  const router = createRouter(apiMethods({
     node: {
       health: () => ({ status: 'healthy', version: 'test' }),
       status: () => {
@@ -49,7 +49,7 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
     messaging: createMessagingService({ store, events, attachments, ...(options.now ? { now: options.now } : {}) }),
     attachments,
     network: undefined,
-  });
+  }));
   return {
     router,
     store,
