@@ -5,6 +5,7 @@ import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
 import type { AttachmentManifest, DirectPayload } from '../delivery/payloads.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { Startable } from '../runtime/startable.ts';
 import { storeIncoming, type IncomingAttachments } from './incoming.ts';
 import type { OutboxRow } from '../store/repositories/outbox.ts';
 import type { Repositories, Store } from '../store/store.ts';
@@ -18,64 +19,159 @@ import type { Repositories, Store } from '../store/store.ts';
 
 const RANK: Record<MessageStatus, number> = { local: 0, failed: 0, pending: 1, sent: 2, delivered: 3, read: 4 };
 const RECEIPT_DELAY_MS = 25;
+/** The most message ids one receipt payload may carry (payloads.ts). */
+const RECEIPT_IDS = 1000;
 
-export interface DirectMessaging {
+type PayloadHandler = (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void;
+
+export interface DirectMessaging extends Startable {
   handle(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void;
   /** Queues a message of ours for its chat's peer (inside the send transaction). */
   queue(repos: Repositories, chat: Chat, message: Message, manifests: readonly AttachmentManifest[]): AfterCommit;
   /** Marks incoming messages read and queues the read receipt (inside the markRead transaction). */
   markRead(repos: Repositories, chat: Chat): AfterCommit;
   /** Other payload kinds (groups) register here. */
-  onPayload(kind: 'gstate' | 'skey', handler: (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void): void;
+  onPayload(kind: 'gstate' | 'skey', handler: PayloadHandler): void;
+  /** Listens for acknowledged mail and sends the receipts still owed from the last run. */
+  start(): void;
   /** Cancels the pending receipt flush (what is owed stays in the store for the next start). */
   stop(): void;
 }
 
-export function createDirectMessaging(init: {
+export interface DirectMessagingInit {
   readonly store: Store;
   readonly events: EventBus;
   readonly delivery: DeliveryService;
   readonly contacts: ContactService;
   readonly attachments: IncomingAttachments;
   readonly now?: () => number;
-}): DirectMessaging {
-  const { store, events, delivery, contacts } = init;
-  const now = init.now ?? Date.now;
-  const extra = new Map<string, (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void>();
+}
+
+export function createDirectMessaging(init: DirectMessagingInit): DirectMessaging {
+  const direct = new DirectMessagingComponent(init);
+  // The composition root does not start this component yet; start() is idempotent, so a root
+  // that does start it changes nothing.
+  direct.start();
+  return direct;
+}
+
+const upgrade = (repos: Repositories, message: Message, status: MessageStatus): Message | undefined => {
+  if (RANK[status] <= RANK[message.status]) return undefined;
+  repos.messages.setStatus(message.seq, status);
+  return { ...message, status };
+};
+
+/** Queues receipts of one kind for `ids`, split into payloads of at most RECEIPT_IDS each. */
+function queueReceipts(repos: Repositories, delivery: DeliveryService, pair: { local: string; remote: string }, t: 'delivered' | 'read', ids: readonly string[], at: number): void {
+  for (let i = 0; i < ids.length; i += RECEIPT_IDS) {
+    delivery.queueDirect(repos, { ...pair, payload: { k: 'rcpt', t, ids: ids.slice(i, i + RECEIPT_IDS) } }, at);
+  }
+}
+
+class DirectMessagingComponent implements DirectMessaging {
+  private readonly now: () => number;
+  private readonly extra = new Map<string, PayloadHandler>();
+  private receiptTimer: NodeJS.Timeout | undefined;
+  private stopListening: (() => void) | undefined;
+
+  private readonly init: DirectMessagingInit;
+
+  constructor(init: DirectMessagingInit) {
+    this.init = init;
+    this.now = init.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.stopListening) return;
+    this.stopListening = this.init.delivery.onDelivered((rows) => this.markSent(rows));
+    // Receipts owed when the node last stopped go out now.
+    this.scheduleReceipts();
+  }
+
+  stop(): void {
+    this.stopListening?.();
+    this.stopListening = undefined;
+    clearTimeout(this.receiptTimer);
+    this.receiptTimer = undefined;
+  }
+
+  handle(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void {
+    switch (payload.k) {
+      case 'msg':
+        return this.handleMessage(repos, payload, context);
+      case 'rcpt':
+        return this.handleReceipt(repos, payload, context);
+      default:
+        return this.extra.get(payload.k)?.(repos, payload, context);
+    }
+  }
+
+  queue(repos: Repositories, chat: Chat, message: Message, manifests: readonly AttachmentManifest[]): AfterCommit {
+    const { delivery } = this.init;
+    delivery.queueDirect(
+      repos,
+      {
+        local: chat.identity_id,
+        remote: chat.peer_identity!,
+        messageId: message.id,
+        payload: { k: 'msg', id: message.id, text: message.text, at: message.sent_at, ...(manifests.length ? { att: [...manifests] } : {}) },
+      },
+      this.now(),
+    );
+    return () => delivery.kick();
+  }
+
+  markRead(repos: Repositories, chat: Chat): AfterCommit {
+    if (chat.kind !== 'direct' || !chat.peer_identity) return () => undefined;
+    const ids: string[] = [];
+    let before: number | undefined;
+    // Walk back through the chat's newest messages until one is already read.
+    outer: for (;;) {
+      const page = repos.messages.pageBefore(chat.chat_id, 200, before);
+      if (page.length === 0) break;
+      for (const message of [...page].reverse()) {
+        if (message.sender === chat.identity_id) continue;
+        if (message.status === 'read') break outer;
+        repos.messages.setStatus(message.seq, 'read');
+        ids.push(message.id);
+      }
+      before = page[0]!.seq;
+    }
+    queueReceipts(repos, this.init.delivery, { local: chat.identity_id, remote: chat.peer_identity }, 'read', ids, this.now());
+    return () => {
+      if (ids.length > 0) this.init.delivery.kick();
+    };
+  }
+
+  onPayload(kind: 'gstate' | 'skey', handler: PayloadHandler): void {
+    this.extra.set(kind, handler);
+  }
 
   // Delivery receipts for a burst of messages go out as one payload. What is owed is written in
   // the transaction that stored the message, so a restart in between loses nothing.
-  let receiptTimer: NodeJS.Timeout | undefined;
-  const flushReceipts = () => {
-    receiptTimer = undefined;
+  private readonly scheduleReceipts = (): void => {
+    this.receiptTimer ??= setTimeout(() => this.flushReceipts(), RECEIPT_DELAY_MS);
+  };
+
+  private flushReceipts(): void {
+    this.receiptTimer = undefined;
+    const { store, delivery } = this.init;
     void store
       .write((repos) => {
         for (const [pair, ids] of repos.outbox.takeOwedReceipts()) {
           const [local, remote] = pair.split(':') as [string, string];
-          for (let i = 0; i < ids.length; i += 1000) {
-            delivery.queueDirect(repos, { local, remote, payload: { k: 'rcpt', t: 'delivered', ids: ids.slice(i, i + 1000) } }, now());
-          }
+          queueReceipts(repos, delivery, { local, remote }, 'delivered', ids, this.now());
         }
       })
       .then(() => delivery.kick())
       .catch(() => undefined);
-  };
-  const scheduleReceipts = () => {
-    receiptTimer ??= setTimeout(flushReceipts, RECEIPT_DELAY_MS);
-  };
-  // Receipts owed when the node last stopped go out now.
-  scheduleReceipts();
+  }
 
-  const upgrade = (repos: Repositories, message: Message, status: MessageStatus): Message | undefined => {
-    if (RANK[status] <= RANK[message.status]) return undefined;
-    repos.messages.setStatus(message.seq, status);
-    return { ...message, status };
-  };
-
-  delivery.onDelivered((rows: OutboxRow[]) => {
+  /** A message is sent once no copy of it waits in the outbox any more. */
+  private markSent(rows: OutboxRow[]): void {
     const messageIds = [...new Set(rows.map((r) => r.message_id).filter((id): id is string => id !== null))];
     if (messageIds.length === 0) return;
-    void store
+    void this.init.store
       .write((repos) => {
         const updated: Message[] = [];
         for (const id of messageIds) {
@@ -86,24 +182,17 @@ export function createDirectMessaging(init: {
         }
         return updated;
       })
-      .then((updated) => updated.forEach((m) => events.emit('message.updated', m)))
+      .then((updated) => updated.forEach((m) => this.init.events.emit('message.updated', m)))
       .catch(() => undefined);
-  });
+  }
 
-  function handleMessage(repos: Repositories, payload: Extract<DirectPayload, { k: 'msg' }>, context: DirectContext): AfterCommit | void {
+  private handleMessage(repos: Repositories, payload: Extract<DirectPayload, { k: 'msg' }>, context: DirectContext): AfterCommit | void {
     const { local, remote } = context;
-    if (payload.rec) {
-      try {
-        const record = decodeIdentityRecord(payload.rec);
-        if (bytesToHex(record.identity_key) === remote) contacts.upsertFromRecord(repos, local, record, 'incoming', context.now);
-      } catch (err) {
-        if (!(err instanceof RecordError)) throw err;
-      }
-    }
-    const { chat, created } = contacts.ensureDirectChat(repos, local, remote, context.now);
+    if (payload.rec) this.learnSender(repos, payload.rec, context);
+    const { chat, created } = this.init.contacts.ensureDirectChat(repos, local, remote, context.now);
     repos.outbox.oweReceipt(local, remote, payload.id);
-    if (repos.messages.get(payload.id)) return scheduleReceipts;
-    const { message, startDownloads } = storeIncoming(repos, init.attachments, {
+    if (repos.messages.get(payload.id)) return this.scheduleReceipts;
+    const { message, startDownloads } = storeIncoming(repos, this.init.attachments, {
       id: payload.id,
       chatId: chat.chat_id,
       sender: remote,
@@ -114,14 +203,24 @@ export function createDirectMessaging(init: {
     });
     const chatNow = repos.conversations.get(chat.chat_id)!;
     return () => {
-      if (created) events.emit('chat.created', chatNow);
-      events.emit('message.created', message);
-      scheduleReceipts();
+      if (created) this.init.events.emit('chat.created', chatNow);
+      this.init.events.emit('message.created', message);
+      this.scheduleReceipts();
       startDownloads?.();
     };
   }
 
-  function handleReceipt(repos: Repositories, payload: Extract<DirectPayload, { k: 'rcpt' }>, context: DirectContext): AfterCommit | void {
+  /** A first message carries the sender's record, so we can answer; a bad one is ignored. */
+  private learnSender(repos: Repositories, recordBytes: Uint8Array, context: DirectContext): void {
+    try {
+      const record = decodeIdentityRecord(recordBytes);
+      if (bytesToHex(record.identity_key) === context.remote) this.init.contacts.upsertFromRecord(repos, context.local, record, 'incoming', context.now);
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+    }
+  }
+
+  private handleReceipt(repos: Repositories, payload: Extract<DirectPayload, { k: 'rcpt' }>, context: DirectContext): AfterCommit | void {
     const updated: Message[] = [];
     for (const id of payload.ids) {
       const message = repos.messages.get(id);
@@ -132,66 +231,6 @@ export function createDirectMessaging(init: {
       const next = upgrade(repos, message, payload.t);
       if (next) updated.push(next);
     }
-    return () => updated.forEach((m) => events.emit('message.updated', m));
+    return () => updated.forEach((m) => this.init.events.emit('message.updated', m));
   }
-
-  return {
-    stop() {
-      clearTimeout(receiptTimer);
-      receiptTimer = undefined;
-    },
-    handle(repos, payload, context) {
-      switch (payload.k) {
-        case 'msg':
-          return handleMessage(repos, payload, context);
-        case 'rcpt':
-          return handleReceipt(repos, payload, context);
-        default:
-          return extra.get(payload.k)?.(repos, payload, context);
-      }
-    },
-
-    queue(repos, chat, message, manifests) {
-      const remote = chat.peer_identity!;
-      delivery.queueDirect(
-        repos,
-        {
-          local: chat.identity_id,
-          remote,
-          messageId: message.id,
-          payload: { k: 'msg', id: message.id, text: message.text, at: message.sent_at, ...(manifests.length ? { att: [...manifests] } : {}) },
-        },
-        now(),
-      );
-      return () => delivery.kick();
-    },
-
-    markRead(repos, chat) {
-      if (chat.kind !== 'direct' || !chat.peer_identity) return () => undefined;
-      const ids: string[] = [];
-      let before: number | undefined;
-      // Walk back through the chat's newest messages until one is already read.
-      outer: for (;;) {
-        const page = repos.messages.pageBefore(chat.chat_id, 200, before);
-        if (page.length === 0) break;
-        for (const message of [...page].reverse()) {
-          if (message.sender === chat.identity_id) continue;
-          if (message.status === 'read') break outer;
-          repos.messages.setStatus(message.seq, 'read');
-          ids.push(message.id);
-        }
-        before = page[0]!.seq;
-      }
-      for (let i = 0; i < ids.length; i += 1000) {
-        delivery.queueDirect(repos, { local: chat.identity_id, remote: chat.peer_identity, payload: { k: 'rcpt', t: 'read', ids: ids.slice(i, i + 1000) } }, now());
-      }
-      return () => {
-        if (ids.length > 0) delivery.kick();
-      };
-    },
-
-    onPayload(kind, handler) {
-      extra.set(kind, handler);
-    },
-  };
 }
