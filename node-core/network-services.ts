@@ -8,7 +8,7 @@ import type { LoadedConfig } from './config/load.ts';
 import { createContactService, type ContactService } from './contacts/contact-service.ts';
 import { signIdentityRecord, type RelayRef, type SignedIdentityRecord } from './wire/identity-record.ts';
 import { createDeliveryService, type DeliveryService } from './delivery/delivery-service.ts';
-import { servePeerProtocol } from './delivery/peer-protocol.ts';
+import { createPeerProtocol } from './delivery/peer-protocol.ts';
 import type { EventBus } from './events/event-bus.ts';
 import { createGroupService, type GroupService } from './groups/group-service.ts';
 import { createDirectMessaging, type DirectMessaging } from './messaging/direct-messaging.ts';
@@ -19,6 +19,7 @@ import { createRelayService, type RelayService } from './relay/relay-service.ts'
 import type { KeyRing } from './sessions/key-ring.ts';
 import type { LocalVault } from './sessions/vault.ts';
 import type { Store } from './store/store.ts';
+import { createLifecycle, type Startable } from './runtime/startable.ts';
 
 /**
  * Everything that talks to other nodes, composed: the libp2p network, envelope delivery, relays
@@ -142,11 +143,6 @@ export async function createNetworkServices(init: {
     route: (repos, local, remote) => contacts.route(repos, local, remote),
     ownRecord,
     isOurRelay: (peer) => chosenRelays().some((r) => r.peer_id === peer),
-    handlers: {
-      direct: (repos, payload, context) => direct.handle(repos, payload, context),
-      group: (repos, envelope, now) => groups.handleGroupEnvelope(repos, envelope, now),
-      groupRecipients: (repos, groupId) => groups.groupRecipients(repos, groupId),
-    },
   });
 
   const attachments = init.attachments;
@@ -189,23 +185,41 @@ export async function createNetworkServices(init: {
     markRead: (repos, chat) => direct.markRead(repos, chat),
   };
 
+  // 1:1 payloads and group envelopes are understood by messaging and groups; delivery only
+  // carries them. Registered before delivery starts receiving, released after it stopped.
+  const envelopeHandlers: Startable & { release: Array<() => void> } = {
+    release: [],
+    start() {
+      this.release = [
+        delivery.handleEnvelopes('direct', (repos, payload, context) => direct.handle(repos, payload, context)),
+        delivery.handleEnvelopes('group', (repos, envelope, at) => groups.handleGroupEnvelope(repos, envelope, at)),
+        delivery.handleEnvelopes('groupRecipients', (repos, groupId) => groups.groupRecipients(repos, groupId)),
+      ];
+    },
+    stop() {
+      for (const release of this.release.splice(0)) release();
+    },
+  };
+  const peerProtocol = createPeerProtocol({ store, network, keyRing, vault, ownRecord, chunk: (hash) => attachments.chunk(hash) });
+
+  // One list: started in this order, stopped in reverse. Each entry needs only those above it.
+  const lifecycle = createLifecycle(
+    [
+      { name: 'network', component: network },
+      { name: 'envelope-handlers', component: envelopeHandlers },
+      { name: 'delivery', component: delivery },
+      { name: 'peer-protocol', component: peerProtocol },
+      { name: 'relay', component: relay },
+      { name: 'groups', component: groups },
+      { name: 'direct-messaging', component: direct },
+      { name: 'relay-client', component: relayClient },
+    ],
+    (name, err) => init.logger.warn({ err, component: name }, 'a component did not stop cleanly'),
+  );
+
   return {
-    async start() {
-      await network.start();
-      await delivery.start();
-      await servePeerProtocol({ store, network, keyRing, vault, ownRecord, chunk: (hash) => attachments.chunk(hash) });
-      await relay.start();
-      groups.start();
-      relayClient.start();
-    },
-    async stop() {
-      relayClient.stop();
-      groups.stop();
-      direct.stop();
-      await relay.stop();
-      await delivery.stop();
-      await network.stop();
-    },
+    start: () => lifecycle.start(),
+    stop: () => lifecycle.stop(),
     network,
     delivery,
     relay,

@@ -6,7 +6,7 @@ import { queueDirect, queueGroupCopy } from './outbox-queue.ts';
 import { createOutboxSealer, createSigner } from './outbox-sealing.ts';
 import { createRouter } from './routing.ts';
 import { createSessionStarter } from './session-start.ts';
-import type { DeliveredListener, DeliveryInit, DeliveryService } from './types.ts';
+import { HoldEnvelopeError, type DeliveredListener, type DeliveryInit, type DeliveryService, type EnvelopeHandlers } from './types.ts';
 import { DeliveryWorker } from './worker.ts';
 
 export {
@@ -60,12 +60,18 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     vault,
     log,
     registry: init.registry,
-    handlers: init.handlers,
+    handlers: {
+      direct: (repos, payload, context) => requireHandler(registered.direct, 'direct')(repos, payload, context),
+      group: (repos, envelope, at) => requireHandler(registered.group, 'group')(repos, envelope, at),
+      groupRecipients: (repos, groupId) => registered.groupRecipients?.(repos, groupId) ?? [],
+    },
     maxAgeMs: init.maxAgeMs,
     maxFutureSkewMs: init.maxFutureSkewMs ?? 5 * 60_000,
     now,
   });
   const receive = inbound.receive.bind(inbound);
+  // The capabilities that understand envelope contents register here, so delivery knows none of them.
+  const registered: Partial<EnvelopeHandlers> = {};
 
   // Receiving is up before the first round sends anything that could be answered.
   const lifecycle = createLifecycle(
@@ -91,5 +97,18 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
       deliveredListeners.add(listener);
       return () => deliveredListeners.delete(listener);
     },
+    handleEnvelopes(kind, handler) {
+      if (registered[kind]) throw new Error(`envelopes of kind ${kind} already have a handler`);
+      registered[kind] = handler;
+      return () => {
+        if (registered[kind] === handler) delete registered[kind];
+      };
+    },
   };
+}
+
+/** A kind nobody handles yet (the capability is not started): hold the envelope for later. */
+function requireHandler<H>(handler: H | undefined, kind: string): H {
+  if (!handler) throw new HoldEnvelopeError(`no handler for ${kind} envelopes yet`);
+  return handler;
 }

@@ -27,16 +27,6 @@ export function createPeerProtocol(init: PeerProtocolInit): Startable {
   return createServedProtocol(init.network, PROTOCOLS.peer, peerHandler(init), errorReply('rate-limited'));
 }
 
-/**
- * Starts serving the peer protocol and returns the component, whose stop() unhandles it.
- * @deprecated Compose `createPeerProtocol(init)` with the other components instead.
- */
-export async function servePeerProtocol(init: PeerProtocolInit): Promise<Startable> {
-  const component = createPeerProtocol(init);
-  await component.start();
-  return component;
-}
-
 function peerHandler(init: PeerProtocolInit): FrameHandler {
   const now = init.now ?? Date.now;
   return async (frame, context) => {

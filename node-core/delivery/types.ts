@@ -80,6 +80,11 @@ export interface DeliveryService extends Startable {
   readonly outboxSize: () => number;
   /** Called with outbox rows once a recipient or a relay acknowledged them; returns the unsubscribe. */
   onDelivered(listener: DeliveredListener): () => void;
+  /**
+   * Registers what handles one kind of envelope content (1:1 payloads, group envelopes); returns
+   * the unregistration. Until a kind has its handler, such envelopes are held (a relay keeps them).
+   */
+  handleEnvelopes<K extends keyof EnvelopeHandlers>(kind: K, handler: EnvelopeHandlers[K]): () => void;
 }
 
 export interface DeliveryInit {
@@ -89,7 +94,6 @@ export interface DeliveryInit {
   readonly vault: LocalVault;
   readonly logger: Logger;
   readonly registry: Registry;
-  readonly handlers: EnvelopeHandlers;
   /** How long mail may take to arrive (relay TTL): older envelopes are refused. */
   readonly maxAgeMs: number;
   readonly maxFutureSkewMs?: number;

@@ -48,11 +48,7 @@ export interface DirectMessagingInit {
 }
 
 export function createDirectMessaging(init: DirectMessagingInit): DirectMessaging {
-  const direct = new DirectMessagingComponent(init);
-  // The composition root does not start this component yet; start() is idempotent, so a root
-  // that does start it changes nothing.
-  direct.start();
-  return direct;
+  return new DirectMessagingComponent(init);
 }
 
 const upgrade = (repos: Repositories, message: Message, status: MessageStatus): Message | undefined => {
