@@ -213,7 +213,7 @@ export function createNode(init: NodeInit): DchatNode {
       } catch (err) {
         await http?.stop();
         await services?.stop().catch(() => undefined);
-        attachments?.stop();
+        await attachments?.stop();
         store.stop();
         unlock();
         throw err;
@@ -224,7 +224,7 @@ export function createNode(init: NodeInit): DchatNode {
       phase = 'stopping';
       await http?.stop();
       await services?.stop();
-      attachments?.stop();
+      await attachments?.stop();
       router = undefined;
       store.stop();
       unlock?.();
