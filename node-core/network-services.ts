@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PeerList } from './domain/model.ts';
 import { ValidationError } from './domain/errors.ts';
-import type { AttachmentService } from './attachments/attachment-service.ts';
+import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createContactService, type ContactService } from './contacts/contact-service.ts';
 import { signIdentityRecord, type RelayRef, type SignedIdentityRecord } from './wire/identity-record.ts';
@@ -71,7 +71,8 @@ export async function createNetworkServices(init: {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly version: string;
-  readonly attachments: AttachmentService;
+  /** Largest attachment accepted (messages.max_size_mb), in bytes. */
+  readonly maxAttachmentBytes: number;
 }): Promise<NetworkServices> {
   const { loaded, store, events, keyRing, vault } = init;
   const config = loaded.config;
@@ -145,7 +146,21 @@ export async function createNetworkServices(init: {
     isOurRelay: (peer) => chosenRelays().some((r) => r.peer_id === peer),
   });
 
-  const attachments = init.attachments;
+  const attachments = createAttachmentService({
+    dataDir: loaded.dataDir,
+    store,
+    network,
+    keyRing,
+    vault,
+    events,
+    logger: init.logger,
+    maxBytes: init.maxAttachmentBytes,
+    sourceOf: (repos, local, sender) => {
+      const route = contacts.route(repos, local, sender);
+      return route ? { peerId: route.peerId, addresses: route.addresses } : undefined;
+    },
+    ownRelays: chosenRelays,
+  });
 
   const direct = createDirectMessaging({ store, events, delivery, contacts, attachments });
   const groups = createGroupService({
@@ -206,6 +221,7 @@ export async function createNetworkServices(init: {
   const lifecycle = createLifecycle(
     [
       { name: 'network', component: network },
+      { name: 'attachments', component: attachments },
       { name: 'envelope-handlers', component: envelopeHandlers },
       { name: 'delivery', component: delivery },
       { name: 'peer-protocol', component: peerProtocol },

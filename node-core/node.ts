@@ -6,6 +6,7 @@ import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { apiMethods, createRouter, type Router } from './api/router.ts';
 import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
+import { createLifecycle, type Lifecycle, type Startable } from './runtime/startable.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createEventBus, type EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
@@ -101,6 +102,7 @@ export function createNode(init: NodeInit): DchatNode {
   let unlock: (() => void) | undefined;
   let apiToken: ApiTokenSource | undefined;
   let attachments: AttachmentService | undefined;
+  let components: Lifecycle | undefined;
 
   const peers = (): PeerList => services?.peers() ?? { peers: [], count: 0 };
 
@@ -139,6 +141,74 @@ export function createNode(init: NodeInit): DchatNode {
     return router;
   };
 
+  /** The HTTP API, listening before the store opens so /health answers during a long migration. */
+  const createHttp = (tokens: ApiTokenSource): HttpServer =>
+    createHttpServer({
+      config,
+      logger: init.logger,
+      metrics,
+      events,
+      version,
+      apiToken: tokens,
+      // Bound late on purpose: requests before the node is ready answer 503 NotReady.
+      router: () => router,
+      ready: () => phase === 'ready',
+      readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: damagedMessage() } : undefined),
+      uiDir: init.uiDir ?? DEFAULT_UI_DIR,
+      attachmentFile: (id) => {
+        if (!attachments) throw new Error('the node is not started');
+        return attachments.file(id);
+      },
+    });
+
+  /**
+   * Everything that needs the open store and its node secret, built in dependency order (each
+   * from those above it) and run as one lifecycle: started in this order, stopped in reverse.
+   */
+  const compose = async (): Promise<Lifecycle> => {
+    // Only the secret the database was sealed under; a new one only over nothing sealed.
+    const { secret: nodeSecret, created } = loadNodeSecretFor(store, dataDir);
+    if (created) log.info({ file: path.join(dataDir, NODE_SECRET_FILE) }, 'created the node secret');
+    const vault = createLocalVault(nodeSecret);
+    const identities = createIdentityService({ store, events, nodeSecret, keyRing });
+    const maxAttachmentBytes = Math.floor(config.messages.max_size_mb * 1024 * 1024);
+    const networked = config.server.p2p_enabled
+      ? await createNetworkServices({ loaded, store, events, keyRing, vault, logger: init.logger, registry: metrics.registry, version, maxAttachmentBytes })
+      : undefined;
+    // Without networking, local chats still take files.
+    const files =
+      networked?.attachments ??
+      createAttachmentService({ dataDir, store, network: undefined, keyRing, vault, events, logger: init.logger, maxBytes: maxAttachmentBytes, sourceOf: () => undefined, ownRelays: () => [] });
+    const messaging = createMessagingService({ store, events, attachments: files, outbound: (chat) => networked?.outboundFor(chat.kind) });
+    const table = apiMethods({ node: { health: () => ({ status: 'healthy', version }), status, peers }, identities, messaging, attachments: files, network: networked });
+    services = networked;
+    attachments = files;
+    const unlockIdentities: Startable = { start: () => identities.unlockNodeSecretIdentities(), stop: () => undefined };
+    const countMessages: Startable & { off?: () => void } = {
+      start() {
+        this.off = events.subscribe((event) => {
+          if (event.type === 'message.created') metrics.messagesStored.inc({ origin: 'local' });
+        });
+      },
+      stop() {
+        this.off?.();
+      },
+    };
+    const api: Startable = {
+      start: () => void (router = createRouter(table)),
+      stop: () => void (router = undefined),
+    };
+    return createLifecycle(
+      [
+        { name: 'identities', component: unlockIdentities },
+        ...(networked ? [{ name: 'network-services', component: networked }] : [{ name: 'attachments', component: files }]),
+        { name: 'metrics', component: countMessages },
+        { name: 'api', component: api },
+      ],
+      (name, err) => log.warn({ err, component: name }, 'a component did not stop cleanly'),
+    );
+  };
+
   return {
     async start() {
       ensurePrivateDir(dataDir);
@@ -148,72 +218,19 @@ export function createNode(init: NodeInit): DchatNode {
         if (swept.length > 0) log.info({ removed: swept }, 'removed temporary files left by interrupted writes');
         apiToken = createApiTokenSource(dataDir, init.logger.child({ component: 'api-token' }));
         if (init.http !== false) {
-          // Listen before opening the store: liveness (/health) answers during a long migration,
-          // so an orchestrator does not kill the node halfway; /ready stays 503 until the end.
-          http = createHttpServer({
-            config,
-            logger: init.logger,
-            metrics,
-            events,
-            version,
-            apiToken,
-            router: () => router,
-            ready: () => phase === 'ready',
-            readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: damagedMessage() } : undefined),
-            uiDir: init.uiDir ?? DEFAULT_UI_DIR,
-            attachmentFile: (id) => {
-              if (!attachments) throw new Error('the node is not started');
-              return attachments.file(id);
-            },
-          });
+          http = createHttp(apiToken);
           await http.start();
         }
         store.start();
-        // Only the secret the database was sealed under; a new one only over nothing sealed.
-        const { secret: nodeSecret, created } = loadNodeSecretFor(store, dataDir);
-        if (created) log.info({ file: path.join(dataDir, NODE_SECRET_FILE) }, 'created the node secret');
-        const vault = createLocalVault(nodeSecret);
-        const identities = createIdentityService({ store, events, nodeSecret, keyRing });
-        await identities.unlockNodeSecretIdentities();
-        attachments = createAttachmentService({
-          dataDir,
-          store,
-          network: () => services?.network,
-          keyRing,
-          vault,
-          events,
-          logger: init.logger,
-          maxBytes: Math.floor(config.messages.max_size_mb * 1024 * 1024),
-          sourceOf: (repos, local, sender) => {
-            const route = services?.contacts.route(repos, local, sender);
-            return route ? { peerId: route.peerId, addresses: route.addresses } : undefined;
-          },
-          ownRelays: () => services?.chosenRelays() ?? [],
-        });
-        attachments.start();
-        if (config.server.p2p_enabled) {
-          services = await createNetworkServices({ loaded, store, events, keyRing, vault, logger: init.logger, registry: metrics.registry, version, attachments });
-          await services.start();
-        }
-        const messaging = createMessagingService({ store, events, attachments, outbound: (chat) => services?.outboundFor(chat.kind) });
-        events.subscribe((event) => {
-          if (event.type === 'message.created') metrics.messagesStored.inc({ origin: 'local' });
-        });
-        router = createRouter(apiMethods({
-          node: { health: () => ({ status: 'healthy', version }), status, peers },
-          identities,
-          messaging,
-          attachments,
-          network: services,
-        }));
+        components = await compose();
+        await components.start();
         phase = 'ready';
         // The quick check reads every page once, after start, a table at a time: a cold start
         // does not wait for it, and damage it finds turns /ready to 503 and refuses writes.
         store.quickCheck().catch((err: unknown) => log.warn({ err }, 'the database quick check could not run'));
       } catch (err) {
         await http?.stop();
-        await services?.stop().catch(() => undefined);
-        await attachments?.stop();
+        await components?.stop();
         store.stop();
         unlock();
         throw err;
@@ -222,10 +239,9 @@ export function createNode(init: NodeInit): DchatNode {
 
     async stop() {
       phase = 'stopping';
+      // The API drains first (in-flight requests finish), then the components stop in reverse.
       await http?.stop();
-      await services?.stop();
-      await attachments?.stop();
-      router = undefined;
+      await components?.stop();
       store.stop();
       unlock?.();
       log.info('stopped');

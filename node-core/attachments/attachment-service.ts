@@ -73,7 +73,7 @@ export function createAttachmentService(init: AttachmentInit): AttachmentService
     seal: (ids) => sealUploads(ctx, ids),
     bind: (repos, manifests, messageId, local) => bindToMessage(ctx, repos, manifests, messageId, local),
     pushToRelays(messageId, targets) {
-      const network = ctx.network();
+      const network = ctx.network;
       if (!network) return;
       background.run(
         () => leaveWithRelays(ctx, network, messageId, targets, () => stopped),

@@ -16,7 +16,7 @@ export interface AttachmentInit {
   readonly dataDir: string;
   readonly store: Store;
   /** Undefined while (or where) peer-to-peer networking is off: local chats still take files. */
-  readonly network: () => Network | undefined;
+  readonly network: Network | undefined;
   readonly keyRing: KeyRing;
   readonly vault: LocalVault;
   readonly events: EventBus;

@@ -172,7 +172,7 @@ export class Downloads {
 
 /** One chunk from the sender's node or, while it is offline, from our relays; only a chunk matching its hash is taken. */
 async function fetchChunk(ctx: AttachmentContext, job: Job, hash: Uint8Array): Promise<Uint8Array | undefined> {
-  const network = ctx.network();
+  const network = ctx.network;
   if (!network) return undefined;
   const { row, local } = job;
   const source = row.source ? ctx.sourceOf(ctx.store.repos, local, row.source) : undefined;

@@ -76,7 +76,7 @@ async function putChunk(ctx: AttachmentContext, attachment: string, drops: Set<D
 
 /** Asks our relays to drop a completed download's chunks, signed by the identity they were held for. */
 export async function dropFromRelays(ctx: AttachmentContext, local: string, row: AttachmentRow): Promise<void> {
-  const network = ctx.network();
+  const network = ctx.network;
   const secret = ctx.keyRing.get(local);
   if (!network || !secret) return;
   const hashes = splitHashes(row.chunk_hashes);

@@ -28,7 +28,7 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
   const attachments = createAttachmentService({
     dataDir: store.file.replace(/\/dchat\.db$/, ''),
     store,
-    network: () => undefined,
+    network: undefined,
     keyRing,
     vault: createLocalVault(nodeSecret),
     events,
