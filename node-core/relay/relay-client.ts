@@ -1,16 +1,12 @@
-import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { encodeIdentityRecord, type RelayRef, type SignedIdentityRecord } from '../wire/identity-record.ts';
-import { encodeCbor } from '../p2p/codec.ts';
+import type { RelayRef, SignedIdentityRecord } from '../wire/identity-record.ts';
 import type { Network } from '../p2p/network.ts';
-import { assignOneTimePrekeys, currentSignedPrekey, ensurePrekeys, RELAY_SHARE } from '../sessions/prekeys.ts';
-import type { OneTimePrekey } from '../crypto/x3dh.ts';
+import type { Startable } from '../runtime/startable.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { Store } from '../store/store.ts';
-import { parseReply, PROTOCOLS } from '../wire/protocols.ts';
-import { registrationStatement, subscriptionStatement, type OneTimePrekeyWire, type SignedPrekeyWire } from './statements.ts';
+import { registerAndSubscribe, type RegistrationDeps } from './relay-registration-client.ts';
+import { createTasks } from './tasks.ts';
 
 /**
  * Keeps each unlocked identity registered and subscribed with each relay it chose: registration
@@ -19,9 +15,9 @@ import { registrationStatement, subscriptionStatement, type OneTimePrekeyWire, t
  * connections are retried with backoff, so a relay restart or our own is invisible to users.
  */
 
-export interface RelayClient {
+export interface RelayClient extends Startable {
   start(): void;
-  stop(): void;
+  stop(): Promise<void>;
   /** Re-reads the chosen relays and unlocked identities (after a change). */
   refresh(): void;
   /** Relays we chose and whether each is currently subscribed. */
@@ -39,126 +35,126 @@ export interface RelayClientInit {
   readonly now?: () => number;
 }
 
-const subscribedReply = z.object({ ok: z.literal(true), pending: z.number(), prekeys: z.number() });
-const registeredReply = z.object({ ok: z.literal(true), prekeys: z.number() });
+/** One identity at one relay. */
+interface Link {
+  readonly relay: RelayRef;
+  readonly identity: string;
+  connected: boolean;
+  retryMs: number;
+  timer?: NodeJS.Timeout;
+  busy: boolean;
+}
 
-export function createRelayClient(init: RelayClientInit): RelayClient {
-  const { store, network, keyRing, vault } = init;
-  const log = init.logger.child({ component: 'relay-client' });
-  const now = init.now ?? Date.now;
-  const links = new Map<string, { relay: RelayRef; identity: string; connected: boolean; retryMs: number; timer?: NodeJS.Timeout; busy: boolean }>();
-  let stopped = false;
+const FIRST_RETRY_MS = 1000;
+const AFTER_DISCONNECT_MS = 500;
+const MAX_RETRY_MS = 30_000;
 
-  const key = (relay: RelayRef, identity: string) => `${relay.peer_id}/${identity}`;
+export const createRelayClient = (init: RelayClientInit): RelayClient => new RelayLinks(init);
 
-  async function connect(link: { relay: RelayRef; identity: string; connected: boolean; retryMs: number; busy: boolean }): Promise<void> {
-    if (link.busy || stopped) return;
+class RelayLinks implements RelayClient {
+  private readonly links = new Map<string, Link>();
+  private readonly tasks = createTasks();
+  private readonly deps: RegistrationDeps;
+  private readonly log: Logger;
+  private readonly init: RelayClientInit;
+  private running = false;
+  private watchingKeyRing = false;
+
+  constructor(init: RelayClientInit) {
+    this.init = init;
+    this.log = init.logger.child({ component: 'relay-client' });
+    this.deps = { ...init, now: init.now ?? Date.now, unlessStopped: (work) => this.tasks.unlessStopped(work) };
+  }
+
+  start(): void {
+    this.running = true;
+    this.tasks.restart();
+    this.init.network.libp2p.addEventListener('peer:disconnect', this.onDisconnect);
+    // The key ring cannot take a listener back: one per client, ignored while stopped.
+    if (!this.watchingKeyRing) this.init.keyRing.onAdd(() => this.refresh());
+    this.watchingKeyRing = true;
+    this.refresh();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.init.network.libp2p.removeEventListener('peer:disconnect', this.onDisconnect);
+    for (const link of this.links.values()) clearTimeout(link.timer);
+    await this.tasks.stop();
+  }
+
+  refresh(): void {
+    if (!this.running) return;
+    const wanted = new Set<string>();
+    for (const relay of this.init.relays()) {
+      for (const identity of this.init.keyRing.ids()) {
+        const key = `${relay.peer_id}/${identity}`;
+        wanted.add(key);
+        let link = this.links.get(key);
+        if (!link) {
+          link = { relay, identity, connected: false, retryMs: FIRST_RETRY_MS, busy: false };
+          this.links.set(key, link);
+        }
+        if (!link.connected) this.attempt(link);
+      }
+    }
+    for (const [key, link] of this.links) {
+      if (!wanted.has(key)) {
+        clearTimeout(link.timer);
+        this.links.delete(key);
+      }
+    }
+  }
+
+  status(): Array<{ peer_id: string; addresses: readonly string[]; connected: boolean }> {
+    const byRelay = new Map<string, { peer_id: string; addresses: readonly string[]; connected: boolean }>();
+    for (const link of this.links.values()) {
+      const entry = byRelay.get(link.relay.peer_id) ?? { peer_id: link.relay.peer_id, addresses: link.relay.addresses, connected: false };
+      entry.connected ||= link.connected;
+      byRelay.set(link.relay.peer_id, entry);
+    }
+    return [...byRelay.values()];
+  }
+
+  private readonly onDisconnect = (event: CustomEvent<{ toString(): string }>): void => {
+    const peer = event.detail.toString();
+    for (const link of this.links.values()) {
+      if (link.relay.peer_id === peer && link.connected) {
+        link.connected = false;
+        link.retryMs = AFTER_DISCONNECT_MS;
+        this.schedule(link);
+      }
+    }
+  };
+
+  private attempt(link: Link): void {
+    void this.tasks.run(() => this.connect(link));
+  }
+
+  private schedule(link: Link): void {
+    if (!this.running) return;
+    clearTimeout(link.timer);
+    link.timer = setTimeout(() => this.attempt(link), link.retryMs);
+    link.timer.unref();
+    link.retryMs = Math.min(MAX_RETRY_MS, link.retryMs * 2);
+  }
+
+  private async connect(link: Link): Promise<void> {
+    if (link.busy || !this.running) return;
+    const secret = this.init.keyRing.get(link.identity);
+    if (!secret) return;
     link.busy = true;
-    const { relay, identity } = link;
     try {
-      const secret = keyRing.get(identity);
-      if (!secret) return;
-      const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-      const record = encodeIdentityRecord(init.ownRecord(identity));
-      const send = async <T extends z.ZodType>(request: Record<string, unknown>, schema: T) => parseReply(await channel.request(encodeCbor(request), 15_000), schema);
-
-      // Register: our record, the signed prekey, and this relay's share of one-time prekeys.
-      const register = async (opks: readonly OneTimePrekey[]): Promise<number> => {
-        const spk = currentSignedPrekey(store.repos, identity);
-        const spkWire: SignedPrekeyWire = [spk.id, spk.publicKey, spk.signature];
-        const opksWire = opks.map((k): OneTimePrekeyWire => [k.id, k.publicKey]);
-        const ts = now();
-        const registerSig = registrationStatement.sign(secret, { relay: relay.peer_id, client: network.peerId, ts, record, spk: spkWire, opks: opksWire });
-        return (await send({ op: 'register', record, spk: spkWire, opks: opksWire, ts, sig: registerSig }, registeredReply)).prekeys;
-      };
-      const share = (topUp: boolean) =>
-        store.write((repos) => {
-          // A relay that handed most of its share out gets a fresh one; the keys it had count as
-          // spent here (they stay usable until a session start consumes them).
-          if (topUp) repos.prekeys.reassign(identity, relay.peer_id, `spent:${relay.peer_id}`);
-          ensurePrekeys(repos, vault, identity, secret, now());
-          const have = repos.prekeys.countAssigned(identity, relay.peer_id);
-          return have >= RELAY_SHARE / 2 ? [] : assignOneTimePrekeys(repos, identity, relay.peer_id, RELAY_SHARE);
-        });
-      const held = await register(await share(false));
-      if (held < RELAY_SHARE / 2) await register(await share(true));
-
-      const subscribeTs = now();
-      const subscribeSig = subscriptionStatement.sign(secret, { relay: relay.peer_id, client: network.peerId, ts: subscribeTs });
-      const reply = await send({ op: 'subscribe', identity: hexToBytes(identity), ts: subscribeTs, sig: subscribeSig }, subscribedReply);
+      const pending = await registerAndSubscribe(this.deps, link.relay, link.identity, secret);
       link.connected = true;
-      link.retryMs = 1000;
-      log.info({ relay: relay.peer_id, identity: identity.slice(0, 16), pending: reply.pending }, 'subscribed to relay');
+      link.retryMs = FIRST_RETRY_MS;
+      this.log.info({ relay: link.relay.peer_id, identity: link.identity.slice(0, 16), pending }, 'subscribed to relay');
     } catch (err) {
       link.connected = false;
-      log.debug({ relay: relay.peer_id, err: (err as Error).message }, 'relay not reachable; retrying');
-      schedule(link);
+      this.log.debug({ relay: link.relay.peer_id, err: (err as Error).message }, 'relay not reachable; retrying');
+      this.schedule(link);
     } finally {
       link.busy = false;
     }
   }
-
-  function schedule(link: { retryMs: number; timer?: NodeJS.Timeout; relay: RelayRef; identity: string; connected: boolean; busy: boolean }): void {
-    if (stopped) return;
-    clearTimeout(link.timer);
-    link.timer = setTimeout(() => void connect(link), link.retryMs);
-    link.timer.unref();
-    link.retryMs = Math.min(30_000, link.retryMs * 2);
-  }
-
-  function refresh(): void {
-    const wanted = new Set<string>();
-    for (const relay of init.relays()) {
-      for (const identity of keyRing.ids()) {
-        const k = key(relay, identity);
-        wanted.add(k);
-        let link = links.get(k);
-        if (!link) {
-          link = { relay, identity, connected: false, retryMs: 1000, busy: false };
-          links.set(k, link);
-        }
-        if (!link.connected) void connect(link);
-      }
-    }
-    for (const [k, link] of links) {
-      if (!wanted.has(k)) {
-        clearTimeout(link.timer);
-        links.delete(k);
-      }
-    }
-  }
-
-  const onDisconnect = (event: CustomEvent<{ toString(): string }>) => {
-    const peer = event.detail.toString();
-    for (const link of links.values()) {
-      if (link.relay.peer_id === peer && link.connected) {
-        link.connected = false;
-        link.retryMs = 500;
-        schedule(link);
-      }
-    }
-  };
-
-  return {
-    start() {
-      network.libp2p.addEventListener('peer:disconnect', onDisconnect);
-      keyRing.onAdd(() => refresh());
-      refresh();
-    },
-    stop() {
-      stopped = true;
-      network.libp2p.removeEventListener('peer:disconnect', onDisconnect);
-      for (const link of links.values()) clearTimeout(link.timer);
-    },
-    refresh,
-    status() {
-      const byRelay = new Map<string, { peer_id: string; addresses: readonly string[]; connected: boolean }>();
-      for (const link of links.values()) {
-        const entry = byRelay.get(link.relay.peer_id) ?? { peer_id: link.relay.peer_id, addresses: link.relay.addresses, connected: false };
-        entry.connected ||= link.connected;
-        byRelay.set(link.relay.peer_id, entry);
-      }
-      return [...byRelay.values()];
-    },
-  };
 }
