@@ -58,7 +58,7 @@ class RelayLinks implements RelayClient {
   private readonly log: Logger;
   private readonly init: RelayClientInit;
   private running = false;
-  private watchingKeyRing = false;
+  private stopWatchingKeyRing: (() => void) | undefined;
 
   constructor(init: RelayClientInit) {
     this.init = init;
@@ -70,15 +70,15 @@ class RelayLinks implements RelayClient {
     this.running = true;
     this.tasks.restart();
     this.init.network.libp2p.addEventListener('peer:disconnect', this.onDisconnect);
-    // The key ring cannot take a listener back: one per client, ignored while stopped.
-    if (!this.watchingKeyRing) this.init.keyRing.onAdd(() => this.refresh());
-    this.watchingKeyRing = true;
+    this.stopWatchingKeyRing = this.init.keyRing.onAdd(() => this.refresh());
     this.refresh();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.init.network.libp2p.removeEventListener('peer:disconnect', this.onDisconnect);
+    this.stopWatchingKeyRing?.();
+    this.stopWatchingKeyRing = undefined;
     for (const link of this.links.values()) clearTimeout(link.timer);
     await this.tasks.stop();
   }

@@ -7,12 +7,13 @@ export interface KeyRing {
   get(identityId: string): Uint8Array | undefined;
   add(identityId: string, secretKey: Uint8Array): void;
   ids(): string[];
-  onAdd(listener: (identityId: string) => void): void;
+  /** Called for each identity newly unlocked; returns the unsubscribe. */
+  onAdd(listener: (identityId: string) => void): () => void;
 }
 
 export function createKeyRing(): KeyRing {
   const keys = new Map<string, Uint8Array>();
-  const listeners: Array<(identityId: string) => void> = [];
+  const listeners = new Set<(identityId: string) => void>();
   return {
     get: (id) => keys.get(id),
     add(id, secretKey) {
@@ -21,6 +22,9 @@ export function createKeyRing(): KeyRing {
       if (fresh) for (const listener of listeners) listener(id);
     },
     ids: () => [...keys.keys()],
-    onAdd: (listener) => void listeners.push(listener),
+    onAdd(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
   };
 }
