@@ -19,6 +19,7 @@ import { createRelayService, type RelayService } from './relay/relay-service.ts'
 import type { KeyRing } from './sessions/key-ring.ts';
 import type { LocalVault } from './sessions/vault.ts';
 import type { Store } from './store/store.ts';
+import { createPrometheusTelemetry } from './observability/prometheus-telemetry.ts';
 import { createLifecycle, type Startable } from './runtime/startable.ts';
 
 /**
@@ -85,6 +86,7 @@ export async function createNetworkServices(init: {
     version: init.version,
     relaying: () => relayEnabled,
   });
+  const telemetry = createPrometheusTelemetry(init.registry);
 
   // Read on every mailbox push and record signature: parsed once, and again when they change.
   let chosen: RelayRef[] | undefined;
@@ -139,7 +141,7 @@ export async function createNetworkServices(init: {
     keyRing,
     vault,
     logger: init.logger,
-    registry: init.registry,
+    telemetry,
     maxAgeMs: config.messages.ttl_hours * 3_600_000,
     route: (repos, local, remote) => contacts.route(repos, local, remote),
     ownRecord,
@@ -181,7 +183,7 @@ export async function createNetworkServices(init: {
     store,
     network,
     logger: init.logger,
-    registry: init.registry,
+    telemetry,
     onEnabledChange: (enabled) => (relayEnabled = enabled),
   });
   const relayClient = createRelayClient({ store, network, keyRing, vault, logger: init.logger, relays: chosenRelays, ownRecord });

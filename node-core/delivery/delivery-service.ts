@@ -46,7 +46,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     store,
     network,
     log,
-    registry: init.registry,
+    telemetry: init.telemetry,
     route: init.route,
     now,
     onDelivered: (rows) => deliveredListeners.forEach((listener) => listener(rows)),
@@ -59,7 +59,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     keyRing,
     vault,
     log,
-    registry: init.registry,
+    telemetry: init.telemetry,
     handlers: {
       direct: (repos, payload, context) => requireHandler(registered.direct, 'direct')(repos, payload, context),
       group: (repos, envelope, at) => requireHandler(registered.group, 'group')(repos, envelope, at),

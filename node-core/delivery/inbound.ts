@@ -1,6 +1,6 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import type { CounterMetric, Telemetry } from '../runtime/telemetry.ts';
 import { FrameDecodeError } from '../p2p/codec.ts';
 import { createEnvelopeVerifier, decodeEnvelope, type SignedEnvelope } from '../p2p/envelope.ts';
 import type { Network } from '../p2p/network.ts';
@@ -26,7 +26,7 @@ export interface InboundInit {
   readonly keyRing: KeyRing;
   readonly vault: LocalVault;
   readonly log: Logger;
-  readonly registry: Registry;
+  readonly telemetry: Telemetry;
   readonly handlers: EnvelopeHandlers;
   readonly maxAgeMs: number;
   readonly maxFutureSkewMs: number;
@@ -43,7 +43,7 @@ const PRUNE_INTERVAL_MS = 2000;
 
 export class InboundVerifier implements Inbound {
   private readonly verify = createEnvelopeVerifier();
-  private readonly received: Counter<'via' | 'outcome'>;
+  private readonly received: CounterMetric<'via' | 'outcome'>;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<unknown> = Promise.resolve();
 
@@ -51,12 +51,7 @@ export class InboundVerifier implements Inbound {
 
   constructor(init: InboundInit) {
     this.init = init;
-    this.received = new Counter({
-      name: 'dchat_envelopes_received_total',
-      help: 'Envelopes received, by path and outcome',
-      labelNames: ['via', 'outcome'] as const,
-      registers: [init.registry],
-    });
+    this.received = init.telemetry.counter({ name: 'dchat_envelopes_received_total', help: 'Envelopes received, by path and outcome', labels: ['via', 'outcome'] });
   }
 
   start(): void {

@@ -1,6 +1,6 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Telemetry } from '../runtime/telemetry.ts';
 import { z } from 'zod';
 import { encodeCbor } from '../p2p/codec.ts';
 import type { FrameChannel } from '../p2p/frame-streams.ts';
@@ -27,7 +27,7 @@ export interface RouterInit {
   readonly store: Store;
   readonly network: Network;
   readonly log: Logger;
-  readonly registry: Registry;
+  readonly telemetry: Telemetry;
   readonly route: (repos: Repositories, local: string, remote: string) => RecipientRoute | undefined;
   readonly onDelivered: DeliveredListener;
   readonly now: () => number;
@@ -45,17 +45,11 @@ interface Attempt {
 }
 
 export function createRouter(init: RouterInit): Deliver {
-  const sent = new Counter({
-    name: 'dchat_envelopes_sent_total',
-    help: 'Envelopes delivered, by path',
-    labelNames: ['path'] as const,
-    registers: [init.registry],
-  });
-  const deliveryLatency = new Histogram({
+  const sent = init.telemetry.counter({ name: 'dchat_envelopes_sent_total', help: 'Envelopes delivered, by path', labels: ['path'] });
+  const deliveryLatency = init.telemetry.histogram({
     name: 'dchat_envelope_delivery_seconds',
     help: 'From queueing to acknowledgement by the recipient or a relay',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
-    registers: [init.registry],
   });
   const record = (path: 'direct' | 'relay', rows: readonly OutboxRow[]) => {
     sent.inc({ path }, rows.length);

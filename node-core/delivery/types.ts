@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { RelayRef, SignedIdentityRecord } from '../wire/identity-record.ts';
 import type { EnvelopeCore, SignedEnvelope } from '../p2p/envelope.ts';
 import type { Network } from '../p2p/network.ts';
 import type { Startable } from '../runtime/startable.ts';
+import type { Telemetry } from '../runtime/telemetry.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { LocalVault } from '../sessions/vault.ts';
 import type { OutboxRow } from '../store/repositories/outbox.ts';
@@ -93,7 +93,7 @@ export interface DeliveryInit {
   readonly keyRing: KeyRing;
   readonly vault: LocalVault;
   readonly logger: Logger;
-  readonly registry: Registry;
+  readonly telemetry: Telemetry;
   /** How long mail may take to arrive (relay TTL): older envelopes are refused. */
   readonly maxAgeMs: number;
   readonly maxFutureSkewMs?: number;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { Telemetry } from '../runtime/telemetry.ts';
 import type { RelayFigures } from '../domain/model.ts';
 import type { DchatConfig } from '../config/schema.ts';
 import type { Network } from '../p2p/network.ts';
@@ -45,7 +45,7 @@ export interface RelayServiceInit {
   readonly mailbox?: MailboxStore;
   readonly network: Network;
   readonly logger: Logger;
-  readonly registry: Registry;
+  readonly telemetry: Telemetry;
   /** Told whenever relaying switches on or off (the network gates relay reservations on it). */
   readonly onEnabledChange?: (enabled: boolean) => void;
   readonly now?: () => number;
@@ -71,7 +71,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
   });
   const figures = createRelayFigures({ mailbox, live, log });
   const changed = () => figures.changed();
-  const metrics = createRelayMetrics(init.registry, () => figures.read());
+  const metrics = createRelayMetrics(init.telemetry, () => figures.read());
   const parts: RelayParts = { mailbox, network, metrics, log, now, changed };
   const pushes = createMailboxPush(parts);
   const sweeper = createMailboxSweeper({ ...parts, ttlMs: limits.ttlMs });
