@@ -96,6 +96,7 @@ export type MethodName = keyof ApiMethods;
 export type MethodInput<M extends MethodName> = ApiMethods[M]['input'];
 export type MethodOutput<M extends MethodName> = ApiMethods[M]['output'];
 
+import type { DomainErrorName } from '../domain/errors.ts';
 import type { NodeEvent, NodeEventName, NodeEvents } from '../domain/events.ts';
 
 /** Events a node pushes to subscribers (WebSocket /api/events, or IPC): the domain's events as they are. */
@@ -105,34 +106,17 @@ export type ApiEvent<E extends EventName = EventName> = NodeEvent<E>;
 
 /** The named errors of the API; each answers with one HTTP status. */
 export type ApiErrorName =
-  | 'ValidationError'
+  | DomainErrorName
   | 'BadRequestTarget'
   | 'HostNotAllowed'
   | 'OriginNotAllowed'
   | 'ClientClosedRequest'
   | 'MalformedJson'
   | 'UnsupportedMediaType'
-  | 'PayloadTooLarge'
   | 'Unauthorized'
   | 'Forbidden'
   | 'NotFound'
   | 'UnknownMethod'
-  | 'IdentityNotFound'
-  | 'ChatNotFound'
-  | 'MessageNotFound'
-  | 'ContactNotFound'
-  | 'GroupNotFound'
-  | 'AttachmentNotFound'
-  | 'NotGroupAdmin'
-  | 'IdentityLocked'
-  | 'NetworkDisabled'
-  | 'UsernameTaken'
-  | 'ChatExists'
-  | 'MessageIdConflict'
-  | 'NoIdentity'
-  | 'WrongPassphrase'
-  | 'NotAuthor'
-  | 'MessageDeleted'
   | 'RateLimited'
   | 'NotReady'
   | 'StorageFull'
