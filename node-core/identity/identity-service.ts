@@ -1,33 +1,19 @@
-import { bytesToHex, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
-import type { Identity, Profile } from '../domain/model.ts';
-import {
-  IdentityNotFoundError,
-  UsernameTakenError,
-  WrongPassphraseError,
-} from '../domain/errors.ts';
-import type { CreateIdentityInput, UpdateProfileInput } from '../domain/inputs.ts';
-import {
-  DecryptionError,
-  deriveKeyFromPassphrase,
-  deriveSubkey,
-  newScryptParams,
-  open,
-  scryptParamsSchema,
-  seal,
-} from '../crypto/sealing.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { deriveSubkey } from '../crypto/sealing.ts';
 import { generateSigningKeyPair } from '../crypto/signing.ts';
+import { UsernameTakenError } from '../domain/errors.ts';
+import type { CreateIdentityInput, UpdateProfileInput } from '../domain/inputs.ts';
+import type { Identity } from '../domain/model.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import type { IdentityRecord } from '../store/repositories/identities.ts';
-import type { ProfileRecord } from '../store/repositories/profiles.ts';
-import type { Store } from '../store/store.ts';
-import { decodeAvatar, encodeAvatar } from './avatar.ts';
-import { signProfile } from './profile-signature.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
+import type { ProfileRecord } from '../store/repositories/profiles.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import { decodeAvatar } from './avatar.ts';
+import { KEY_WRAP_PURPOSE, sealSecretKey, unsealSecretKey, type SealedKey } from './identity-keys.ts';
+import { requireRecord, toIdentity } from './identity-view.ts';
+import { signProfile } from './profile-signature.ts';
 
-/** Identities without a passphrase are sealed under this subkey of the node secret. */
-export const KEY_WRAP_PURPOSE = 'dchat/identity-key-wrap/v1';
-/** The public key is bound into the seal, so a sealed key cannot be swapped onto another identity. */
-export const identitySealContext = (publicKey: Uint8Array): Uint8Array => concatBytes(utf8ToBytes('dchat/identity/v1'), publicKey);
+export { identitySealContext, KEY_WRAP_PURPOSE } from './identity-keys.ts';
 
 export interface IdentityService {
   create(input: CreateIdentityInput): Promise<Identity>;
@@ -54,169 +40,137 @@ export interface IdentityServiceInit {
   readonly now?: () => number;
 }
 
+interface IdentityContext {
+  readonly store: Store;
+  readonly events: EventBus;
+  readonly keyRing: KeyRing | undefined;
+  readonly now: () => number;
+  readonly nodeWrapKey: Uint8Array;
+  unlock(id: string, passphrase?: string): Promise<Uint8Array>;
+}
+
+/** Identities of this node's users; holds no timers, so it has no lifecycle. */
 export function createIdentityService(init: IdentityServiceInit): IdentityService {
-  const { store, events } = init;
-  const now = init.now ?? Date.now;
+  const { store } = init;
   const nodeWrapKey = deriveSubkey(init.nodeSecret, KEY_WRAP_PURPOSE);
-
-  const toProfile = (p: ProfileRecord): Profile => ({
-    identity_key: p.identity_key,
-    username: p.username,
-    display_name: p.display_name,
-    bio: p.bio,
-    avatar: encodeAvatar(p.avatar, p.avatar_type),
-    version: p.version,
-    updated_at: p.updated_at,
-    signature: bytesToHex(p.signature),
-  });
-
-  const toIdentity = (record: IdentityRecord): Identity => {
-    const profile = store.repos.profiles.get(record.id);
-    if (!profile) throw new Error(`identity ${record.id} has no profile`);
-    return {
-      id: record.id,
-      username: record.username,
-      is_default: record.is_default,
-      key_protection: record.key_protection,
-      created_at: record.created_at,
-      profile: toProfile(profile),
-    };
-  };
-
-  const requireRecord = (id: string): IdentityRecord => {
-    const record = store.repos.identities.get(id);
-    if (!record) throw new IdentityNotFoundError(`no local identity with id ${id}`);
-    return record;
-  };
-
-  async function unlock(id: string, passphrase?: string): Promise<Uint8Array> {
-    const record = requireRecord(id);
-    const aad = identitySealContext(record.public_key);
-    if (record.key_protection === 'node-secret') return open(nodeWrapKey, record.sealed_secret_key, aad);
-    if (passphrase === undefined) {
-      throw new WrongPassphraseError(`identity ${record.username} is protected by a passphrase; give "passphrase"`);
-    }
-    const params = scryptParamsSchema.parse(JSON.parse(record.kdf_params ?? 'null'));
-    const key = await deriveKeyFromPassphrase(passphrase, params);
-    try {
-      return open(key, record.sealed_secret_key, aad);
-    } catch (err) {
-      if (err instanceof DecryptionError) throw new WrongPassphraseError(`wrong passphrase for identity ${record.username}`);
-      throw err;
-    }
-  }
-
+  const unlock = (id: string, passphrase?: string) => unsealSecretKey(requireRecord(store.repos, id), passphrase, nodeWrapKey);
+  const context: IdentityContext = { store, events: init.events, keyRing: init.keyRing, now: init.now ?? Date.now, nodeWrapKey, unlock };
   return {
-    async create(input) {
-      if (store.repos.identities.getByUsername(input.username)) {
-        throw new UsernameTakenError(`the username "${input.username}" is already used by a local identity`);
-      }
-      const avatar = input.avatar ? decodeAvatar(input.avatar) : null;
-      const keys = generateSigningKeyPair();
-      const id = bytesToHex(keys.publicKey);
-      const aad = identitySealContext(keys.publicKey);
-      let sealed: Uint8Array;
-      let kdfParams: string | null = null;
-      if (input.passphrase !== undefined) {
-        const params = newScryptParams();
-        sealed = seal(await deriveKeyFromPassphrase(input.passphrase, params), keys.secretKey, aad);
-        kdfParams = JSON.stringify(params);
-      } else {
-        sealed = seal(nodeWrapKey, keys.secretKey, aad);
-      }
-      const createdAt = now();
-      const unsigned = {
-        identity_key: id,
-        username: input.username,
-        display_name: input.display_name ?? input.username,
-        bio: input.bio,
-        avatar: avatar?.bytes ?? null,
-        avatar_type: avatar?.type ?? null,
-        version: 1,
-        updated_at: createdAt,
-      };
-      const profile: ProfileRecord = { ...unsigned, signature: signProfile(unsigned, keys.secretKey) };
-
-      const identity = await store.write((repos) => {
-        // Checked again inside the transaction: another request may have taken the name meanwhile.
-        if (repos.identities.getByUsername(input.username)) {
-          throw new UsernameTakenError(`the username "${input.username}" is already used by a local identity`);
-        }
-        const isDefault = input.make_default || repos.identities.getDefault() === undefined;
-        repos.identities.insert({
-          id,
-          username: input.username,
-          public_key: keys.publicKey,
-          sealed_secret_key: sealed,
-          key_protection: input.passphrase !== undefined ? 'passphrase' : 'node-secret',
-          kdf_params: kdfParams,
-          is_default: false,
-          created_at: createdAt,
-        });
-        repos.profiles.put(profile);
-        if (isDefault) repos.identities.setDefault(id);
-        return toIdentity(requireRecord(id));
-      });
-      // Whoever created it holds the key right now, passphrase or not: it can join the network.
-      init.keyRing?.add(id, keys.secretKey);
-      events.emit('identity.created', identity);
-      return identity;
-    },
-
-    list: () => store.repos.identities.list().map(toIdentity),
-    get: (id) => toIdentity(requireRecord(id)),
+    create: (input) => createIdentity(context, input),
+    list: () => store.repos.identities.list().map((record) => toIdentity(store.repos, record)),
+    get: (id) => toIdentity(store.repos, requireRecord(store.repos, id)),
     getDefault() {
       const record = store.repos.identities.getDefault();
-      return record && toIdentity(record);
+      return record && toIdentity(store.repos, record);
     },
-
     async setDefault(id) {
       const identity = await store.write((repos) => {
-        requireRecord(id);
+        requireRecord(repos, id);
         repos.identities.setDefault(id);
-        return toIdentity(requireRecord(id));
+        return toIdentity(repos, requireRecord(repos, id));
       });
-      events.emit('identity.updated', identity);
+      init.events.emit('identity.updated', identity);
       return identity;
     },
-
-    async updateProfile(input) {
-      const record = requireRecord(input.id);
-      const secretKey = await unlock(input.id, input.passphrase);
-      const avatar = input.avatar === undefined ? undefined : input.avatar === null ? null : decodeAvatar(input.avatar);
-      const identity = await store.write((repos) => {
-        const current = repos.profiles.get(record.id);
-        if (!current) throw new Error(`identity ${record.id} has no profile`);
-        const unsigned = {
-          identity_key: record.id,
-          username: record.username,
-          display_name: input.display_name ?? current.display_name,
-          bio: input.bio ?? current.bio,
-          avatar: avatar === undefined ? current.avatar : (avatar?.bytes ?? null),
-          avatar_type: avatar === undefined ? current.avatar_type : (avatar?.type ?? null),
-          version: current.version + 1,
-          updated_at: Math.max(now(), current.updated_at + 1),
-        };
-        repos.profiles.put({ ...unsigned, signature: signProfile(unsigned, secretKey) });
-        return toIdentity(requireRecord(record.id));
-      });
-      secretKey.fill(0);
-      events.emit('identity.updated', identity);
-      return identity;
-    },
-
+    updateProfile: (input) => updateProfile(context, input),
     unlock,
+    ...sessionUnlocking(context),
+  };
+}
 
+function sessionUnlocking(context: IdentityContext): Pick<IdentityService, 'unlockForSession' | 'unlockNodeSecretIdentities'> {
+  const { store, keyRing, unlock } = context;
+  return {
     async unlockForSession(id, passphrase) {
       const secret = await unlock(id, passphrase);
-      init.keyRing?.add(id, secret);
-      return toIdentity(requireRecord(id));
+      keyRing?.add(id, secret);
+      return toIdentity(store.repos, requireRecord(store.repos, id));
     },
-
     async unlockNodeSecretIdentities() {
       for (const record of store.repos.identities.list()) {
-        if (record.key_protection === 'node-secret') init.keyRing?.add(record.id, await unlock(record.id));
+        if (record.key_protection === 'node-secret') keyRing?.add(record.id, await unlock(record.id));
       }
     },
   };
+}
+
+const usernameTaken = (username: string) => new UsernameTakenError(`the username "${username}" is already used by a local identity`);
+
+async function createIdentity(context: IdentityContext, input: CreateIdentityInput): Promise<Identity> {
+  const { store } = context;
+  if (store.repos.identities.getByUsername(input.username)) throw usernameTaken(input.username);
+  const avatar = input.avatar ? decodeAvatar(input.avatar) : null;
+  const keys = generateSigningKeyPair();
+  const id = bytesToHex(keys.publicKey);
+  const sealed = await sealSecretKey(keys, input.passphrase, context.nodeWrapKey);
+  const createdAt = context.now();
+  const unsigned = {
+    identity_key: id,
+    username: input.username,
+    display_name: input.display_name ?? input.username,
+    bio: input.bio,
+    avatar: avatar?.bytes ?? null,
+    avatar_type: avatar?.type ?? null,
+    version: 1,
+    updated_at: createdAt,
+  };
+  const profile: ProfileRecord = { ...unsigned, signature: signProfile(unsigned, keys.secretKey) };
+  const identity = await store.write((repos) => insertIdentity(repos, input, { id, publicKey: keys.publicKey, sealed, profile, createdAt }));
+  // Whoever created it holds the key right now, passphrase or not: it can join the network.
+  context.keyRing?.add(id, keys.secretKey);
+  context.events.emit('identity.created', identity);
+  return identity;
+}
+
+interface NewIdentity {
+  readonly id: string;
+  readonly publicKey: Uint8Array;
+  readonly sealed: SealedKey;
+  readonly profile: ProfileRecord;
+  readonly createdAt: number;
+}
+
+function insertIdentity(repos: Repositories, input: CreateIdentityInput, created: NewIdentity): Identity {
+  // Checked again inside the transaction: another request may have taken the name meanwhile.
+  if (repos.identities.getByUsername(input.username)) throw usernameTaken(input.username);
+  const isDefault = input.make_default || repos.identities.getDefault() === undefined;
+  repos.identities.insert({
+    id: created.id,
+    username: input.username,
+    public_key: created.publicKey,
+    sealed_secret_key: created.sealed.sealed,
+    key_protection: created.sealed.protection,
+    kdf_params: created.sealed.kdfParams,
+    is_default: false,
+    created_at: created.createdAt,
+  });
+  repos.profiles.put(created.profile);
+  if (isDefault) repos.identities.setDefault(created.id);
+  return toIdentity(repos, requireRecord(repos, created.id));
+}
+
+async function updateProfile(context: IdentityContext, input: UpdateProfileInput): Promise<Identity> {
+  const { store, now } = context;
+  const record = requireRecord(store.repos, input.id);
+  const secretKey = await context.unlock(input.id, input.passphrase);
+  const avatar = input.avatar === undefined ? undefined : input.avatar === null ? null : decodeAvatar(input.avatar);
+  const identity = await store.write((repos) => {
+    const current = repos.profiles.get(record.id);
+    if (!current) throw new Error(`identity ${record.id} has no profile`);
+    const unsigned = {
+      identity_key: record.id,
+      username: record.username,
+      display_name: input.display_name ?? current.display_name,
+      bio: input.bio ?? current.bio,
+      avatar: avatar === undefined ? current.avatar : (avatar?.bytes ?? null),
+      avatar_type: avatar === undefined ? current.avatar_type : (avatar?.type ?? null),
+      version: current.version + 1,
+      updated_at: Math.max(now(), current.updated_at + 1),
+    };
+    repos.profiles.put({ ...unsigned, signature: signProfile(unsigned, secretKey) });
+    return toIdentity(repos, requireRecord(repos, record.id));
+  });
+  secretKey.fill(0);
+  context.events.emit('identity.updated', identity);
+  return identity;
 }

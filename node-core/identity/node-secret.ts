@@ -7,7 +7,7 @@ import { signedLabel } from '../sessions/prekeys.ts';
 import { createLocalVault } from '../sessions/vault.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import { createPrivateFileOnce, readPrivateFile } from '../util/private-files.ts';
-import { identitySealContext, KEY_WRAP_PURPOSE } from './identity-service.ts';
+import { identitySealContext, KEY_WRAP_PURPOSE } from './identity-keys.ts';
 
 export const NODE_SECRET_FILE = 'node-secret';
 

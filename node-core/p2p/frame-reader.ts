@@ -72,135 +72,157 @@ export interface FrameReader {
 }
 
 export function createFrameReader(init: FrameReaderInit): FrameReader {
-  const now = init.now ?? Date.now;
-  const maxPrefixBytes = varintLength(init.maxFrameBytes);
-  let dead = false;
-  let prefixBytes = 0;
-  let length = 0;
-  let body: Uint8Array | null = null;
-  let filled = 0;
-  let ticket: BudgetTicket | null = null;
-  let skipping = -1;
-  let startedAt = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let armedFor = 0;
+  return new LengthPrefixedReader(init);
+}
 
-  const midFrame = () => prefixBytes > 0 || body !== null || skipping >= 0;
+class LengthPrefixedReader implements FrameReader {
+  private readonly init: FrameReaderInit;
+  private readonly now: () => number;
+  private readonly maxPrefixBytes: number;
+  private dead = false;
+  private prefixBytes = 0;
+  private length = 0;
+  private body: Uint8Array | null = null;
+  private filled = 0;
+  private ticket: BudgetTicket | null = null;
+  private skipping = -1;
+  private startedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = 0;
 
-  const disarm = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    armedFor = 0;
-  };
+  constructor(init: FrameReaderInit) {
+    this.init = init;
+    this.now = init.now ?? Date.now;
+    this.maxPrefixBytes = varintLength(init.maxFrameBytes);
+  }
 
-  const destroy = () => {
-    dead = true;
-    disarm();
-    ticket?.release();
-    ticket = null;
-    body = null;
-  };
+  push(chunk: StreamChunk): void {
+    if (this.dead) return;
+    if (chunk instanceof Uint8Array) this.consume(chunk);
+    else for (const buf of chunk) this.consume(buf);
+    this.arm();
+  }
 
-  const fail = (err: FrameReadError) => {
-    if (dead) return;
-    destroy();
-    init.onError(err);
-  };
+  end(): boolean {
+    const unfinished = !this.dead && this.inFrame();
+    this.destroy();
+    return unfinished;
+  }
 
-  const frameDone = () => {
-    prefixBytes = 0;
-    length = 0;
-    body = null;
-    filled = 0;
-    skipping = -1;
-  };
+  destroy(): void {
+    this.dead = true;
+    this.disarm();
+    this.ticket?.release();
+    this.ticket = null;
+    this.body = null;
+  }
 
-  const lengthKnown = () => {
-    if (length > init.maxFrameBytes) return fail(new FrameTooLargeError(`a frame of ${length} bytes is over the limit of ${init.maxFrameBytes}`));
+  get midFrame(): boolean {
+    return !this.dead && this.inFrame();
+  }
+
+  private inFrame(): boolean {
+    return this.prefixBytes > 0 || this.body !== null || this.skipping >= 0;
+  }
+
+  private fail(err: FrameReadError): void {
+    if (this.dead) return;
+    this.destroy();
+    this.init.onError(err);
+  }
+
+  private frameDone(): void {
+    this.prefixBytes = 0;
+    this.length = 0;
+    this.body = null;
+    this.filled = 0;
+    this.skipping = -1;
+  }
+
+  private consume(buf: Uint8Array): void {
+    let i = 0;
+    while (i < buf.length && !this.dead) {
+      if (this.body) i += this.fill(buf, i);
+      else if (this.skipping >= 0) i += this.skip(buf, i);
+      else this.prefixByte(buf[i++]!);
+    }
+  }
+
+  /** Copies body bytes from `buf` at `i`; returns how many it took. */
+  private fill(buf: Uint8Array, i: number): number {
+    const body = this.body!;
+    const n = Math.min(this.length - this.filled, buf.length - i);
+    body.set(buf.subarray(i, i + n), this.filled);
+    this.filled += n;
+    if (this.filled === this.length) {
+      const held = this.ticket!;
+      this.ticket = null;
+      this.frameDone();
+      this.init.onFrame(body, held);
+    }
+    return n;
+  }
+
+  /** Counts off bytes of a refused frame; returns how many it took. */
+  private skip(buf: Uint8Array, i: number): number {
+    const n = Math.min(this.skipping, buf.length - i);
+    this.skipping -= n;
+    if (this.skipping === 0) this.frameDone();
+    return n;
+  }
+
+  private prefixByte(byte: number): void {
+    if (this.prefixBytes === 0) {
+      this.startedAt = this.now();
+      this.length = 0;
+    }
+    this.length += (byte & 0x7f) * 2 ** (7 * this.prefixBytes);
+    this.prefixBytes++;
+    if (!(byte & 0x80)) this.lengthKnown();
+    else if (this.prefixBytes >= this.maxPrefixBytes) this.fail(new FrameLengthError(`a length prefix of more than ${this.maxPrefixBytes} bytes`));
+  }
+
+  private lengthKnown(): void {
+    const { length, init } = this;
+    if (length > init.maxFrameBytes) return this.fail(new FrameTooLargeError(`a frame of ${length} bytes is over the limit of ${init.maxFrameBytes}`));
     const admitted = init.admit(length);
-    prefixBytes = 0;
+    this.prefixBytes = 0;
     if (typeof admitted === 'string') {
-      if (init.onRefused(admitted, length) === 'stop') return destroy();
-      if (length === 0) frameDone();
-      else skipping = length;
+      if (init.onRefused(admitted, length) === 'stop') return this.destroy();
+      if (length === 0) this.frameDone();
+      else this.skipping = length;
       return;
     }
     if (length === 0) {
-      frameDone();
+      this.frameDone();
       init.onFrame(new Uint8Array(0), admitted);
       return;
     }
-    ticket = admitted;
-    body = new Uint8Array(length);
-  };
-
-  const consume = (buf: Uint8Array) => {
-    let i = 0;
-    while (i < buf.length && !dead) {
-      if (body) {
-        const n = Math.min(length - filled, buf.length - i);
-        body.set(buf.subarray(i, i + n), filled);
-        filled += n;
-        i += n;
-        if (filled === length) {
-          const frame = body;
-          const held = ticket!;
-          ticket = null;
-          frameDone();
-          init.onFrame(frame, held);
-        }
-      } else if (skipping >= 0) {
-        const n = Math.min(skipping, buf.length - i);
-        skipping -= n;
-        i += n;
-        if (skipping === 0) frameDone();
-      } else {
-        const byte = buf[i++]!;
-        if (prefixBytes === 0) {
-          startedAt = now();
-          length = 0;
-        }
-        length += (byte & 0x7f) * 2 ** (7 * prefixBytes);
-        prefixBytes++;
-        if (byte & 0x80) {
-          if (prefixBytes >= maxPrefixBytes) fail(new FrameLengthError(`a length prefix of more than ${maxPrefixBytes} bytes`));
-        } else {
-          lengthKnown();
-        }
-      }
-    }
-  };
+    this.ticket = admitted;
+    this.body = new Uint8Array(length);
+  }
 
   // The deadline is armed once per push at most, and only for a frame still unfinished at the
   // end of it: pipelined small frames never touch a timer.
-  const arm = () => {
-    if (dead || !midFrame()) return disarm();
-    const expected = prefixBytes > 0 ? 0 : (length * 1000) / init.minFrameBytesPerSecond;
-    const due = startedAt + init.frameDeadlineMs + expected;
-    if (timer && armedFor === due) return;
-    disarm();
-    armedFor = due;
-    timer = setTimeout(() => {
-      fail(new FrameStalledError(prefixBytes > 0 ? 'a length prefix did not end in time' : `a frame of ${length} bytes did not arrive in time (${filled} bytes did)`));
-    }, Math.max(0, due - now()));
-    timer.unref();
-  };
+  private arm(): void {
+    if (this.dead || !this.inFrame()) return this.disarm();
+    const expected = this.prefixBytes > 0 ? 0 : (this.length * 1000) / this.init.minFrameBytesPerSecond;
+    const due = this.startedAt + this.init.frameDeadlineMs + expected;
+    if (this.timer && this.armedFor === due) return;
+    this.disarm();
+    this.armedFor = due;
+    this.timer = setTimeout(() => this.stalled(), Math.max(0, due - this.now()));
+    this.timer.unref();
+  }
 
-  return {
-    push(chunk) {
-      if (dead) return;
-      if (chunk instanceof Uint8Array) consume(chunk);
-      else for (const buf of chunk) consume(buf);
-      arm();
-    },
-    end() {
-      const unfinished = !dead && midFrame();
-      destroy();
-      return unfinished;
-    },
-    destroy,
-    get midFrame() {
-      return !dead && midFrame();
-    },
-  };
+  private stalled(): void {
+    const { prefixBytes, length, filled } = this;
+    this.fail(new FrameStalledError(prefixBytes > 0 ? 'a length prefix did not end in time' : `a frame of ${length} bytes did not arrive in time (${filled} bytes did)`));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = 0;
+  }
 }

@@ -1,7 +1,9 @@
 import type { ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import type { Startable } from '../runtime/startable.ts';
 import { ipKey } from './inbound-limits.ts';
+import { createBanList, createIpHistory, createScores, createTokenBuckets } from './peer-guard-state.ts';
 
 /**
  * Protects the node from misbehaving peers: a token bucket per peer and protocol bounds how fast
@@ -70,7 +72,10 @@ export const DEFAULT_GUARD_OPTIONS: PeerGuardOptions = {
   ipInheritedScore: 25,
 };
 
-export interface PeerGuard {
+/** Start arms the sweep that keeps the guard's memory bounded; stop clears it. */
+export interface PeerGuard extends Startable {
+  start(): void;
+  stop(): void;
   /** Takes one token for a frame; false means drop it (and it counts against the peer). */
   allow(peer: string, protocol: string): boolean;
   penalize(peer: string, protocol: string, reason: Misbehaviour): void;
@@ -79,141 +84,119 @@ export interface PeerGuard {
   /** Tells the guard which IP address (see ipKey) a peer connects from. */
   observe(peer: string, ip: string | null): void;
   readonly gater: ConnectionGater;
-  /** Called when a peer gets banned, to close its connections. */
-  onBan(listener: (peer: string) => void): void;
-  /** Called when an IP address gets banned, to close every connection from it. */
-  onIpBan(listener: (ip: string) => void): void;
+  /** Called when a peer gets banned, to close its connections. Returns an unsubscribe function. */
+  onBan(listener: (peer: string) => void): () => void;
+  /** Called when an IP address gets banned, to close every connection from it. Returns an unsubscribe function. */
+  onIpBan(listener: (ip: string) => void): () => void;
 }
 
-export function createPeerGuard(init: {
+export interface PeerGuardInit {
   readonly logger: Logger;
   readonly rejected: Counter<'protocol' | 'reason'>;
   readonly bans: Counter;
   readonly ipBans?: Counter;
   readonly options?: Partial<PeerGuardOptions>;
   readonly now?: () => number;
-}): PeerGuard {
+}
+
+const SWEEP_EVERY_MS = 30_000;
+
+function listenerSet<T>() {
+  const listeners = new Set<(value: T) => void>();
+  return {
+    add(listener: (value: T) => void): () => void {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    emit: (value: T) => {
+      for (const listener of listeners) listener(value);
+    },
+  };
+}
+
+export function createPeerGuard(init: PeerGuardInit): PeerGuard {
   const options = { ...DEFAULT_GUARD_OPTIONS, ...init.options };
   const now = init.now ?? Date.now;
   const log = init.logger.child({ component: 'peer-guard' });
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const scores = new Map<string, { score: number; at: number }>();
-  const banned = new Map<string, number>();
-  const banListeners: Array<(peer: string) => void> = [];
-  const ipBanListeners: Array<(ip: string) => void> = [];
-  const peerIps = new Map<string, string>();
-  /** When peers of each IP address were banned (the recent ones). */
-  const ipPeerBans = new Map<string, number[]>();
-  const bannedIps = new Map<string, number>();
-  const MAX_TRACKED_PEERS = 20_000;
-
-  const isIpBanned = (ip: string): boolean => {
-    const until = bannedIps.get(ip);
-    if (until === undefined) return false;
-    if (until > now()) return true;
-    bannedIps.delete(ip);
-    return false;
-  };
-
-  const recentBans = (ip: string, t: number): number[] => {
-    const list = (ipPeerBans.get(ip) ?? []).filter((at) => t - at < options.banMs);
-    if (list.length > 0) ipPeerBans.set(ip, list);
-    else ipPeerBans.delete(ip);
-    return list;
-  };
+  const buckets = createTokenBuckets(options.framesPerSecond, options.burst);
+  const scores = createScores(options.decayPerSecond);
+  const bannedPeers = createBanList(now);
+  const bannedIps = createBanList(now);
+  const ips = createIpHistory(options.banMs);
+  const banned = listenerSet<string>();
+  const ipBanned = listenerSet<string>();
 
   const banIpOf = (peer: string, t: number) => {
-    const ip = peerIps.get(peer);
+    const ip = ips.ipOf(peer);
     if (ip === undefined) return;
-    const list = recentBans(ip, t);
-    list.push(t);
-    ipPeerBans.set(ip, list);
-    if (list.length >= options.ipBanAfterPeers && !isIpBanned(ip)) {
-      bannedIps.set(ip, t + options.banMs);
-      init.ipBans?.inc();
-      log.warn({ ip, peers_banned: list.length }, 'banning an IP address whose peer ids kept misbehaving');
-      for (const listener of ipBanListeners) listener(ip);
-    }
-  };
-
-  const isBanned = (peer: string): boolean => {
-    const until = banned.get(peer);
-    if (until === undefined) return false;
-    if (until > now()) return true;
-    banned.delete(peer);
-    return false;
+    const recent = ips.recordBan(ip, t);
+    if (recent < options.ipBanAfterPeers || bannedIps.has(ip)) return;
+    bannedIps.add(ip, t + options.banMs);
+    init.ipBans?.inc();
+    log.warn({ ip, peers_banned: recent }, 'banning an IP address whose peer ids kept misbehaving');
+    ipBanned.emit(ip);
   };
 
   const penalize = (peer: string, protocol: string, reason: Misbehaviour): void => {
     init.rejected.inc({ protocol, reason });
     const t = now();
-    const entry = scores.get(peer) ?? { score: 0, at: t };
-    entry.score = Math.max(0, entry.score - ((t - entry.at) / 1000) * options.decayPerSecond) + PENALTY[reason];
-    entry.at = t;
-    scores.set(peer, entry);
-    if (entry.score >= options.banScore && !isBanned(peer)) {
-      banned.set(peer, t + options.banMs);
-      scores.delete(peer);
-      init.bans.inc();
-      log.warn({ peer, reason, protocol }, 'banning a misbehaving peer');
-      banIpOf(peer, t);
-      for (const listener of banListeners) listener(peer);
-    }
+    if (scores.add(peer, PENALTY[reason], t) < options.banScore || bannedPeers.has(peer)) return;
+    bannedPeers.add(peer, t + options.banMs);
+    scores.delete(peer);
+    init.bans.inc();
+    log.warn({ peer, reason, protocol }, 'banning a misbehaving peer');
+    banIpOf(peer, t);
+    banned.emit(peer);
   };
 
   // Bound memory: idle buckets and forgiven scores are dropped now and then.
-  const sweep = setInterval(() => {
+  const sweepAll = () => {
     const t = now();
-    for (const [key, bucket] of buckets) if (t - bucket.at > 60_000) buckets.delete(key);
-    for (const [peer, entry] of scores) if (entry.score - ((t - entry.at) / 1000) * options.decayPerSecond <= 0) scores.delete(peer);
-    for (const [peer, until] of banned) if (until <= t) banned.delete(peer);
-    for (const [ip, until] of bannedIps) if (until <= t) bannedIps.delete(ip);
-    for (const ip of [...ipPeerBans.keys()]) recentBans(ip, t);
-  }, 30_000);
-  sweep.unref();
+    for (const part of [buckets, scores, bannedPeers, bannedIps, ips]) part.sweep(t);
+  };
+  let sweep: NodeJS.Timeout | undefined;
 
+  return {
+    start() {
+      if (sweep) return;
+      sweep = setInterval(sweepAll, SWEEP_EVERY_MS);
+      sweep.unref();
+    },
+    stop() {
+      clearInterval(sweep);
+      sweep = undefined;
+    },
+    allow(peer, protocol) {
+      if (buckets.take(`${peer} ${protocol}`, now())) return true;
+      penalize(peer, protocol, 'rate-limited');
+      return false;
+    },
+    penalize,
+    isBanned: (peer) => bannedPeers.has(peer),
+    isIpBanned: (ip) => bannedIps.has(ip),
+    observe(peer, ip) {
+      if (ip === null) return;
+      ips.observe(peer, ip);
+      const t = now();
+      const inherited = ips.recentBans(ip, t).length * options.ipInheritedScore;
+      if (inherited > 0 && !scores.has(peer) && !bannedPeers.has(peer)) scores.seed(peer, inherited, t);
+    },
+    gater: guardGater(bannedPeers.has, bannedIps.has),
+    onBan: banned.add,
+    onIpBan: ipBanned.add,
+  };
+}
+
+function guardGater(isBanned: (peer: string) => boolean, isIpBanned: (ip: string) => boolean): ConnectionGater {
   const deny = (peerId: PeerId) => isBanned(peerId.toString());
   const denyAddress = (maConn: MultiaddrConnection) => {
     const ip = ipKey(maConn.remoteAddr);
     return ip !== null && isIpBanned(ip);
   };
-
   return {
-    allow(peer, protocol) {
-      const key = `${peer} ${protocol}`;
-      const t = now();
-      const bucket = buckets.get(key) ?? { tokens: options.burst, at: t };
-      bucket.tokens = Math.min(options.burst, bucket.tokens + ((t - bucket.at) / 1000) * options.framesPerSecond);
-      bucket.at = t;
-      buckets.set(key, bucket);
-      if (bucket.tokens < 1) {
-        penalize(peer, protocol, 'rate-limited');
-        return false;
-      }
-      bucket.tokens -= 1;
-      return true;
-    },
-    penalize,
-    isBanned,
-    isIpBanned,
-    observe(peer, ip) {
-      if (ip === null) return;
-      if (peerIps.get(peer) !== ip) {
-        peerIps.delete(peer);
-        peerIps.set(peer, ip);
-        if (peerIps.size > MAX_TRACKED_PEERS) peerIps.delete(peerIps.keys().next().value!);
-      }
-      const t = now();
-      const inherited = recentBans(ip, t).length * options.ipInheritedScore;
-      if (inherited > 0 && !scores.has(peer) && !isBanned(peer)) scores.set(peer, { score: inherited, at: t });
-    },
-    gater: {
-      denyDialPeer: deny,
-      denyInboundConnection: denyAddress,
-      denyInboundEncryptedConnection: (peerId, maConn) => deny(peerId) || denyAddress(maConn),
-      denyOutboundEncryptedConnection: deny,
-    },
-    onBan: (listener) => void banListeners.push(listener),
-    onIpBan: (listener) => void ipBanListeners.push(listener),
+    denyDialPeer: deny,
+    denyInboundConnection: denyAddress,
+    denyInboundEncryptedConnection: (peerId, maConn) => deny(peerId) || denyAddress(maConn),
+    denyOutboundEncryptedConnection: deny,
   };
 }

@@ -3,60 +3,25 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { StoreFigures } from '../domain/model.ts';
+import type { Startable } from '../runtime/startable.ts';
+import { createDamageTracker, type DamageTracker, type StoreDamage } from './damage-tracker.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { migrate, schemaVersion, type MigrationResult } from './migrator.ts';
 import { DATABASE_FILE_NAME, openDatabase } from './open-database.ts';
-import { createConversationRepository, type ConversationRepository } from './repositories/conversations.ts';
-import { createIdentityRepository, type IdentityRepository } from './repositories/identities.ts';
-import { createMessageRepository, type MessageRepository } from './repositories/messages.ts';
-import { createProfileRepository, type ProfileRepository } from './repositories/profiles.ts';
-import { createAttachmentRepository, type AttachmentRepository } from './repositories/attachments.ts';
-import { createContactRepository, type ContactRepository } from './repositories/contacts.ts';
-import { createGroupRepository, type GroupRepository } from './repositories/groups.ts';
-import { createMailboxRepository, type MailboxRepository } from './repositories/mailbox.ts';
-import { createNodeSecretCheckRepository, type NodeSecretCheckRepository } from './repositories/node-secret-check.ts';
-import { createOutboxRepository, type OutboxRepository } from './repositories/outbox.ts';
-import { createPrekeyRepository, type PrekeyRepository } from './repositories/prekeys.ts';
-import { createReplayWindowRepository, type ReplayWindowRepository } from './repositories/replay-window.ts';
-import { createSessionRepository, type SessionRepository } from './repositories/sessions.ts';
-import { createSettingsRepository, type SettingsRepository } from './repositories/settings.ts';
+import { openRepositories, type Repositories } from './open-repositories.ts';
+import { quickCheckTables, summarizeProblems, type QuickCheckResult } from './quick-check.ts';
 import { createWriteQueue, type WriteQueue } from './write-queue.ts';
-import { checkProblems, DatabaseDamagedError, guardRepository, isCorruption } from './damage.ts';
 
-export interface Repositories {
-  readonly identities: IdentityRepository;
-  readonly profiles: ProfileRepository;
-  readonly conversations: ConversationRepository;
-  readonly messages: MessageRepository;
-  readonly settings: SettingsRepository;
-  readonly contacts: ContactRepository;
-  readonly prekeys: PrekeyRepository;
-  readonly sessions: SessionRepository;
-  readonly replayWindow: ReplayWindowRepository;
-  readonly outbox: OutboxRepository;
-  readonly mailbox: MailboxRepository;
-  readonly groups: GroupRepository;
-  readonly attachments: AttachmentRepository;
-  readonly nodeSecretCheck: NodeSecretCheckRepository;
-}
+export type { Repositories } from './open-repositories.ts';
+export type { StoreDamage } from './damage-tracker.ts';
+export type { QuickCheckResult } from './quick-check.ts';
 
-/** Damage noticed in dchat.db: by the background quick check, or by a query that hit it. */
-export interface StoreDamage {
-  readonly reason: string;
-  readonly detected_at: number;
-  readonly detected_by: 'quick_check' | 'query';
-}
-
-export interface QuickCheckResult {
-  readonly ok: boolean;
-  readonly problems: readonly string[];
-  readonly ms: number;
-}
-
-export interface Store {
+export interface Store extends Startable {
   readonly file: string;
-  /** Opens the file and applies pending migrations. */
+  /** Opens the file and applies pending migrations (`dchat --init-db` reports what they did). */
   start(): MigrationResult;
+  // The same call seen as a Startable, whose start returns nothing.
+  start(): void;
   /** Commits queued writes and closes the file. */
   stop(): void;
   readonly started: boolean;
@@ -85,110 +50,35 @@ export interface StoreInit {
   readonly logger: Logger;
 }
 
+/** An open database with what is built on it; the store holds one while started. */
+interface OpenStore {
+  readonly db: Database;
+  readonly repos: Repositories;
+  readonly writes: WriteQueue;
+}
+
+/** The parts of a store, shared by the functions below. */
+interface StoreState {
+  readonly file: string;
+  readonly log: Logger;
+  readonly damage: DamageTracker;
+  open: OpenStore | undefined;
+}
+
 export function createStore(init: StoreInit): Store {
   const file = path.join(init.dataDir, DATABASE_FILE_NAME);
   const log = init.logger.child({ component: 'store' });
-  let db: Database | undefined;
-  let repos: Repositories | undefined;
-  let writes: WriteQueue | undefined;
-  let damage: StoreDamage | undefined;
-  const damageListeners = new Set<(damage: StoreDamage) => void>();
-
-  const damagedError = (cause?: unknown) => new DatabaseDamagedError(file, damage?.reason ?? 'damaged', { cause });
-
-  function markDamaged(reason: string, detectedBy: StoreDamage['detected_by'], err?: unknown): void {
-    if (damage) return;
-    damage = { reason, detected_at: Date.now(), detected_by: detectedBy };
-    // From now on SQLite itself refuses writes on this connection, whichever path they take.
-    try {
-      db?.pragma('query_only = ON');
-    } catch (pragmaErr) {
-      log.warn({ err: pragmaErr }, 'could not switch the damaged database to query-only');
-    }
-    log.error({ file, reason, detected_by: detectedBy, err }, `${file} is damaged: writes are refused from now on; stop the node and run "dchat check"`);
-    for (const listener of damageListeners) listener(damage);
-  }
-
-  /** What a failed query becomes: damage is noticed and named, everything else passes through. */
-  const classify = (err: unknown): unknown => {
-    if (err instanceof DatabaseDamagedError) return err;
-    if (isCorruption(err)) {
-      markDamaged(`${(err as Error).message} (${(err as { code: string }).code})`, 'query', err);
-      return damagedError(err);
-    }
-    if (damage && (err as { code?: unknown } | null)?.code === 'SQLITE_READONLY') return damagedError(err);
-    return err;
+  const state: StoreState = { file, log, open: undefined, damage: createDamageTracker(file, log, () => state.open?.db) };
+  const requireOpen = (): OpenStore => {
+    if (!state.open) throw new Error('the store is not open');
+    return state.open;
   };
-
-  const requireOpen = (): { db: Database; repos: Repositories; writes: WriteQueue } => {
-    if (!db || !repos || !writes) throw new Error('the store is not open');
-    return { db, repos, writes };
-  };
-
-  const fileSize = (f: string): number => {
-    try {
-      return fs.statSync(f).size;
-    } catch {
-      return 0;
-    }
-  };
-
   return {
     file,
-    start() {
-      if (db) {
-        const version = schemaVersion(db);
-        return { from: version, to: version };
-      }
-      const opened = openDatabase(file);
-      let migrated: MigrationResult;
-      try {
-        migrated = migrate(opened, file, MIGRATIONS);
-        if (migrated.from !== migrated.to) log.info({ file, ...migrated }, 'database schema migrated');
-      } catch (err) {
-        opened.close();
-        throw err;
-      }
-      db = opened;
-      damage = undefined;
-      const raw: Repositories = {
-        identities: createIdentityRepository(opened),
-        profiles: createProfileRepository(opened),
-        conversations: createConversationRepository(opened),
-        messages: createMessageRepository(opened),
-        settings: createSettingsRepository(opened),
-        contacts: createContactRepository(opened),
-        prekeys: createPrekeyRepository(opened),
-        sessions: createSessionRepository(opened),
-        replayWindow: createReplayWindowRepository(opened),
-        outbox: createOutboxRepository(opened),
-        mailbox: createMailboxRepository(opened),
-        groups: createGroupRepository(opened),
-        attachments: createAttachmentRepository(opened),
-        nodeSecretCheck: createNodeSecretCheckRepository(opened),
-      };
-      // Every query goes through a repository: one that hits damage marks the store damaged.
-      repos = Object.fromEntries(Object.entries(raw).map(([name, repo]) => [name, guardRepository(repo as object, classify)])) as unknown as Repositories;
-      writes = createWriteQueue(opened, { refuse: () => (damage ? damagedError() : undefined) });
-      log.debug({ file }, 'store open');
-      return migrated;
-    },
-    stop() {
-      if (!db) return;
-      writes?.flush();
-      try {
-        if (!damage) db.pragma('optimize');
-      } catch (err) {
-        log.warn({ err }, 'PRAGMA optimize failed at close');
-      }
-      db.close();
-      db = undefined;
-      repos = undefined;
-      writes = undefined;
-      log.debug('store closed');
-    },
+    start: () => openStore(state),
+    stop: () => closeStore(state),
     get started() {
-      return db !== undefined;
+      return state.open !== undefined;
     },
     get repos() {
       return requireOpen().repos;
@@ -196,71 +86,100 @@ export function createStore(init: StoreInit): Store {
     get db() {
       return requireOpen().db;
     },
+    ...storeWrites(state, requireOpen),
+    get damage() {
+      return state.damage.current;
+    },
+    onDamage: (listener) => state.damage.onDamage(listener),
+    quickCheck: () => quickCheck(state, requireOpen().db),
+    figures: () => figures(file, requireOpen()),
+  };
+}
+
+function openStore(state: StoreState): MigrationResult {
+  if (state.open) {
+    const version = schemaVersion(state.open.db);
+    return { from: version, to: version };
+  }
+  const { file, log, damage } = state;
+  const db = openDatabase(file);
+  let migrated: MigrationResult;
+  try {
+    migrated = migrate(db, file, MIGRATIONS);
+    if (migrated.from !== migrated.to) log.info({ file, ...migrated }, 'database schema migrated');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  damage.reset();
+  const repos = openRepositories(db, (err) => damage.classify(err));
+  const writes = createWriteQueue(db, { refuse: () => (damage.current ? damage.refusal() : undefined) });
+  state.open = { db, repos, writes };
+  log.debug({ file }, 'store open');
+  return migrated;
+}
+
+function closeStore(state: StoreState): void {
+  const open = state.open;
+  if (!open) return;
+  open.writes.flush();
+  try {
+    if (!state.damage.current) open.db.pragma('optimize');
+  } catch (err) {
+    state.log.warn({ err }, 'PRAGMA optimize failed at close');
+  }
+  open.db.close();
+  state.open = undefined;
+  state.log.debug('store closed');
+}
+
+function storeWrites(state: StoreState, requireOpen: () => OpenStore): Pick<Store, 'write' | 'transaction'> {
+  const { damage } = state;
+  return {
     write(work) {
       const open = requireOpen();
-      if (damage) return Promise.reject(damagedError());
+      if (damage.current) return Promise.reject(damage.refusal());
       return open.writes.enqueue(() => work(open.repos)).catch((err: unknown) => {
-        throw classify(err);
+        throw damage.classify(err);
       });
     },
     transaction(work) {
       const open = requireOpen();
-      if (damage) throw damagedError();
+      if (damage.current) throw damage.refusal();
       try {
         return open.db.transaction(() => work(open.repos)).immediate();
       } catch (err) {
-        throw classify(err);
+        throw damage.classify(err);
       }
     },
-    get damage() {
-      return damage;
-    },
-    onDamage(listener) {
-      damageListeners.add(listener);
-      return () => damageListeners.delete(listener);
-    },
-    async quickCheck() {
-      const started = performance.now();
-      const checked = requireOpen().db;
-      const problems: string[] = [];
-      const result = (): QuickCheckResult => ({ ok: problems.length === 0, problems, ms: Math.round(performance.now() - started) });
-      try {
-        // Real b-trees only: a virtual table (full-text search) is checked through its shadow tables.
-        const tables = checked
-          .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow') ORDER BY name = 'sqlite_schema' DESC, name")
-          .pluck()
-          .all() as string[];
-        for (const table of tables) {
-          await new Promise((resolve) => setImmediate(resolve));
-          if (db !== checked) return result();
-          problems.push(...checkProblems(checked, `quick_check("${table.replaceAll('"', '""')}")`));
-          if (problems.length > 0) break;
-        }
-      } catch (err) {
-        if (db !== checked) return result();
-        if (!isCorruption(err)) throw err;
-        problems.push(`${(err as Error).message} (${(err as { code: string }).code})`);
-      }
-      const outcome = result();
-      if (outcome.ok) log.info({ file, ms: outcome.ms }, 'database quick check: ok');
-      else {
-        const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-        markDamaged(`quick check: ${problems[0]}${more}`, 'quick_check');
-      }
-      return outcome;
-    },
-    figures() {
-      const open = requireOpen();
-      return {
-        backend: 'sqlite',
-        path: file,
-        schema_version: schemaVersion(open.db),
-        size_bytes: fileSize(file),
-        wal_bytes: fileSize(`${file}-wal`),
-        identities: open.repos.identities.count(),
-        conversations: open.repos.conversations.count(),
-        messages: open.repos.messages.count(),
-      };
-    },
+  };
+}
+
+async function quickCheck(state: StoreState, checked: Database): Promise<QuickCheckResult> {
+  const { outcome, interrupted } = await quickCheckTables(checked, () => state.open?.db === checked);
+  if (interrupted) return outcome;
+  if (outcome.ok) state.log.info({ file: state.file, ms: outcome.ms }, 'database quick check: ok');
+  else state.damage.mark(summarizeProblems(outcome.problems), 'quick_check');
+  return outcome;
+}
+
+const fileSize = (f: string): number => {
+  try {
+    return fs.statSync(f).size;
+  } catch {
+    return 0;
+  }
+};
+
+function figures(file: string, open: OpenStore): StoreFigures {
+  return {
+    backend: 'sqlite',
+    path: file,
+    schema_version: schemaVersion(open.db),
+    size_bytes: fileSize(file),
+    wal_bytes: fileSize(`${file}-wal`),
+    identities: open.repos.identities.count(),
+    conversations: open.repos.conversations.count(),
+    messages: open.repos.messages.count(),
   };
 }
