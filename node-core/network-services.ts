@@ -1,12 +1,11 @@
-import { multiaddr } from '@multiformats/multiaddr';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { PeerList } from './domain/model.ts';
-import { ValidationError } from './domain/errors.ts';
+import type { PeerList, RelayRef } from './domain/model.ts';
 import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createContactService, type ContactService } from './contacts/contact-service.ts';
-import { signIdentityRecord, type RelayRef, type SignedIdentityRecord } from './wire/identity-record.ts';
+import { createOwnRecords, type OwnRecords } from './contacts/own-record.ts';
+import type { SignedIdentityRecord } from './wire/identity-record.ts';
 import { createDeliveryService, type DeliveryService } from './delivery/delivery-service.ts';
 import { createPeerProtocol } from './delivery/peer-protocol.ts';
 import type { EventBus } from './events/event-bus.ts';
@@ -14,24 +13,25 @@ import { createGroupService, type GroupService } from './groups/group-service.ts
 import { createDirectMessaging, type DirectMessaging } from './messaging/direct-messaging.ts';
 import type { Outbound } from './messaging/messaging-service.ts';
 import { createNetwork, type Network } from './p2p/network.ts';
+import { createChosenRelays, type ChosenRelays } from './relay/chosen-relays.ts';
 import { createRelayClient, type RelayClient } from './relay/relay-client.ts';
 import { createRelayService, type RelayService } from './relay/relay-service.ts';
 import type { KeyRing } from './sessions/key-ring.ts';
 import type { LocalVault } from './sessions/vault.ts';
 import type { Store } from './store/store.ts';
 import { createPrometheusTelemetry } from './observability/prometheus-telemetry.ts';
-import { createLifecycle, type Startable } from './runtime/startable.ts';
+import { createLifecycle, type NamedComponent, type Startable } from './runtime/startable.ts';
+import type { Telemetry } from './runtime/telemetry.ts';
+
+export { parseRelay } from './relay/chosen-relays.ts';
 
 /**
  * Everything that talks to other nodes, composed: the libp2p network, envelope delivery, relays
  * (serving and using), contacts, 1:1 and group messaging, attachments. The node starts it after
  * the store is open; with server.p2p_enabled = false it is left out and local chats still work.
+ * Each part is built from those built before it, and all run as one lifecycle list.
  */
-
-const CHOSEN_RELAYS = 'relays.chosen';
-const RECORD_TTL_MS = 60_000;
-
-export interface NetworkServices {
+export interface NetworkServices extends Startable {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly network: Network;
@@ -50,20 +50,7 @@ export interface NetworkServices {
   outboundFor(kind: string): Outbound | undefined;
 }
 
-/** A relay given as a multiaddr ending in /p2p/<peer id>. */
-export function parseRelay(address: string): RelayRef {
-  let ma;
-  try {
-    ma = multiaddr(address);
-  } catch {
-    throw new ValidationError(`relays: "${address}" is not a multiaddr`);
-  }
-  const peerId = ma.getComponents().findLast((c) => c.name === 'p2p')?.value;
-  if (!peerId) throw new ValidationError(`relays: "${address}" does not end in /p2p/<peer id>`);
-  return { peer_id: peerId, addresses: [address] };
-}
-
-export async function createNetworkServices(init: {
+export interface NetworkServicesInit {
   readonly loaded: LoadedConfig;
   readonly store: Store;
   readonly events: EventBus;
@@ -74,194 +61,147 @@ export async function createNetworkServices(init: {
   readonly version: string;
   /** Largest attachment accepted (messages.max_size_mb), in bytes. */
   readonly maxAttachmentBytes: number;
-}): Promise<NetworkServices> {
-  const { loaded, store, events, keyRing, vault } = init;
-  const config = loaded.config;
-  let relayEnabled = config.node.role === 'relay';
+}
+
+/** What the peer-facing capabilities all stand on: the network, our relays and records, contacts. */
+interface Basics extends NetworkServicesInit {
+  readonly network: Network;
+  readonly telemetry: Telemetry;
+  readonly relays: ChosenRelays;
+  readonly records: OwnRecords;
+  readonly contacts: ContactService;
+  /** The relay service says when relaying is switched at run time; the network asks. */
+  readonly relaying: { enabled: boolean };
+}
+
+async function createBasics(init: NetworkServicesInit): Promise<Basics> {
+  const { loaded, store } = init;
+  const relaying = { enabled: loaded.config.node.role === 'relay' };
   const network = await createNetwork({
-    config,
+    config: loaded.config,
     dataDir: loaded.dataDir,
     logger: init.logger,
     registry: init.registry,
     version: init.version,
-    relaying: () => relayEnabled,
+    relaying: () => relaying.enabled,
   });
-  const telemetry = createPrometheusTelemetry(init.registry);
+  const relays = createChosenRelays({ store, config: loaded.config, selfPeerId: network.peerId });
+  const records = createOwnRecords({ store, keyRing: init.keyRing, peerId: network.peerId, addresses: () => network.addresses(), relays: () => relays.list() });
+  relays.onChange(() => records.invalidate());
+  const contacts = createContactService({ store, events: init.events, ownRecord: (id) => records.get(id) });
+  return { ...init, network, telemetry: createPrometheusTelemetry(init.registry), relays, records, contacts, relaying };
+}
 
-  // Read on every mailbox push and record signature: parsed once, and again when they change.
-  let chosen: RelayRef[] | undefined;
-  const chosenRelays = (): RelayRef[] => (chosen ??= readChosenRelays());
-  const readChosenRelays = (): RelayRef[] => {
-    const stored = store.repos.settings.get<string[]>(CHOSEN_RELAYS);
-    const list = stored ?? config.relay.home_relays;
-    const relays: RelayRef[] = [];
-    for (const address of list) {
-      try {
-        const relay = parseRelay(address);
-        if (relay.peer_id !== network.peerId) relays.push(relay);
-      } catch {
-        // config validation named it already; skip what cannot be used
-      }
-    }
-    return relays;
-  };
-
-  const recordCache = new Map<string, { record: SignedIdentityRecord; at: number; key: string }>();
-  const ownRecord = (identityId: string): SignedIdentityRecord => {
-    const secret = keyRing.get(identityId);
-    const identity = store.repos.identities.get(identityId);
-    if (!secret || !identity) throw new ValidationError(`identity ${identityId} is not unlocked here`);
-    const profile = store.repos.profiles.get(identityId);
-    const relays = chosenRelays();
-    const addresses = network.addresses().slice(0, 16);
-    const key = JSON.stringify([profile?.display_name, addresses, relays]);
-    const cached = recordCache.get(identityId);
-    if (cached && cached.key === key && Date.now() - cached.at < RECORD_TTL_MS) return cached.record;
-    const record = signIdentityRecord(
-      {
-        identity_key: identity.public_key,
-        username: identity.username,
-        display_name: profile?.display_name ?? identity.username,
-        peer_id: network.peerId,
-        addresses,
-        relays: relays.slice(0, 8),
-        updated_at: Date.now(),
-      },
-      secret,
-    );
-    recordCache.set(identityId, { record, at: Date.now(), key });
-    return record;
-  };
-
-  const contacts = createContactService({ store, events, ownRecord });
-
+/** The capabilities, each from those before it. */
+function createCapabilities(b: Basics) {
+  const { store, network, keyRing, vault, events, contacts } = b;
+  const ownRecord = (id: string) => b.records.get(id);
+  const chosen = () => b.relays.list();
   const delivery = createDeliveryService({
     store,
     network,
     keyRing,
     vault,
-    logger: init.logger,
-    telemetry,
-    maxAgeMs: config.messages.ttl_hours * 3_600_000,
+    logger: b.logger,
+    telemetry: b.telemetry,
+    maxAgeMs: b.loaded.config.messages.ttl_hours * 3_600_000,
     route: (repos, local, remote) => contacts.route(repos, local, remote),
     ownRecord,
-    isOurRelay: (peer) => chosenRelays().some((r) => r.peer_id === peer),
+    isOurRelay: (peer) => chosen().some((r) => r.peer_id === peer),
   });
-
   const attachments = createAttachmentService({
-    dataDir: loaded.dataDir,
+    dataDir: b.loaded.dataDir,
     store,
     network,
     keyRing,
     vault,
     events,
-    logger: init.logger,
-    maxBytes: init.maxAttachmentBytes,
+    logger: b.logger,
+    maxBytes: b.maxAttachmentBytes,
     sourceOf: (repos, local, sender) => {
       const route = contacts.route(repos, local, sender);
       return route ? { peerId: route.peerId, addresses: route.addresses } : undefined;
     },
-    ownRelays: chosenRelays,
+    ownRelays: chosen,
   });
-
   const direct = createDirectMessaging({ store, events, delivery, contacts, attachments });
-  const groups = createGroupService({
-    store,
-    network,
-    delivery,
-    keyRing,
-    vault,
-    events,
-    attachments,
-    logger: init.logger,
-    ownRecord,
-    onPayload: (kind, handler) => direct.onPayload(kind, handler),
-  });
+  const groups = createGroupService({ store, network, delivery, keyRing, vault, events, attachments, logger: b.logger, ownRecord, onPayload: (kind, handler) => direct.onPayload(kind, handler) });
+  const relay = createRelayService({ config: b.loaded.config, store, network, logger: b.logger, telemetry: b.telemetry, onEnabledChange: (enabled) => (b.relaying.enabled = enabled) });
+  const relayClient = createRelayClient({ store, network, keyRing, vault, logger: b.logger, relays: chosen, ownRecord });
+  b.relays.onChange(() => relayClient.refresh());
+  const peerProtocol = createPeerProtocol({ store, network, keyRing, vault, ownRecord, chunk: (hash) => attachments.chunk(hash) });
+  return { delivery, attachments, direct, groups, relay, relayClient, peerProtocol };
+}
 
-  const relay = createRelayService({
-    config,
-    store,
-    network,
-    logger: init.logger,
-    telemetry,
-    onEnabledChange: (enabled) => (relayEnabled = enabled),
-  });
-  const relayClient = createRelayClient({ store, network, keyRing, vault, logger: init.logger, relays: chosenRelays, ownRecord });
+type Capabilities = ReturnType<typeof createCapabilities>;
 
-  const directOutbound: Outbound = {
-    queue(repos, chat, message, manifests) {
-      const after = direct.queue(repos, chat, message, manifests);
-      return () => {
-        after();
-        if (manifests.length > 0) {
-          const route = contacts.route(store.repos, chat.identity_id, chat.peer_identity!);
-          if (route) attachments.pushToRelays(message.id, [{ recipient: chat.peer_identity!, relays: route.relays }]);
-        }
-      };
-    },
-    markRead: (repos, chat) => direct.markRead(repos, chat),
-  };
-
-  // 1:1 payloads and group envelopes are understood by messaging and groups; delivery only
-  // carries them. Registered before delivery starts receiving, released after it stopped.
-  const envelopeHandlers: Startable & { release: Array<() => void> } = {
-    release: [],
+/**
+ * 1:1 payloads and group envelopes are understood by messaging and groups; delivery only carries
+ * them. Registered before delivery starts receiving, released after it stopped.
+ */
+function envelopeHandlers({ delivery, direct, groups }: Capabilities): Startable {
+  let release: Array<() => void> = [];
+  return {
     start() {
-      this.release = [
+      release = [
         delivery.handleEnvelopes('direct', (repos, payload, context) => direct.handle(repos, payload, context)),
         delivery.handleEnvelopes('group', (repos, envelope, at) => groups.handleGroupEnvelope(repos, envelope, at)),
         delivery.handleEnvelopes('groupRecipients', (repos, groupId) => groups.groupRecipients(repos, groupId)),
       ];
     },
     stop() {
-      for (const release of this.release.splice(0)) release();
+      for (const undo of release.splice(0)) undo();
     },
   };
-  const peerProtocol = createPeerProtocol({ store, network, keyRing, vault, ownRecord, chunk: (hash) => attachments.chunk(hash) });
+}
 
+/** 1:1 chats: the message goes through delivery, its attachments' chunks to the recipient's relays. */
+function directOutbound(b: Basics, { direct, attachments }: Capabilities): Outbound {
+  return {
+    queue(repos, chat, message, manifests) {
+      const after = direct.queue(repos, chat, message, manifests);
+      return () => {
+        after();
+        if (manifests.length === 0) return;
+        const route = b.contacts.route(b.store.repos, chat.identity_id, chat.peer_identity!);
+        if (route) attachments.pushToRelays(message.id, [{ recipient: chat.peer_identity!, relays: route.relays }]);
+      };
+    },
+    markRead: (repos, chat) => direct.markRead(repos, chat),
+  };
+}
+
+export async function createNetworkServices(init: NetworkServicesInit): Promise<NetworkServices> {
+  const b = await createBasics(init);
+  const c = createCapabilities(b);
+  const outbound = directOutbound(b, c);
   // One list: started in this order, stopped in reverse. Each entry needs only those above it.
-  const lifecycle = createLifecycle(
-    [
-      { name: 'network', component: network },
-      { name: 'attachments', component: attachments },
-      { name: 'envelope-handlers', component: envelopeHandlers },
-      { name: 'delivery', component: delivery },
-      { name: 'peer-protocol', component: peerProtocol },
-      { name: 'relay', component: relay },
-      { name: 'groups', component: groups },
-      { name: 'direct-messaging', component: direct },
-      { name: 'relay-client', component: relayClient },
-    ],
-    (name, err) => init.logger.warn({ err, component: name }, 'a component did not stop cleanly'),
-  );
-
+  const components: NamedComponent[] = [
+    { name: 'network', component: b.network },
+    { name: 'attachments', component: c.attachments },
+    { name: 'envelope-handlers', component: envelopeHandlers(c) },
+    { name: 'delivery', component: c.delivery },
+    { name: 'peer-protocol', component: c.peerProtocol },
+    { name: 'relay', component: c.relay },
+    { name: 'groups', component: c.groups },
+    { name: 'direct-messaging', component: c.direct },
+    { name: 'relay-client', component: c.relayClient },
+  ];
+  const lifecycle = createLifecycle(components, (name, err) => init.logger.warn({ err, component: name }, 'a component did not stop cleanly'));
   return {
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),
-    network,
-    delivery,
-    relay,
-    relayClient,
-    contacts,
-    direct,
-    groups,
-    attachments,
-    ownRecord,
-    chosenRelays,
-    async setChosenRelays(addresses) {
-      const relays = addresses.map(parseRelay);
-      if (relays.some((r) => r.peer_id === network.peerId)) throw new ValidationError('relays: a node cannot be its own relay');
-      await store.write((repos) => repos.settings.set(CHOSEN_RELAYS, [...addresses]));
-      chosen = undefined;
-      recordCache.clear();
-      relayClient.refresh();
-      return relays;
-    },
+    network: b.network,
+    contacts: b.contacts,
+    ...c,
+    ownRecord: (id) => b.records.get(id),
+    chosenRelays: () => b.relays.list(),
+    setChosenRelays: (addresses) => b.relays.set(addresses),
     peers() {
-      const relays = new Set(chosenRelays().map((r) => r.peer_id));
-      const peers = network.peers().map((p) => ({ ...p, role: relays.has(p.peer_id) ? 'relay' : p.role }));
+      const relays = new Set(b.relays.list().map((r) => r.peer_id));
+      const peers = b.network.peers().map((p) => ({ ...p, role: relays.has(p.peer_id) ? 'relay' : p.role }));
       return { peers, count: peers.length };
     },
-    outboundFor: (kind) => (kind === 'direct' ? directOutbound : kind === 'group' ? groups.outbound : undefined),
+    outboundFor: (kind) => (kind === 'direct' ? outbound : kind === 'group' ? c.groups.outbound : undefined),
   };
 }

@@ -70,16 +70,29 @@ export function initDataDir(dataDir: string, logger: Logger): { from: number; to
   return { ...migrated, databaseFile: store.file };
 }
 
-export function createNode(init: NodeInit): DchatNode {
-  const { loaded, version } = init;
-  const { config, dataDir } = loaded;
-  const log = init.logger.child({ component: 'node' });
-  const startedAt = Date.now();
-  let phase: NodeStatus['status'] = 'starting';
+/** What the node's parts share while it runs; set as they come up, cleared as they go. */
+interface NodeContext {
+  readonly init: NodeInit;
+  readonly config: LoadedConfig['config'];
+  readonly dataDir: string;
+  readonly log: Logger;
+  readonly startedAt: number;
+  readonly store: Store;
+  readonly metrics: Metrics;
+  readonly events: EventBus;
+  readonly keyRing: ReturnType<typeof createKeyRing>;
+  phase: NodeStatus['status'];
+  router: Router | undefined;
+  services: NetworkServices | undefined;
+  attachments: AttachmentService | undefined;
+}
 
+function createContext(init: NodeInit): NodeContext {
+  const { config, dataDir } = init.loaded;
+  const log = init.logger.child({ component: 'node' });
   const store = createStore({ dataDir, logger: init.logger });
   const metrics = createMetrics({
-    version,
+    version: init.version,
     // A damaged database may not count its rows: /metrics still answers (without those figures).
     storeFigures: () => {
       try {
@@ -94,119 +107,116 @@ export function createNode(init: NodeInit): DchatNode {
     metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
     log.error({ err }, 'an event subscriber failed');
   });
-  const keyRing = createKeyRing();
+  return { init, config, dataDir, log, startedAt: Date.now(), store, metrics, events, keyRing: createKeyRing(), phase: 'starting', router: undefined, services: undefined, attachments: undefined };
+}
 
-  let router: Router | undefined;
+const peersOf = (ctx: NodeContext): PeerList => ctx.services?.peers() ?? { peers: [], count: 0 };
+
+function statusOf(ctx: NodeContext): NodeStatus {
+  const { config, services } = ctx;
+  const relayStatus = services?.relayClient.status() ?? [];
+  return {
+    status: ctx.phase,
+    version: ctx.init.version,
+    role: services?.relay.enabled ? 'relay' : config.node.role,
+    network: config.node.network,
+    chain_id: config.node.chain_id,
+    started_at: ctx.startedAt,
+    uptime_seconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
+    data_dir: ctx.dataDir,
+    store: ctx.store.figures(),
+    peers: { connected: peersOf(ctx).count, max: config.relay.max_peers },
+    p2p: services
+      ? {
+          peer_id: services.network.peerId,
+          addresses: services.network.addresses(),
+          outbox: services.delivery.outboxSize(),
+          relays_chosen: services.chosenRelays().length,
+          relays_connected: relayStatus.filter((r) => r.connected).length,
+        }
+      : null,
+    relay: services ? services.relay.figures() : null,
+    accessibility: { ...config.accessibility },
+  };
+}
+
+/** The HTTP API, listening before the store opens so /health answers during a long migration. */
+function createHttp(ctx: NodeContext, tokens: ApiTokenSource): HttpServer {
+  const { init, store } = ctx;
+  return createHttpServer({
+    config: ctx.config,
+    logger: init.logger,
+    metrics: ctx.metrics,
+    events: ctx.events,
+    version: init.version,
+    apiToken: tokens,
+    // Bound late on purpose: requests before the node is ready answer 503 NotReady.
+    router: () => ctx.router,
+    ready: () => ctx.phase === 'ready',
+    readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: new DatabaseDamagedError(store.file, store.damage.reason).message } : undefined),
+    uiDir: init.uiDir ?? DEFAULT_UI_DIR,
+    attachmentFile: (id) => {
+      if (!ctx.attachments) throw new Error('the node is not started');
+      return ctx.attachments.file(id);
+    },
+  });
+}
+
+/** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
+const step = (start: () => unknown, stop: () => unknown = () => undefined): Startable => ({ start: async () => void (await start()), stop: async () => void (await stop()) });
+
+/**
+ * Everything that needs the open store and its node secret, built in dependency order (each
+ * from those above it) and run as one lifecycle: started in this order, stopped in reverse.
+ */
+async function compose(ctx: NodeContext): Promise<Lifecycle> {
+  const { init, store, events, keyRing, dataDir, log, config } = ctx;
+  // Only the secret the database was sealed under; a new one only over nothing sealed.
+  const { secret: nodeSecret, created } = loadNodeSecretFor(store, dataDir);
+  if (created) log.info({ file: path.join(dataDir, NODE_SECRET_FILE) }, 'created the node secret');
+  const vault = createLocalVault(nodeSecret);
+  const identities = createIdentityService({ store, events, nodeSecret, keyRing });
+  const maxAttachmentBytes = Math.floor(config.messages.max_size_mb * 1024 * 1024);
+  const networked = config.server.p2p_enabled
+    ? await createNetworkServices({ loaded: init.loaded, store, events, keyRing, vault, logger: init.logger, registry: ctx.metrics.registry, version: init.version, maxAttachmentBytes })
+    : undefined;
+  // Without networking, local chats still take files.
+  const files =
+    networked?.attachments ??
+    createAttachmentService({ dataDir, store, network: undefined, keyRing, vault, events, logger: init.logger, maxBytes: maxAttachmentBytes, sourceOf: () => undefined, ownRelays: () => [] });
+  const messaging = createMessagingService({ store, events, attachments: files, outbound: (chat) => networked?.outboundFor(chat.kind) });
+  const node = { health: () => ({ status: 'healthy' as const, version: init.version }), status: () => statusOf(ctx), peers: () => peersOf(ctx) };
+  const table = apiMethods({ node, identities, messaging, attachments: files, network: networked });
+  ctx.services = networked;
+  ctx.attachments = files;
+  let stopCounting: (() => void) | undefined;
+  return createLifecycle(
+    [
+      { name: 'identities', component: step(() => identities.unlockNodeSecretIdentities()) },
+      networked ? { name: 'network-services', component: networked } : { name: 'attachments', component: files },
+      {
+        name: 'metrics',
+        component: step(
+          () => (stopCounting = events.subscribe((event) => event.type === 'message.created' && ctx.metrics.messagesStored.inc({ origin: 'local' }))),
+          () => stopCounting?.(),
+        ),
+      },
+      { name: 'api', component: step(() => (ctx.router = createRouter(table)), () => (ctx.router = undefined)) },
+    ],
+    (name, err) => log.warn({ err, component: name }, 'a component did not stop cleanly'),
+  );
+}
+
+export function createNode(init: NodeInit): DchatNode {
+  const ctx = createContext(init);
+  const { dataDir, log, store } = ctx;
   let http: HttpServer | undefined;
-  let services: NetworkServices | undefined;
   let unlock: (() => void) | undefined;
   let apiToken: ApiTokenSource | undefined;
-  let attachments: AttachmentService | undefined;
   let components: Lifecycle | undefined;
-
-  const peers = (): PeerList => services?.peers() ?? { peers: [], count: 0 };
-
-  const status = (): NodeStatus => {
-    const connected = peers().count;
-    const relayStatus = services?.relayClient.status() ?? [];
-    return {
-      status: phase,
-      version,
-      role: services?.relay.enabled ? 'relay' : config.node.role,
-      network: config.node.network,
-      chain_id: config.node.chain_id,
-      started_at: startedAt,
-      uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
-      data_dir: dataDir,
-      store: store.figures(),
-      peers: { connected, max: config.relay.max_peers },
-      p2p: services
-        ? {
-            peer_id: services.network.peerId,
-            addresses: services.network.addresses(),
-            outbox: services.delivery.outboxSize(),
-            relays_chosen: services.chosenRelays().length,
-            relays_connected: relayStatus.filter((r) => r.connected).length,
-          }
-        : null,
-      relay: services ? services.relay.figures() : null,
-      accessibility: { ...config.accessibility },
-    };
-  };
-
-  const damagedMessage = () => new DatabaseDamagedError(store.file, store.damage?.reason ?? 'damaged').message;
-
   const requireRouter = (): Router => {
-    if (!router) throw new Error('the node is not started');
-    return router;
-  };
-
-  /** The HTTP API, listening before the store opens so /health answers during a long migration. */
-  const createHttp = (tokens: ApiTokenSource): HttpServer =>
-    createHttpServer({
-      config,
-      logger: init.logger,
-      metrics,
-      events,
-      version,
-      apiToken: tokens,
-      // Bound late on purpose: requests before the node is ready answer 503 NotReady.
-      router: () => router,
-      ready: () => phase === 'ready',
-      readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: damagedMessage() } : undefined),
-      uiDir: init.uiDir ?? DEFAULT_UI_DIR,
-      attachmentFile: (id) => {
-        if (!attachments) throw new Error('the node is not started');
-        return attachments.file(id);
-      },
-    });
-
-  /**
-   * Everything that needs the open store and its node secret, built in dependency order (each
-   * from those above it) and run as one lifecycle: started in this order, stopped in reverse.
-   */
-  const compose = async (): Promise<Lifecycle> => {
-    // Only the secret the database was sealed under; a new one only over nothing sealed.
-    const { secret: nodeSecret, created } = loadNodeSecretFor(store, dataDir);
-    if (created) log.info({ file: path.join(dataDir, NODE_SECRET_FILE) }, 'created the node secret');
-    const vault = createLocalVault(nodeSecret);
-    const identities = createIdentityService({ store, events, nodeSecret, keyRing });
-    const maxAttachmentBytes = Math.floor(config.messages.max_size_mb * 1024 * 1024);
-    const networked = config.server.p2p_enabled
-      ? await createNetworkServices({ loaded, store, events, keyRing, vault, logger: init.logger, registry: metrics.registry, version, maxAttachmentBytes })
-      : undefined;
-    // Without networking, local chats still take files.
-    const files =
-      networked?.attachments ??
-      createAttachmentService({ dataDir, store, network: undefined, keyRing, vault, events, logger: init.logger, maxBytes: maxAttachmentBytes, sourceOf: () => undefined, ownRelays: () => [] });
-    const messaging = createMessagingService({ store, events, attachments: files, outbound: (chat) => networked?.outboundFor(chat.kind) });
-    const table = apiMethods({ node: { health: () => ({ status: 'healthy', version }), status, peers }, identities, messaging, attachments: files, network: networked });
-    services = networked;
-    attachments = files;
-    const unlockIdentities: Startable = { start: () => identities.unlockNodeSecretIdentities(), stop: () => undefined };
-    const countMessages: Startable & { off?: () => void } = {
-      start() {
-        this.off = events.subscribe((event) => {
-          if (event.type === 'message.created') metrics.messagesStored.inc({ origin: 'local' });
-        });
-      },
-      stop() {
-        this.off?.();
-      },
-    };
-    const api: Startable = {
-      start: () => void (router = createRouter(table)),
-      stop: () => void (router = undefined),
-    };
-    return createLifecycle(
-      [
-        { name: 'identities', component: unlockIdentities },
-        ...(networked ? [{ name: 'network-services', component: networked }] : [{ name: 'attachments', component: files }]),
-        { name: 'metrics', component: countMessages },
-        { name: 'api', component: api },
-      ],
-      (name, err) => log.warn({ err, component: name }, 'a component did not stop cleanly'),
-    );
+    if (!ctx.router) throw new Error('the node is not started');
+    return ctx.router;
   };
 
   return {
@@ -218,13 +228,13 @@ export function createNode(init: NodeInit): DchatNode {
         if (swept.length > 0) log.info({ removed: swept }, 'removed temporary files left by interrupted writes');
         apiToken = createApiTokenSource(dataDir, init.logger.child({ component: 'api-token' }));
         if (init.http !== false) {
-          http = createHttp(apiToken);
+          http = createHttp(ctx, apiToken);
           await http.start();
         }
         store.start();
-        components = await compose();
+        components = await compose(ctx);
         await components.start();
-        phase = 'ready';
+        ctx.phase = 'ready';
         // The quick check reads every page once, after start, a table at a time: a cold start
         // does not wait for it, and damage it finds turns /ready to 503 and refuses writes.
         store.quickCheck().catch((err: unknown) => log.warn({ err }, 'the database quick check could not run'));
@@ -238,7 +248,7 @@ export function createNode(init: NodeInit): DchatNode {
     },
 
     async stop() {
-      phase = 'stopping';
+      ctx.phase = 'stopping';
       // The API drains first (in-flight requests finish), then the components stop in reverse.
       await http?.stop();
       await components?.stop();
@@ -249,7 +259,7 @@ export function createNode(init: NodeInit): DchatNode {
 
     api: {
       call: (method, input) => requireRouter().call(method, input),
-      subscribe: (listener) => events.subscribe(listener),
+      subscribe: (listener) => ctx.events.subscribe(listener),
     },
     dispatch: (method, input) => requireRouter().dispatch(method, input),
     dataDir,
@@ -263,13 +273,13 @@ export function createNode(init: NodeInit): DchatNode {
       return http?.metricsUrl;
     },
     get p2p() {
-      return services ? { peerId: services.network.peerId, addresses: services.network.addresses() } : undefined;
+      return ctx.services ? { peerId: ctx.services.network.peerId, addresses: ctx.services.network.addresses() } : undefined;
     },
     store,
-    events,
-    metrics,
+    events: ctx.events,
+    metrics: ctx.metrics,
     get network() {
-      return services;
+      return ctx.services;
     },
   };
 }
