@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import { NotReadyError } from '../errors.ts';
 
 /** A client this far behind is dropped rather than letting its backlog grow without bound. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -25,6 +26,9 @@ export interface EventStreamInit {
 export function registerEventStream(app: FastifyInstance, init: EventStreamInit): void {
   const log = init.logger.child({ component: 'events-ws' });
   const sockets = new Set<WebSocket>();
+  // Set once shutdown begins: a client reconnecting over a kept-alive connection must not get a
+  // new stream then, or the server would wait for it forever.
+  let closing = false;
 
   const heartbeat = setInterval(() => {
     for (const socket of sockets) {
@@ -43,6 +47,7 @@ export function registerEventStream(app: FastifyInstance, init: EventStreamInit)
   // with every client; a client that has not answered within CLOSE_GRACE_MS is cut off here (ws
   // would wait up to 30 s for it, holding the shutdown).
   app.addHook('preClose', async () => {
+    closing = true;
     for (const socket of sockets) {
       socket.close(1001, 'the node is shutting down'); // a no-op when the handshake already started
       const cut = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
@@ -50,7 +55,16 @@ export function registerEventStream(app: FastifyInstance, init: EventStreamInit)
     }
   });
 
-  app.get('/api/events', { websocket: true, preValidation: async () => init.assertReady() }, (socket) => {
+  const assertOpen = async () => {
+    if (closing) throw new NotReadyError('the node is shutting down; reconnect once it is back');
+    init.assertReady();
+  };
+
+  app.get('/api/events', { websocket: true, preValidation: assertOpen }, (socket) => {
+    if (closing) {
+      socket.terminate();
+      return;
+    }
     sockets.add(socket);
     init.metrics.wsClients.set(sockets.size);
     (socket as WebSocket & { dchatAlive?: boolean }).dchatAlive = true;

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { NotReadyError } from '../errors.ts';
 import type { Router } from '../router.ts';
@@ -24,6 +26,9 @@ export interface HttpServer {
  * `server.metrics_port` is set, a second listener with the probes only, so scrapers and
  * orchestrators need neither the token nor access to the API port.
  */
+/** How long idle and WebSocket connections get to close by themselves at shutdown before they are cut. */
+const IDLE_GRACE_MS = 2000;
+
 export function createHttpServer(init: HttpServerInit): HttpServer {
   const { config } = init;
   const log = init.logger.child({ component: 'http' });
@@ -32,6 +37,12 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
   let apiUrl = '';
   let metricsUrl: string | undefined;
   let closing = false;
+  // Closing the server waits for every connection to end. Upgraded (WebSocket) connections leave
+  // the HTTP server's bookkeeping, so neither its idle sweep nor the event stream's goodbye is
+  // sure to reach them: at shutdown, any connection not carrying a request in flight is cut
+  // after a grace period. Requests in flight still finish.
+  const connections = new Set<Socket>();
+  const busy = new Set<Socket>();
 
   const ctx: HttpContext = {
     init,
@@ -48,6 +59,14 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
   return {
     async start() {
       api = await buildApiInstance(ctx);
+      api.server.on('connection', (socket: Socket) => {
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
+      });
+      api.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        busy.add(req.socket);
+        res.once('close', () => busy.delete(req.socket));
+      });
       apiUrl = await listenOn(api, config, config.server.api_port, 'API', 'server.api_port');
       if (config.server.metrics_port === 0) return;
       probes = Fastify(baseOptions(config));
@@ -61,7 +80,16 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     },
     async stop() {
       closing = true;
-      await Promise.all([api?.close(), probes?.close()]);
+      const cut = setTimeout(() => {
+        const idle = [...connections].filter((socket) => !busy.has(socket));
+        if (idle.length > 0) log.debug({ connections: idle.length }, 'cutting connections still open at shutdown with no request in flight');
+        for (const socket of idle) socket.destroy();
+      }, IDLE_GRACE_MS);
+      try {
+        await Promise.all([api?.close(), probes?.close()]);
+      } finally {
+        clearTimeout(cut);
+      }
       api = undefined;
       probes = undefined;
     },
