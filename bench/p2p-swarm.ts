@@ -5,18 +5,31 @@
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
-import { tcp } from '@libp2p/tcp';
+import { tcp, type TCPSocketOptions } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 
-const [target, countArg] = process.argv.slice(2) as [string, string];
+const [target, countArg, groupArg] = process.argv.slice(2) as [string, string, string | undefined];
 const count = Number(countArg);
+const group = Number(groupArg ?? 0);
+/**
+ * Real peers come from many addresses, and a relay holds at most a few connections per address:
+ * each simulated peer dials from its own loopback address (PEERS_PER_ADDRESS share one), in a
+ * block of 127.0.0.0/8 of its own per swarm process.
+ */
+const PEERS_PER_ADDRESS = 4;
+const sourceAddress = (i: number): string => {
+  const slot = Math.floor(i / PEERS_PER_ADDRESS);
+  return `127.${20 + group}.${Math.floor(slot / 250)}.${(slot % 250) + 1}`;
+};
 const nodes: Libp2p[] = [];
 let connected = 0;
 for (let i = 0; i < count; i += 25) {
   const batch = await Promise.all(
-    Array.from({ length: Math.min(25, count - i) }, async () => {
-      const node = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } });
+    Array.from({ length: Math.min(25, count - i) }, async (_, j) => {
+      // net.connect's localAddress goes through @libp2p/tcp's dial options, which do not declare it.
+      const dialOpts: TCPSocketOptions & { localAddress?: string } = { localAddress: sourceAddress(i + j) };
+      const node = await createLibp2p({ transports: [tcp({ dialOpts })], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } });
       await node.start();
       return node;
     }),

@@ -194,9 +194,9 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     let connectedPeers = 0;
     const SWARM = sized(250, 25);
     await Promise.all(
-      Array.from({ length: 4 }, () =>
+      Array.from({ length: 4 }, (_, group) =>
         new Promise<void>((resolve) => {
-          const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), memAddress, String(SWARM)], { stdio: ['pipe', 'pipe', 'inherit'] });
+          const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), memAddress, String(SWARM), String(group)], { stdio: ['pipe', 'pipe', 'inherit'] });
           swarms.push(swarm);
           swarm.stdout!.on('data', (d: Buffer) => {
             const m = /connected (\d+)/.exec(String(d));
