@@ -23,8 +23,6 @@ import { createPrometheusTelemetry } from './observability/prometheus-telemetry.
 import { createLifecycle, type NamedComponent, type Startable } from './runtime/startable.ts';
 import type { Telemetry } from './runtime/telemetry.ts';
 
-export { parseRelay } from './relay/chosen-relays.ts';
-
 /**
  * Everything that talks to other nodes, composed: the libp2p network, envelope delivery, relays
  * (serving and using), contacts, 1:1 and group messaging, attachments. The node starts it after

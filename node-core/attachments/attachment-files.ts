@@ -26,22 +26,6 @@ export function attachmentFiles(dataDir: string): AttachmentFiles {
   };
 }
 
-/** Writes a new file and flushes it to disk; a failure (a full disk) leaves no file behind. */
-export function writeFileDurably(file: string, data: Uint8Array): void {
-  try {
-    const fd = fs.openSync(file, 'wx', 0o600);
-    try {
-      fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (err) {
-    fs.rmSync(file, { force: true });
-    throw err;
-  }
-}
-
 export function readChunkAt(fd: number, index: number, chunkSize: number): Uint8Array {
   const buffer = Buffer.alloc(chunkSize);
   const n = fs.readSync(fd, buffer, 0, chunkSize, index * chunkSize);

@@ -10,6 +10,25 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
+ * Writes a new 0600 file and flushes it to disk; a failure (a full disk) leaves nothing behind,
+ * not even an empty file.
+ */
+export function writeFileDurably(file: string, data: Uint8Array): void {
+  try {
+    const fd = fs.openSync(file, 'wx', 0o600);
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+}
+
+/**
  * Writes a new 0600 file so that it is either absent or complete, never partial, even across
  * kill -9 or power loss: write a temporary file, fsync it, then link it into place. Linking fails
  * if another process won the race, in which case its file is kept.
@@ -17,19 +36,7 @@ export function ensurePrivateDir(dir: string): void {
  */
 export function createPrivateFileOnce(file: string, contents: string | Uint8Array): boolean {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    try {
-      fs.writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (err) {
-    // A full disk: leave nothing behind, not even an empty temporary file.
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileDurably(tmp, typeof contents === 'string' ? Buffer.from(contents) : contents);
   try {
     fs.linkSync(tmp, file);
     fsyncDir(path.dirname(file));

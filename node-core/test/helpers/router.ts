@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { ApiError } from '../../api/errors.ts';
 import type { MethodName, MethodInput, MethodOutput } from '../../api/contract.ts';
 import { apiMethods, createRouter, type Router } from '../../api/router.ts';
 import { createEventBus, type EventBus } from '../../events/event-bus.ts';
@@ -56,4 +58,17 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
     events,
     call: (method, input) => router.call(method, input) as never,
   };
+}
+
+/** Waits for a call to fail with this named ApiError (and message), and returns the error. */
+export async function rejectsWith(promise: Promise<unknown>, name: string, message?: RegExp): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
+    assert.equal(err.name, name, err.message);
+    if (message) assert.match(err.message, message);
+    return err;
+  }
+  assert.fail(`expected ${name}`);
 }

@@ -11,11 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { ApiEvent, EventName, MethodInput, MethodName, MethodOutput } from '../../api/contract.ts';
-import { ApiError } from '../../api/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createNode, type DchatNode } from '../../node.ts';
 import { waitFor } from '../helpers/p2p-net.ts';
-import { routerHarness } from '../helpers/router.ts';
+import { rejectsWith, routerHarness } from '../helpers/router.ts';
 import { tempDir } from '../helpers/spawn-node.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -68,18 +67,6 @@ async function startTestNode(env: Record<string, string> = {}, dataDir = tempDir
     mark: () => seen.length,
     eventsSince: (mark) => seen.slice(mark),
   };
-}
-
-async function rejectsWith(promise: Promise<unknown>, name: string, message?: RegExp): Promise<void> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
-    assert.equal(err.name, name, err.message);
-    if (message) assert.match(err.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
 }
 
 /** An identity on `n` and a self chat of its own. */

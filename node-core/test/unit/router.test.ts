@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiEvent, Message } from '../../api/contract.ts';
-import { ApiError } from '../../api/errors.ts';
+import type { ApiError } from '../../api/errors.ts';
 import { verifyProfile } from '../../identity/profile-signature.ts';
 import { hexToBytes } from '../../crypto/hex.ts';
-import { routerHarness } from '../helpers/router.ts';
-
-async function rejectsWith(promise: Promise<unknown>, name: string, message?: RegExp): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
-    assert.equal(err.name, name, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail(`expected ${name}`);
-}
+import { rejectsWith, routerHarness } from '../helpers/router.ts';
 
 describe('router validation', () => {
   it('names unknown methods', async () => {
