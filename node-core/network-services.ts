@@ -19,7 +19,6 @@ import { createRelayService, type RelayService } from './relay/relay-service.ts'
 import type { KeyRing } from './sessions/key-ring.ts';
 import type { LocalVault } from './sessions/vault.ts';
 import type { Store } from './store/store.ts';
-import { createPrometheusTelemetry } from './observability/prometheus-telemetry.ts';
 import { createLifecycle, type NamedComponent, type Startable } from './runtime/startable.ts';
 import type { Telemetry } from './runtime/telemetry.ts';
 
@@ -55,6 +54,9 @@ export interface NetworkServicesInit {
   readonly keyRing: KeyRing;
   readonly vault: LocalVault;
   readonly logger: Logger;
+  /** Where components record their metrics. */
+  readonly telemetry: Telemetry;
+  /** libp2p's own metrics go to this registry (the one /metrics serves). */
   readonly registry: Registry;
   readonly version: string;
   /** Largest attachment accepted (messages.max_size_mb), in bytes. */
@@ -64,7 +66,6 @@ export interface NetworkServicesInit {
 /** What the peer-facing capabilities all stand on: the network, our relays and records, contacts. */
 interface Basics extends NetworkServicesInit {
   readonly network: Network;
-  readonly telemetry: Telemetry;
   readonly relays: ChosenRelays;
   readonly records: OwnRecords;
   readonly contacts: ContactService;
@@ -79,6 +80,7 @@ async function createBasics(init: NetworkServicesInit): Promise<Basics> {
     config: loaded.config,
     dataDir: loaded.dataDir,
     logger: init.logger,
+    telemetry: init.telemetry,
     registry: init.registry,
     version: init.version,
     relaying: () => relaying.enabled,
@@ -87,7 +89,7 @@ async function createBasics(init: NetworkServicesInit): Promise<Basics> {
   const records = createOwnRecords({ store, keyRing: init.keyRing, peerId: network.peerId, addresses: () => network.addresses(), relays: () => relays.list() });
   relays.onChange(() => records.invalidate());
   const contacts = createContactService({ store, events: init.events, ownRecord: (id) => records.get(id) });
-  return { ...init, network, telemetry: createPrometheusTelemetry(init.registry), relays, records, contacts, relaying };
+  return { ...init, network, relays, records, contacts, relaying };
 }
 
 /** The capabilities, each from those before it. */

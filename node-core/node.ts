@@ -178,7 +178,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
   const identities = createIdentityService({ store, events, nodeSecret, keyRing });
   const maxAttachmentBytes = Math.floor(config.messages.max_size_mb * 1024 * 1024);
   const networked = config.server.p2p_enabled
-    ? await createNetworkServices({ loaded: init.loaded, store, events, keyRing, vault, logger: init.logger, registry: ctx.metrics.registry, version: init.version, maxAttachmentBytes })
+    ? await createNetworkServices({ loaded: init.loaded, store, events, keyRing, vault, logger: init.logger, telemetry: ctx.metrics.telemetry, registry: ctx.metrics.registry, version: init.version, maxAttachmentBytes })
     : undefined;
   // Without networking, local chats still take files.
   const files =

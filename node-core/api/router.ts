@@ -26,7 +26,7 @@ export interface RouterDeps {
 /** Each capability's methods (api/methods/*.ts), one line each; the type says none is missing. */
 export function apiMethods(deps: RouterDeps): MethodTable {
   const parts = [nodeMethods(deps.node), identityMethods(deps.identities), messagingMethods(deps.messaging), attachmentMethods(deps.attachments), networkMethods(deps.network)] as const;
-  joinTables(parts);
+  joinTables<MethodDefinition<unknown, unknown>>(parts);
   return { ...parts[0], ...parts[1], ...parts[2], ...parts[3], ...parts[4] } satisfies MethodTable;
 }
 

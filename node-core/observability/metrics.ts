@@ -1,8 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreFigures } from '../domain/model.ts';
+import type { Telemetry } from '../runtime/telemetry.ts';
+import { createPrometheusTelemetry } from './prometheus-telemetry.ts';
 
 export interface Metrics {
   readonly registry: Registry;
+  /** What components record their own metrics through (on the same registry). */
+  readonly telemetry: Telemetry;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Every error the node counts, by component and error name (the seeds' HighErrorRate alert). */
   readonly errors: Counter<'component' | 'error'>;
@@ -86,6 +90,7 @@ export function createMetrics(init: MetricsInit): Metrics {
 
   return {
     registry,
+    telemetry: createPrometheusTelemetry(registry),
     httpRequestDuration,
     errors,
     messagesStored,

@@ -1,36 +1,25 @@
 import type { Libp2p } from '@libp2p/interface';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CounterMetric, Telemetry } from '../runtime/telemetry.ts';
 import type { FrameBudget } from './frame-budget.ts';
 import type { InboundLimits } from './inbound-limits.ts';
 
 export interface NetworkCounters {
-  readonly rejected: Counter<'protocol' | 'reason'>;
-  readonly bans: Counter;
-  readonly ipBans: Counter;
-  readonly refused: Counter<'what' | 'reason'>;
+  readonly rejected: CounterMetric<'protocol' | 'reason'>;
+  readonly bans: CounterMetric;
+  readonly ipBans: CounterMetric;
+  readonly refused: CounterMetric<'what' | 'reason'>;
 }
 
-/**
- * A counter already in the registry (a network built again in the same process) is counted on,
- * not registered twice, which prom-client refuses.
- */
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing instanceof Counter) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-export function createNetworkCounters(registry: Registry): NetworkCounters {
+export function createNetworkCounters(telemetry: Telemetry): NetworkCounters {
   return {
-    rejected: counter(registry, 'dchat_p2p_frames_rejected_total', 'Frames from peers that were dropped, by protocol and reason', ['protocol', 'reason'] as const),
-    bans: counter(registry, 'dchat_p2p_peers_banned_total', 'Peers banned for misbehaving'),
-    ipBans: counter(registry, 'dchat_p2p_ips_banned_total', 'IP addresses banned because several of their peer ids misbehaved'),
-    refused: counter(
-      registry,
-      'dchat_p2p_refused_total',
-      'Inbound connections, streams and frames refused by the resource limits, by what and why',
-      ['what', 'reason'] as const,
-    ),
+    rejected: telemetry.counter({ name: 'dchat_p2p_frames_rejected_total', help: 'Frames from peers that were dropped, by protocol and reason', labels: ['protocol', 'reason'] }),
+    bans: telemetry.counter({ name: 'dchat_p2p_peers_banned_total', help: 'Peers banned for misbehaving' }),
+    ipBans: telemetry.counter({ name: 'dchat_p2p_ips_banned_total', help: 'IP addresses banned because several of their peer ids misbehaved' }),
+    refused: telemetry.counter({
+      name: 'dchat_p2p_refused_total',
+      help: 'Inbound connections, streams and frames refused by the resource limits, by what and why',
+      labels: ['what', 'reason'],
+    }),
   };
 }
 
@@ -41,28 +30,14 @@ export interface GaugeSources {
 }
 
 /**
- * Registers the gauges read from a running network; returns what unregisters them. They read
- * libp2p and the budget on every scrape, so they live exactly as long as the network runs.
+ * The gauges read from the network on every collection. They are declared once, with the
+ * network; a stopped network has no connections, streams or buffered frames, so they read 0.
  */
-export function registerNetworkGauges(registry: Registry, sources: GaugeSources): () => void {
+export function declareNetworkGauges(telemetry: Telemetry, sources: GaugeSources): void {
   const { libp2p, budget, inbound } = sources;
-  const names: string[] = [];
-  const gauge = (name: string, help: string, read: () => number) => {
-    names.push(name);
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
-  };
+  const gauge = (name: string, help: string, read: () => number) => telemetry.gauge({ name, help, read });
   gauge('dchat_p2p_frame_buffer_bytes', 'Bytes held for peers in partial frames, pending requests and unsent answers', () => budget.used);
   gauge('dchat_p2p_frame_budget_bytes', 'The most bytes peers may make the node hold in frames', () => budget.limit);
   gauge('dchat_p2p_inbound_streams', 'Inbound dchat protocol streams being served', () => inbound.streams);
   gauge('dchat_p2p_connected_peers', 'Peers with an open connection', () => new Set(libp2p.getConnections().map((c) => c.remotePeer.toString())).size);
-  return () => {
-    for (const name of names) registry.removeSingleMetric(name);
-  };
 }

@@ -8,13 +8,14 @@ import type { Registry } from 'prom-client';
 import type { DchatConfig } from '../config/schema.ts';
 import type { PeerInfo } from '../domain/model.ts';
 import type { Startable } from '../runtime/startable.ts';
+import type { Telemetry } from '../runtime/telemetry.ts';
 import { createFrameBudget, type FrameBudget } from './frame-budget.ts';
 import { createChannelPool, type ChannelPool } from './frame-channel.ts';
 import { serveFrames, type FrameContext } from './frame-responder.ts';
 import { createInboundLimits, ipKey, type InboundLimits } from './inbound-limits.ts';
 import { bootstrapAddresses, libp2pOptions, type DchatServices } from './libp2p-options.ts';
 import { DEFAULT_P2P_LIMITS, resolveLimits, type P2pLimits } from './limits.ts';
-import { createNetworkCounters, registerNetworkGauges, type NetworkCounters } from './network-metrics.ts';
+import { createNetworkCounters, declareNetworkGauges, type NetworkCounters } from './network-metrics.ts';
 import { createPeerGuard, type PeerGuard, type PeerGuardOptions } from './peer-guard.ts';
 import { loadOrCreatePeerKey } from './peer-key.ts';
 
@@ -24,6 +25,9 @@ export interface NetworkInit {
   readonly config: DchatConfig;
   readonly dataDir: string;
   readonly logger: Logger;
+  /** Where the network's own counters and gauges go. */
+  readonly telemetry: Telemetry;
+  /** libp2p's metrics implementation writes to a prom-client registry of its own choosing. */
   readonly registry: Registry;
   readonly version: string;
   /** Whether this node relays right now (config role, or opted in at run time). */
@@ -87,7 +91,7 @@ interface NetworkParts {
 
 export async function createNetwork(init: NetworkInit): Promise<Network> {
   const log = init.logger.child({ component: 'p2p' });
-  const counters = createNetworkCounters(init.registry);
+  const counters = createNetworkCounters(init.telemetry);
   const { rejected, bans, ipBans, refused } = counters;
   const guard = createPeerGuard({ logger: init.logger, rejected, bans, ipBans, ...(init.guardOptions ? { options: init.guardOptions } : {}) });
   const limits = resolveLimits(init.limits);
@@ -107,6 +111,7 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
   connectionsOf = () => libp2p.getConnections();
 
   const parts: NetworkParts = { init, log, libp2p, counters, guard, limits, budget, inbound, channels: createChannelPool(libp2p, { limits, budget }) };
+  declareNetworkGauges(init.telemetry, parts);
   const queries = peerQueries(libp2p);
   return {
     ...networkLifecycle(parts, queries),
@@ -165,7 +170,7 @@ function watchBans(libp2p: Libp2p, guard: PeerGuard): () => void {
   };
 }
 
-/** Start acquires the guard's timer, the listeners and the gauges; stop releases all of them. */
+/** Start acquires the guard's timer and the listeners; stop releases all of them. */
 function networkLifecycle(parts: NetworkParts, queries: PeerQueries): Pick<Network, 'start' | 'stop'> {
   const { libp2p, guard, log } = parts;
   let release: Array<() => void> = [];
@@ -175,7 +180,7 @@ function networkLifecycle(parts: NetworkParts, queries: PeerQueries): Pick<Netwo
   return {
     async start() {
       guard.start();
-      release = [() => guard.stop(), watchBans(libp2p, guard), registerNetworkGauges(parts.init.registry, parts)];
+      release = [() => guard.stop(), watchBans(libp2p, guard)];
       try {
         await libp2p.start();
       } catch (err) {

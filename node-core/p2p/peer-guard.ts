@@ -1,6 +1,6 @@
 import type { ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface';
 import type { Logger } from 'pino';
-import type { Counter } from 'prom-client';
+import type { CounterMetric } from '../runtime/telemetry.ts';
 import type { Startable } from '../runtime/startable.ts';
 import { ipKey } from './inbound-limits.ts';
 import { createBanList, createIpHistory, createScores, createTokenBuckets } from './peer-guard-state.ts';
@@ -92,9 +92,9 @@ export interface PeerGuard extends Startable {
 
 export interface PeerGuardInit {
   readonly logger: Logger;
-  readonly rejected: Counter<'protocol' | 'reason'>;
-  readonly bans: Counter;
-  readonly ipBans?: Counter;
+  readonly rejected: CounterMetric<'protocol' | 'reason'>;
+  readonly bans: CounterMetric;
+  readonly ipBans?: CounterMetric;
   readonly options?: Partial<PeerGuardOptions>;
   readonly now?: () => number;
 }

@@ -1,4 +1,4 @@
-import type { MailboxEntry, RecipientUsage, RelayCounter } from '../store/repositories/mailbox.ts';
+import type { MailboxEntry, RecipientUsage, RelayCounter } from './mailbox-repository.ts';
 
 export type { MailboxEntry, RecipientUsage, RelayCounter };
 

@@ -1,4 +1,4 @@
-import type { MailboxRepository } from '../store/repositories/mailbox.ts';
+import { MAILBOX_REPOSITORY, type MailboxRepository } from './mailbox-repository.ts';
 import type { Store } from '../store/store.ts';
 import { RELAY_COUNTERS, type MailboxStore, type RelayCounter } from './mailbox-store.ts';
 import { fitsQuota } from './quotas.ts';
@@ -8,8 +8,9 @@ import { fitsQuota } from './quotas.ts';
  * the store's write queue, so each is one durable transaction before the relay acknowledges it.
  */
 export function createSqliteMailboxStore(store: Store): MailboxStore {
-  const read = async <T>(work: (mailbox: MailboxRepository) => T): Promise<T> => work(store.repos.mailbox);
-  const write = <T>(work: (mailbox: MailboxRepository) => T): Promise<T> => store.write((repos) => work(repos.mailbox));
+  const mailbox = store.register(MAILBOX_REPOSITORY);
+  const read = async <T>(work: (mailbox: MailboxRepository) => T): Promise<T> => work(mailbox());
+  const write = <T>(work: (mailbox: MailboxRepository) => T): Promise<T> => store.write(() => work(mailbox()));
 
   return {
     register: (identity, record, prekeys, at) =>

@@ -5,7 +5,6 @@ import { createContactRepository, type ContactRepository } from './repositories/
 import { createConversationRepository, type ConversationRepository } from './repositories/conversations.ts';
 import { createGroupRepository, type GroupRepository } from './repositories/groups.ts';
 import { createIdentityRepository, type IdentityRepository } from './repositories/identities.ts';
-import { createMailboxRepository, type MailboxRepository } from './repositories/mailbox.ts';
 import { createMessageRepository, type MessageRepository } from './repositories/messages.ts';
 import { createNodeSecretCheckRepository, type NodeSecretCheckRepository } from './repositories/node-secret-check.ts';
 import { createOutboxRepository, type OutboxRepository } from './repositories/outbox.ts';
@@ -15,6 +14,10 @@ import { createReplayWindowRepository, type ReplayWindowRepository } from './rep
 import { createSessionRepository, type SessionRepository } from './repositories/sessions.ts';
 import { createSettingsRepository, type SettingsRepository } from './repositories/settings.ts';
 
+/**
+ * The user's own store: one interface over the one file, as its transactions span them (a ratchet
+ * step commits with its message). Server-side capabilities register theirs (Store.register).
+ */
 export interface Repositories {
   readonly identities: IdentityRepository;
   readonly profiles: ProfileRepository;
@@ -26,7 +29,6 @@ export interface Repositories {
   readonly sessions: SessionRepository;
   readonly replayWindow: ReplayWindowRepository;
   readonly outbox: OutboxRepository;
-  readonly mailbox: MailboxRepository;
   readonly groups: GroupRepository;
   readonly attachments: AttachmentRepository;
   readonly nodeSecretCheck: NodeSecretCheckRepository;
@@ -48,7 +50,6 @@ export function openRepositories(db: Database, onError: (err: unknown) => unknow
     sessions: createSessionRepository(db),
     replayWindow: createReplayWindowRepository(db),
     outbox: createOutboxRepository(db),
-    mailbox: createMailboxRepository(db),
     groups: createGroupRepository(db),
     attachments: createAttachmentRepository(db),
     nodeSecretCheck: createNodeSecretCheckRepository(db),

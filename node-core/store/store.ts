@@ -9,10 +9,12 @@ import { MIGRATIONS } from './migrations/index.ts';
 import { migrate, schemaVersion, type MigrationResult } from './migrator.ts';
 import { DATABASE_FILE_NAME, openDatabase } from './open-database.ts';
 import { openRepositories, type Repositories } from './open-repositories.ts';
+import { createRegisteredRepositories, type RegisteredRepositories, type RepositoryDefinition } from './registered-repositories.ts';
 import { quickCheckTables, summarizeProblems, type QuickCheckResult } from './quick-check.ts';
 import { createWriteQueue, type WriteQueue } from './write-queue.ts';
 
 export type { Repositories } from './open-repositories.ts';
+export type { RepositoryDefinition } from './registered-repositories.ts';
 export type { StoreDamage } from './damage-tracker.ts';
 export type { QuickCheckResult } from './quick-check.ts';
 
@@ -27,6 +29,11 @@ export interface Store extends Startable {
   readonly started: boolean;
   /** Repositories for reads (and for writes inside `write`). */
   readonly repos: Repositories;
+  /**
+   * Adds a component's own repository over this database, guarded against damage like the
+   * store's; reads and writes (inside `write`/`transaction`) go through the returned accessor.
+   */
+  register<T extends object>(definition: RepositoryDefinition<T>): () => T;
   /** Runs `work` in a durable write transaction, group-committed with concurrent writes. */
   write<T>(work: (repos: Repositories) => T): Promise<T>;
   /** Runs `work` in one synchronous transaction, for bulk imports and tests. */
@@ -62,13 +69,16 @@ interface StoreState {
   readonly file: string;
   readonly log: Logger;
   readonly damage: DamageTracker;
+  readonly registered: RegisteredRepositories;
   open: OpenStore | undefined;
 }
 
 export function createStore(init: StoreInit): Store {
   const file = path.join(init.dataDir, DATABASE_FILE_NAME);
   const log = init.logger.child({ component: 'store' });
-  const state: StoreState = { file, log, open: undefined, damage: createDamageTracker(file, log, () => state.open?.db) };
+  const damage = createDamageTracker(file, log, () => state.open?.db);
+  const registered = createRegisteredRepositories((err) => damage.classify(err));
+  const state: StoreState = { file, log, open: undefined, damage, registered };
   const requireOpen = (): OpenStore => {
     if (!state.open) throw new Error('the store is not open');
     return state.open;
@@ -86,6 +96,7 @@ export function createStore(init: StoreInit): Store {
     get db() {
       return requireOpen().db;
     },
+    register: (definition) => registered.register(definition, state.open?.db),
     ...storeWrites(state, requireOpen),
     get damage() {
       return state.damage.current;
@@ -113,6 +124,7 @@ function openStore(state: StoreState): MigrationResult {
   }
   damage.reset();
   const repos = openRepositories(db, (err) => damage.classify(err));
+  state.registered.openAll(db);
   const writes = createWriteQueue(db, { refuse: () => (damage.current ? damage.refusal() : undefined) });
   state.open = { db, repos, writes };
   log.debug({ file }, 'store open');
@@ -129,6 +141,7 @@ function closeStore(state: StoreState): void {
     state.log.warn({ err }, 'PRAGMA optimize failed at close');
   }
   open.db.close();
+  state.registered.closeAll();
   state.open = undefined;
   state.log.debug('store closed');
 }

@@ -2,11 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from './http-context.ts';
 import { REST_ROUTES, restInput } from './rest-routes.ts';
 
-/** /status, /peers and the operator-facing REST routes, each one router method. */
+/** The operator-facing REST routes (/status, /peers, /api/...), each one router method. */
 export function registerRestRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.get('/status', async () => ctx.requireRouter().call('node.status', {}));
-  app.get('/peers', async () => ctx.requireRouter().call('node.peers', {}));
-
   for (const route of REST_ROUTES) {
     app.route({
       method: route.method,

@@ -1,6 +1,6 @@
 import type { Health, NodeStatus, PeerList } from '../contract.ts';
 import * as S from '../schemas.ts';
-import { define, type MethodsOf } from './define.ts';
+import { bind, rest, type SpecsOf } from './define.ts';
 
 export interface NodeInfo {
   health(): Health;
@@ -8,9 +8,16 @@ export interface NodeInfo {
   peers(): PeerList;
 }
 
+/** node.health has no REST route of its own: /health is the probe, answered without the router. */
+export const nodeSpecs = {
+  'node.health': { schema: S.empty },
+  'node.status': { schema: S.empty, rest: rest.get('/status') },
+  'node.peers': { schema: S.empty, rest: rest.get('/peers') },
+} as const satisfies SpecsOf<'node.health' | 'node.status' | 'node.peers'>;
+
 export const nodeMethods = (node: NodeInfo) =>
-  ({
-    'node.health': define(S.empty, () => node.health()),
-    'node.status': define(S.empty, () => node.status()),
-    'node.peers': define(S.empty, () => node.peers()),
-  }) satisfies MethodsOf<'node.health' | 'node.status' | 'node.peers'>;
+  bind(nodeSpecs, {
+    'node.health': () => node.health(),
+    'node.status': () => node.status(),
+    'node.peers': () => node.peers(),
+  });

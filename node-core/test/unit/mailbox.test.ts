@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAILBOX_REPOSITORY } from '../../relay/mailbox-repository.ts';
 import { openTempStore } from '../helpers/store.ts';
 
 describe('relay mailbox', () => {
   it('hands out only mail and chunks within their TTL, even before the sweeper ran', () => {
     const store = openTempStore();
     try {
-      const mailbox = store.repos.mailbox;
+      const mailbox = store.register(MAILBOX_REPOSITORY)();
       const recipient = 'ab'.repeat(32);
       mailbox.register(recipient, new Uint8Array([1]), 1000);
       const put = (id: number, expires: number) =>

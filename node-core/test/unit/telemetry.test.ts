@@ -28,4 +28,19 @@ describe('telemetry over Prometheus', () => {
     assert.match(text, /^t_seconds_bucket\{le="1"\} 1$/m);
     assert.match(text, /^t_seconds_bucket\{le="0.1"\} 0$/m);
   });
+
+  it('gives a component built again the same metrics: counters count on, read gauges read the newest source', async () => {
+    const registry = new Registry();
+    const first = createPrometheusTelemetry(registry);
+    first.counter({ name: 't_again_total', help: 'again', labels: ['why'] }).inc({ why: 'x' }, 2);
+    first.gauge({ name: 't_again_peers', help: 'peers', read: () => 5 });
+    const second = createPrometheusTelemetry(registry);
+    second.counter({ name: 't_again_total', help: 'again', labels: ['why'] }).inc({ why: 'x' });
+    second.gauge({ name: 't_again_peers', help: 'peers', read: () => 9 });
+    const text = await registry.metrics();
+    assert.match(text, /^t_again_total\{why="x"\} 3$/m);
+    assert.match(text, /^t_again_peers 9$/m);
+    assert.throws(() => second.gauge({ name: 't_again_total', help: 'a gauge now' }), /declared twice, as a counter \[why\] and a gauge \[\]/);
+    assert.throws(() => second.counter({ name: 't_again_total', help: 'other labels', labels: ['how'] }), /declared twice/);
+  });
 });

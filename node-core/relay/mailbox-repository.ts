@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { RepositoryDefinition } from '../store/store.ts';
 
 export interface MailboxEntry {
   readonly seq: number;
@@ -123,3 +124,6 @@ export function createMailboxRepository(db: Database): MailboxRepository {
     setCounterIfAbsent: (name, value) => void setIfAbsent.run(name, value),
   };
 }
+
+/** The relay's mailbox, registered with the store by the relay (see sqlite-mailbox-store.ts). */
+export const MAILBOX_REPOSITORY: RepositoryDefinition<MailboxRepository> = { name: 'mailbox', open: createMailboxRepository };
