@@ -124,7 +124,7 @@ function createCapabilities(b: Basics) {
     },
     ownRelays: chosen,
   });
-  const direct = createDirectMessaging({ store, events, delivery, contacts, attachments });
+  const direct = createDirectMessaging({ store, events, delivery, contacts, attachments, isConnected: (peer) => network.isConnected(peer) });
   const groups = createGroupService({ store, network, delivery, keyRing, vault, events, attachments, logger: b.logger, ownRecord, onPayload: (kind, handler) => direct.onPayload(kind, handler) });
   const relay = createRelayService({ config: b.loaded.config, store, network, logger: b.logger, telemetry: b.telemetry, onEnabledChange: (enabled) => (b.relaying.enabled = enabled) });
   const relayClient = createRelayClient({ store, network, keyRing, vault, logger: b.logger, relays: chosen, ownRecord });
@@ -168,6 +168,7 @@ function directOutbound(b: Basics, { direct, attachments }: Capabilities): Outbo
       };
     },
     markRead: (repos, chat) => direct.markRead(repos, chat),
+    queueUpdate: (repos, chat, update) => direct.queueUpdate(repos, chat, update),
   };
 }
 

@@ -12,6 +12,7 @@ import { createEventBus, type EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
 import { loadNodeSecretFor, NODE_SECRET_FILE } from './identity/node-secret.ts';
 import { createMessagingService } from './messaging/messaging-service.ts';
+import { createExpiry } from './messaging/expiry.ts';
 import { createNetworkServices, type NetworkServices } from './network-services.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createKeyRing } from './sessions/key-ring.ts';
@@ -194,6 +195,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     [
       { name: 'identities', component: step(() => identities.unlockNodeSecretIdentities()) },
       networked ? { name: 'network-services', component: networked } : { name: 'attachments', component: files },
+      { name: 'expiry', component: createExpiry({ store, events, files, logger: init.logger }) },
       {
         name: 'metrics',
         component: step(

@@ -32,8 +32,31 @@ export type {
   RelayFigures,
   RelayRef,
   PeerList,
+  Reaction,
+  MessageQuote,
+  MessageRevision,
+  LastMessage,
+  PrivacySettings,
+  TypingState,
 } from '../domain/model.ts';
-import type { Identity, Chat, Contact, GroupInfo, AttachmentInfo, Message, MessagePage, SearchResult, ChatPage, Health, NodeStatus, RelayFigures, PeerList } from '../domain/model.ts';
+export { MUTED_FOREVER } from '../domain/model.ts';
+import type {
+  Identity,
+  Chat,
+  Contact,
+  GroupInfo,
+  AttachmentInfo,
+  Message,
+  MessagePage,
+  MessageRevision,
+  SearchResult,
+  ChatPage,
+  Health,
+  NodeStatus,
+  RelayFigures,
+  PeerList,
+  PrivacySettings,
+} from '../domain/model.ts';
 
 /** Inputs as callers write them (before defaults apply). */
 export type Input<T extends z.ZodType> = z.input<T>;
@@ -57,7 +80,16 @@ export interface ApiMethods {
   'messages.get': { input: Input<typeof S.messageRef>; output: Message };
   'messages.search': { input: Input<typeof S.searchMessages>; output: SearchResult };
   'messages.edit': { input: Input<typeof S.editMessage>; output: Message };
-  'messages.delete': { input: Input<typeof S.messageRef>; output: Message };
+  /** `for: 'everyone'` (default; your own, within 24 h) or `'me'` (gone from this node only). */
+  'messages.delete': { input: Input<typeof S.deleteMessage>; output: Message };
+  'messages.react': { input: Input<typeof S.react>; output: Message };
+  'messages.unreact': { input: Input<typeof S.messageRef>; output: Message };
+  'messages.history': { input: Input<typeof S.messageRef>; output: { message: Message; revisions: MessageRevision[] } };
+  'chats.update': { input: Input<typeof S.updateChat>; output: Chat };
+  /** Tells the other side(s) you are typing (nothing when typing indicators are off). */
+  'chats.typing': { input: Input<typeof S.setTyping>; output: { sent: boolean } };
+  'settings.get': { input: Input<typeof S.empty>; output: PrivacySettings };
+  'settings.update': { input: Input<typeof S.updateSettings>; output: PrivacySettings };
   'identities.unlock': { input: Input<typeof S.unlockIdentity>; output: Identity };
   'contacts.invite': { input: Input<typeof S.inviteRequest>; output: Invite };
   'contacts.add': { input: Input<typeof S.addContact>; output: { contact: Contact; chat: Chat; chat_id: string } };

@@ -75,6 +75,8 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorName, number>> = {
   WrongPassphrase: 403,
   NotAuthor: 403,
   MessageDeleted: 409,
+  EditWindowClosed: 409,
+  PinLimitReached: 409,
 };
 
 /** What a known failure is on the wire; undefined for anything unexpected (a bug: log it). */

@@ -1,6 +1,17 @@
 import { z } from 'zod';
-import { AVATAR_MAX_BYTES, MESSAGE_TEXT_MAX, type CreateChatInput, type CreateIdentityInput, type EditMessageInput, type ListChatsInput, type ListMessagesInput, type SearchMessagesInput, type SendMessageInput, type UpdateProfileInput } from '../domain/inputs.ts';
+import {
+  AVATAR_MAX_BYTES,
+  DISAPPEARING_MAX_SECONDS,
+  DISAPPEARING_MIN_SECONDS,
+  EMOJI_MAX_LENGTH,
+  MESSAGE_TEXT_MAX,
+  type DeleteMessageInput,
+  type ReactInput,
+  type TypingInput,
+  type UpdateChatInput,
+  type CreateChatInput, type CreateIdentityInput, type EditMessageInput, type ListChatsInput, type ListMessagesInput, type SearchMessagesInput, type SendMessageInput, type UpdateProfileInput } from '../domain/inputs.ts';
 import { relayAddressProblem } from '../util/relay-address.ts';
+import { isOneEmoji } from '../util/unicode.ts';
 
 /**
  * Input schemas of every NodeApi method. Both transports parse with these before anything else
@@ -85,9 +96,13 @@ export const updateProfile = z.strictObject({
   passphrase: z.string().max(1024).optional(),
 }) satisfies z.ZodType<UpdateProfileInput, unknown>;
 
+/** Booleans arrive as JSON booleans, or as "true"/"false" in query strings. */
+const boolParam = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
 export const listChats = z.object({
   limit: intParam(1, 1000).default(100),
   cursor: z.string().max(200).optional(),
+  archived: boolParam.optional(),
 }) satisfies z.ZodType<ListChatsInput, unknown>;
 
 export const chatRef = z.object({ chat_id: chatId });
@@ -110,6 +125,8 @@ export const sendMessage = z
     attachments: z.array(messageId).max(16).default([]),
     /** A client-chosen id makes retries safe: sending the same id twice stores one message. */
     id: messageId.optional(),
+    /** The message this one answers. */
+    reply_to: messageId.optional(),
   })
   .refine((v) => v.text.trim().length > 0 || v.attachments.length > 0, { message: 'a message needs some text or an attachment', path: ['text'] })
   // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
@@ -121,16 +138,14 @@ export const listMessages = z
     limit: intParam(1, 500).default(50),
     before: seqCursor.optional(),
     after: seqCursor.optional(),
+    around: messageId.optional(),
   })
-  .refine((v) => v.before === undefined || v.after === undefined, {
-    message: 'give either before or after, not both',
+  .refine((v) => [v.before, v.after, v.around].filter((c) => c !== undefined).length <= 1, {
+    message: 'give either before or after (or around), not several',
     path: ['after'],
   }) satisfies z.ZodType<ListMessagesInput, unknown>;
 
 export const messageRef = z.object({ id: messageId });
-
-/** Booleans arrive as JSON booleans, or as "true"/"false" in query strings. */
-const boolParam = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 export const searchMessages = z.object({
   q: z.string().trim().min(1).max(256),
@@ -142,6 +157,38 @@ export const searchMessages = z.object({
 }) satisfies z.ZodType<SearchMessagesInput, unknown>;
 
 export const editMessage = z.strictObject({ id: messageId, text: messageText }) satisfies z.ZodType<EditMessageInput, unknown>;
+
+export const deleteMessage = z.object({ id: messageId, for: z.enum(['everyone', 'me']).default('everyone') }) satisfies z.ZodType<DeleteMessageInput, unknown>;
+
+/** One emoji (util/unicode.ts says what counts). */
+const emoji = z.string().refine((s) => isOneEmoji(s, EMOJI_MAX_LENGTH), 'expected one emoji');
+
+export const react = z.strictObject({ id: messageId, emoji }) satisfies z.ZodType<ReactInput, unknown>;
+
+export const disappearingSeconds = z
+  .number()
+  .int()
+  .refine((s) => s === 0 || (s >= DISAPPEARING_MIN_SECONDS && s <= DISAPPEARING_MAX_SECONDS), `expected 0 (off) or ${DISAPPEARING_MIN_SECONDS} to ${DISAPPEARING_MAX_SECONDS} seconds`);
+
+export const updateChat = z
+  .strictObject({
+    chat_id: chatId,
+    disappearing_seconds: disappearingSeconds.optional(),
+    muted_until: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+    archived: z.boolean().optional(),
+    pinned: z.boolean().optional(),
+    draft: z.string().max(MESSAGE_TEXT_MAX).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change: give at least one of disappearing_seconds, muted_until, archived, pinned, draft', path: ['chat_id'] }) satisfies z.ZodType<
+  UpdateChatInput,
+  unknown
+>;
+
+export const setTyping = z.strictObject({ chat_id: chatId, typing: z.boolean() }) satisfies z.ZodType<TypingInput, unknown>;
+
+export const updateSettings = z
+  .strictObject({ read_receipts: z.boolean().optional(), typing_indicators: z.boolean().optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: 'nothing to change: give read_receipts or typing_indicators', path: [] });
 
 export const unlockIdentity = z.strictObject({ id: hexKey, passphrase: z.string().min(1).max(1024) });
 

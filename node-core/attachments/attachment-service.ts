@@ -15,6 +15,7 @@ import { bindToMessage, registerIncoming, sealUploads } from './manifests.ts';
 import { dropFromRelays, leaveWithRelays, type RelayTargets } from './relay-chunks.ts';
 import { serveChunk } from './serve-chunks.ts';
 import { storeUpload } from './upload.ts';
+import { purgeAttachments } from './purge.ts';
 
 export type { AttachmentInit, AttachmentSource } from './context.ts';
 
@@ -45,6 +46,8 @@ export interface AttachmentService extends Startable {
   withAttachments(repos: Repositories, messages: readonly Message[]): Message[];
   /** Path of a complete (or our own) file, for reading it. */
   file(id: string): { path: string; row: AttachmentRow };
+  /** Forgets a message's attachments (inside its transaction); files, downloads and relay copies go after commit. */
+  purge(repos: Repositories, messageId: string, local: string): AfterCommit;
 }
 
 export function createAttachmentService(init: AttachmentInit): AttachmentService {
@@ -88,5 +91,6 @@ export function createAttachmentService(init: AttachmentInit): AttachmentService
     info: (id) => toInfo(requireRow(ctx.store.repos, id)),
     withAttachments,
     file: (id) => readableFile(ctx.store.repos, id, ctx.files.file),
+    purge: (repos, messageId, local) => purgeAttachments(ctx, { downloads, background }, repos, messageId, local),
   };
 }

@@ -5,7 +5,7 @@ import { askPeerThenRelays } from '../p2p/ask-peer-then-relays.ts';
 import { encodeCbor } from '../p2p/codec.ts';
 import type { AttachmentRow } from '../store/repositories/attachments.ts';
 import { parseReply, PROTOCOLS } from '../wire/protocols.ts';
-import { requireRow, withAttachments } from './attachment-info.ts';
+import { withAttachments } from './attachment-info.ts';
 import { chunkHashAt, decryptChunk, hashCount, hexDigest } from './chunk-crypto.ts';
 import { FETCH_TIMEOUT_MS, keyLabel, type AttachmentContext } from './context.ts';
 
@@ -35,6 +35,8 @@ export class Downloads {
   readonly #completed: (local: string, row: AttachmentRow) => void;
   readonly #running = new Map<string, Promise<void>>();
   readonly #retries = new Map<string, NodeJS.Timeout>();
+  /** Downloads whose message was deleted while they ran: they stop at the next chunk. */
+  readonly #cancelled = new Set<string>();
   #stopped = false;
 
   constructor(ctx: AttachmentContext, completed: (local: string, row: AttachmentRow) => void) {
@@ -50,6 +52,18 @@ export class Downloads {
 
   resume(): void {
     this.#stopped = false;
+  }
+
+  /** Stops one download for good (its attachment is gone); resolves once it returned. */
+  async cancel(id: string): Promise<void> {
+    this.#cancelled.add(id);
+    clearTimeout(this.#retries.get(id));
+    this.#retries.delete(id);
+    try {
+      await this.#running.get(id);
+    } finally {
+      this.#cancelled.delete(id);
+    }
   }
 
   /** Cancels pending retries and resolves once every running download has returned. */
@@ -72,7 +86,7 @@ export class Downloads {
   }
 
   #scheduleRetry(id: string): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#cancelled.has(id)) return;
     clearTimeout(this.#retries.get(id));
     const timer = setTimeout(() => {
       this.#retries.delete(id);
@@ -85,8 +99,9 @@ export class Downloads {
   /** The download to make, or undefined when there is none (done, or not tied to a chat of ours). */
   #prepare(id: string): Job | undefined {
     const { repos } = this.#ctx.store;
-    const row = requireRow(repos, id);
-    if (row.state !== 'downloading') return undefined;
+    // Gone: its message was deleted or disappeared.
+    const row = repos.attachments.get(id);
+    if (!row || row.state !== 'downloading') return undefined;
     const message = row.message_id ? repos.messages.get(row.message_id) : undefined;
     const local = message ? repos.conversations.get(message.chat_id)?.identity_id : undefined;
     if (!local || !row.sealed_key) return undefined;
@@ -116,7 +131,7 @@ export class Downloads {
         done = index + 1;
         // One line per chunk taken from the network: what a resumed download fetched is visible.
         this.#ctx.log.debug({ attachment: id, chunk: index, of: job.total }, 'attachment chunk fetched');
-        if (this.#stopped) return false;
+        if (this.#stopped || this.#cancelled.has(id)) return false;
       }
       fs.ftruncateSync(fd, row.size);
       return true;
@@ -143,7 +158,8 @@ export class Downloads {
     const { id, part } = job;
     const { store, files, log } = this.#ctx;
     const digest = hexDigest(fs.readFileSync(part));
-    const row = requireRow(store.repos, id);
+    const row = store.repos.attachments.get(id);
+    if (!row || this.#cancelled.has(id)) return;
     if (digest !== row.sha256) {
       log.error({ attachment: id }, 'the assembled file does not match its SHA-256; discarding it');
       fs.rmSync(part, { force: true });

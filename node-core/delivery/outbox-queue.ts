@@ -29,10 +29,12 @@ export function queueDirect(repos: Repositories, vault: LocalVault, input: Queue
     envelope: vault.seal(outboxSealLabel(id), encodePayload(input.payload)),
     next_attempt_at: at,
     created_at: at,
+    ephemeral: input.ephemeral ? 1 : 0,
+    expires_at: input.expiresAt ?? null,
   });
 }
 
-export function queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipient: string, local: string, groupId: string, messageId: string, at: number): void {
+export function queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipient: string, local: string, groupId: string, messageId: string | null, at: number, expiresAt: number | null = null): void {
   repos.outbox.insert({
     id: randomBytes(16),
     recipient,
@@ -44,6 +46,8 @@ export function queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipien
     envelope: encodeCbor([core.type, core.id, core.from, core.to, core.ts, core.body]),
     next_attempt_at: at,
     created_at: at,
+    ephemeral: 0,
+    expires_at: expiresAt,
   });
 }
 

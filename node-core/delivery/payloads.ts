@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DISAPPEARING_MAX_SECONDS, EMOJI_MAX_LENGTH } from '../domain/inputs.ts';
 import { encodeCbor } from '../p2p/codec.ts';
+import { isOneEmoji } from '../util/unicode.ts';
 import { bytes, parseRequest } from '../wire/protocols.ts';
 
 /**
@@ -21,12 +23,38 @@ export const attachmentManifest = z.object({
 });
 export type AttachmentManifest = z.output<typeof attachmentManifest>;
 
+const at = z.number().int().nonnegative();
+/** A disappearing message's timer in seconds (the chat's, when it was sent). */
+const expiry = z.number().int().positive().max(DISAPPEARING_MAX_SECONDS);
+
+/**
+ * Changes to a chat's messages and settings, the same in 1:1 chats and groups. Who may make each
+ * is checked on arrival against the authenticated sender (messaging/chat-updates.ts).
+ */
+const chatUpdates = [
+  /** A reaction to a message; '' takes the sender's reaction back. */
+  z.object({ k: z.literal('react'), id: uuid, e: z.string().refine((e) => e === '' || isOneEmoji(e, EMOJI_MAX_LENGTH)), at }),
+  /** The sender's new text for a message of theirs. */
+  z.object({ k: z.literal('edit'), id: uuid, text: z.string().min(1).max(65536), at }),
+  /** The sender deletes a message of theirs for everyone. */
+  z.object({ k: z.literal('del'), id: uuid, at }),
+  /** The chat's disappearing-messages timer, in seconds (0 = off). */
+  z.object({ k: z.literal('timer'), s: z.number().int().nonnegative().max(DISAPPEARING_MAX_SECONDS), at }),
+  /** Typing started or stopped (never stored, never relayed). */
+  z.object({ k: z.literal('typing'), on: z.boolean() }),
+] as const;
+export const chatUpdate = z.discriminatedUnion('k', [...chatUpdates]);
+export type ChatUpdate = z.output<typeof chatUpdate>;
+
 export const directPayload = z.discriminatedUnion('k', [
   z.object({
     k: z.literal('msg'),
     id: uuid,
     text: z.string().max(65536),
-    at: z.number().int().nonnegative(),
+    at,
+    /** The message this one answers. */
+    re: uuid.optional(),
+    exp: expiry.optional(),
     /** For group chats delivered pairwise (never used for 1:1): which group. */
     g: z.string().regex(/^[0-9a-f]{32}$/).optional(),
     att: z.array(attachmentManifest).max(16).optional(),
@@ -40,6 +68,7 @@ export const directPayload = z.discriminatedUnion('k', [
     g: z.string().regex(/^[0-9a-f]{32}$/),
     key: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), bytes(32), bytes(32)]),
   }),
+  ...chatUpdates,
 ]);
 export type DirectPayload = z.output<typeof directPayload>;
 
@@ -51,7 +80,21 @@ export const decodePayload = (bytesIn: Uint8Array): DirectPayload | null => pars
 export const groupPayload = z.object({
   id: uuid,
   text: z.string().max(65536),
-  at: z.number().int().nonnegative(),
+  at,
   att: z.array(attachmentManifest).max(16).optional(),
+  re: uuid.optional(),
+  exp: expiry.optional(),
 });
 export type GroupPayload = z.output<typeof groupPayload>;
+
+/** What a group envelope carries: a message (no `k`, as before updates existed) or an update. */
+export type GroupContent = { readonly kind: 'message'; readonly message: GroupPayload } | { readonly kind: 'update'; readonly update: ChatUpdate };
+
+export function parseGroupContent(value: unknown): GroupContent | null {
+  if (typeof value === 'object' && value !== null && 'k' in value) {
+    const update = chatUpdate.safeParse(value);
+    return update.success ? { kind: 'update', update: update.data } : null;
+  }
+  const message = groupPayload.safeParse(value);
+  return message.success ? { kind: 'message', message: message.data } : null;
+}

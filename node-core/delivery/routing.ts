@@ -61,9 +61,13 @@ export function createRouter(init: RouterInit): Deliver {
   const relayTurns = createTurns();
   return (recipient, local, rows) =>
     relayTurns.take(`${local}:${recipient}`, async (previousTurn) => {
+      const live = await dropRows(init, rows, (row) => row.expires_at !== null && row.expires_at <= init.now());
+      if (live.length === 0) return;
       const route = init.route(init.store.repos, local, recipient);
-      const attempt: Attempt = { init, recipient, pending: [...rows], record };
+      const attempt: Attempt = { init, recipient, pending: live, record };
       if (route?.peerId) await deliverDirect(attempt, route.peerId, route.addresses);
+      // Typing is worth nothing later: what the peer did not take directly is dropped.
+      attempt.pending = await dropRows(init, attempt.pending, (row) => row.ephemeral === 1);
       if (attempt.pending.length > 0) await previousTurn;
       await deliverViaRelays(attempt, route);
       await rescheduleUndelivered(attempt, route);
@@ -80,9 +84,28 @@ async function deliverDirect(attempt: Attempt, peerId: string, addresses: readon
   }
 }
 
-// Group envelopes are addressed to the group: a deposit names the member it is for.
-const deposit = (row: OutboxRow): Uint8Array =>
-  encodeCbor(row.kind === 'group' ? { op: 'deposit', env: row.envelope, for: hexToBytes(row.recipient) } : { op: 'deposit', env: row.envelope });
+/** Removes the rows `drop` picks from the outbox; returns the others. */
+async function dropRows(init: RouterInit, rows: readonly OutboxRow[], drop: (row: OutboxRow) => boolean): Promise<OutboxRow[]> {
+  const dropped = rows.filter(drop);
+  if (dropped.length === 0) return [...rows];
+  await init.store.write((repos) => {
+    for (const row of dropped) repos.outbox.delete(row.id);
+  });
+  const gone = new Set(dropped);
+  return rows.filter((row) => !gone.has(row));
+}
+
+// Group envelopes are addressed to the group: a deposit names the member it is for. A
+// disappearing message asks the relay to keep it no longer than its timer.
+const deposit =
+  (now: () => number) =>
+  (row: OutboxRow): Uint8Array =>
+    encodeCbor({
+      op: 'deposit',
+      env: row.envelope,
+      ...(row.kind === 'group' ? { for: hexToBytes(row.recipient) } : {}),
+      ...(row.expires_at !== null ? { ttl: Math.max(1, Math.ceil((row.expires_at - now()) / 1000)) } : {}),
+    });
 
 async function deliverViaRelays(attempt: Attempt, route: RecipientRoute | undefined): Promise<void> {
   const { network, log } = attempt.init;
@@ -90,7 +113,7 @@ async function deliverViaRelays(attempt: Attempt, route: RecipientRoute | undefi
     if (attempt.pending.length === 0) break;
     try {
       const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-      await sendOver(attempt, channel, deposit, 'relay', 'relay refused a deposit', { relay: relay.peer_id });
+      await sendOver(attempt, channel, deposit(attempt.init.now), 'relay', 'relay refused a deposit', { relay: relay.peer_id });
     } catch (err) {
       log.debug({ recipient: attempt.recipient, relay: relay.peer_id, err: (err as Error).message }, 'relay not reachable');
     }

@@ -53,6 +53,10 @@ export interface QueueDirectInput {
   readonly payload: DirectPayload;
   readonly messageId?: string | null;
   readonly groupId?: string | null;
+  /** Straight to the peer or not at all (typing): never left with relays, never retried. */
+  readonly ephemeral?: boolean | undefined;
+  /** A disappearing message's end: undelivered by then, it is dropped; relays keep it no longer. */
+  readonly expiresAt?: number | null | undefined;
 }
 
 /** Where an envelope came from: the peer to hold responsible for it (none for relayed or gossiped mail). */
@@ -71,7 +75,7 @@ export interface DeliveryService extends Startable {
   /** Queues a payload for `remote`; call inside a store transaction, then `kick()` after commit. */
   queueDirect(repos: Repositories, input: QueueDirectInput, now: number): void;
   /** Queues an unsigned group envelope for one member (signed in the next batch, sent via their relays). */
-  queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipient: string, local: string, groupId: string, messageId: string, now: number): void;
+  queueGroupCopy(repos: Repositories, core: EnvelopeCore, recipient: string, local: string, groupId: string, messageId: string | null, now: number, expiresAt?: number | null): void;
   /** Signs envelopes made together (one signature). */
   sign(local: string, cores: EnvelopeCore[]): SignedEnvelope[];
   kick(): void;

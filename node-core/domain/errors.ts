@@ -22,7 +22,9 @@ export type DomainErrorName =
   | 'NoIdentity'
   | 'WrongPassphrase'
   | 'NotAuthor'
-  | 'MessageDeleted';
+  | 'MessageDeleted'
+  | 'EditWindowClosed'
+  | 'PinLimitReached';
 
 export interface ErrorIssue {
   readonly path: string;
@@ -69,6 +71,8 @@ export const NoIdentityError = defineDomainError('NoIdentity');
 export const WrongPassphraseError = defineDomainError('WrongPassphrase');
 export const NotAuthorError = defineDomainError('NotAuthor');
 export const MessageDeletedError = defineDomainError('MessageDeleted');
+export const EditWindowClosedError = defineDomainError('EditWindowClosed');
+export const PinLimitReachedError = defineDomainError('PinLimitReached');
 
 /** SQLite reports a full disk or a full database file as SQLITE_FULL. */
 export function isStorageFull(err: unknown): boolean {

@@ -42,11 +42,34 @@ export interface Chat {
   readonly created_at: number;
   readonly last_message_at: number | null;
   readonly unread_count: number;
+  /** Muted now (muted_until is in the future). */
   readonly muted: boolean;
+  /** Until when notifications stay quiet (epoch ms; MUTED_FOREVER for always), or null. */
+  readonly muted_until: number | null;
+  readonly archived: boolean;
+  readonly pinned: boolean;
+  /** The disappearing-messages timer both sides use, in seconds (0 = off). */
+  readonly disappearing_seconds: number;
+  /** Text typed but not sent, kept across switching chats and restarts. */
+  readonly draft: string;
+  /** The newest message, for the chat list's preview, or null in an empty chat. */
+  readonly last_message: LastMessage | null;
   /** Direct chats: the other identity's key. */
   readonly peer_identity: string | null;
   /** Group chats: the group id. */
   readonly group_id: string | null;
+}
+
+/** `muted_until` for "always". */
+export const MUTED_FOREVER = Number.MAX_SAFE_INTEGER;
+
+export interface LastMessage {
+  readonly id: string;
+  readonly sender: string;
+  /** The start of its text ('' once deleted). */
+  readonly text: string;
+  readonly at: number;
+  readonly deleted: boolean;
 }
 
 /** A relay someone chose to hold their mail: its peer id and where to dial it. */
@@ -110,9 +133,49 @@ export interface Message {
   readonly status: MessageStatus;
   readonly edited_at: number | null;
   readonly deleted_at: number | null;
+  /** The id of the message this one answers, or null. */
+  readonly reply_to: string | null;
+  /** When this disappearing message is removed (epoch ms), or null. */
+  readonly expires_at: number | null;
   /** SHA-256 of the signed wire envelope, once the message has one. */
   readonly envelope_hash: string | null;
   readonly attachments?: readonly AttachmentInfo[];
+  /** Reactions by emoji, with who reacted (identity keys). */
+  readonly reactions?: readonly Reaction[];
+  /** The answered message as the reply shows it; `found: false` when it is not here (yet). */
+  readonly quote?: MessageQuote | null;
+}
+
+export interface Reaction {
+  readonly emoji: string;
+  readonly count: number;
+  readonly reactors: readonly string[];
+}
+
+export type MessageQuote =
+  | { readonly id: string; readonly found: true; readonly sender: string; readonly text: string; readonly deleted: boolean; readonly attachments: number }
+  | { readonly id: string; readonly found: false };
+
+/** An earlier text of an edited message. */
+export interface MessageRevision {
+  readonly text: string;
+  /** When it was replaced by the next one. */
+  readonly replaced_at: number;
+}
+
+/** Choices about what this node tells others and shows of them (as in Signal, both ways). */
+export interface PrivacySettings {
+  /** Send read receipts and show others'. */
+  readonly read_receipts: boolean;
+  /** Send typing indicators and show others'. */
+  readonly typing_indicators: boolean;
+}
+
+/** Someone typing in a chat (never stored). */
+export interface TypingState {
+  readonly chat_id: string;
+  readonly sender: string;
+  readonly typing: boolean;
 }
 
 export interface MessagePage {

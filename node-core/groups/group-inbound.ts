@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
 import { senderKeyDecrypt, SenderKeyError } from '../crypto/sender-keys.ts';
 import { HoldEnvelopeError, type AfterCommit } from '../delivery/delivery-service.ts';
-import { groupPayload } from '../delivery/payloads.ts';
+import { parseGroupContent, type GroupPayload } from '../delivery/payloads.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { storeIncoming } from '../messaging/incoming.ts';
+import { applyEarlyUpdates, applyIncomingUpdate } from '../messaging/incoming-updates.ts';
+import type { ChangeDeps } from '../messaging/message-changes.ts';
 import { decodeCbor } from '../p2p/codec.ts';
 import type { SignedEnvelope } from '../p2p/envelope.ts';
 import { DecryptFailedError } from '../sessions/direct-sessions.ts';
@@ -51,26 +53,40 @@ export function createGroupInbound(init: {
     return result.plaintext;
   }
 
+  const changes: ChangeDeps = { events: init.events, files: init.attachments };
+
+  function storeMessage(repos: Repositories, payload: GroupPayload, chatId: string, sender: string, local: string, at: number): AfterCommit | void {
+    if (repos.messages.get(payload.id)) return;
+    const { message, startDownloads } = storeIncoming(repos, init.attachments, {
+      id: payload.id,
+      chatId,
+      sender,
+      text: payload.text,
+      sentAt: payload.at,
+      at,
+      manifests: payload.att,
+      replyTo: payload.re,
+      expireSeconds: payload.exp,
+    });
+    const early = applyEarlyUpdates(repos, changes, message, local);
+    return () => {
+      init.events.emit('message.created', message);
+      startDownloads?.();
+      early?.();
+    };
+  }
+
   return (repos, envelope, at) => {
     const groupId = bytesToHex(envelope.to);
     const row = book.require(repos, groupId);
     const sender = bytesToHex(envelope.from);
     if (row.removed === 1 || !isMember(book.stateOf(row), sender)) throw new DecryptFailedError('not from a member of this group');
-    const payload = groupPayload.safeParse(decodeCbor(decrypt(repos, envelope, groupId, sender, at)));
-    if (!payload.success) throw new DecryptFailedError('unreadable group message');
-    if (repos.messages.get(payload.data.id)) return;
-    const { message, startDownloads } = storeIncoming(repos, init.attachments, {
-      id: payload.data.id,
-      chatId: chatIdOf(groupId),
-      sender,
-      text: payload.data.text,
-      sentAt: payload.data.at,
-      at,
-      manifests: payload.data.att,
-    });
-    return () => {
-      init.events.emit('message.created', message);
-      startDownloads?.();
-    };
+    const content = parseGroupContent(decodeCbor(decrypt(repos, envelope, groupId, sender, at)));
+    if (!content) throw new DecryptFailedError('unreadable group message');
+    const chatId = chatIdOf(groupId);
+    const local = repos.conversations.get(chatId)?.identity_id;
+    if (!local) return;
+    if (content.kind === 'message') return storeMessage(repos, content.message, chatId, sender, local, at);
+    return applyIncomingUpdate(repos, changes, { chatId, sender, local, receivedAt: at }, content.update);
   };
 }

@@ -43,12 +43,15 @@ export function chatMethods(context: MessagingContext): ChatMethods {
     },
 
     listChats(input) {
+      const archived = input.archived ?? false;
       const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-      const rows = store.repos.conversations.list(input.limit + 1, after);
+      // Pinned chats lead the first page (there are at most MAX_PINNED_CHATS); pages go on through the rest.
+      const pinned = after ? [] : store.repos.conversations.pinned(archived);
+      const rows = store.repos.conversations.list(input.limit + 1, archived, after);
       const more = rows.length > input.limit;
       const page = more ? rows.slice(0, input.limit) : rows;
       return {
-        chats: page.map(({ cursor: _cursor, ...chat }) => chat),
+        chats: [...pinned, ...page.map(({ cursor: _cursor, ...chat }) => chat)],
         next_cursor: more ? encodeCursor(page[page.length - 1]!.cursor) : null,
       };
     },

@@ -3,10 +3,15 @@ import type { Chat, Message, MessageStatus } from '../domain/model.ts';
 import { decodeIdentityRecord, RecordError } from '../wire/identity-record.ts';
 import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
-import type { AttachmentManifest, DirectPayload } from '../delivery/payloads.ts';
+import type { AttachmentManifest, ChatUpdate, DirectPayload } from '../delivery/payloads.ts';
+import { directChatId } from '../contacts/contact-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Startable } from '../runtime/startable.ts';
 import { storeIncoming, type IncomingAttachments } from './incoming.ts';
+import { applyEarlyUpdates, applyIncomingUpdate } from './incoming-updates.ts';
+import { type ChangeDeps, type MessageFiles } from './message-changes.ts';
+import { viewMessages } from './message-view.ts';
+import { readPrivacy } from './privacy.ts';
 import type { OutboxRow } from '../store/repositories/outbox.ts';
 import type { Repositories, Store } from '../store/store.ts';
 
@@ -30,6 +35,8 @@ export interface DirectMessaging extends Startable {
   queue(repos: Repositories, chat: Chat, message: Message, manifests: readonly AttachmentManifest[]): AfterCommit;
   /** Marks incoming messages read and queues the read receipt (inside the markRead transaction). */
   markRead(repos: Repositories, chat: Chat): AfterCommit;
+  /** Queues a reaction, edit, delete, timer or typing change for the chat's peer. */
+  queueUpdate(repos: Repositories, chat: Chat, update: ChatUpdate): AfterCommit;
   /** Other payload kinds (groups) register here. */
   onPayload(kind: 'gstate' | 'skey', handler: PayloadHandler): void;
   /** Listens for acknowledged mail and sends the receipts still owed from the last run. */
@@ -43,7 +50,9 @@ export interface DirectMessagingInit {
   readonly events: EventBus;
   readonly delivery: DeliveryService;
   readonly contacts: ContactService;
-  readonly attachments: IncomingAttachments;
+  readonly attachments: IncomingAttachments & MessageFiles;
+  /** Whether a peer is connected now: typing is only sent then. */
+  readonly isConnected: (peerId: string) => boolean;
   readonly now?: () => number;
 }
 
@@ -97,6 +106,12 @@ class DirectMessagingComponent implements DirectMessaging {
         return this.handleMessage(repos, payload, context);
       case 'rcpt':
         return this.handleReceipt(repos, payload, context);
+      case 'react':
+      case 'edit':
+      case 'del':
+      case 'timer':
+      case 'typing':
+        return this.handleUpdate(repos, payload, context);
       default:
         return this.extra.get(payload.k)?.(repos, payload, context);
     }
@@ -110,10 +125,30 @@ class DirectMessagingComponent implements DirectMessaging {
         local: chat.identity_id,
         remote: chat.peer_identity!,
         messageId: message.id,
-        payload: { k: 'msg', id: message.id, text: message.text, at: message.sent_at, ...(manifests.length ? { att: [...manifests] } : {}) },
+        payload: {
+          k: 'msg',
+          id: message.id,
+          text: message.text,
+          at: message.sent_at,
+          ...(manifests.length ? { att: [...manifests] } : {}),
+          ...(message.reply_to ? { re: message.reply_to } : {}),
+          ...(message.expires_at !== null ? { exp: chat.disappearing_seconds } : {}),
+        },
+        expiresAt: message.expires_at,
       },
       this.now(),
     );
+    return () => delivery.kick();
+  }
+
+  queueUpdate(repos: Repositories, chat: Chat, update: ChatUpdate): AfterCommit {
+    const { delivery } = this.init;
+    if (update.k === 'typing') {
+      // Each envelope takes a ratchet step: typing that could only be dropped is not even sealed.
+      const peer = this.init.contacts.route(repos, chat.identity_id, chat.peer_identity!)?.peerId;
+      if (!peer || !this.init.isConnected(peer)) return () => undefined;
+    }
+    delivery.queueDirect(repos, { local: chat.identity_id, remote: chat.peer_identity!, payload: update, ephemeral: update.k === 'typing' }, this.now());
     return () => delivery.kick();
   }
 
@@ -133,7 +168,8 @@ class DirectMessagingComponent implements DirectMessaging {
       }
       before = page[0]!.seq;
     }
-    queueReceipts(repos, this.init.delivery, { local: chat.identity_id, remote: chat.peer_identity }, 'read', ids, this.now());
+    // With read receipts off, nothing tells the peer (and theirs are not shown either).
+    if (readPrivacy(repos).read_receipts) queueReceipts(repos, this.init.delivery, { local: chat.identity_id, remote: chat.peer_identity }, 'read', ids, this.now());
     return () => {
       if (ids.length > 0) this.init.delivery.kick();
     };
@@ -176,7 +212,7 @@ class DirectMessagingComponent implements DirectMessaging {
           const next = upgrade(repos, message, 'sent');
           if (next) updated.push(next);
         }
-        return updated;
+        return viewMessages(repos, this.init.attachments, updated);
       })
       .then((updated) => updated.forEach((m) => this.init.events.emit('message.updated', m)))
       .catch(() => undefined);
@@ -196,14 +232,29 @@ class DirectMessagingComponent implements DirectMessaging {
       sentAt: payload.at,
       at: context.now,
       manifests: payload.att,
+      replyTo: payload.re,
+      expireSeconds: payload.exp,
     });
+    const early = applyEarlyUpdates(repos, this.changes, message, local);
     const chatNow = repos.conversations.get(chat.chat_id)!;
     return () => {
       if (created) this.init.events.emit('chat.created', chatNow);
       this.init.events.emit('message.created', message);
       this.scheduleReceipts();
       startDownloads?.();
+      early?.();
     };
+  }
+
+  private get changes(): ChangeDeps {
+    return { events: this.init.events, files: this.init.attachments };
+  }
+
+  /** Reactions, edits, deletes, timer and typing changes: only in a chat we already have with the sender. */
+  private handleUpdate(repos: Repositories, update: ChatUpdate, context: DirectContext): AfterCommit | void {
+    const chatId = directChatId(context.local, context.remote);
+    if (!repos.conversations.exists(chatId)) return;
+    return applyIncomingUpdate(repos, this.changes, { chatId, sender: context.remote, local: context.local, receivedAt: context.now }, update);
   }
 
   /** A first message carries the sender's record, so we can answer; a bad one is ignored. */
@@ -217,6 +268,7 @@ class DirectMessagingComponent implements DirectMessaging {
   }
 
   private handleReceipt(repos: Repositories, payload: Extract<DirectPayload, { k: 'rcpt' }>, context: DirectContext): AfterCommit | void {
+    if (payload.t === 'read' && !readPrivacy(repos).read_receipts) return;
     const updated: Message[] = [];
     for (const id of payload.ids) {
       const message = repos.messages.get(id);
@@ -227,6 +279,7 @@ class DirectMessagingComponent implements DirectMessaging {
       const next = upgrade(repos, message, payload.t);
       if (next) updated.push(next);
     }
-    return () => updated.forEach((m) => this.init.events.emit('message.updated', m));
+    const shown = viewMessages(repos, this.init.attachments, updated);
+    return () => shown.forEach((m) => this.init.events.emit('message.updated', m));
   }
 }

@@ -1,10 +1,22 @@
 import type { AttachmentService } from '../attachments/attachment-service.ts';
-import type { AttachmentManifest } from '../delivery/payloads.ts';
+import type { AttachmentManifest, ChatUpdate } from '../delivery/payloads.ts';
 import { ChatNotFoundError, MessageNotFoundError, NotAuthorError } from '../domain/errors.ts';
-import type { Chat, ChatPage, Message, MessagePage, SearchResult } from '../domain/model.ts';
-import type { CreateChatInput, EditMessageInput, ListChatsInput, ListMessagesInput, SearchMessagesInput, SendMessageInput } from '../domain/inputs.ts';
+import type { Chat, ChatPage, Message, MessagePage, MessageRevision, PrivacySettings, SearchResult } from '../domain/model.ts';
+import type {
+  CreateChatInput,
+  DeleteMessageInput,
+  EditMessageInput,
+  ListChatsInput,
+  ListMessagesInput,
+  ReactInput,
+  SearchMessagesInput,
+  SendMessageInput,
+  TypingInput,
+  UpdateChatInput,
+} from '../domain/inputs.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Repositories, Store } from '../store/store.ts';
+import { viewMessages } from './message-view.ts';
 
 export interface MessagingService {
   createChat(input: CreateChatInput): Promise<Chat>;
@@ -16,7 +28,15 @@ export interface MessagingService {
   get(id: string): Message;
   search(input: SearchMessagesInput): SearchResult;
   edit(input: EditMessageInput): Promise<Message>;
-  delete(id: string): Promise<Message>;
+  delete(input: DeleteMessageInput): Promise<Message>;
+  react(input: ReactInput): Promise<Message>;
+  unreact(id: string): Promise<Message>;
+  /** Earlier texts of an edited message, oldest first. */
+  history(id: string): { message: Message; revisions: MessageRevision[] };
+  updateChat(input: UpdateChatInput): Promise<Chat>;
+  setTyping(input: TypingInput): Promise<{ sent: boolean }>;
+  privacy(): PrivacySettings;
+  updatePrivacy(change: Partial<PrivacySettings>): Promise<PrivacySettings>;
 }
 
 /** How messages leave this node: set for networked chats (direct, group). */
@@ -24,6 +44,8 @@ export interface Outbound {
   /** Queues a new message of ours (inside its transaction); returns what to do after commit. */
   queue(repos: Repositories, chat: Chat, message: Message, manifests: readonly AttachmentManifest[]): () => void;
   markRead(repos: Repositories, chat: Chat): () => void;
+  /** Queues a reaction, edit, delete, timer or typing change for the chat's other side(s). */
+  queueUpdate(repos: Repositories, chat: Chat, update: ChatUpdate): () => void;
 }
 
 export interface MessagingServiceInit {
@@ -44,8 +66,8 @@ export interface MessagingContext {
   readonly newMessageId: () => string;
   readonly outbound: (chat: Chat) => Outbound | undefined;
   readonly attachments: AttachmentService | undefined;
-  /** Adds attachment details to messages that have any (one query per page). */
-  withAttachments(messages: Message[]): Message[];
+  /** Messages as clients see them: attachments, reactions, quotes (message-view.ts). */
+  view(messages: readonly Message[]): Message[];
 }
 
 export function messagingContext(init: MessagingServiceInit): MessagingContext {
@@ -57,11 +79,11 @@ export function messagingContext(init: MessagingServiceInit): MessagingContext {
     newMessageId: init.newMessageId ?? (() => crypto.randomUUID()),
     outbound: (chat) => init.outbound?.(chat),
     attachments,
-    withAttachments: (messages) => (attachments ? attachments.withAttachments(store.repos, messages) : messages),
+    view: (messages) => viewMessages(store.repos, attachments, messages),
   };
 }
 
-export const withAttachmentsOne = (context: MessagingContext, message: Message): Message => context.withAttachments([message])[0]!;
+export const viewOne = (context: MessagingContext, message: Message): Message => context.view([message])[0]!;
 
 export function requireChat(repos: Repositories, chatId: string): Chat {
   const chat = repos.conversations.get(chatId);

@@ -8,11 +8,13 @@ import { FRESHNESS_MS, refuse, type RelayContext } from './relay-context.ts';
  * A peer leaves a signed envelope for an offline recipient. Only envelopes that verify, are
  * within the TTL and fit the recipient's quota are kept; the relay cannot read them.
  */
-export function createDeposit(context: RelayContext): (env: Uint8Array, explicitRecipient: Uint8Array | undefined, peer: string) => Promise<Uint8Array> {
+export function createDeposit(
+  context: RelayContext,
+): (env: Uint8Array, explicitRecipient: Uint8Array | undefined, peer: string, ttlSeconds?: number) => Promise<Uint8Array> {
   const verify = createEnvelopeVerifier();
   const { metrics, limits } = context;
 
-  return async (env, explicitRecipient, peer) => {
+  return async (env, explicitRecipient, peer, ttlSeconds) => {
     let envelope: SignedEnvelope;
     try {
       envelope = decodeEnvelope(env);
@@ -31,10 +33,9 @@ export function createDeposit(context: RelayContext): (env: Uint8Array, explicit
     }
     const recipient = recipientOf(envelope, explicitRecipient);
     if (!recipient) return errorReply('malformed', 'recipient missing or inconsistent');
-    const outcome = await context.mailbox.deposit(
-      { recipient, envelope_id: envelope.id, envelope: env, size: env.length, stored_at: t, expires_at: Math.min(envelope.ts, t) + limits.ttlMs },
-      limits,
-    );
+    // A depositor may ask for less than the relay's TTL (a disappearing message), never more.
+    const ttl = ttlSeconds === undefined ? limits.ttlMs : Math.min(limits.ttlMs, ttlSeconds * 1000);
+    const outcome = await context.mailbox.deposit({ recipient, envelope_id: envelope.id, envelope: env, size: env.length, stored_at: t, expires_at: Math.min(envelope.ts, t) + ttl }, limits);
     if (outcome === 'unknown-recipient') return errorReply('unknown-recipient', 'that identity has not chosen this relay');
     context.changed();
     if (outcome === 'quota') {

@@ -30,7 +30,7 @@ export function createRelayProtocol(context: RelayContext, enabled: () => boolea
       case 'subscribe':
         return subscribe(context, request, peer);
       case 'deposit':
-        return deposit(request.env, request.for, peer);
+        return deposit(request.env, request.for, peer, request.ttl);
       case 'bundle':
         return bundle(context, bytesToHex(request.identity));
       case 'put-blob':

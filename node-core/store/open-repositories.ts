@@ -3,6 +3,7 @@ import { guardRepository } from './damage.ts';
 import { createAttachmentRepository, type AttachmentRepository } from './repositories/attachments.ts';
 import { createContactRepository, type ContactRepository } from './repositories/contacts.ts';
 import { createConversationRepository, type ConversationRepository } from './repositories/conversations.ts';
+import { createEarlyUpdateRepository, type EarlyUpdateRepository } from './repositories/early-updates.ts';
 import { createGroupRepository, type GroupRepository } from './repositories/groups.ts';
 import { createIdentityRepository, type IdentityRepository } from './repositories/identities.ts';
 import { createMessageRepository, type MessageRepository } from './repositories/messages.ts';
@@ -10,6 +11,7 @@ import { createNodeSecretCheckRepository, type NodeSecretCheckRepository } from 
 import { createOutboxRepository, type OutboxRepository } from './repositories/outbox.ts';
 import { createPrekeyRepository, type PrekeyRepository } from './repositories/prekeys.ts';
 import { createProfileRepository, type ProfileRepository } from './repositories/profiles.ts';
+import { createReactionRepository, type ReactionRepository } from './repositories/reactions.ts';
 import { createReplayWindowRepository, type ReplayWindowRepository } from './repositories/replay-window.ts';
 import { createSessionRepository, type SessionRepository } from './repositories/sessions.ts';
 import { createSettingsRepository, type SettingsRepository } from './repositories/settings.ts';
@@ -23,6 +25,8 @@ export interface Repositories {
   readonly profiles: ProfileRepository;
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
+  readonly reactions: ReactionRepository;
+  readonly earlyUpdates: EarlyUpdateRepository;
   readonly settings: SettingsRepository;
   readonly contacts: ContactRepository;
   readonly prekeys: PrekeyRepository;
@@ -44,6 +48,8 @@ export function openRepositories(db: Database, onError: (err: unknown) => unknow
     profiles: createProfileRepository(db),
     conversations: createConversationRepository(db),
     messages: createMessageRepository(db),
+    reactions: createReactionRepository(db),
+    earlyUpdates: createEarlyUpdateRepository(db),
     settings: createSettingsRepository(db),
     contacts: createContactRepository(db),
     prekeys: createPrekeyRepository(db),

@@ -14,3 +14,20 @@ export function illFormedStringPath(value: unknown, depth = 0): string | undefin
   }
   return undefined;
 }
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Emoji_Component holds the joiner, the variation selector, the keycap, skin tones and flag letters.
+const EMOJI_PARTS = /^[\p{Extended_Pictographic}\p{Emoji_Component}]+$/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
+
+/**
+ * One emoji: a single grapheme cluster made of pictographs, modifiers, joiners, variation
+ * selectors or flag letters, with at least one pictograph or flag letter (so "1" or "#" alone,
+ * which are emoji components, are not reactions).
+ */
+export function isOneEmoji(text: string, maxLength = 32): boolean {
+  if (text.length === 0 || text.length > maxLength || !EMOJI_PARTS.test(text) || !PICTOGRAPH.test(text)) return false;
+  let count = 0;
+  for (const _ of graphemes.segment(text)) if (++count > 1) return false;
+  return true;
+}

@@ -107,8 +107,11 @@ export const relayRequest = z.discriminatedUnion('op', [
     sig: bytes(64),
   }),
   z.object({ op: z.literal('subscribe'), identity: bytes(32), ts: z.number().int(), sig: bytes(64) }),
-  /** `for` names the member a group envelope is meant for (group envelopes are addressed to the group). */
-  z.object({ op: z.literal('deposit'), env: bytes(), for: bytes(32).optional() }),
+  /**
+   * `for` names the member a group envelope is meant for (group envelopes are addressed to the
+   * group); `ttl` (seconds) keeps a disappearing message no longer than its timer.
+   */
+  z.object({ op: z.literal('deposit'), env: bytes(), for: bytes(32).optional(), ttl: z.number().int().positive().max(366 * 24 * 3600).optional() }),
   z.object({ op: z.literal('bundle'), identity: bytes(32) }),
   z.object({ op: z.literal('put-blob'), to: bytes(32), data: bytes() }),
   z.object({ op: z.literal('get-blob'), to: bytes(32), hash: bytes(32) }),

@@ -12,9 +12,32 @@ export const messagingSpecs = {
   'messages.search': { schema: S.searchMessages, rest: rest.get('/api/messages/search', 'query') },
   'messages.get': { schema: S.messageRef, rest: rest.get('/api/messages/:id') },
   'messages.edit': { schema: S.editMessage, rest: rest.patch('/api/messages/:id', 'body') },
-  'messages.delete': { schema: S.messageRef, rest: rest.delete('/api/messages/:id') },
+  'messages.delete': { schema: S.deleteMessage, rest: rest.delete('/api/messages/:id', 'query') },
+  'messages.react': { schema: S.react, rest: rest.post('/api/messages/:id/reactions', 'body') },
+  'messages.unreact': { schema: S.messageRef, rest: rest.delete('/api/messages/:id/reactions') },
+  'messages.history': { schema: S.messageRef, rest: rest.get('/api/messages/:id/history') },
+  'chats.update': { schema: S.updateChat, rest: rest.patch('/api/chats/:chat_id', 'body') },
+  'chats.typing': { schema: S.setTyping, rest: rest.post('/api/chats/:chat_id/typing', 'body') },
+  'settings.get': { schema: S.empty, rest: rest.get('/api/settings') },
+  'settings.update': { schema: S.updateSettings, rest: rest.patch('/api/settings', 'body') },
 } as const satisfies SpecsOf<
-  'chats.list' | 'chats.get' | 'chats.create' | 'chats.markRead' | 'messages.send' | 'messages.list' | 'messages.get' | 'messages.search' | 'messages.edit' | 'messages.delete'
+  | 'chats.list'
+  | 'chats.get'
+  | 'chats.create'
+  | 'chats.markRead'
+  | 'chats.update'
+  | 'chats.typing'
+  | 'messages.send'
+  | 'messages.list'
+  | 'messages.get'
+  | 'messages.search'
+  | 'messages.edit'
+  | 'messages.delete'
+  | 'messages.react'
+  | 'messages.unreact'
+  | 'messages.history'
+  | 'settings.get'
+  | 'settings.update'
 >;
 
 export const messagingMethods = (messaging: MessagingService) =>
@@ -28,5 +51,12 @@ export const messagingMethods = (messaging: MessagingService) =>
     'messages.get': (i) => messaging.get(i.id),
     'messages.search': (i) => messaging.search(i),
     'messages.edit': (i) => messaging.edit(i),
-    'messages.delete': (i) => messaging.delete(i.id),
+    'messages.delete': (i) => messaging.delete(i),
+    'messages.react': (i) => messaging.react(i),
+    'messages.unreact': (i) => messaging.unreact(i.id),
+    'messages.history': (i) => messaging.history(i.id),
+    'chats.update': (i) => messaging.updateChat(i),
+    'chats.typing': (i) => messaging.setTyping(i),
+    'settings.get': () => messaging.privacy(),
+    'settings.update': (i) => messaging.updatePrivacy(i),
   });

@@ -30,6 +30,8 @@ export interface AttachmentRepository {
   attachToMessage(id: string, messageId: string, sealedKey: Uint8Array, chunkHashes: Uint8Array, state: AttachmentState): void;
   progress(id: string, chunksDone: number, state: AttachmentState): void;
   unfinished(): AttachmentRow[];
+  /** Forgets a message's attachments (their chunk index with them). */
+  removeForMessage(messageId: string): void;
 }
 
 export function createAttachmentRepository(db: Database): AttachmentRepository {
@@ -50,6 +52,8 @@ export function createAttachmentRepository(db: Database): AttachmentRepository {
   const attach = db.prepare('UPDATE attachments SET message_id = ?, sealed_key = ?, chunk_hashes = ?, state = ? WHERE id = ?');
   const progress = db.prepare('UPDATE attachments SET chunks_done = ?, state = ? WHERE id = ?');
   const unfinished = db.prepare("SELECT * FROM attachments WHERE state = 'downloading'") as Statement<[], AttachmentRow>;
+  const removeChunks = db.prepare('DELETE FROM attachment_chunks WHERE attachment_id IN (SELECT id FROM attachments WHERE message_id = ?)');
+  const removeForMessage = db.prepare('DELETE FROM attachments WHERE message_id = ?');
   return {
     insert: (row) => void insert.run(row),
     get: (id) => get.get(id),
@@ -68,5 +72,9 @@ export function createAttachmentRepository(db: Database): AttachmentRepository {
     },
     progress: (id, done, state) => void progress.run(done, state, id),
     unfinished: () => unfinished.all(),
+    removeForMessage(messageId) {
+      removeChunks.run(messageId);
+      removeForMessage.run(messageId);
+    },
   };
 }

@@ -22,9 +22,18 @@ interface ConversationRow {
   readonly last_message_at: number | null;
   readonly activity_at: number;
   readonly unread_count: number;
-  readonly muted: number;
+  readonly muted_until: number | null;
+  readonly archived: number;
+  readonly pinned_at: number | null;
+  readonly disappearing_seconds: number;
+  readonly draft: string;
   readonly peer_identity: string | null;
   readonly group_id: string | null;
+  readonly lm_id: string | null;
+  readonly lm_sender: string | null;
+  readonly lm_text: string | null;
+  readonly lm_at: number | null;
+  readonly lm_deleted: number | null;
 }
 
 /** Position in the activity-ordered conversation list. */
@@ -33,7 +42,18 @@ export interface ConversationCursor {
   readonly id: string;
 }
 
-const toChat = (row: ConversationRow): Chat => ({
+/** The chat settings a user changes (PATCH /api/chats/:chat_id). */
+export interface ChatSettings {
+  readonly disappearing_seconds?: number | undefined;
+  readonly muted_until?: number | null | undefined;
+  readonly archived?: boolean | undefined;
+  readonly pinned_at?: number | null | undefined;
+  readonly draft?: string | undefined;
+}
+
+const PREVIEW_CHARS = 160;
+
+const toChat = (row: ConversationRow, now: number): Chat => ({
   chat_id: row.id,
   kind: row.kind,
   title: row.title,
@@ -41,7 +61,16 @@ const toChat = (row: ConversationRow): Chat => ({
   created_at: row.created_at,
   last_message_at: row.last_message_at,
   unread_count: row.unread_count,
-  muted: row.muted === 1,
+  muted: row.muted_until !== null && row.muted_until > now,
+  muted_until: row.muted_until,
+  archived: row.archived === 1,
+  pinned: row.pinned_at !== null,
+  disappearing_seconds: row.disappearing_seconds,
+  draft: row.draft,
+  last_message:
+    row.lm_id === null
+      ? null
+      : { id: row.lm_id, sender: row.lm_sender!, text: row.lm_text ?? '', at: row.lm_at!, deleted: row.lm_deleted !== null },
   peer_identity: row.peer_identity,
   group_id: row.group_id,
 });
@@ -50,53 +79,79 @@ export interface ConversationRepository {
   insert(conversation: NewConversation): void;
   get(id: string): Chat | undefined;
   exists(id: string): boolean;
-  /** Most recently active first; `limit + 1` rows tell the caller whether there is a next page. */
-  list(limit: number, after?: ConversationCursor): Array<Chat & { readonly cursor: ConversationCursor }>;
+  /** Pinned chats (newest pin first), archived or not as asked. */
+  pinned(archived: boolean): Chat[];
+  /** The unpinned, most recently active first; `limit + 1` rows tell the caller whether there is a next page. */
+  list(limit: number, archived: boolean, after?: ConversationCursor): Array<Chat & { readonly cursor: ConversationCursor }>;
   /** Records a new message: moves the chat up the list and, for incoming mail, counts it unread. */
   recordMessage(id: string, seq: number, at: number, unreadDelta: number): void;
+  /** Points the chat's preview at its newest message again after one was removed (unread if it was). */
+  setLastMessage(id: string, seq: number | null, at: number | null, unreadRemoved: number): void;
   markRead(id: string): void;
   setTitle(id: string, title: string): void;
+  update(id: string, settings: ChatSettings): void;
   count(): number;
 }
 
-export function createConversationRepository(db: Database): ConversationRepository {
+const SELECT = `SELECT c.*, m.id AS lm_id, m.sender AS lm_sender, substr(m.text, 1, ${PREVIEW_CHARS}) AS lm_text, m.sent_at AS lm_at, m.deleted_at AS lm_deleted
+  FROM conversations c LEFT JOIN messages m ON m.seq = c.last_message_seq`;
+
+export function createConversationRepository(db: Database, now: () => number = Date.now): ConversationRepository {
   const insert = db.prepare(
     `INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at, peer_identity, group_id)
      VALUES (@id, @kind, @title, @identity_id, @created_at, @created_at, @peer_identity, @group_id)`,
   );
-  const get = db.prepare('SELECT * FROM conversations WHERE id = ?') as Statement<[string], ConversationRow>;
+  const get = db.prepare(`${SELECT} WHERE c.id = ?`) as Statement<[string], ConversationRow>;
   const exists = db.prepare('SELECT 1 FROM conversations WHERE id = ?').pluck() as Statement<[string], number>;
+  const pinned = db.prepare(`${SELECT} WHERE c.pinned_at IS NOT NULL AND c.archived = ? ORDER BY c.pinned_at DESC`) as Statement<[number], ConversationRow>;
   const listFirst = db.prepare(
-    'SELECT * FROM conversations ORDER BY activity_at DESC, id DESC LIMIT ?',
-  ) as Statement<[number], ConversationRow>;
+    `${SELECT} WHERE c.pinned_at IS NULL AND c.archived = ? ORDER BY c.activity_at DESC, c.id DESC LIMIT ?`,
+  ) as Statement<[number, number], ConversationRow>;
   const listAfter = db.prepare(
-    `SELECT * FROM conversations WHERE (activity_at, id) < (?, ?)
-     ORDER BY activity_at DESC, id DESC LIMIT ?`,
-  ) as Statement<[number, string, number], ConversationRow>;
+    `${SELECT} WHERE c.pinned_at IS NULL AND c.archived = ? AND (c.activity_at, c.id) < (?, ?)
+     ORDER BY c.activity_at DESC, c.id DESC LIMIT ?`,
+  ) as Statement<[number, number, string, number], ConversationRow>;
   const recordMessage = db.prepare(
     `UPDATE conversations SET last_message_seq = @seq, last_message_at = @at,
        activity_at = max(activity_at, @at), unread_count = unread_count + @unread
      WHERE id = @id`,
   );
+  const setLast = db.prepare('UPDATE conversations SET last_message_seq = ?, last_message_at = ?, unread_count = max(0, unread_count - ?) WHERE id = ?');
   const markRead = db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?');
   const setTitle = db.prepare('UPDATE conversations SET title = ? WHERE id = ?');
   const count = db.prepare('SELECT count(*) FROM conversations').pluck() as Statement<[], number>;
+  const setters = {
+    disappearing_seconds: db.prepare('UPDATE conversations SET disappearing_seconds = ? WHERE id = ?'),
+    muted_until: db.prepare('UPDATE conversations SET muted_until = ? WHERE id = ?'),
+    archived: db.prepare('UPDATE conversations SET archived = ? WHERE id = ?'),
+    pinned_at: db.prepare('UPDATE conversations SET pinned_at = ? WHERE id = ?'),
+    draft: db.prepare('UPDATE conversations SET draft = ? WHERE id = ?'),
+  };
+  const chat = (row: ConversationRow) => toChat(row, now());
 
   return {
     insert: (conversation) => void insert.run({ peer_identity: null, group_id: null, ...conversation }),
     get: (id) => {
       const row = get.get(id);
-      return row && toChat(row);
+      return row && chat(row);
     },
     exists: (id) => exists.get(id) !== undefined,
-    list: (limit, after) =>
-      (after ? listAfter.all(after.activity_at, after.id, limit) : listFirst.all(limit)).map((row) => ({
-        ...toChat(row),
+    pinned: (archived) => pinned.all(archived ? 1 : 0).map(chat),
+    list: (limit, archived, after) =>
+      (after ? listAfter.all(archived ? 1 : 0, after.activity_at, after.id, limit) : listFirst.all(archived ? 1 : 0, limit)).map((row) => ({
+        ...chat(row),
         cursor: { activity_at: row.activity_at, id: row.id },
       })),
     recordMessage: (id, seq, at, unreadDelta) => void recordMessage.run({ id, seq, at, unread: unreadDelta }),
+    setLastMessage: (id, seq, at, unreadRemoved) => void setLast.run(seq, at, unreadRemoved, id),
     markRead: (id) => void markRead.run(id),
     setTitle: (id, title) => void setTitle.run(title, id),
+    update(id, settings) {
+      for (const [key, value] of Object.entries(settings) as Array<[keyof ChatSettings, unknown]>) {
+        if (value === undefined) continue;
+        setters[key].run(typeof value === 'boolean' ? (value ? 1 : 0) : value, id);
+      }
+    },
     count: () => count.get()!,
   };
 }

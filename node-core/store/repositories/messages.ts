@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Message, MessageStatus } from '../../domain/model.ts';
+import type { Message, MessageRevision, MessageStatus } from '../../domain/model.ts';
 
 export interface NewMessage {
   readonly id: string;
@@ -10,6 +10,8 @@ export interface NewMessage {
   readonly received_at: number;
   readonly status: MessageStatus;
   readonly envelope_hash: Uint8Array | null;
+  readonly reply_to?: string | null;
+  readonly expires_at?: number | null;
 }
 
 interface MessageRow extends Omit<Message, 'envelope_hash'> {
@@ -35,7 +37,7 @@ const toMessage = (row: MessageRow): Message => ({
   envelope_hash: row.envelope_hash ? Buffer.from(row.envelope_hash).toString('hex') : null,
 });
 
-const COLUMNS = 'seq, id, chat_id, sender, text, sent_at, received_at, status, edited_at, deleted_at, envelope_hash';
+const COLUMNS = 'seq, id, chat_id, sender, text, sent_at, received_at, status, edited_at, deleted_at, reply_to, expires_at, envelope_hash';
 
 export interface MessageRepository {
   /** Returns the new message's seq. */
@@ -56,12 +58,27 @@ export interface MessageRepository {
   markDeleted(seq: number, at: number): void;
   setStatus(seq: number, status: MessageStatus): void;
   count(): number;
+  /** Earlier texts of an edited message, oldest first. */
+  revisions(seq: number): MessageRevision[];
+  editCount(seq: number): number;
+  /** Sets when a disappearing message is removed. */
+  setExpiry(seq: number, at: number): void;
+  /** Messages whose time is up at `now`, oldest first. */
+  expired(now: number, limit: number): Message[];
+  /** The soonest expiry still ahead, if any. */
+  nextExpiry(): number | undefined;
+  /** Removes the row for good (its index entry, revisions and counter with it). */
+  remove(seq: number): void;
+  /** The newest message of a chat (after one was removed). */
+  newest(chatId: string): Message | undefined;
+  /** Up to `limit` messages with `seq` in the middle, in chronological order. */
+  pageAround(chatId: string, seq: number, limit: number): Message[];
 }
 
 export function createMessageRepository(db: Database): MessageRepository {
   const insert = db.prepare(
-    `INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status, envelope_hash)
-     VALUES (@id, @chat_id, @sender, @text, @sent_at, @received_at, @status, @envelope_hash)`,
+    `INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status, envelope_hash, reply_to, expires_at)
+     VALUES (@id, @chat_id, @sender, @text, @sent_at, @received_at, @status, @envelope_hash, @reply_to, @expires_at)`,
   );
   const get = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id = ?`) as Statement<[string], MessageRow>;
   const getBySeq = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE seq = ?`) as Statement<[number], MessageRow>;
@@ -91,6 +108,7 @@ export function createMessageRepository(db: Database): MessageRepository {
   const markDeleted = db.prepare(`UPDATE messages SET text = '', deleted_at = ? WHERE seq = ?`);
   const setStatus = db.prepare('UPDATE messages SET status = ? WHERE seq = ?');
   const count = db.prepare("SELECT value FROM store_counters WHERE name = 'messages'").pluck() as Statement<[], number>;
+  const later = createLaterStatements(db);
 
   const newestFirstToChronological = (rows: MessageRow[]): Message[] => rows.reverse().map(toMessage);
   const toHit = (row: SearchRow): RawSearchHit => {
@@ -99,7 +117,7 @@ export function createMessageRepository(db: Database): MessageRepository {
   };
 
   return {
-    insert: (message) => Number(insert.run(message).lastInsertRowid),
+    insert: (message) => Number(insert.run({ reply_to: null, expires_at: null, ...message }).lastInsertRowid),
     get: (id) => {
       const row = get.get(id);
       return row && toMessage(row);
@@ -125,5 +143,44 @@ export function createMessageRepository(db: Database): MessageRepository {
     },
     setStatus: (seq, status) => void setStatus.run(status, seq),
     count: () => count.get()!,
+    ...laterMethods(later),
+  };
+}
+
+type LaterMethods = Pick<MessageRepository, 'revisions' | 'editCount' | 'setExpiry' | 'expired' | 'nextExpiry' | 'remove' | 'newest' | 'pageAround'>;
+
+function laterMethods(later: ReturnType<typeof createLaterStatements>): LaterMethods {
+  return {
+    revisions: (seq) => later.revisions.all(seq),
+    editCount: (seq) => later.editCount.get(seq)!,
+    setExpiry: (seq, at) => void later.setExpiry.run(at, seq),
+    expired: (now, limit) => later.expired.all(now, limit).map(toMessage),
+    nextExpiry: () => later.nextExpiry.get() ?? undefined,
+    remove: (seq) => void later.remove.run(seq),
+    newest: (chatId) => {
+      const row = later.newest.get(chatId);
+      return row && toMessage(row);
+    },
+    pageAround: (chatId, seq, limit) => {
+      const half = Math.floor(limit / 2);
+      const older = later.atOrBefore.all(chatId, seq, half + 1).reverse();
+      const newer = later.after.all(chatId, seq, limit - older.length);
+      return [...older, ...newer].map(toMessage);
+    },
+  };
+}
+
+/** Statements of the chat features that came later (edits' history, expiry, jumping to a message). */
+function createLaterStatements(db: Database) {
+  return {
+    revisions: db.prepare('SELECT text, replaced_at FROM message_revisions WHERE message_seq = ? ORDER BY rowid') as Statement<[number], MessageRevision>,
+    editCount: db.prepare('SELECT count(*) FROM message_revisions WHERE message_seq = ?').pluck() as Statement<[number], number>,
+    setExpiry: db.prepare('UPDATE messages SET expires_at = ? WHERE seq = ?'),
+    expired: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`) as Statement<[number, number], MessageRow>,
+    nextExpiry: db.prepare('SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL').pluck() as Statement<[], number | null>,
+    remove: db.prepare('DELETE FROM messages WHERE seq = ?'),
+    newest: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE chat_id = ? ORDER BY seq DESC LIMIT 1`) as Statement<[string], MessageRow>,
+    atOrBefore: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE chat_id = ? AND seq <= ? ORDER BY seq DESC LIMIT ?`) as Statement<[string, number, number], MessageRow>,
+    after: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`) as Statement<[string, number, number], MessageRow>,
   };
 }

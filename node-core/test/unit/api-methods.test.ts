@@ -85,6 +85,15 @@ async function contactPair(env: Env) {
   return { alice, bob, added };
 }
 
+/** Alice on A and Bob on B, each with the other as a contact, and a message from Alice that Bob has. */
+async function talkingPair(env: Env) {
+  const pair = await contactPair(env);
+  await env.b.call('contacts.add', { invite: (await env.a.call('contacts.invite', { identity_id: pair.alice.id })).invite, identity_id: pair.bob.id });
+  const sent = await env.a.call('messages.send', { chat_id: pair.added.chat_id, text: 'react to me' });
+  await waitFor('the message at B', async () => (env.b.node.store.repos.messages.get(sent.id) ? true : undefined));
+  return { ...pair, chatId: pair.added.chat_id, sent };
+}
+
 type Test = (env: Env) => Promise<void>;
 
 const methodTests: { readonly [M in MethodName]: Test } = {
@@ -236,6 +245,76 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(deleted.text, '');
     assert.ok(deleted.deleted_at !== null);
     await rejectsWith(a.call('messages.edit', { id: sent.id, text: 'back' }), 'MessageDeleted');
+    const mine = await a.call('messages.send', { chat_id: chat.chat_id, text: 'only here' });
+    await a.call('messages.delete', { id: mine.id, for: 'me' });
+    assert.equal(a.node.store.repos.messages.get(mine.id), undefined, 'deleted for me: gone from this store');
+  },
+  'messages.react': async (env) => {
+    const { alice, bob, sent } = await talkingPair(env);
+    const reacted = await env.b.call('messages.react', { id: sent.id, emoji: '👍' });
+    assert.deepEqual(reacted.reactions, [{ emoji: '👍', count: 1, reactors: [bob.id] }]);
+    await waitFor("Bob's reaction at A", async () => ((await env.a.call('messages.get', { id: sent.id })).reactions?.[0]?.emoji === '👍' ? true : undefined));
+    await env.b.call('messages.react', { id: sent.id, emoji: '❤️' });
+    const changed = await waitFor('the changed reaction at A', async () => {
+      const m = await env.a.call('messages.get', { id: sent.id });
+      return m.reactions?.[0]?.emoji === '❤️' ? m : undefined;
+    });
+    assert.deepEqual(changed.reactions, [{ emoji: '❤️', count: 1, reactors: [bob.id] }], 'one reaction per person: changed, not added');
+    await env.a.call('messages.react', { id: sent.id, emoji: '❤️' });
+    assert.deepEqual((await env.a.call('messages.get', { id: sent.id })).reactions, [{ emoji: '❤️', count: 2, reactors: [bob.id, alice.id] }]);
+    await rejectsWith(env.a.call('messages.react', { id: sent.id, emoji: 'a' }), 'ValidationError', /one emoji/);
+    await rejectsWith(env.a.call('messages.react', { id: sent.id, emoji: '👍👍' }), 'ValidationError', /one emoji/);
+  },
+  'messages.unreact': async (env) => {
+    const { sent } = await talkingPair(env);
+    await env.b.call('messages.react', { id: sent.id, emoji: '😂' });
+    await waitFor('the reaction at A', async () => ((await env.a.call('messages.get', { id: sent.id })).reactions?.length === 1 ? true : undefined));
+    const taken = await env.b.call('messages.unreact', { id: sent.id });
+    assert.deepEqual(taken.reactions, []);
+    await waitFor('no reaction at A', async () => ((await env.a.call('messages.get', { id: sent.id })).reactions?.length === 0 ? true : undefined));
+  },
+  'messages.history': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'first' });
+    await a.call('messages.edit', { id: sent.id, text: 'second' });
+    await a.call('messages.edit', { id: sent.id, text: 'third' });
+    const { message, revisions } = await a.call('messages.history', { id: sent.id });
+    assert.equal(message.text, 'third');
+    assert.deepEqual(revisions.map((r) => r.text), ['first', 'second']);
+  },
+  'chats.update': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const updated = await a.call('chats.update', { chat_id: chat.chat_id, muted_until: Date.now() + 3_600_000, pinned: true, draft: 'half a tho', disappearing_seconds: 300 });
+    assert.equal(updated.muted, true);
+    assert.equal(updated.pinned, true);
+    assert.equal(updated.draft, 'half a tho');
+    assert.equal(updated.disappearing_seconds, 300);
+    assert.equal((await a.call('chats.list', { limit: 1 })).chats[0]?.chat_id, chat.chat_id, 'pinned chats lead the list');
+    const archived = await a.call('chats.update', { chat_id: chat.chat_id, archived: true });
+    assert.equal(archived.pinned, false, 'archiving unpins');
+    assert.ok((await a.call('chats.list', { limit: 500, archived: true })).chats.some((c) => c.chat_id === chat.chat_id));
+    assert.ok(!(await a.call('chats.list', { limit: 500 })).chats.some((c) => c.chat_id === chat.chat_id), 'archived chats leave the main list');
+    await rejectsWith(a.call('chats.update', { chat_id: chat.chat_id, disappearing_seconds: 10 }), 'ValidationError', /30 to/);
+    await rejectsWith(a.call('chats.update', { chat_id: chat.chat_id }), 'ValidationError', /nothing to change/);
+  },
+  'chats.typing': async (env) => {
+    const { chatId, alice } = await talkingPair(env);
+    const mark = env.b.mark();
+    assert.deepEqual(await env.a.call('chats.typing', { chat_id: chatId, typing: true }), { sent: true });
+    const seen = await waitFor('typing at B', async () => env.b.eventsSince(mark).find((e) => e.type === 'typing.changed'));
+    assert.deepEqual(seen.data, { chat_id: chatId, sender: alice.id, typing: true });
+  },
+  'settings.get': async ({ a }) => {
+    const settings = await a.call('settings.get', {});
+    assert.equal(typeof settings.read_receipts, 'boolean');
+    assert.equal(typeof settings.typing_indicators, 'boolean');
+  },
+  'settings.update': async ({ a }) => {
+    const off = await a.call('settings.update', { read_receipts: false });
+    assert.equal(off.read_receipts, false);
+    assert.deepEqual(await a.call('settings.get', {}), off);
+    assert.equal((await a.call('settings.update', { read_receipts: true })).read_receipts, true);
+    await rejectsWith(a.call('settings.update', {}), 'ValidationError', /nothing to change/);
   },
   'contacts.invite': async ({ a }) => {
     const me = await a.call('identities.create', { username: unique('inviter') });
@@ -399,6 +478,25 @@ const eventTests: { readonly [E in EventName]: Test } = {
     const mark = a.mark();
     const edited = await a.call('messages.edit', { id: sent.id, text: 'edited' });
     assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'message.updated').map((e) => e.data), [edited]);
+  },
+  'message.removed': async ({ a }) => {
+    const { chat } = await identityWithChat(a);
+    const sent = await a.call('messages.send', { chat_id: chat.chat_id, text: 'gone from here' });
+    const mark = a.mark();
+    await a.call('messages.delete', { id: sent.id, for: 'me' });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'message.removed').map((e) => e.data), [{ id: sent.id, chat_id: chat.chat_id }]);
+  },
+  'typing.changed': async (env) => {
+    const { chatId, alice } = await talkingPair(env);
+    const mark = env.b.mark();
+    await env.a.call('chats.typing', { chat_id: chatId, typing: false });
+    const seen = await waitFor('typing stopped at B', async () => env.b.eventsSince(mark).find((e) => e.type === 'typing.changed'));
+    assert.deepEqual(seen.data, { chat_id: chatId, sender: alice.id, typing: false });
+  },
+  'settings.updated': async ({ a }) => {
+    const mark = a.mark();
+    const next = await a.call('settings.update', { typing_indicators: true });
+    assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'settings.updated').map((e) => e.data), [next]);
   },
   'chat.created': async ({ a }) => {
     const { identity } = await identityWithChat(a);
