@@ -102,6 +102,10 @@ export interface ApiMethods {
   'groups.get': { input: Input<typeof S.groupRef>; output: GroupInfo };
   'groups.addMembers': { input: Input<typeof S.addGroupMembers>; output: GroupInfo };
   'groups.removeMember': { input: Input<typeof S.removeGroupMember>; output: GroupInfo };
+  /** The admin renames the group for everyone. */
+  'groups.rename': { input: Input<typeof S.renameGroup>; output: GroupInfo };
+  /** Leave a group (not its admin): nothing more is read or sent, and the admin takes you off the list. */
+  'groups.leave': { input: Input<typeof S.groupRef>; output: GroupInfo };
   'relay.status': { input: Input<typeof S.empty>; output: RelayFigures };
   'relay.setEnabled': { input: Input<typeof S.setRelayEnabled>; output: RelayFigures };
   'relays.list': { input: Input<typeof S.empty>; output: RelayList };

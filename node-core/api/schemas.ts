@@ -216,6 +216,7 @@ export const createGroup = z.strictObject({
 export const groupRef = z.object({ group_id: groupId });
 export const addGroupMembers = z.strictObject({ group_id: groupId, members: z.array(hexKey).min(1).max(255) });
 export const removeGroupMember = z.object({ group_id: groupId, identity_key: hexKey });
+export const renameGroup = z.strictObject({ group_id: groupId, title: z.string().trim().min(1).max(100) });
 
 export const setRelayEnabled = z.strictObject({ enabled: z.boolean() });
 export const setRelays = z.strictObject({

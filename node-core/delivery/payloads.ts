@@ -63,6 +63,8 @@ export const directPayload = z.discriminatedUnion('k', [
   }),
   z.object({ k: z.literal('rcpt'), t: z.enum(['delivered', 'read']), ids: z.array(uuid).min(1).max(1000) }),
   z.object({ k: z.literal('gstate'), state: bytes() }),
+  /** A member tells the group's admin that they left. */
+  z.object({ k: z.literal('gleave'), g: z.string().regex(/^[0-9a-f]{32}$/) }),
   z.object({
     k: z.literal('skey'),
     g: z.string().regex(/^[0-9a-f]{32}$/),

@@ -7,7 +7,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import { DecryptFailedError } from '../sessions/direct-sessions.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { SignedIdentityRecord } from '../wire/identity-record.ts';
-import { isMember, memberKeys, type GroupBook } from './group-book.ts';
+import { chatIdOf, isMember, memberKeys, type GroupBook } from './group-book.ts';
 import type { GroupGossip } from './group-gossip.ts';
 import type { GroupSenderKeys } from './group-sender-keys.ts';
 import { adoptGroupState } from './group-adopt.ts';
@@ -22,8 +22,14 @@ export interface GroupMembership {
   create(input: { title: string; members: readonly string[]; identity_id?: string | undefined }): Promise<GroupInfo>;
   addMembers(groupId: string, members: readonly string[]): Promise<GroupInfo>;
   removeMember(groupId: string, member: string): Promise<GroupInfo>;
+  /** The admin renames the group (a new signed state, as for members). */
+  rename(groupId: string, title: string): Promise<GroupInfo>;
+  /** A member leaves: stops reading and sending at once and asks the admin to take them off the list. */
+  leave(groupId: string): Promise<GroupInfo>;
   /** A member list arrived from the admin (the "gstate" payload). */
   receive(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void;
+  /** A member told us, the admin, that they left (the "gleave" payload). */
+  receiveLeave(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void;
 }
 
 export interface MembershipInit {
@@ -62,18 +68,31 @@ export function createGroupMembership(init: MembershipInit): GroupMembership {
     return { info: book.toInfo(book.require(repos, state.id)), after: afterAdopt(state, member, chat, created) };
   }
 
-  async function changeMembers(groupId: string, change: (state: GroupState) => { members: GroupMember[]; notify: string[] }): Promise<GroupInfo> {
-    const result = await store.write((repos) => {
-      const row = book.require(repos, groupId);
-      const state = book.stateOf(row);
-      if (state.admin !== row.local_identity) throw new NotGroupAdminError('only the group admin can change its members');
-      const secret = init.secretOf(state.admin);
-      const { members, notify } = change(state);
-      return publishState(repos, { ...state, members, version: state.version + 1, at: init.now() }, secret, notify, memberKeys(state));
-    });
+  type Change = (state: GroupState) => { members: GroupMember[]; notify: string[]; title?: string };
+
+  /** A new state of the admin's, inside a transaction. */
+  function changeIn(repos: Repositories, groupId: string, change: Change) {
+    const row = book.require(repos, groupId);
+    const state = book.stateOf(row);
+    if (state.admin !== row.local_identity) throw new NotGroupAdminError('only the group admin can change its members or name');
+    const secret = init.secretOf(state.admin);
+    const { members, notify, title } = change(state);
+    return publishState(repos, { ...state, title: title ?? state.title, members, version: state.version + 1, at: init.now() }, secret, notify, memberKeys(state));
+  }
+
+  async function changeMembers(groupId: string, change: Change): Promise<GroupInfo> {
+    const result = await store.write((repos) => changeIn(repos, groupId, change));
     result.after();
     return result.info;
   }
+
+  const without = (key: string) => (state: GroupState) => {
+    if (key === state.admin) throw new ValidationError('the admin cannot remove themselves');
+    if (!isMember(state, key)) throw new ContactNotFoundError(`${key} is not a member`);
+    const members = state.members.filter((m) => m.identity_key !== key);
+    // The removed member hears that they are out (so they stop listening), but gets no new key.
+    return { members, notify: [...members.map((m) => m.identity_key), key] };
+  };
 
   return {
     async create(input) {
@@ -103,16 +122,36 @@ export function createGroupMembership(init: MembershipInit): GroupMembership {
         return { members, notify: members.map((m) => m.identity_key) };
       }),
 
-    removeMember: (groupId, key) =>
-      changeMembers(groupId, (state) => {
-        if (key === state.admin) throw new ValidationError('the admin cannot remove themselves');
-        if (!isMember(state, key)) throw new ContactNotFoundError(`${key} is not a member`);
-        const members = state.members.filter((m) => m.identity_key !== key);
-        // The removed member hears that they are out (so they stop listening), but gets no new key.
-        return { members, notify: [...members.map((m) => m.identity_key), key] };
-      }),
+    removeMember: (groupId, key) => changeMembers(groupId, without(key)),
+
+    rename: (groupId, title) => changeMembers(groupId, (state) => ({ members: [...state.members], notify: state.members.map((m) => m.identity_key), title })),
+
+    async leave(groupId) {
+      const result = await store.write((repos) => {
+        const row = book.require(repos, groupId);
+        const state = book.stateOf(row);
+        if (state.admin === row.local_identity) throw new ValidationError('the admin cannot leave the group; remove the other members first');
+        repos.groups.put({ ...row, removed: 1 });
+        delivery.queueDirect(repos, { local: row.local_identity, remote: state.admin, groupId, payload: { k: 'gleave', g: groupId } }, init.now());
+        return { info: book.toInfo(book.require(repos, groupId)), chat: repos.conversations.get(chatIdOf(groupId)) };
+      });
+      init.gossip.leave(groupId);
+      if (result.chat) init.events.emit('chat.updated', result.chat);
+      delivery.kick();
+      return result.info;
+    },
 
     receive: (repos, payload, context) => receiveGroupState({ book, keys, afterAdopt }, repos, payload, context),
+
+    receiveLeave(repos, payload, context) {
+      if (payload.k !== 'gleave') return;
+      const row = repos.groups.get(payload.g);
+      // Only a member's own word takes them off, and only the admin can sign the new list.
+      if (!row || row.removed === 1 || row.local_identity !== context.local) return;
+      const state = book.stateOf(row);
+      if (state.admin !== context.local || !isMember(state, context.remote) || context.remote === state.admin) return;
+      return changeIn(repos, payload.g, without(context.remote)).after;
+    },
   };
 }
 

@@ -38,6 +38,8 @@ export interface GroupService extends Startable {
   create(input: { title: string; members: readonly string[]; identity_id?: string | undefined }): Promise<GroupInfo>;
   addMembers(groupId: string, members: readonly string[]): Promise<GroupInfo>;
   removeMember(groupId: string, member: string): Promise<GroupInfo>;
+  rename(groupId: string, title: string): Promise<GroupInfo>;
+  leave(groupId: string): Promise<GroupInfo>;
   get(groupId: string): GroupInfo;
   list(): GroupInfo[];
   readonly outbound: Outbound;
@@ -57,7 +59,7 @@ export interface GroupServiceInit {
   /** Our own route (peer id, addresses, relays) for member lists. */
   readonly ownRecord: (local: string) => SignedIdentityRecord;
   /** Registers the handlers for group control payloads carried over 1:1 sessions. */
-  readonly onPayload: (kind: 'gstate' | 'skey', handler: (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void) => void;
+  readonly onPayload: (kind: 'gstate' | 'gleave' | 'skey', handler: (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void) => void;
   readonly now?: () => number;
 }
 
@@ -80,6 +82,7 @@ export function createGroupService(init: GroupServiceInit): GroupService {
   // Payload kinds are registered once, when built: a member list or key may arrive as soon as delivery runs.
   init.onPayload('gstate', (repos, payload, context) => membership.receive(repos, payload, context));
   init.onPayload('skey', (repos, payload, context) => keys.receive(repos, payload, context));
+  init.onPayload('gleave', (repos, payload, context) => membership.receiveLeave(repos, payload, context));
 
   return {
     start() {
@@ -90,6 +93,8 @@ export function createGroupService(init: GroupServiceInit): GroupService {
     create: (input) => membership.create(input),
     addMembers: (groupId, members) => membership.addMembers(groupId, members),
     removeMember: (groupId, member) => membership.removeMember(groupId, member),
+    rename: (groupId, title) => membership.rename(groupId, title),
+    leave: (groupId) => membership.leave(groupId),
     get: (groupId) => book.toInfo(book.require(store.repos, groupId)),
     list: () => store.repos.groups.list().map((row) => book.toInfo(row)),
     outbound,

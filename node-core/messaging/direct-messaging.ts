@@ -38,7 +38,7 @@ export interface DirectMessaging extends Startable {
   /** Queues a reaction, edit, delete, timer or typing change for the chat's peer. */
   queueUpdate(repos: Repositories, chat: Chat, update: ChatUpdate): AfterCommit;
   /** Other payload kinds (groups) register here. */
-  onPayload(kind: 'gstate' | 'skey', handler: PayloadHandler): void;
+  onPayload(kind: 'gstate' | 'gleave' | 'skey', handler: PayloadHandler): void;
   /** Listens for acknowledged mail and sends the receipts still owed from the last run. */
   start(): void;
   /** Cancels the pending receipt flush (what is owed stays in the store for the next start). */
@@ -175,7 +175,7 @@ class DirectMessagingComponent implements DirectMessaging {
     };
   }
 
-  onPayload(kind: 'gstate' | 'skey', handler: PayloadHandler): void {
+  onPayload(kind: 'gstate' | 'gleave' | 'skey', handler: PayloadHandler): void {
     this.extra.set(kind, handler);
   }
 

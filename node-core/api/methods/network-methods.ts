@@ -18,7 +18,9 @@ export const groupSpecs = {
   'groups.get': { schema: S.groupRef, rest: rest.get('/api/groups/:group_id') },
   'groups.addMembers': { schema: S.addGroupMembers, rest: rest.post('/api/groups/:group_id/members', 'body') },
   'groups.removeMember': { schema: S.removeGroupMember, rest: rest.delete('/api/groups/:group_id/members/:identity_key') },
-} as const satisfies SpecsOf<'groups.create' | 'groups.list' | 'groups.get' | 'groups.addMembers' | 'groups.removeMember'>;
+  'groups.rename': { schema: S.renameGroup, rest: rest.patch('/api/groups/:group_id', 'body') },
+  'groups.leave': { schema: S.groupRef, rest: rest.post('/api/groups/:group_id/leave') },
+} as const satisfies SpecsOf<'groups.create' | 'groups.list' | 'groups.get' | 'groups.addMembers' | 'groups.removeMember' | 'groups.rename' | 'groups.leave'>;
 
 export const relaySpecs = {
   'relay.status': { schema: S.empty, rest: rest.get('/api/relay') },
@@ -56,6 +58,8 @@ const groupMethods = (net: () => NetworkServices) =>
     'groups.get': (i) => net().groups.get(i.group_id),
     'groups.addMembers': (i) => net().groups.addMembers(i.group_id, i.members),
     'groups.removeMember': (i) => net().groups.removeMember(i.group_id, i.identity_key),
+    'groups.rename': (i) => net().groups.rename(i.group_id, i.title),
+    'groups.leave': (i) => net().groups.leave(i.group_id),
   });
 
 const relayMethods = (net: () => NetworkServices) => {

@@ -399,6 +399,27 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.deepEqual(shrunk.members.map((m) => m.identity_key), [alice.id]);
     await rejectsWith(env.a.call('groups.removeMember', { group_id: group.group_id, identity_key: alice.id }), 'ValidationError', /admin/);
   },
+  'groups.rename': async (env) => {
+    const { alice, bob } = await talkingPair(env);
+    const group = await env.a.call('groups.create', { title: 'Old name', members: [bob.id], identity_id: alice.id });
+    await waitFor('the group at B', async () => (await env.b.call('groups.list', {})).groups.some((g) => g.group_id === group.group_id));
+    const renamed = await env.a.call('groups.rename', { group_id: group.group_id, title: 'New name' });
+    assert.equal(renamed.title, 'New name');
+    await waitFor('the new name at B', async () => ((await env.b.call('chats.get', { chat_id: group.chat_id })).title === 'New name' ? true : undefined));
+    await rejectsWith(env.b.call('groups.rename', { group_id: group.group_id, title: 'Not yours' }), 'NotGroupAdmin');
+  },
+  'groups.leave': async (env) => {
+    const { alice, bob } = await talkingPair(env);
+    const group = await env.a.call('groups.create', { title: 'Leavers', members: [bob.id], identity_id: alice.id });
+    await waitFor('the group at B', async () => (await env.b.call('groups.list', {})).groups.some((g) => g.group_id === group.group_id));
+    await rejectsWith(env.a.call('groups.leave', { group_id: group.group_id }), 'ValidationError', /admin cannot leave/);
+    await env.b.call('groups.leave', { group_id: group.group_id });
+    const atAdmin = await waitFor('the admin to take B off the list', async () => {
+      const info = await env.a.call('groups.get', { group_id: group.group_id });
+      return info.members.some((m) => m.identity_key === bob.id) ? undefined : info;
+    });
+    assert.deepEqual(atAdmin.members.map((m) => m.identity_key), [alice.id]);
+  },
   'relay.status': async ({ a, b }) => {
     const user = await a.call('relay.status', {});
     assert.equal(user.enabled, false);
