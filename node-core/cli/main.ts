@@ -4,7 +4,7 @@ import { createLogger } from '../observability/logger.ts';
 import { VERSION } from '../version.ts';
 import { HELP, parseCli, UsageError } from './args.ts';
 import { runCheck } from './check.ts';
-import { announceReady, describeStartupError, logConfigWarnings, startupExitCode } from './startup.ts';
+import { announceReady, describeStartupError, isOperatorError, logConfigWarnings, rootStartupError, startupExitCode } from './startup.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -19,7 +19,10 @@ const processIo: CliIo = {
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
 /** An error the operator fixes from its message is logged without a stack; anything else with one. */
-const logFields = (err: unknown) => (startupExitCode(err) === 1 ? { err } : { error: (err as Error).name, reason: (err as Error).message });
+const logFields = (err: unknown) => {
+  const root = rootStartupError(err) as Error;
+  return isOperatorError(err) || startupExitCode(err) !== 1 ? { error: root.name, reason: root.message } : { err };
+};
 
 /** Runs the dchat command; resolves with the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {

@@ -16,7 +16,28 @@ export function logConfigWarnings(loaded: LoadedConfig, logger: Logger): void {
 }
 
 /** Errors whose message is the whole story for an operator: no stack trace needed. */
-const OPERATOR_ERRORS = new Set(['ListenError', 'DataDirLockedError', 'DatabaseTooNewError', 'NodeSecretMissingError', 'NodeSecretMismatchError', 'DatabaseDamagedError']);
+const OPERATOR_ERRORS = new Set([
+  'ListenError',
+  'P2pListenError',
+  'DataDirLockedError',
+  'DatabaseTooNewError',
+  'NodeSecretMissingError',
+  'NodeSecretMismatchError',
+  'DatabaseDamagedError',
+]);
+
+/**
+ * The error that stopped the start. A component that fails inside the node's lifecycle arrives
+ * wrapped ("network-services did not start: ..."); the operator needs what it wrapped.
+ */
+export function rootStartupError(err: unknown): unknown {
+  let e = err;
+  while ((e as Error | undefined)?.name === 'ComponentStartError' && (e as Error).cause !== undefined) e = (e as Error).cause;
+  return e;
+}
+
+/** Whether the error's message is all an operator needs (it is then printed and logged without a stack). */
+export const isOperatorError = (err: unknown): boolean => OPERATOR_ERRORS.has((rootStartupError(err) as Error | undefined)?.name ?? '');
 
 /**
  * Errors that no restart cures: the data directory itself needs the operator (a node-secret that
@@ -28,20 +49,21 @@ const NEEDS_OPERATOR = new Set(['NodeSecretMissingError', 'NodeSecretMismatchErr
 
 /** The exit code for a failed start or --init-db: 3 when the data directory needs an operator, else 1. */
 export function startupExitCode(err: unknown): number {
-  const e = err as NodeJS.ErrnoException;
+  const e = rootStartupError(err) as NodeJS.ErrnoException;
   return NEEDS_OPERATOR.has(e.name) || e.code === 'SQLITE_NOTADB' || e.code?.startsWith('SQLITE_CORRUPT') ? EXIT_NEEDS_OPERATOR : 1;
 }
 
 export function describeStartupError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (OPERATOR_ERRORS.has(e.name)) return e.message;
+  const e = rootStartupError(err) as NodeJS.ErrnoException;
+  if (isOperatorError(e)) return e.message;
   if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.path ?? e.message}`;
   if (e.code === 'ENOSPC') return `no space left on the device holding ${e.path ?? 'the data directory'}`;
   if (e.code === 'EROFS') return `read-only file system: ${e.path ?? e.message}`;
   if (e.code === 'SQLITE_NOTADB' || e.code?.startsWith('SQLITE_CORRUPT')) {
     return `the database file is not a dchat database or is damaged (${e.message}): run "dchat check", then restore dchat.db from a backup together with its node-secret`;
   }
-  return e.stack ?? String(err);
+  // Unforeseen: the whole story, the wrapper's "<component> did not start" included.
+  return (err as Error | undefined)?.stack ?? String(err);
 }
 
 /** The "ready" line with where everything is, a warning for an exposed API without TLS, and the web UI link. */

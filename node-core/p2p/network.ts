@@ -13,6 +13,7 @@ import { createFrameBudget, type FrameBudget } from './frame-budget.ts';
 import { createChannelPool, type ChannelPool } from './frame-channel.ts';
 import { serveFrames, type FrameContext } from './frame-responder.ts';
 import { createInboundLimits, ipKey, type InboundLimits } from './inbound-limits.ts';
+import { p2pListenErrorFrom } from './listen-error.ts';
 import { bootstrapAddresses, libp2pOptions, type DchatServices } from './libp2p-options.ts';
 import { DEFAULT_P2P_LIMITS, resolveLimits, type P2pLimits } from './limits.ts';
 import { createNetworkCounters, declareNetworkGauges, type NetworkCounters } from './network-metrics.ts';
@@ -185,7 +186,8 @@ function networkLifecycle(parts: NetworkParts, queries: PeerQueries): Pick<Netwo
         await libp2p.start();
       } catch (err) {
         releaseAll();
-        throw err;
+        // A port in use is the operator's to fix: say which setting, not libp2p's stack.
+        throw p2pListenErrorFrom(err) ?? err;
       }
       log.info({ peer_id: libp2p.peerId.toString(), addresses: queries.addresses() }, 'peer-to-peer network listening');
       for (const address of bootstrapAddresses(parts.init.config)) {

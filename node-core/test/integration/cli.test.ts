@@ -105,6 +105,30 @@ describe('dchat CLI', () => {
     }
   });
 
+  it('exits 1 with one line naming the flag and key when a P2P port is in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const cases = [
+      { args: ['--p2p-port', String(port), '--p2p-ws-port', '0'], setting: '--p2p-port / server.p2p_port' },
+      { args: ['--p2p-port', '0', '--p2p-ws-port', String(port)], setting: '--p2p-ws-port / server.p2p_ws_port' },
+    ];
+    try {
+      for (const c of cases) {
+        const result = await runCli(['--headless', '--data-dir', tempDir(), '--api-port', '0', ...c.args], { env: { DCHAT_P2P_HOST: '127.0.0.1' } });
+        assert.equal(result.code, 1, result.stderr);
+        const escaped = c.setting.replace(/[./]/g, '\\$&');
+        assert.match(result.stderr, new RegExp(`^dchat: cannot start: cannot listen for peers on 127\\.0\\.0\\.1:${port} \\(${escaped}\\): the address is already in use`));
+        assert.equal(result.stderr.trim().split('\n').length, 1, `one line:\n${result.stderr}`);
+        // Neither the terminal nor the log gets libp2p's stack.
+        assert.doesNotMatch(result.stderr + result.stdout, /^\s+at /m);
+        assert.doesNotMatch(result.stderr + result.stdout, /UnsupportedListenAddressesError|transportManager/);
+      }
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('refuses a second node on the same data directory, and takes over a stale lock', async () => {
     const node = await startNode();
     try {
