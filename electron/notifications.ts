@@ -1,22 +1,25 @@
 import { Notification } from 'electron';
 import type { TFunction } from 'i18next';
 import type { Message } from '../node-core/api/contract.ts';
+import { mentions } from '../node-core/domain/mentions.ts';
 import type { DchatNode } from '../node-core/node.ts';
 import type { MainWindow } from './window.ts';
 
 /**
  * Notifications for new messages from others, unless that chat is on screen (`focusedChat`, while
- * the window has focus) or muted. Our own identities are kept at hand (they change rarely) rather
- * than listed for every message. Returns the function that stops notifying.
+ * the window has focus) or muted — a message that mentions us (`@username`) notifies even in a
+ * muted chat, as in Signal. Our own identities are kept at hand (they change rarely) rather than
+ * listed for every message. Returns the function that stops notifying.
  */
 export async function notifyNewMessages(node: DchatNode, t: TFunction, window: MainWindow, focusedChat: () => string | undefined): Promise<() => void> {
-  let ownIds = new Set((await node.api.call('identities.list', {})).identities.map((i) => i.id));
+  let own = new Map((await node.api.call('identities.list', {})).identities.map((i) => [i.id, i.username]));
 
   const notify = async (message: Message) => {
-    if (!Notification.isSupported() || ownIds.has(message.sender)) return;
+    if (!Notification.isSupported() || own.has(message.sender)) return;
     if (window.current?.isFocused() && focusedChat() === message.chat_id) return;
     const chat = await node.api.call('chats.get', { chat_id: message.chat_id });
-    if (chat.muted) return;
+    const username = own.get(chat.identity_id);
+    if (chat.muted && !(username && mentions(message.text, username))) return;
     const file = message.attachments?.[0]?.name;
     const body = message.text ? message.text.slice(0, 200) : file ? t('attachment', { name: file }) : '';
     const notification = new Notification({ title: chat.title, body });
@@ -28,7 +31,7 @@ export async function notifyNewMessages(node: DchatNode, t: TFunction, window: M
   };
 
   return node.api.subscribe((event) => {
-    if (event.type === 'identity.created') ownIds = new Set([...ownIds, event.data.id]);
+    if (event.type === 'identity.created') own = new Map([...own, [event.data.id, event.data.username]]);
     if (event.type === 'message.created') void notify(event.data).catch(() => undefined);
   });
 }
