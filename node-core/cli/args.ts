@@ -28,6 +28,7 @@ const KEY_FLAGS = {
   'p2p-port': { key: 'server.p2p_port', type: 'int' },
   'p2p-ws-port': { key: 'server.p2p_ws_port', type: 'int' },
   'log-level': { key: 'logging.level', type: 'string' },
+  'log-format': { key: 'logging.format', type: 'string' },
   role: { key: 'node.role', type: 'string' },
 } as const satisfies Record<string, Pick<FlagOverride, 'key' | 'type'>>;
 
@@ -55,6 +56,8 @@ Options:
   --p2p-port PORT       libp2p TCP port (default 30333; 0 picks a free port)
   --p2p-ws-port PORT    libp2p WebSocket port (default 30334; 0 picks a free port)
   --log-level LEVEL     trace, debug, info, warn, error, fatal or silent (default info)
+  --log-format FORMAT   pretty (lines for a person), json (pino's JSON lines) or auto:
+                        pretty on a terminal, json otherwise (the default)
   --role ROLE           user, or relay to hold mail for offline peers (default user)
   -v, --version         Print the version and exit
   -h, --help            Print this help and exit

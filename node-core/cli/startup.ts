@@ -88,6 +88,7 @@ export function announceReady(node: DchatNode, config: DchatConfig, logger: Logg
     },
     `dchat ${version} ready on ${node.apiUrl}`,
   );
-  // The web UI signs in with this link once (the token then leaves the address bar).
-  logger.info({ url: `${node.apiUrl}/?token=${node.apiToken}` }, 'open the web UI with this link');
+  // The web UI signs in with this link once (the token then leaves the address bar). Its field,
+  // like api_token_file above, stands out in the terminal's log (observability/pretty-log.ts).
+  logger.info({ web_ui: `${node.apiUrl}/?token=${node.apiToken}` }, 'open the web UI with this link');
 }

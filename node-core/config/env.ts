@@ -65,6 +65,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
 
   { env: 'DCHAT_LOG_LEVEL', key: 'logging.level', type: 'string' },
   { env: 'RUST_LOG', key: 'logging.level', type: 'rust-log' },
+  { env: 'DCHAT_LOG_FORMAT', key: 'logging.format', type: 'string' },
   { env: 'DCHAT_LOG_FILE', key: 'logging.file_path', type: 'string' },
   { env: 'LOG_DIR', key: 'logging.file_path', type: 'string', transform: (dir) => `${dir.replace(/\/+$/, '')}/dchat.log` },
 

@@ -17,6 +17,10 @@ const seconds = positiveInt;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** "auto": readable lines on a terminal, JSON lines (pino) for journald, files and pipes. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const NODE_ROLES = ['user', 'relay'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 
@@ -119,7 +123,7 @@ const accessibilitySection = z.object({
 
 const loggingSection = z.object({
   level: z.enum(LOG_LEVELS).default('info'),
-  format: z.enum(['json']).default('json'),
+  format: z.enum(LOG_FORMATS).default('auto'),
   output: z.enum(['stdout', 'stderr', 'file']).default('stdout'),
   file_path: nonEmpty.optional(),
   max_file_size_mb: positiveInt.default(100),

@@ -1,5 +1,7 @@
-import pino, { type Logger } from 'pino';
-import type { DchatConfig } from '../config/schema.ts';
+import tty from 'node:tty';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { DchatConfig, LogFormat } from '../config/schema.ts';
+import { createPrettify } from './pretty-log.ts';
 
 export interface NodeLogger {
   readonly logger: Logger;
@@ -9,11 +11,37 @@ export interface NodeLogger {
   flush(): void;
 }
 
-export function createLogger(config: DchatConfig['logging'], version: string): NodeLogger {
+export interface LoggerEnvironment {
+  /** Whether a file descriptor is a terminal; default: node:tty's isatty. */
+  readonly isTerminal?: (fd: number) => boolean;
+  /** NO_COLOR (https://no-color.org) turns colours off in the readable format. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * "auto" is readable lines on a terminal and JSON everywhere else: journald, a log file, a pipe
+ * into jq or a collector all read JSON, and a person starting dchat by hand reads the lines.
+ */
+export function resolveLogFormat(config: DchatConfig['logging'], isTerminal: (fd: number) => boolean = tty.isatty): Exclude<LogFormat, 'auto'> {
+  if (config.format !== 'auto') return config.format;
+  if (config.output === 'file') return 'json';
+  return isTerminal(config.output === 'stderr' ? 2 : 1) ? 'pretty' : 'json';
+}
+
+export function createLogger(config: DchatConfig['logging'], version: string, environment: LoggerEnvironment = {}): NodeLogger {
+  const isTerminal = environment.isTerminal ?? tty.isatty;
+  const fd = config.output === 'stderr' ? 2 : 1;
   const destination =
     config.output === 'file'
       ? pino.destination({ dest: config.file_path!, mkdir: true, sync: false })
-      : pino.destination({ dest: config.output === 'stderr' ? 2 : 1, sync: false });
+      : pino.destination({ dest: fd, sync: false });
+  let stream: DestinationStream = destination;
+  if (resolveLogFormat(config, isTerminal) === 'pretty') {
+    // Colours only where a terminal shows them; "pretty" into a file or pipe stays plain text.
+    const colorize = config.output !== 'file' && isTerminal(fd) && !(environment.env ?? process.env).NO_COLOR;
+    const prettify = createPrettify({ colorize });
+    stream = { write: (line: string) => void destination.write(prettify(line)) };
+  }
   const logger = pino(
     {
       level: config.level,
@@ -21,7 +49,7 @@ export function createLogger(config: DchatConfig['logging'], version: string): N
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    stream,
   );
   return {
     logger,

@@ -164,6 +164,7 @@ describe('config errors name the key, the value, its source and what was expecte
     assert.match(configError(() => loadConfig({ env: { DCHAT_NODE_ROLE: 'boss' } })), /node\.role = "boss" .*expected one of "user", "relay"/);
     assert.match(configError(() => loadConfig({ env: { DCHAT_LOG_LEVEL: 'loud' } })), /logging\.level = "loud".*expected one of "trace"/);
     assert.match(configError(() => loadConfig({ env: { DCHAT_ENABLE_METRICS: 'maybe' } })), /observability\.metrics_enabled = "maybe".*expected true or false/);
+    assert.match(configError(() => loadConfig({ env: { DCHAT_LOG_FORMAT: 'yaml' } })), /logging\.format = "yaml" \(from env DCHAT_LOG_FORMAT\): expected one of "auto", "json", "pretty"/);
   });
 
   it('reports TOML syntax errors with their line', () => {
