@@ -9,6 +9,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
+const { nameProcess } = await import('../node-core/cli/process-name.ts');
+nameProcess();
 const { main } = await import('../node-core/cli/main.ts');
 const code = await main(process.argv.slice(2));
 process.exit(code);
