@@ -5,6 +5,8 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { configSchema, RESERVED_KEYS, schemaKeys, type DchatConfig } from './schema.ts';
 import { convertEnvValue, ENV_BINDINGS, OTHER_KNOWN_ENV, type EnvBinding } from './env.ts';
+import { didYouMean, nearest, suggestKey } from './suggest.ts';
+import { describeTomlError } from './toml-error.ts';
 
 /** A configuration problem the operator must fix; the CLI prints it and exits with code 2. */
 export class ConfigError extends Error {
@@ -144,10 +146,7 @@ function layerFromFile(file: string, explicit: boolean, warnings: string[]): Lay
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof TomlError) {
-      const firstLine = err.message.split('\n')[0];
-      throw new ConfigError(`config file ${file}: invalid TOML at line ${err.line}, column ${err.column}: ${firstLine}`);
-    }
+    if (err instanceof TomlError) throw new ConfigError(describeTomlError(file, text, err));
     throw err;
   }
 
@@ -158,7 +157,9 @@ function layerFromFile(file: string, explicit: boolean, warnings: string[]): Lay
   for (const [section, body] of Object.entries(doc)) {
     const sectionKeys = known.get(section);
     if (!sectionKeys) {
-      warnings.push(`config file ${file}: unknown ${isTable(body) ? `section [${section}]` : `key "${section}"`} (ignored)`);
+      const near = nearest(section, known.keys());
+      const what = isTable(body) ? `section [${section}] (ignored)${didYouMean(near && `[${near}]`)}` : `key "${section}" (ignored)`;
+      warnings.push(`config file ${file}: unknown ${what}`);
       continue;
     }
     if (!isTable(body)) {
@@ -166,7 +167,7 @@ function layerFromFile(file: string, explicit: boolean, warnings: string[]): Lay
     }
     for (const [key, value] of Object.entries(body)) {
       if (!sectionKeys.has(key)) {
-        warnings.push(`config file ${file}: unknown key "${key}" in [${section}] (ignored)`);
+        warnings.push(`config file ${file}: unknown key ${section}.${key} (ignored)${didYouMean(suggestKey(section, key, known))}`);
         continue;
       }
       const dotted = `${section}.${key}`;
@@ -196,10 +197,11 @@ function layerFromEnv(env: Readonly<Record<string, string | undefined>>, cwd: st
     values.set(binding.key, value);
     sources.set(binding.key, `env ${binding.env}`);
   }
-  const knownNames = new Set(ENV_BINDINGS.map((b) => b.env));
+  const knownNames = new Set([...ENV_BINDINGS.map((b) => b.env), ...OTHER_KNOWN_ENV]);
   for (const name of Object.keys(env)) {
-    if (name.startsWith('DCHAT_') && !knownNames.has(name) && !OTHER_KNOWN_ENV.has(name)) {
-      warnings.push(`environment: unknown variable ${name} (ignored)`);
+    if (name.startsWith('DCHAT_') && !knownNames.has(name)) {
+      const near = nearest(name, [...knownNames].filter((known) => known.startsWith('DCHAT_')));
+      warnings.push(`environment: unknown variable ${name} (ignored)${didYouMean(near)}`);
     }
   }
   return { values, sources };

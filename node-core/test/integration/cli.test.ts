@@ -163,7 +163,7 @@ describe('dchat CLI', () => {
     const node = await startNode({ dataDir: dir });
     try {
       const warnings = node.logs.filter((l) => l.level === 'warn').map((l) => String(l.msg));
-      assert.ok(warnings.some((w) => w.includes('unknown key "frobnicate" in [server]')), warnings.join('\n'));
+      assert.ok(warnings.some((w) => w.includes('unknown key server.frobnicate (ignored)')), warnings.join('\n'));
       assert.ok(warnings.some((w) => w.includes('chain.chat_chain_rpc')), warnings.join('\n'));
     } finally {
       await node.stop();

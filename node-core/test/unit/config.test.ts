@@ -167,9 +167,24 @@ describe('config errors name the key, the value, its source and what was expecte
     assert.match(configError(() => loadConfig({ env: { DCHAT_LOG_FORMAT: 'yaml' } })), /logging\.format = "yaml" \(from env DCHAT_LOG_FORMAT\): expected one of "auto", "json", "pretty"/);
   });
 
-  it('reports TOML syntax errors with their line', () => {
+  it('reports TOML syntax errors with the file, line, column, the line itself and a caret under the column', () => {
     const file = writeToml('[server]\napi_port = = 3\n');
-    assert.match(configError(() => loadConfig({ configPath: file, env: {} })), /invalid TOML at line 2/);
+    assert.equal(
+      configError(() => loadConfig({ configPath: file, env: {} })),
+      [`config file ${file}: invalid TOML at line 2, column 12: invalid value`, '  2 | api_port = = 3', '    |            ^'].join('\n'),
+    );
+    // The caret line repeats the line's tabs, so it lands under the column however wide a tab is.
+    const tabbed = writeToml('[server]\n\thost = "a" "b"\n');
+    const lines = configError(() => loadConfig({ configPath: tabbed, env: {} })).split('\n');
+    assert.match(lines[0]!, /invalid TOML at line 2, column 13: /);
+    assert.equal(lines[1], '  2 | \thost = "a" "b"');
+    assert.equal(lines[2], `    | \t${' '.repeat(11)}^`);
+    // An unclosed table header on the first line, a long line cut around the column.
+    assert.match(configError(() => loadConfig({ configPath: writeToml('[server\n'), env: {} })), /line 1, column 8: .*\n {2}1 \| \[server\n {4}\| {8}\^$/);
+    const long = writeToml(`[node]\nnetwork = "${'x'.repeat(300)}" oops\n`);
+    const cut = configError(() => loadConfig({ configPath: long, env: {} })).split('\n');
+    assert.ok(cut[1]!.length < 120 && cut[1]!.startsWith('  2 | …'), cut[1]);
+    assert.equal(cut[2]!.indexOf('^'), cut[1]!.indexOf('oops'), 'the caret stays under the offending text');
   });
 
   it('reports a missing or unreadable config file', () => {
@@ -189,13 +204,19 @@ describe('config errors name the key, the value, its source and what was expecte
 });
 
 describe('config warnings', () => {
-  it('names unknown keys, sections and DCHAT_ variables, and ignores them', () => {
-    const file = writeToml('[server]\napi_prot = 1\n[wat]\nx = 1\n');
-    const { config, warnings } = loadConfig({ configPath: file, env: { DCHAT_API_PROT: '1' } });
+  it('names unknown keys, sections and DCHAT_ variables, ignores them, and suggests the nearest known name', () => {
+    const file = writeToml('[server]\napi_prot = 1\nttl_hours = 5\nfrobnicate = true\n[sever]\nhost = "x"\n[wat]\nx = 1\n');
+    const { config, warnings } = loadConfig({ configPath: file, env: { DCHAT_API_PROT: '1', DCHAT_WHATEVER_ELSE: '1' } });
     assert.equal(config.server.api_port, 8080);
-    assert.ok(warnings.some((w) => w.includes('unknown key "api_prot" in [server]')));
-    assert.ok(warnings.some((w) => w.includes('unknown section [wat]')));
-    assert.ok(warnings.some((w) => w.includes('unknown variable DCHAT_API_PROT')));
+    assert.equal(config.messages.ttl_hours, 72, 'a key in the wrong section is not applied');
+    const about = (what: string) => warnings.find((w) => w.includes(what));
+    assert.equal(about('api_prot'), `config file ${file}: unknown key server.api_prot (ignored) — did you mean api_port?`);
+    assert.match(about('ttl_hours') ?? '', /unknown key server\.ttl_hours \(ignored\) — did you mean messages\.ttl_hours\?$/);
+    assert.match(about('frobnicate') ?? '', /unknown key server\.frobnicate \(ignored\)$/, 'nothing near: no suggestion');
+    assert.match(about('[sever]') ?? '', /unknown section \[sever\] \(ignored\) — did you mean \[server\]\?$/);
+    assert.match(about('[wat]') ?? '', /unknown section \[wat\] \(ignored\)$/);
+    assert.equal(about('DCHAT_API_PROT'), 'environment: unknown variable DCHAT_API_PROT (ignored) — did you mean DCHAT_API_PORT?');
+    assert.equal(about('DCHAT_WHATEVER_ELSE'), 'environment: unknown variable DCHAT_WHATEVER_ELSE (ignored)');
   });
 
   it('announces reserved keys that are set', () => {
