@@ -8,6 +8,8 @@ import type { Network } from '../p2p/network.ts';
 import type { OutboxRow } from '../store/repositories/outbox.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import { parseReply, PROTOCOLS } from '../wire/protocols.ts';
+import { recordDeposits } from './retract-deposits.ts';
+import type { RelayDepositRepository } from './relay-deposits.ts';
 import { createTurns } from './turns.ts';
 import { REQUEST_TIMEOUT_MS, type DeliveredListener, type RecipientRoute } from './types.ts';
 
@@ -31,6 +33,8 @@ export interface RouterInit {
   readonly route: (repos: Repositories, local: string, remote: string) => RecipientRoute | undefined;
   readonly onDelivered: DeliveredListener;
   readonly now: () => number;
+  /** Where relays' acceptance of our envelopes is noted (for retracting a deleted message). */
+  readonly deposits: () => RelayDepositRepository;
 }
 
 /** Delivers one recipient's sealed envelopes, in order; resolves once each is acknowledged or rescheduled. */
@@ -113,7 +117,7 @@ async function deliverViaRelays(attempt: Attempt, route: RecipientRoute | undefi
     if (attempt.pending.length === 0) break;
     try {
       const channel = await network.channels.get(network.target(relay.peer_id, relay.addresses), PROTOCOLS.relay);
-      await sendOver(attempt, channel, deposit(attempt.init.now), 'relay', 'relay refused a deposit', { relay: relay.peer_id });
+      await sendOver(attempt, channel, deposit(attempt.init.now), 'relay', 'relay refused a deposit', { relay: relay.peer_id }, relay);
     } catch (err) {
       log.debug({ recipient: attempt.recipient, relay: relay.peer_id, err: (err as Error).message }, 'relay not reachable');
     }
@@ -128,6 +132,7 @@ async function sendOver(
   path: 'direct' | 'relay',
   refused: string,
   logFields: Record<string, unknown> = {},
+  relay?: RecipientRoute['relays'][number],
 ): Promise<void> {
   const { store, log } = attempt.init;
   const rows = attempt.pending;
@@ -146,6 +151,7 @@ async function sendOver(
   attempt.record(path, done);
   await store.write((repos) => {
     for (const row of done) repos.outbox.delete(row.id);
+    if (relay) recordDeposits(attempt.init.deposits(), done, relay, attempt.init.now());
   });
   attempt.init.onDelivered(done);
   const doneSet = new Set(done);

@@ -79,6 +79,8 @@ export interface DeliveryService extends Startable {
   /** Signs envelopes made together (one signature). */
   sign(local: string, cores: EnvelopeCore[]): SignedEnvelope[];
   kick(): void;
+  /** Asks the relays that took a deleted message's envelopes to drop them (in the background; stop waits). */
+  retract(messageId: string): void;
   /** Handles an envelope that arrived (directly, from a relay, or over gossip). */
   receive(bytes: Uint8Array, from: ReceivedFrom): Promise<ReceiveResult>;
   readonly outboxSize: () => number;

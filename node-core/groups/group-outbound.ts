@@ -60,7 +60,10 @@ export function createGroupOutbound(init: GroupOutboundInit): Outbound {
     },
     queueUpdate(repos, chat, update: ChatUpdate) {
       const sent = seal(repos, chat, update, { messageId: null, at: Date.now(), copies: update.k !== 'typing', expiresAt: null });
-      return sent.publish;
+      return () => {
+        sent.publish();
+        if (update.k === 'del') init.delivery.retract(update.id);
+      };
     },
     markRead: () => () => undefined,
   };

@@ -149,7 +149,11 @@ class DirectMessagingComponent implements DirectMessaging {
       if (!peer || !this.init.isConnected(peer)) return () => undefined;
     }
     delivery.queueDirect(repos, { local: chat.identity_id, remote: chat.peer_identity!, payload: update, ephemeral: update.k === 'typing' }, this.now());
-    return () => delivery.kick();
+    return () => {
+      delivery.kick();
+      // Copies of a message deleted for everyone that still wait at the recipient's relays go too.
+      if (update.k === 'del') delivery.retract(update.id);
+    };
   }
 
   markRead(repos: Repositories, chat: Chat): AfterCommit {

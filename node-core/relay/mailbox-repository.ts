@@ -31,6 +31,8 @@ export interface MailboxRepository {
   pending(recipient: string, afterSeq: number, limit: number, now: number): MailboxEntry[];
   /** Deletes the recipient's envelopes with these ids; returns how many went. */
   deleteDelivered(recipient: string, envelopeIds: readonly Uint8Array[]): number;
+  /** Every held envelope with one of these ids, whoever it is for. */
+  byEnvelopeIds(envelopeIds: readonly Uint8Array[]): MailboxEntry[];
   usage(recipient: string): RecipientUsage;
   totalBytes(): number;
   totalMessages(): number;
@@ -65,6 +67,7 @@ export function createMailboxRepository(db: Database): MailboxRepository {
   );
   const pending = db.prepare('SELECT * FROM mailbox WHERE recipient = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?') as Statement<[string, number, number, number], MailboxEntry>;
   const deleteOne = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND envelope_id = ?');
+  const byEnvelopeId = db.prepare('SELECT * FROM mailbox WHERE envelope_id = ?') as Statement<[Uint8Array], MailboxEntry>;
   const usage = db.prepare('SELECT messages, bytes FROM mailbox_usage WHERE recipient = ?') as Statement<[string], RecipientUsage>;
   const totalBytes = db.prepare('SELECT coalesce(sum(bytes), 0) FROM mailbox_usage').pluck() as Statement<[], number>;
   const totalMessages = db.prepare('SELECT coalesce(sum(messages), 0) FROM mailbox_usage').pluck() as Statement<[], number>;
@@ -96,6 +99,7 @@ export function createMailboxRepository(db: Database): MailboxRepository {
       for (const id of ids) n += deleteOne.run(r, id).changes;
       return n;
     },
+    byEnvelopeIds: (ids) => ids.flatMap((id) => byEnvelopeId.all(id)),
     usage: (r) => usage.get(r) ?? { messages: 0, bytes: 0 },
     totalBytes: () => totalBytes.get()!,
     totalMessages: () => totalMessages.get()!,

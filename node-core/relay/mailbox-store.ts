@@ -23,6 +23,10 @@ export interface MailboxStore {
   pending(recipient: string, afterSeq: number, limit: number, now: number): Promise<MailboxEntry[]>;
   /** Deletes what the recipient signed for and counts it delivered; resolves to how many went. */
   acknowledge(recipient: string, envelopeIds: readonly Uint8Array[]): Promise<number>;
+  /** Every held envelope with one of these ids (for a sender's retraction, checked by the caller). */
+  held(envelopeIds: readonly Uint8Array[]): Promise<MailboxEntry[]>;
+  /** Deletes these envelopes without counting them delivered; resolves to how many went. */
+  drop(entries: ReadonlyArray<Pick<MailboxEntry, 'recipient' | 'envelope_id'>>): Promise<number>;
   /** Deletes expired mail and chunks and counts the mail expired. */
   expire(now: number): Promise<{ readonly messages: number; readonly blobs: number }>;
 

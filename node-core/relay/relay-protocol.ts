@@ -4,6 +4,7 @@ import { dropBlobs, getBlob, putBlob } from './blobs.ts';
 import { createDeposit } from './deposit.ts';
 import { refuse, type RelayContext } from './relay-context.ts';
 import { bundle, register, subscribe } from './registration.ts';
+import { retract } from './retract.ts';
 
 /**
  * The relay protocol on the wire. Once served it stays served until the node stops: a relay
@@ -39,6 +40,8 @@ export function createRelayProtocol(context: RelayContext, enabled: () => boolea
         return getBlob(context, bytesToHex(request.to), request.hash);
       case 'drop-blobs':
         return dropBlobs(context, request, peer);
+      case 'retract':
+        return retract(context, request, peer);
     }
   }
 

@@ -45,6 +45,8 @@ export function createSqliteMailboxStore(store: Store): MailboxStore {
         m.addToCounter('delivered', n);
         return n;
       }),
+    held: (ids) => read((m) => m.byEnvelopeIds(ids)),
+    drop: (entries) => write((m) => entries.reduce((n, e) => n + m.deleteDelivered(e.recipient, [e.envelope_id]), 0)),
     expire: (now) =>
       write((m) => {
         const expired = m.expire(now);

@@ -31,5 +31,8 @@ export const blobDropStatement = defineStatement<Parties & { hashes: readonly Ui
   encodeCbor([f.relay, f.client, f.hashes, f.ts]),
 );
 
+/** "Drop these envelopes of mine you still hold" (their message was deleted for everyone). Signed by the sender. */
+export const retractStatement = defineStatement<Parties & { ids: readonly Uint8Array[]; ts: number }>('dchat/relay-retract/v1', (f) => encodeCbor([f.relay, f.client, f.ids, f.ts]));
+
 /** "I have these envelopes; the relay may delete them." Signed by the recipient. */
 export const mailboxReceiptStatement = defineStatement<{ relay: string; ids: readonly Uint8Array[] }>('dchat/mailbox-receipt/v1', (f) => encodeCbor([f.relay, f.ids]));

@@ -116,6 +116,8 @@ export const relayRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('put-blob'), to: bytes(32), data: bytes() }),
   z.object({ op: z.literal('get-blob'), to: bytes(32), hash: bytes(32) }),
   z.object({ op: z.literal('drop-blobs'), identity: bytes(32), hashes: z.array(bytes(32)).max(4096), ts: z.number().int(), sig: bytes(64) }),
+  /** The sender of these envelopes asks for them to be dropped (deleted for everyone). */
+  z.object({ op: z.literal('retract'), identity: bytes(32), ids: z.array(bytes(16)).min(1).max(256), ts: z.number().int(), sig: bytes(64) }),
 ]);
 export type RelayRequest = z.output<typeof relayRequest>;
 

@@ -27,6 +27,26 @@ function rowsFor(node: RunningNode, id: string): { text: string | null; attachme
   }
 }
 
+/** The envelope ids of a message that a node noted relays took. */
+function depositsOf(node: { dataDir: string }, messageId: string): Buffer[] {
+  const db = new Database(path.join(node.dataDir, 'dchat.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT envelope_id FROM relay_deposits WHERE message_id = ?').pluck().all(messageId) as Buffer[];
+  } finally {
+    db.close();
+  }
+}
+
+/** How many of these envelopes a relay holds. */
+function heldBy(relay: { dataDir: string }, ids: readonly Buffer[]): number {
+  const db = new Database(path.join(relay.dataDir, 'dchat.db'), { readonly: true });
+  try {
+    return ids.reduce((n, id) => n + (db.prepare('SELECT count(*) FROM mailbox WHERE envelope_id = ?').pluck().get(id) as number), 0);
+  } finally {
+    db.close();
+  }
+}
+
 /** When a relay drops each envelope it holds. */
 function relayExpiries(relay: { dataDir: string }): number[] {
   const db = new Database(path.join(relay.dataDir, 'dchat.db'), { readonly: true });
@@ -79,6 +99,13 @@ describe('replies, reactions, edits and deletes between two nodes', () => {
       assert.deepEqual(deleted.attachments ?? [], [], 'the file is gone at A');
       assert.equal(fs.existsSync(path.join(a.dataDir, 'attachments', upload.id)), false);
       await waitFor('the relay to hold the updates', async () => ((await relayFigures(relay)).messages_held >= 4 ? true : undefined), 20_000);
+      // Sent and regretted while B is away: the relay is asked to drop it, and does.
+      const regretted = await send(a, chat, 'regretted while B was away');
+      const envelopes = await waitFor('the relay to take it', async () => (depositsOf(a, regretted.id).length > 0 ? depositsOf(a, regretted.id) : undefined), 20_000);
+      assert.equal(heldBy(relay, envelopes), envelopes.length);
+      await json(a.api(`/api/messages/${regretted.id}`, { method: 'DELETE' }));
+      await waitFor('the relay to drop the deleted message', async () => heldBy(relay, envelopes) === 0, 20_000);
+      await waitFor('A to forget what it retracted', async () => depositsOf(a, regretted.id).length === 0);
 
       b = await startUser(relay, { dataDir: b.dataDir });
       const caughtUp = await waitFor('B to catch up on the edit, the reaction and the delete', async () => {
@@ -94,6 +121,8 @@ describe('replies, reactions, edits and deletes between two nodes', () => {
       assert.equal(caughtUp.original.text, '');
       assert.deepEqual(caughtUp.replied.quote, { id: first.id, found: true, sender: first.sender, text: '', deleted: true, attachments: 0 }, 'the quote says the original was deleted');
       await waitFor("the deleted file gone from B's disk", async () => !fs.existsSync(fileAtB));
+      assert.equal(await byId(b, chat, regretted.id), undefined, 'the retracted message never reached B');
+      assert.equal((await search(b, 'regretted')).results.length, 0);
       for (const node of [a, b]) {
         assert.deepEqual(rowsFor(node, first.id), { text: '', attachments: 0, reactions: 0 }, 'nothing of the deleted message is left but its row');
         assert.equal((await search(node, 'original')).results.length, 0, 'the search index forgot it');

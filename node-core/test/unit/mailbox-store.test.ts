@@ -75,6 +75,19 @@ for (const { name, open } of implementations) {
       assert.deepEqual([figures.messages, figures.bytes, figures.counters.delivered, figures.counters.expired], [0, 0, 1, 1]);
     });
 
+    it('finds held envelopes by id for whoever they are for, and drops them without counting them delivered', async () => {
+      await mailbox.register(bob, new Uint8Array([2]), [], 1000);
+      assert.equal(await mailbox.deposit(mail(bob, 7), limits), 'stored');
+      assert.equal(await mailbox.deposit(mail(alice, 7), limits), 'stored');
+      const held = await mailbox.held([new Uint8Array(16).fill(7), new Uint8Array(16).fill(8)]);
+      assert.deepEqual(held.map((e) => e.recipient).sort(), [alice, bob].sort());
+      const delivered = (await mailbox.figures()).counters.delivered;
+      assert.equal(await mailbox.drop(held.filter((e) => e.recipient === bob)), 1);
+      assert.deepEqual((await mailbox.held([new Uint8Array(16).fill(7)])).map((e) => e.recipient), [alice]);
+      assert.equal((await mailbox.figures()).counters.delivered, delivered, 'a dropped envelope was not delivered');
+      assert.equal(await mailbox.drop(held), 1, 'what is gone already is no error');
+    });
+
     it('keeps named counters, setting a first value only once', async () => {
       await mailbox.setCounterIfAbsent('first_started_at', 5);
       await mailbox.setCounterIfAbsent('first_started_at', 9);
