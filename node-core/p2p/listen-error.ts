@@ -1,3 +1,5 @@
+import { listenReason } from '../util/listen-reasons.ts';
+
 /**
  * libp2p could not listen on a configured address: a port in use, a privileged port, an address
  * that is not on this machine. Nearly always an operator's choice, so the message names the flag
@@ -13,11 +15,6 @@ const SETTINGS = {
   ws: '--p2p-ws-port / server.p2p_ws_port',
 } as const;
 
-const REASONS: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'the address is already in use (is another dchat running? choose another port, or 0 for a free one)',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: 'that address is not on this machine (server.p2p_host)',
-};
 
 /** "/ip4/0.0.0.0/tcp/30333/ws" -> "0.0.0.0:30333" and which setting chose it. */
 function describeAddress(address: string): string {
@@ -43,7 +40,7 @@ export function p2pListenErrorFrom(err: unknown): P2pListenError | undefined {
     if (!match) continue;
     const [, address, detail] = match as unknown as [string, string, string];
     const code = /\b(E[A-Z]+)\b/.exec(detail)?.[1];
-    const reason = (code && REASONS[code]) ?? detail;
+    const reason = listenReason(code, 'server.p2p_host') ?? detail;
     failures.set(reason, [...(failures.get(reason) ?? []), describeAddress(address)]);
   }
   if (failures.size === 0) return undefined;

@@ -67,12 +67,12 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
         busy.add(req.socket);
         res.once('close', () => busy.delete(req.socket));
       });
-      apiUrl = await listenOn(api, config, config.server.api_port, 'API', 'server.api_port');
+      apiUrl = await listenOn(api, config, config.server.api_port, 'API', '--api-port / server.api_port');
       if (config.server.metrics_port === 0) return;
       probes = Fastify(baseOptions(config));
       registerProbeRoutes(probes, ctx);
       try {
-        metricsUrl = await listenOn(probes, config, config.server.metrics_port, 'metrics endpoint', 'server.metrics_port');
+        metricsUrl = await listenOn(probes, config, config.server.metrics_port, 'metrics endpoint', '--metrics-port / server.metrics_port');
       } catch (err) {
         await api.close();
         throw err;

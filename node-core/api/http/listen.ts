@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { DchatConfig } from '../../config/schema.ts';
+import { listenReason } from '../../util/listen-reasons.ts';
 
 /** The HTTP server could not start: a port in use, an unreadable certificate. */
 export class ListenError extends Error {
@@ -16,18 +17,7 @@ export const baseOptions = (config: DchatConfig) => ({
   forceCloseConnections: 'idle' as const,
 });
 
-const whyNot = (err: unknown): string => {
-  switch ((err as NodeJS.ErrnoException).code) {
-    case 'EADDRINUSE':
-      return 'the address is already in use (is another dchat running?)';
-    case 'EACCES':
-      return 'permission denied (ports below 1024 need privileges)';
-    case 'EADDRNOTAVAIL':
-      return 'that address is not on this machine';
-    default:
-      return (err as Error).message;
-  }
-};
+const whyNot = (err: unknown): string => listenReason((err as NodeJS.ErrnoException).code, '--api-host / server.host') ?? (err as Error).message;
 
 /**
  * Listens on `[server] host` and the given port; returns the base URL. A failure names the

@@ -99,7 +99,7 @@ describe('dchat CLI', () => {
     try {
       const result = await runCli(['--headless', '--data-dir', tempDir(), '--api-port', String(port)]);
       assert.equal(result.code, 1);
-      assert.match(result.stderr, new RegExp(`cannot serve the API on 127\\.0\\.0\\.1:${port} \\(server\\.api_port\\): the address is already in use`));
+      assert.match(result.stderr, new RegExp(`cannot serve the API on 127\\.0\\.0\\.1:${port} \\(--api-port / server\\.api_port\\): the address is already in use`));
     } finally {
       blocker.close();
     }
