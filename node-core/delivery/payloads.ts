@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DISAPPEARING_MAX_SECONDS, EMOJI_MAX_LENGTH } from '../domain/inputs.ts';
+import type { Chat, Message } from '../domain/model.ts';
 import { encodeCbor } from '../p2p/codec.ts';
 import { isOneEmoji } from '../util/unicode.ts';
 import { bytes, parseRequest } from '../wire/protocols.ts';
@@ -88,6 +89,21 @@ export const groupPayload = z.object({
   exp: expiry.optional(),
 });
 export type GroupPayload = z.output<typeof groupPayload>;
+
+/**
+ * A message as both 1:1 and group payloads carry it: text, time, files, the message it answers
+ * and, in a chat with a timer, that timer.
+ */
+export function messageContent(message: Message, chat: Chat, manifests: readonly AttachmentManifest[]): GroupPayload {
+  return {
+    id: message.id,
+    text: message.text,
+    at: message.sent_at,
+    ...(manifests.length ? { att: [...manifests] } : {}),
+    ...(message.reply_to ? { re: message.reply_to } : {}),
+    ...(message.expires_at !== null ? { exp: chat.disappearing_seconds } : {}),
+  };
+}
 
 /** What a group envelope carries: a message (no `k`, as before updates existed) or an update. */
 export type GroupContent = { readonly kind: 'message'; readonly message: GroupPayload } | { readonly kind: 'update'; readonly update: ChatUpdate };

@@ -2,7 +2,7 @@ import { concatBytes, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
 import { senderKeyEncrypt } from '../crypto/sender-keys.ts';
 import type { DeliveryService } from '../delivery/delivery-service.ts';
-import type { ChatUpdate } from '../delivery/payloads.ts';
+import { messageContent, type ChatUpdate } from '../delivery/payloads.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { Chat } from '../domain/model.ts';
 import type { EventBus } from '../events/event-bus.ts';
@@ -42,15 +42,7 @@ export function createGroupOutbound(init: GroupOutboundInit): Outbound {
   const seal = groupSealer(init);
   return {
     queue(repos, chat, message, manifests) {
-      const plaintext = {
-        id: message.id,
-        text: message.text,
-        at: message.sent_at,
-        ...(manifests.length ? { att: [...manifests] } : {}),
-        ...(message.reply_to ? { re: message.reply_to } : {}),
-        ...(message.expires_at !== null ? { exp: chat.disappearing_seconds } : {}),
-      };
-      const sent = seal(repos, chat, plaintext, { messageId: message.id, at: message.sent_at, copies: true, expiresAt: message.expires_at });
+      const sent = seal(repos, chat, messageContent(message, chat, manifests), { messageId: message.id, at: message.sent_at, copies: true, expiresAt: message.expires_at });
       if (sent.viaRelays.length === 0) repos.messages.setStatus(message.seq, 'sent');
       return () => {
         sent.publish();

@@ -3,7 +3,7 @@ import type { Chat, Message, MessageStatus } from '../domain/model.ts';
 import { decodeIdentityRecord, RecordError } from '../wire/identity-record.ts';
 import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
-import type { AttachmentManifest, ChatUpdate, DirectPayload } from '../delivery/payloads.ts';
+import { messageContent, type AttachmentManifest, type ChatUpdate, type DirectPayload } from '../delivery/payloads.ts';
 import { directChatId } from '../contacts/contact-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Startable } from '../runtime/startable.ts';
@@ -125,15 +125,7 @@ class DirectMessagingComponent implements DirectMessaging {
         local: chat.identity_id,
         remote: chat.peer_identity!,
         messageId: message.id,
-        payload: {
-          k: 'msg',
-          id: message.id,
-          text: message.text,
-          at: message.sent_at,
-          ...(manifests.length ? { att: [...manifests] } : {}),
-          ...(message.reply_to ? { re: message.reply_to } : {}),
-          ...(message.expires_at !== null ? { exp: chat.disappearing_seconds } : {}),
-        },
+        payload: { k: 'msg', ...messageContent(message, chat, manifests) },
         expiresAt: message.expires_at,
       },
       this.now(),
