@@ -11,7 +11,9 @@ import { AppShell } from './screens/AppShell.tsx';
 import { Login } from './screens/Login.tsx';
 import { Onboarding } from './screens/Onboarding.tsx';
 import { useShortcuts } from './shortcuts/use-shortcuts.ts';
+import { applyMessagingEvent, loadSettings } from './state/messaging.ts';
 import { useApp } from './state/store.ts';
+import { MessagingDialogs } from './screens/messages/MessagingDialogs.tsx';
 
 const TOKEN_KEY = 'dchat.token';
 
@@ -61,7 +63,11 @@ function Signed() {
   useShortcuts();
 
   useEffect(() => {
-    const unsubscribe = client.subscribe((event) => useApp.getState().applyEvent(event));
+    const unsubscribe = client.subscribe((event) => {
+      useApp.getState().applyEvent(event);
+      applyMessagingEvent(event);
+    });
+    void loadSettings();
     const offConnection = client.onConnectionChange?.((connected) => useApp.setState({ connected }));
     const offLinks = window.dchat?.onDeepLink((url) => {
       if (url.startsWith('dchat://invite/')) useApp.getState().openDialog('addContact', url);
@@ -80,7 +86,14 @@ function Signed() {
   }, [identities.length, onboarding]);
 
   if (!identitiesLoaded) return null;
-  return onboarding || identities.length === 0 ? <Onboarding /> : <AppShell />;
+  return onboarding || identities.length === 0 ? (
+    <Onboarding />
+  ) : (
+    <>
+      <AppShell />
+      <MessagingDialogs />
+    </>
+  );
 }
 
 export function App() {

@@ -4,6 +4,7 @@ import { App } from './App.tsx';
 import { initI18n } from './i18n/index.ts';
 import { useApp } from './state/store.ts';
 import './styles/app.css';
+import './styles/messaging.css';
 
 await initI18n(useApp.getState().preferences.language);
 createRoot(document.getElementById('root')!).render(

@@ -1,18 +1,21 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import arChat from './locales/ar/chat.json';
+import arMessaging from './locales/ar/messaging.json';
 import arCommon from './locales/ar/common.json';
 import arPeople from './locales/ar/people.json';
 import arNode from './locales/ar/node.json';
 import arSettings from './locales/ar/settings.json';
 import arShortcuts from './locales/ar/shortcuts.json';
 import deChat from './locales/de/chat.json';
+import deMessaging from './locales/de/messaging.json';
 import deCommon from './locales/de/common.json';
 import dePeople from './locales/de/people.json';
 import deNode from './locales/de/node.json';
 import deSettings from './locales/de/settings.json';
 import deShortcuts from './locales/de/shortcuts.json';
 import enChat from './locales/en/chat.json';
+import enMessaging from './locales/en/messaging.json';
 import enCommon from './locales/en/common.json';
 import enPeople from './locales/en/people.json';
 import enNode from './locales/en/node.json';
@@ -25,12 +28,12 @@ export const LANGUAGES = [
   { code: 'ar', name: 'العربية', dir: 'rtl' },
 ] as const;
 
-export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts'] as const;
+export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts', 'messaging'] as const;
 
 export const resources = {
-  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts },
-  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts },
-  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts },
+  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts, messaging: enMessaging },
+  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts, messaging: deMessaging },
+  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts, messaging: arMessaging },
 };
 
 export async function initI18n(language: string): Promise<void> {

@@ -3,7 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { formatBytes } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
+import { sendMessage, setReplyTo } from '../state/messaging.ts';
 import { FieldError } from '../components/FieldError.tsx';
+import { ReplyPreview, useDraftAndTyping, useReplyTo } from './messages/ComposerParts.tsx';
 
 export interface PendingFile {
   readonly file: File;
@@ -12,17 +14,19 @@ export interface PendingFile {
 
 export const pendingFiles = (files: readonly File[]): PendingFile[] => files.map((file) => ({ file, progress: null }));
 
-/** Multiline input (Enter sends, Shift+Enter breaks the line), attachments by picker or drop. */
+/** Multiline input (Enter sends, Shift+Enter breaks the line, Escape drops the reply), attachments by picker or drop, the reply being written, the draft. */
 export function Composer(props: {
   readonly chatId: string;
   /** Files waiting to go with the next message; the conversation adds dropped files here. */
   readonly files: readonly PendingFile[];
   readonly setFiles: Dispatch<SetStateAction<readonly PendingFile[]>>;
+  readonly names: ReadonlyMap<string, string>;
 }) {
   const { t, i18n } = useTranslation(['chat', 'common']);
   const client = useApp((s) => s.client);
-  const send = useApp((s) => s.send);
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => useApp.getState().chats.find((c) => c.chat_id === props.chatId)?.draft ?? '');
+  const replyTo = useReplyTo(props.chatId);
+  useDraftAndTyping(props.chatId, text);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -41,7 +45,8 @@ export function Composer(props: {
         );
         ids.push(info.id);
       }
-      await send(props.chatId, text, ids);
+      await sendMessage({ chat_id: props.chatId, text, attachments: ids, ...(replyTo ? { reply_to: replyTo.id } : {}) });
+      setReplyTo(props.chatId, undefined);
       setText('');
       setFiles([]);
     } catch (err) {
@@ -55,6 +60,9 @@ export function Composer(props: {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
+    } else if (event.key === 'Escape' && replyTo) {
+      event.preventDefault();
+      setReplyTo(props.chatId, undefined);
     }
   };
 
@@ -78,6 +86,7 @@ export function Composer(props: {
           ))}
         </ul>
       )}
+      {replyTo && <ReplyPreview message={replyTo} names={props.names} />}
       <FieldError error={error} />
       <div className="composer-row">
         <input ref={fileInput} type="file" multiple className="sr-only" tabIndex={-1} aria-hidden="true" onChange={(e) => {
@@ -93,7 +102,7 @@ export function Composer(props: {
         <label htmlFor="composer-input" className="sr-only">
           {t('composer.placeholder')}
         </label>
-        <textarea id="composer-input" rows={2} value={text} placeholder={t('composer.placeholder')} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} aria-describedby="composer-hint" aria-keyshortcuts="Alt+M" />
+        <textarea id="composer-input" rows={2} value={text} placeholder={t('composer.placeholder')} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} aria-describedby={replyTo ? 'reply-preview composer-hint' : 'composer-hint'} aria-keyshortcuts="Alt+M" />
         <span id="composer-hint" className="sr-only">
           {t('composer.hint')}
         </span>

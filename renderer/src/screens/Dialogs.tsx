@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { GroupInfo } from '../../../node-core/api/contract.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { describeError } from '../components/errors.ts';
 import { APP_SHORTCUTS, EDITING_KEYS, formatKeys } from '../shortcuts/registry.ts';
 import { useApp } from '../state/store.ts';
 import { FieldError } from '../components/FieldError.tsx';
+import { GroupDetailsDialog } from './GroupDetails.tsx';
 
 export function Dialogs() {
   const dialog = useApp((s) => s.dialog);
@@ -18,7 +18,7 @@ export function Dialogs() {
     case 'newGroup':
       return <NewGroupDialog />;
     case 'groupMembers':
-      return <GroupMembersDialog groupId={dialog.subject!} />;
+      return <GroupDetailsDialog groupId={dialog.subject!} />;
     case 'shortcuts':
       return <ShortcutsDialog />;
   }
@@ -183,74 +183,6 @@ function NewGroupDialog() {
           {t('newGroup.create')}
         </button>
       </form>
-    </Dialog>
-  );
-}
-
-function GroupMembersDialog(props: { readonly groupId: string }) {
-  const { t } = useTranslation(['people', 'common']);
-  const client = useApp((s) => s.client)!;
-  const close = useApp((s) => s.closeDialog);
-  const contacts = useApp((s) => s.contacts);
-  const identities = useApp((s) => s.identities);
-  const [group, setGroup] = useState<GroupInfo | null>(null);
-  const [add, setAdd] = useState('');
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    client.call('groups.get', { group_id: props.groupId }).then(setGroup, (err: unknown) => setError(describeError(err, t)));
-  }, [client, props.groupId, t]);
-
-  const admin = group !== null && identities.some((i) => i.id === group.admin);
-  const run = async (action: () => Promise<GroupInfo>) => {
-    setError(null);
-    try {
-      setGroup(await action());
-    } catch (err) {
-      setError(describeError(err, t));
-    }
-  };
-  const candidates = contacts.filter((c) => !group?.members.some((m) => m.identity_key === c.identity_key));
-
-  return (
-    <Dialog title={group ? t('members.title', { group: group.title }) : t('members.loading')} onClose={close}>
-      <FieldError error={error} />
-      {group && (
-        <>
-          <ul className="member-list">
-            {group.members.map((m) => (
-              <li key={m.identity_key}>
-                <span>{m.display_name}</span>
-                {m.identity_key === group.admin && <span className="chip">{t('members.admin')}</span>}
-                {admin && m.identity_key !== group.admin && (
-                  <button type="button" className="link-button" onClick={() => void run(() => client.call('groups.removeMember', { group_id: group.group_id, identity_key: m.identity_key }))} aria-label={t('members.remove', { name: m.display_name })}>
-                    {t('common:remove')}
-                  </button>
-                )}
-              </li>
-            ))}
-          </ul>
-          {admin && candidates.length > 0 && (
-            <form onSubmit={(e) => {
-              e.preventDefault();
-              if (add) void run(() => client.call('groups.addMembers', { group_id: group.group_id, members: [add] }));
-            }}>
-              <label htmlFor="add-member">{t('members.add')}</label>
-              <select id="add-member" value={add} onChange={(e) => setAdd(e.target.value)}>
-                <option value="">{t('members.choose')}</option>
-                {candidates.map((c) => (
-                  <option key={c.identity_key} value={c.identity_key}>
-                    {c.display_name}
-                  </option>
-                ))}
-              </select>
-              <button type="submit" className="secondary" disabled={!add}>
-                {t('members.addButton')}
-              </button>
-            </form>
-          )}
-        </>
-      )}
     </Dialog>
   );
 }

@@ -3,6 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { AttachmentInfo, Message } from '../../../node-core/api/contract.ts';
 import type { ApiClient } from '../api/client.ts';
 import { formatBytes, formatTime } from '../i18n/index.ts';
+import { openMessagingDialog } from '../state/messaging.ts';
+import { InlineEditor, MessageActions, QuoteBlock, ReactionBar, type Names } from './messages/MessageParts.tsx';
+import { MessageText } from './messages/MessageText.tsx';
 
 function Attachment(props: { readonly attachment: AttachmentInfo; readonly client: ApiClient | null }) {
   const { t, i18n } = useTranslation('chat');
@@ -43,20 +46,58 @@ function Attachment(props: { readonly attachment: AttachmentInfo; readonly clien
   );
 }
 
-export const MessageItem = memo(function MessageItem(props: { readonly message: Message; readonly mine: boolean; readonly senderName: string; readonly client: ApiClient | null }) {
-  const { t, i18n } = useTranslation('chat');
+export interface MessageItemProps {
+  readonly message: Message;
+  readonly mine: boolean;
+  readonly senderName: string;
+  readonly client: ApiClient | null;
+  /** Display names by identity key (for quotes and reactions). */
+  readonly names: Names;
+  /** This node's identity keys. */
+  readonly me: ReadonlySet<string>;
+  readonly ownUsernames: readonly string[];
+  readonly editing: boolean;
+  readonly focusComposer: () => void;
+}
+
+export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
+  const { t, i18n } = useTranslation(['chat', 'messaging']);
   const { message, mine } = props;
   const deleted = message.deleted_at !== null;
+  const sender = mine ? t('message.you') : props.senderName;
   return (
-    <article className={mine ? 'message mine' : 'message'} aria-label={t('message.label', { sender: mine ? t('message.you') : props.senderName })}>
+    <article className={mine ? 'message mine' : 'message'} aria-label={t('message.label', { sender })} data-message-id={message.id} tabIndex={-1}>
       <div className="message-head">
-        <span className="sender">{mine ? t('message.you') : props.senderName}</span>
+        <span className="sender">{sender}</span>
         <time dateTime={new Date(message.sent_at).toISOString()}>{formatTime(message.sent_at, i18n.language)}</time>
+        <MessageActions message={message} mine={mine} senderName={sender} focusComposer={props.focusComposer} />
       </div>
-      {deleted ? <p className="message-text deleted">{t('message.deleted')}</p> : message.text && <p className="message-text">{message.text}</p>}
-      {message.attachments?.map((a) => <Attachment key={a.id} attachment={a} client={props.client} />)}
+      {message.quote && !deleted && <QuoteBlock quote={message.quote} chatId={message.chat_id} names={props.names} />}
+      {deleted ? (
+        <p className="message-text deleted">{t('message.deleted')}</p>
+      ) : props.editing ? (
+        <InlineEditor message={message} />
+      ) : (
+        message.text && (
+          <p className="message-text">
+            <MessageText text={message.text} ownUsernames={props.ownUsernames} />
+          </p>
+        )
+      )}
+      {!deleted && message.attachments?.map((a) => <Attachment key={a.id} attachment={a} client={props.client} />)}
+      {!deleted && message.reactions && message.reactions.length > 0 && <ReactionBar message={message} reactions={message.reactions} names={props.names} me={props.me} />}
       <div className="message-foot">
-        {message.edited_at !== null && !deleted && <span className="edited">{t('message.edited')}</span>}
+        {message.expires_at !== null && !deleted && (
+          <span className="expires" title={t('messaging:expires', { time: formatTime(message.expires_at, i18n.language) })}>
+            <span aria-hidden="true">⏱</span>
+            <span className="sr-only">{t('messaging:expires', { time: formatTime(message.expires_at, i18n.language) })}</span>
+          </span>
+        )}
+        {message.edited_at !== null && !deleted && (
+          <button type="button" className="link-button edited" onClick={() => openMessagingDialog('history', { messageId: message.id, chatId: message.chat_id })} aria-label={t('messaging:edited.show')}>
+            {t('message.edited')}
+          </button>
+        )}
         {mine && message.status !== 'local' && <span className={`status status-${message.status}`}>{t(`status.${message.status}`)}</span>}
       </div>
     </article>

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { changeLanguage, formatPercent, LANGUAGES } from '../i18n/index.ts';
 import { useApp, type Theme } from '../state/store.ts';
+import { PrivacySettings } from './PrivacySettings.tsx';
 
 const THEMES: readonly Theme[] = ['light', 'dark', 'high-contrast'];
 const TEXT_SIZES = [100, 125, 150, 175, 200];
@@ -54,6 +55,7 @@ export function SettingsView() {
           ))}
         </select>
       </div>
+      <PrivacySettings />
       <h2>{t('shortcuts')}</h2>
       <p className="hint">{t('shortcutsHelp')}</p>
       <button type="button" className="secondary" onClick={() => openDialog('shortcuts')}>

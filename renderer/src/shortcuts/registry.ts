@@ -112,6 +112,8 @@ export const APP_SHORTCUTS: readonly Shortcut[] = [
   { id: 'nextChat', keys: 'Alt+ArrowDown', description: 'shortcuts:nextChat', inTextFields: true },
   { id: 'previousChat', keys: 'Alt+ArrowUp', description: 'shortcuts:previousChat', inTextFields: true },
   { id: 'composer', keys: 'Alt+M', description: 'shortcuts:composer', inTextFields: true },
+  { id: 'searchInChat', keys: 'Mod+Shift+F', description: 'shortcuts:searchInChat', inTextFields: true },
+  { id: 'reply', keys: 'Alt+R', description: 'shortcuts:reply', inTextFields: true },
   { id: 'addContact', keys: 'Alt+N', description: 'shortcuts:addContact', inTextFields: true },
   { id: 'goChats', keys: 'Alt+1', description: 'shortcuts:goChats', inTextFields: true },
   { id: 'goContacts', keys: 'Alt+2', description: 'shortcuts:goContacts', inTextFields: true },

@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from 'react';
+import { replyShortcut, searchInChatShortcut } from '../state/messaging.ts';
 import { selectVisibleChats, useApp } from '../state/store.ts';
 import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS } from './registry.ts';
 
@@ -55,6 +56,12 @@ export function useShortcuts(): void {
           break;
         case 'addContact':
           state.openDialog('addContact');
+          break;
+        case 'searchInChat':
+          searchInChatShortcut();
+          break;
+        case 'reply':
+          replyShortcut();
           break;
         case 'help':
           state.openDialog('shortcuts');
