@@ -12,14 +12,36 @@ export class StreamNotWritableError extends Error {
 }
 
 /**
+ * Frames up to this size go out with their length prefix in one buffer: each `send` becomes its
+ * own yamux frame, noise message and socket write (and the same again to read at the other end),
+ * which for a 1 KiB envelope cost more than copying it. Bigger frames are sent as prefix and body,
+ * uncopied; the muxer splits them anyway.
+ */
+const COALESCE_BYTES = 64 * 1024;
+
+/** The frame with its varint length prefix, in one buffer: one send, one muxer frame. */
+export function withLengthPrefix(frame: Uint8Array): Uint8Array {
+  const prefix = encodeVarint(frame.byteLength);
+  const out = new Uint8Array(prefix.byteLength + frame.byteLength);
+  out.set(prefix, 0);
+  out.set(frame, prefix.byteLength);
+  return out;
+}
+
+/**
  * Writes one length-prefixed frame; waits (at most `deadlineMs`) only if the stream is full.
  * Never throws synchronously: every failure, a stream that closed meanwhile included, is a
  * rejection the caller handles.
  */
 export async function writeFrame(stream: Stream, frame: Uint8Array, deadlineMs: number): Promise<void> {
   if (stream.writeStatus !== 'writable') throw new StreamNotWritableError(`cannot write to a stream that is ${stream.writeStatus}`);
-  stream.send(encodeVarint(frame.byteLength));
-  if (stream.send(frame)) return;
+  let accepted: boolean;
+  if (frame.byteLength <= COALESCE_BYTES) accepted = stream.send(withLengthPrefix(frame));
+  else {
+    stream.send(encodeVarint(frame.byteLength));
+    accepted = stream.send(frame);
+  }
+  if (accepted) return;
   try {
     await stream.onDrain({ signal: AbortSignal.timeout(deadlineMs) });
   } catch (err) {

@@ -6,7 +6,7 @@ import { Counter, Registry } from 'prom-client';
 import { createFrameBudget } from '../../p2p/frame-budget.ts';
 import { encodeVarint } from '../../p2p/frame-reader.ts';
 import { serveFrames } from '../../p2p/frame-responder.ts';
-import { StreamNotWritableError } from '../../p2p/frame-write.ts';
+import { StreamNotWritableError, writeFrame } from '../../p2p/frame-write.ts';
 import { createInboundLimits } from '../../p2p/inbound-limits.ts';
 import { resolveLimits } from '../../p2p/limits.ts';
 import { createPeerGuard } from '../../p2p/peer-guard.ts';
@@ -107,7 +107,7 @@ describe('frame responder', () => {
     });
     stream.deliver(new Uint8Array([1]));
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(stream.sent.at(-1), new Uint8Array([0xee]));
+    assert.deepEqual(stream.sent.at(-1), new Uint8Array([1, 0xee]), 'the answer, with its length prefix in the same send');
     assert.equal(stream.aborted, undefined, 'the stream stays open');
     stream.abort(new Error('done'));
     await served;
@@ -127,5 +127,20 @@ describe('frame responder', () => {
     uncaught.done();
     assert.deepEqual(uncaught.seen, []);
     assert.equal(stream.aborted?.name, 'StreamStateError');
+  });
+});
+
+describe('writeFrame', () => {
+  it('sends a small frame and its length prefix as one buffer (one muxer frame, one noise message), a big one as prefix and body uncopied', async () => {
+    const stream = new FakeStream();
+    const small = new Uint8Array(1000).fill(3);
+    await writeFrame(stream as never, small, 1000);
+    assert.equal(stream.sent.length, 1);
+    assert.deepEqual(stream.sent[0], new Uint8Array([...encodeVarint(1000), ...small]));
+    const big = new Uint8Array(200_000);
+    await writeFrame(stream as never, big, 1000);
+    assert.equal(stream.sent.length, 3);
+    assert.deepEqual(stream.sent[1], encodeVarint(200_000));
+    assert.equal(stream.sent[2], big, 'the big frame itself, not a copy');
   });
 });
