@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.ts';
 import { createNode, initDataDir } from '../node.ts';
 import { createLogger } from '../observability/logger.ts';
 import { VERSION } from '../version.ts';
@@ -57,21 +58,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const { logger, flush, reopen } = createLogger(loaded.config.logging, VERSION);
   logConfigWarnings(loaded, logger);
 
-  if (args.initDb) {
-    try {
-      const result = initDataDir(loaded.dataDir, logger);
-      const what = result.from === 0 ? 'created' : result.from === result.to ? 'already up to date' : `upgraded from version ${result.from}`;
-      logger.info({ file: result.databaseFile, schema_version: result.to }, `database ${what}`);
-      io.stdout(`dchat: ${result.databaseFile}: ${what} (schema version ${result.to}); api token in ${loaded.dataDir}/api-token\n`);
-      flush();
-      return 0;
-    } catch (err) {
-      io.stderr(`dchat: cannot initialize ${loaded.dataDir}: ${describeStartupError(err)}\n`);
-      logger.fatal(logFields(err), 'init-db failed');
-      flush();
-      return startupExitCode(err);
-    }
-  }
+  if (args.initDb) return initDb(loaded, logger, flush, io);
 
   const node = createNode({ loaded, logger, version: VERSION });
   try {
@@ -85,6 +72,36 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   announceReady(node, loaded.config, logger, VERSION);
 
+  const stopped = await untilSignal(logger, flush, reopen);
+  await node.stop();
+  stopped();
+  flush();
+  return 0;
+}
+
+/** `dchat --init-db`: create or upgrade the database and the node's secrets, then exit. */
+function initDb(loaded: LoadedConfig, logger: Logger, flush: () => void, io: CliIo): number {
+  try {
+    const result = initDataDir(loaded.dataDir, logger);
+    const what = result.from === 0 ? 'created' : result.from === result.to ? 'already up to date' : `upgraded from version ${result.from}`;
+    logger.info({ file: result.databaseFile, schema_version: result.to }, `database ${what}`);
+    io.stdout(`dchat: ${result.databaseFile}: ${what} (schema version ${result.to}); api token in ${loaded.dataDir}/api-token\n`);
+    flush();
+    return 0;
+  } catch (err) {
+    io.stderr(`dchat: cannot initialize ${loaded.dataDir}: ${describeStartupError(err)}\n`);
+    logger.fatal(logFields(err), 'init-db failed');
+    flush();
+    return startupExitCode(err);
+  }
+}
+
+/**
+ * Resolves on SIGTERM or SIGINT (SIGHUP reopens the log file meanwhile); from then on a
+ * shutdown that overruns its deadline, or a second signal, exits at once. Resolves to what to
+ * call once the node stopped in time.
+ */
+async function untilSignal(logger: Logger, flush: () => void, reopen: () => void): Promise<() => void> {
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => resolve(sig);
     process.once('SIGTERM', onSignal);
@@ -94,7 +111,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       logger.info('log file reopened (SIGHUP)');
     });
   });
-
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
   const deadline = setTimeout(() => {
     logger.fatal(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
@@ -108,8 +124,5 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     flush();
     process.exit(1);
   });
-  await node.stop();
-  clearTimeout(deadline);
-  flush();
-  return 0;
+  return () => clearTimeout(deadline);
 }

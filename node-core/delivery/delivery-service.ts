@@ -5,7 +5,7 @@ import { createMailboxProtocol } from './mailbox-protocol.ts';
 import { queueDirect, queueGroupCopy } from './outbox-queue.ts';
 import { createOutboxSealer, createSigner } from './outbox-sealing.ts';
 import { RELAY_DEPOSITS } from './relay-deposits.ts';
-import { DEPOSITS_KEPT_MS, retractFromRelays } from './retract-deposits.ts';
+import { createRetractions } from './retract-deposits.ts';
 import { createRouter } from './routing.ts';
 import { createSessionStarter } from './session-start.ts';
 import { HoldEnvelopeError, type DeliveredListener, type DeliveryInit, type DeliveryService, type EnvelopeHandlers } from './types.ts';
@@ -45,7 +45,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
 
   const deliveredListeners = new Set<DeliveredListener>();
   const deposits = store.register(RELAY_DEPOSITS);
-  const retractions = new Set<Promise<void>>();
+  const retractions = createRetractions({ store, network, keyRing, deposits, log, now });
   const deliver = createRouter({
     deposits,
     store,
@@ -85,13 +85,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
       { name: 'delivery.envelope-protocol', component: createEnvelopeProtocol(network, receive) },
       { name: 'delivery.mailbox-protocol', component: createMailboxProtocol({ network, keyRing, isOurRelay: init.isOurRelay, receive }) },
       { name: 'delivery.worker', component: worker },
-      {
-        name: 'delivery.retractions',
-        component: {
-          start: () => store.write(() => void deposits().forgetBefore(now() - DEPOSITS_KEPT_MS)),
-          stop: async () => void (await Promise.allSettled(retractions)),
-        },
-      },
+      { name: 'delivery.retractions', component: retractions },
     ],
     (name, err) => log.warn({ err, part: name }, 'delivery part did not stop cleanly'),
   );
@@ -103,10 +97,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     queueGroupCopy,
     sign,
     kick: () => worker.kick(),
-    retract(messageId) {
-      const task = retractFromRelays({ store, network, keyRing, deposits, log, now }, messageId).finally(() => retractions.delete(task));
-      retractions.add(task);
-    },
+    retract: (messageId) => retractions.retract(messageId),
     receive,
     outboxSize: () => store.repos.outbox.count(),
     onDelivered(listener) {

@@ -7,6 +7,7 @@ import type { Network } from '../p2p/network.ts';
 import { retractStatement } from '../relay/statements.ts';
 import type { KeyRing } from '../sessions/key-ring.ts';
 import type { OutboxRow } from '../store/repositories/outbox.ts';
+import type { Startable } from '../runtime/startable.ts';
 import type { Store } from '../store/store.ts';
 import { parseReply, PROTOCOLS } from '../wire/protocols.ts';
 import type { RelayDepositRepository } from './relay-deposits.ts';
@@ -57,4 +58,17 @@ export async function retractFromRelays(init: RetractInit, messageId: string): P
       init.log.debug({ relay, message: messageId, err: (err as Error).message }, 'a relay did not drop a deleted message');
     }
   }
+}
+
+/** Retractions run in the background; stop waits for those under way. Old deposits go at start. */
+export function createRetractions(init: RetractInit): Startable & { retract(messageId: string): void } {
+  const running = new Set<Promise<void>>();
+  return {
+    start: () => init.store.write(() => void init.deposits().forgetBefore(init.now() - DEPOSITS_KEPT_MS)),
+    stop: async () => void (await Promise.allSettled(running)),
+    retract(messageId) {
+      const task = retractFromRelays(init, messageId).finally(() => running.delete(task));
+      running.add(task);
+    },
+  };
 }

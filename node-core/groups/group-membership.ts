@@ -1,17 +1,19 @@
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import type { Chat, GroupInfo } from '../domain/model.ts';
-import { ContactNotFoundError, NoIdentityError, NotGroupAdminError, ValidationError } from '../domain/errors.ts';
-import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
+import { ContactNotFoundError, NoIdentityError } from '../domain/errors.ts';
+import type { AfterCommit, DirectContext } from '../delivery/delivery-service.ts';
 import type { DirectPayload } from '../delivery/payloads.ts';
-import type { EventBus } from '../events/event-bus.ts';
 import { DecryptFailedError } from '../sessions/direct-sessions.ts';
-import type { Repositories, Store } from '../store/store.ts';
+import type { Repositories } from '../store/store.ts';
 import type { SignedIdentityRecord } from '../wire/identity-record.ts';
-import { chatIdOf, isMember, memberKeys, type GroupBook } from './group-book.ts';
-import type { GroupGossip } from './group-gossip.ts';
+import { isMember, memberKeys, type GroupBook } from './group-book.ts';
 import type { GroupSenderKeys } from './group-sender-keys.ts';
 import { adoptGroupState } from './group-adopt.ts';
-import { decodeGroupState, encodeGroupState, GroupStateError, type GroupMember, type GroupState } from './group-state.ts';
+import { leaveGroup, receiveLeave } from './group-leave.ts';
+import { afterAdopt, changeGroupIn, publishState, without, type Change, type MembershipInit } from './group-publish.ts';
+import { decodeGroupState, GroupStateError, type GroupMember, type GroupState } from './group-state.ts';
+
+export type { MembershipInit } from './group-publish.ts';
 
 /**
  * Who is in a group. The admin signs each new member list and sends it over the pairwise
@@ -32,66 +34,13 @@ export interface GroupMembership {
   receiveLeave(repos: Repositories, payload: DirectPayload, context: DirectContext): AfterCommit | void;
 }
 
-export interface MembershipInit {
-  readonly store: Store;
-  readonly book: GroupBook;
-  readonly keys: GroupSenderKeys;
-  readonly gossip: GroupGossip;
-  readonly delivery: DeliveryService;
-  readonly events: EventBus;
-  readonly ownRecord: (local: string) => SignedIdentityRecord;
-  /** The identity's secret key; throws unless it is unlocked. */
-  readonly secretOf: (identity: string) => Uint8Array;
-  readonly now: () => number;
-}
 
 export function createGroupMembership(init: MembershipInit): GroupMembership {
-  const { store, book, keys, delivery } = init;
-
-  function afterAdopt(state: GroupState, member: boolean, chat: Chat, created: boolean): AfterCommit {
-    return () => {
-      if (member) init.gossip.join(state);
-      else init.gossip.leave(state.id);
-      init.events.emit(created ? 'chat.created' : 'chat.updated', chat);
-      delivery.kick();
-    };
-  }
-
-  /** Signs, stores and sends a new member list of ours; `before` is who was in it (none for a new group). */
-  function publishState(repos: Repositories, state: GroupState, secret: Uint8Array, notify: readonly string[], before: readonly string[] | null) {
-    const local = state.admin;
-    const bytes = encodeGroupState(state, secret);
-    const { chat, created, member } = adoptGroupState(repos, local, state, bytes, state.at);
-    shareState(delivery, repos, state, bytes, notify);
-    if (before) keys.applyMemberChange(repos, state, local, before, state.at);
-    else keys.rotate(repos, state, local, state.at);
-    return { info: book.toInfo(book.require(repos, state.id)), after: afterAdopt(state, member, chat, created) };
-  }
-
-  type Change = (state: GroupState) => { members: GroupMember[]; notify: string[]; title?: string };
-
-  /** A new state of the admin's, inside a transaction. */
-  function changeIn(repos: Repositories, groupId: string, change: Change) {
-    const row = book.require(repos, groupId);
-    const state = book.stateOf(row);
-    if (state.admin !== row.local_identity) throw new NotGroupAdminError('only the group admin can change its members or name');
-    const secret = init.secretOf(state.admin);
-    const { members, notify, title } = change(state);
-    return publishState(repos, { ...state, title: title ?? state.title, members, version: state.version + 1, at: init.now() }, secret, notify, memberKeys(state));
-  }
-
-  async function changeMembers(groupId: string, change: Change): Promise<GroupInfo> {
-    const result = await store.write((repos) => changeIn(repos, groupId, change));
+  const { store } = init;
+  const changeMembers = async (groupId: string, change: Change): Promise<GroupInfo> => {
+    const result = await store.write((repos) => changeGroupIn(init, repos, groupId, change));
     result.after();
     return result.info;
-  }
-
-  const without = (key: string) => (state: GroupState) => {
-    if (key === state.admin) throw new ValidationError('the admin cannot remove themselves');
-    if (!isMember(state, key)) throw new ContactNotFoundError(`${key} is not a member`);
-    const members = state.members.filter((m) => m.identity_key !== key);
-    // The removed member hears that they are out (so they stop listening), but gets no new key.
-    return { members, notify: [...members.map((m) => m.identity_key), key] };
   };
 
   return {
@@ -109,7 +58,7 @@ export function createGroupMembership(init: MembershipInit): GroupMembership {
           version: 1,
           at: init.now(),
         };
-        return publishState(repos, state, secret, keysOfMembers, null);
+        return publishState(init, repos, state, secret, keysOfMembers, null);
       });
       result.after();
       return result.info;
@@ -121,37 +70,11 @@ export function createGroupMembership(init: MembershipInit): GroupMembership {
         const members = [...state.members, ...fresh.map((k) => memberEntry(store.repos, init.ownRecord, state.admin, k))];
         return { members, notify: members.map((m) => m.identity_key) };
       }),
-
     removeMember: (groupId, key) => changeMembers(groupId, without(key)),
-
     rename: (groupId, title) => changeMembers(groupId, (state) => ({ members: [...state.members], notify: state.members.map((m) => m.identity_key), title })),
-
-    async leave(groupId) {
-      const result = await store.write((repos) => {
-        const row = book.require(repos, groupId);
-        const state = book.stateOf(row);
-        if (state.admin === row.local_identity) throw new ValidationError('the admin cannot leave the group; remove the other members first');
-        repos.groups.put({ ...row, removed: 1 });
-        delivery.queueDirect(repos, { local: row.local_identity, remote: state.admin, groupId, payload: { k: 'gleave', g: groupId } }, init.now());
-        return { info: book.toInfo(book.require(repos, groupId)), chat: repos.conversations.get(chatIdOf(groupId)) };
-      });
-      init.gossip.leave(groupId);
-      if (result.chat) init.events.emit('chat.updated', result.chat);
-      delivery.kick();
-      return result.info;
-    },
-
-    receive: (repos, payload, context) => receiveGroupState({ book, keys, afterAdopt }, repos, payload, context),
-
-    receiveLeave(repos, payload, context) {
-      if (payload.k !== 'gleave') return;
-      const row = repos.groups.get(payload.g);
-      // Only a member's own word takes them off, and only the admin can sign the new list.
-      if (!row || row.removed === 1 || row.local_identity !== context.local) return;
-      const state = book.stateOf(row);
-      if (state.admin !== context.local || !isMember(state, context.remote) || context.remote === state.admin) return;
-      return changeIn(repos, payload.g, without(context.remote)).after;
-    },
+    leave: (groupId) => leaveGroup(init, groupId),
+    receive: (repos, payload, context) => receiveGroupState({ book: init.book, keys: init.keys, afterAdopt: (...a) => afterAdopt(init, ...a) }, repos, payload, context),
+    receiveLeave: (repos, payload, context) => receiveLeave(init, repos, payload, context),
   };
 }
 
@@ -166,13 +89,6 @@ function memberEntry(repos: Repositories, ownRecord: (local: string) => SignedId
   const contact = repos.contacts.get(local, key);
   if (!contact) throw new ContactNotFoundError(`${key} is not a contact of this identity; add them by invite first`);
   return { identity_key: key, username: contact.username, display_name: contact.display_name, peer_id: contact.peer_id, addresses: contact.addresses, relays: contact.relays };
-}
-
-/** Sends the admin's signed member list to these members over our sessions with them. */
-function shareState(delivery: DeliveryService, repos: Repositories, state: GroupState, bytes: Uint8Array, to: readonly string[]): void {
-  for (const member of to) {
-    if (member !== state.admin) delivery.queueDirect(repos, { local: state.admin, remote: member, groupId: state.id, payload: { k: 'gstate', state: bytes } }, state.at);
-  }
 }
 
 function receiveGroupState(
