@@ -203,3 +203,21 @@ describe('migration 0006: node secret check value', () => {
     db.close();
   });
 });
+
+describe('migration 0009: relay mailbox pages by recipient', () => {
+  it('keeps the mail of a version-8 relay, and a page of one recipient reads no other mail and sorts nothing', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 8));
+    db.prepare("INSERT INTO mailbox_recipients VALUES (?, x'00', 1, 1)").run(KEY);
+    db.prepare("INSERT INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at) VALUES (?, x'01', x'02', 1, 1, 2)").run(KEY);
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 9)), { from: 8, to: 9 });
+    assert.ok(tables(db).has('mailbox_by_recipient'));
+    assert.equal(db.prepare('SELECT count(*) FROM mailbox WHERE recipient = ?').pluck().get(KEY), 1);
+    const plan = (db.prepare('EXPLAIN QUERY PLAN SELECT * FROM mailbox WHERE recipient = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?').all(KEY, 0, 0, 64) as Array<{ detail: string }>)
+      .map((row) => row.detail)
+      .join('; ');
+    assert.match(plan, /mailbox_by_recipient \(recipient=\? AND seq>\?\)/);
+    assert.doesNotMatch(plan, /TEMP B-TREE/);
+    db.close();
+  });
+});
