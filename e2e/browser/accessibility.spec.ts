@@ -1,73 +1,9 @@
-import type { Locator, Page } from '@playwright/test';
-import type { GroupInfo } from '../../node-core/api/contract.ts';
-import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
-import { startNode, type RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
-import { auditLog, expect, openUi, screenshot, stopAll, test as base } from './fixtures.ts';
+import type { Locator } from '@playwright/test';
+import { startNode } from '../../node-core/test/helpers/spawn-node.ts';
+import { auditLog, expect, openUi, screenshot, stopAll } from './fixtures.ts';
+import { expectVariant, LANGUAGES, openDialog, shows, test, usePreferences, variantsOf } from './scenes.ts';
 
-/** Every language the UI ships (renderer/src/i18n) in every theme it offers (Settings → Theme). */
-const LANGUAGES = ['en', 'de', 'ar'] as const;
-const THEMES = ['light', 'dark', 'high-contrast'] as const;
-const VARIANTS = LANGUAGES.flatMap((language) => THEMES.map((theme) => ({ name: `${language}-${theme}`, language, theme })));
-
-async function usePreferences(page: Page, language: string, theme: string, textSize = 100) {
-  await page.addInitScript(
-    ([l, th, size]) => localStorage.setItem('dchat.preferences', JSON.stringify({ language: l, theme: th, reducedMotion: true, textSize: size })),
-    [language, theme, textSize] as const,
-  );
-}
-
-/** The page is in the variant's language, direction and theme (so the audit checks what it says it checks). */
-async function expectVariant(page: Page, variant: (typeof VARIANTS)[number]) {
-  const html = page.locator('html');
-  await expect(html).toHaveAttribute('lang', variant.language);
-  await expect(html).toHaveAttribute('dir', variant.language === 'ar' ? 'rtl' : 'ltr');
-  await expect(html).toHaveAttribute('data-theme', variant.theme);
-}
-
-interface Chats {
-  readonly relay: RelayNode;
-  readonly a: RunningNode;
-  readonly b: RunningNode;
-  readonly group: GroupInfo;
-  readonly directChat: string;
-}
-
-const test = base.extend<object, { chats: Chats }>({
-  // Two people with a direct chat (three messages, one with a file) and a group, for every variant.
-  chats: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
-    async ({}, use) => {
-      const relay = await startRelay();
-      const a = await startUser(relay);
-      const b = await startUser(relay);
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      const directChat = await addContact(a, b);
-      await send(a, directChat, 'Hello Bob! This is a message with a few words in it.');
-      await waitFor('B to get it', async () => (await messages(b, directChat)).length === 1);
-      await send(b, directChat, 'Hi Alice, nice to hear from you.');
-      await waitFor('A to get the reply', async () => (await messages(a, directChat)).length === 2);
-      const file = Buffer.from('%PDF-1.4 a small document');
-      const upload = await json<{ id: string }>(a.api('/api/attachments?name=notes.pdf&type=application/pdf', { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } }));
-      await send(a, directChat, 'The notes', { attachments: [upload.id] });
-      const bob = (await json<{ identities: Array<{ id: string }> }>(b.api('/api/identities'))).identities[0]!.id;
-      const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Book club', members: [bob] } }));
-      await use({ relay, a, b, group, directChat });
-      await stopAll(a, b, relay);
-    },
-    { scope: 'worker', timeout: 120_000 },
-  ],
-});
-
-/** Opens a dialog and waits for its own content (not just the frame) before it is audited. */
-async function openDialog(page: Page, open: () => Promise<void>, ready: (dialog: Locator) => Promise<void>): Promise<void> {
-  await open();
-  const dialog = page.locator('dialog[open]');
-  await expect(dialog).toBeVisible();
-  await expect(dialog.locator('h2').first()).toBeVisible();
-  await ready(dialog);
-}
-const shows = (selector: string) => (dialog: Locator) => expect(dialog.locator(selector).first()).toBeVisible();
+const VARIANTS = variantsOf(LANGUAGES);
 
 test.describe('accessibility (axe-core, WCAG 2.2 AA; violations and undecided checks fail)', () => {
   for (const variant of VARIANTS) {

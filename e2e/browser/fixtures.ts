@@ -13,13 +13,13 @@ const UI_INDEX = path.join(REPO_ROOT, 'dist', 'renderer', 'index.html');
 /** Spec files that have printed why they skip (each says it once, whichever worker runs it). */
 const skipPrinted = new Set<string>();
 
-interface TestFixtures {
+export interface TestFixtures {
   /** Auto: skips the test, with the reason printed, where Debian's Chromium is missing; fails it when the UI is not built. */
   readonly browserReady: void;
   /** Registers a clean-up that runs after the test whatever its outcome, last registered first (e.g. stopping a node the test started). */
   readonly defer: (cleanup: () => Promise<unknown> | unknown) => void;
 }
-interface WorkerFixtures {
+export interface WorkerFixtures {
   /** Auto: when the worker ends (after every spec file's own fixtures), kills any node still running. */
   readonly reapNodes: void;
 }

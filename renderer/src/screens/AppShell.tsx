@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { keysOf, VIEW_SHORTCUTS } from '../shortcuts/registry.ts';
@@ -20,6 +20,9 @@ export function AppShell() {
   const openDialog = useApp((s) => s.openDialog);
   const me = useApp((s) => s.identities.find((i) => i.is_default) ?? s.identities[0]);
   const firstView = useRef(true);
+  // The single-pane layout folds the navigation behind a menu button (app.css shows it always where there is room).
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
 
   // Switching views is a page change: move focus to the new page, as a screen reader user expects.
   useEffect(() => {
@@ -31,17 +34,51 @@ export function AppShell() {
   }, [view]);
 
   return (
-    <div className="app">
+    <div className={`app app-${view}`}>
       <a className="skip-link" href="#main">
         {t('skipToContent')}
       </a>
       <header className="topbar">
+        <button
+          ref={menuButton}
+          type="button"
+          className="secondary nav-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="sections-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <svg aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 16 16" fill="currentColor">
+            <rect x="1" y="3" width="14" height="2" />
+            <rect x="1" y="7" width="14" height="2" />
+            <rect x="1" y="11" width="14" height="2" />
+          </svg>
+          {t('nav.menu')}
+        </button>
         <span className="brand">{t('appName')}</span>
-        <nav aria-label={t('nav.label')}>
+        <nav
+          id="sections-nav"
+          aria-label={t('nav.label')}
+          data-open={menuOpen}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && menuOpen) {
+              setMenuOpen(false);
+              menuButton.current?.focus();
+            }
+          }}
+        >
           <ul className="nav-list">
             {VIEWS.map((v) => (
               <li key={v.view}>
-                <button type="button" className="nav-button" aria-current={view === v.view ? 'page' : undefined} aria-keyshortcuts={v.shortcut} onClick={() => setView(v.view)}>
+                <button
+                  type="button"
+                  className="nav-button"
+                  aria-current={view === v.view ? 'page' : undefined}
+                  aria-keyshortcuts={v.shortcut}
+                  onClick={() => {
+                    setMenuOpen(false);
+                    setView(v.view);
+                  }}
+                >
                   {t(`nav.${v.view}`)}
                 </button>
               </li>

@@ -1,12 +1,18 @@
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
+import { formatTime } from '../i18n/index.ts';
+import { focusIfShown, isSinglePane } from '../layout.ts';
 import { selectVisibleChats, useApp } from '../state/store.ts';
 import { Conversation } from './Conversation.tsx';
-import { ArchivedButton, ChatRow, NewChatButton } from './messages/ChatRow.tsx';
-import { MessageSearchResults } from './messages/Search.tsx';
 
+/**
+ * The chat list and the open conversation: side by side where there is room, one at a time in the
+ * single-pane layout (narrow windows, browser zoom), with a back button from the conversation to
+ * the list. Both panes are inside one main landmark, so the page keeps it whichever pane shows.
+ */
 export function ChatsView() {
-  const { t } = useTranslation(['chat', 'common']);
+  const { t, i18n } = useTranslation(['chat', 'common']);
   const chats = useApp((s) => s.chats);
   const visible = useApp(useShallow(selectVisibleChats));
   const filter = useApp((s) => s.chatFilter);
@@ -14,10 +20,27 @@ export function ChatsView() {
   const currentChatId = useApp((s) => s.currentChatId);
   const openChat = useApp((s) => s.openChat);
   const openDialog = useApp((s) => s.openDialog);
+  const chatPane = useApp((s) => s.chatPane);
+  const setChatPane = useApp((s) => s.setChatPane);
+  const pane = currentChatId ? chatPane : 'list';
+  const backButton = useRef<HTMLButtonElement>(null);
+  const shownPane = useRef(pane);
+
+  // In the single-pane layout a pane switch hides what had focus: move it into the pane now shown
+  // (the back button in a conversation, the chat one came from in the list).
+  useEffect(() => {
+    if (shownPane.current === pane) return;
+    shownPane.current = pane;
+    if (!isSinglePane()) return;
+    // Unless a shortcut already put focus there (Alt+M in the message field, Ctrl+K in the search).
+    if (document.querySelector(pane === 'conversation' ? '.conversation-pane' : '.chat-list-pane')?.contains(document.activeElement)) return;
+    if (pane === 'conversation') focusIfShown(backButton.current);
+    else if (!focusIfShown(document.querySelector<HTMLElement>(`[data-chat-id="${currentChatId}"]`))) focusIfShown(document.getElementById('chat-search'));
+  }, [pane, currentChatId]);
 
   return (
-    <div className="chats-layout">
-      <aside className="chat-list-pane" aria-labelledby="chat-list-title">
+    <main className="chats-layout" id="main" tabIndex={-1} data-pane={pane}>
+      <section className="chat-list-pane" aria-labelledby="chat-list-title">
         <div className="pane-header">
           <h1 id="chat-list-title">{t('list.title')}</h1>
           <div className="pane-actions">
@@ -27,7 +50,6 @@ export function ChatsView() {
             <button type="button" className="secondary" onClick={() => openDialog('newGroup')}>
               {t('list.newGroup')}
             </button>
-            <NewChatButton />
           </div>
         </div>
         <div className="search">
@@ -42,17 +64,43 @@ export function ChatsView() {
           <ul className="chat-list" aria-label={t('list.title')}>
             {visible.map((chat) => (
               <li key={chat.chat_id}>
-                <ChatRow chat={chat} current={chat.chat_id === currentChatId} onOpen={() => void openChat(chat.chat_id)} />
+                <button
+                  type="button"
+                  className="chat-item"
+                  aria-current={chat.chat_id === currentChatId ? 'true' : undefined}
+                  onClick={() => void openChat(chat.chat_id)}
+                  data-chat-id={chat.chat_id}
+                >
+                  <span className="chat-title">{chat.title}</span>
+                  <span className="chat-meta">
+                    <span className="chat-kind">{t(`kind.${chat.kind}`)}</span>
+                    {chat.last_message_at !== null && <time dateTime={new Date(chat.last_message_at).toISOString()}>{formatTime(chat.last_message_at, i18n.language)}</time>}
+                  </span>
+                  {chat.unread_count > 0 && (
+                    <span className="badge">
+                      <span aria-hidden="true">{chat.unread_count}</span>
+                      <span className="sr-only">{t('list.unread', { count: chat.unread_count })}</span>
+                    </span>
+                  )}
+                </button>
               </li>
             ))}
           </ul>
         )}
-        <MessageSearchResults query={filter} />
-        <ArchivedButton />
-      </aside>
-      <main className="conversation-pane" id="main" tabIndex={-1}>
+      </section>
+      <div className="conversation-pane">
+        {currentChatId && (
+          <div className="pane-back">
+            <button ref={backButton} type="button" className="secondary back-button" onClick={() => setChatPane('list')}>
+              <svg aria-hidden="true" focusable="false" className="back-arrow" width="16" height="16" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+                <path d="M14 8H2M7 3L2 8l5 5" />
+              </svg>
+              {t('list.back')}
+            </button>
+          </div>
+        )}
         {currentChatId ? <Conversation key={currentChatId} chatId={currentChatId} /> : <p className="empty">{t('conversation.none')}</p>}
-      </main>
-    </div>
+      </div>
+    </main>
   );
 }

@@ -33,7 +33,6 @@ export function ContactsView() {
           <thead>
             <tr>
               <th scope="col">{t('contacts.name')}</th>
-              <th scope="col">{t('contacts.username')}</th>
               <th scope="col">{t('contacts.verification')}</th>
               <th scope="col">
                 <span className="sr-only">{t('contacts.actions')}</span>
@@ -43,8 +42,9 @@ export function ContactsView() {
           <tbody>
             {contacts.map((c) => (
               <tr key={`${c.local_identity}-${c.identity_key}`}>
-                <th scope="row">{c.display_name}</th>
-                <td>@{c.username}</td>
+                <th scope="row">
+                  <span className="contact-name">{c.display_name}</span> <span className="contact-username">@{c.username}</span>
+                </th>
                 <td>{c.verified ? t('contacts.verified') : t('contacts.unverified')}</td>
                 <td className="row-actions">
                   <button type="button" className="link-button" onClick={() => void openChat(c.chat_id)} aria-label={t('contacts.message', { name: c.display_name })}>

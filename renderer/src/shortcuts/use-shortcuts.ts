@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import { replyShortcut, searchInChatShortcut } from '../state/messaging.ts';
+import { focusIfShown } from '../layout.ts';
 import { selectVisibleChats, useApp } from '../state/store.ts';
 import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS } from './registry.ts';
 
@@ -40,6 +40,7 @@ export function useShortcuts(): void {
       switch (shortcut.id) {
         case 'search':
           state.setView('chats');
+          state.setChatPane('list');
           setTimeout(() => document.getElementById('chat-search')?.focus(), 0);
           break;
         case 'nextChat':
@@ -47,21 +48,20 @@ export function useShortcuts(): void {
           const next = chats[shortcut.id === 'nextChat' ? Math.min(chats.length - 1, at + 1) : Math.max(0, at - 1)];
           if (next) {
             void state.openChat(next.chat_id);
-            setTimeout(() => document.querySelector<HTMLElement>(`[data-chat-id="${next.chat_id}"]`)?.focus(), 0);
+            // In the single-pane layout the list is hidden now, and the chats view moves focus into the conversation.
+            setTimeout(() => focusIfShown(document.querySelector<HTMLElement>(`[data-chat-id="${next.chat_id}"]`)), 0);
           }
           break;
         }
         case 'composer':
-          document.getElementById('composer-input')?.focus();
+          // In the single-pane layout the conversation (and so the field) may be hidden behind the list.
+          if (!focusIfShown(document.getElementById('composer-input')) && state.view === 'chats' && state.currentChatId) {
+            state.setChatPane('conversation');
+            setTimeout(() => document.getElementById('composer-input')?.focus(), 0);
+          }
           break;
         case 'addContact':
           state.openDialog('addContact');
-          break;
-        case 'searchInChat':
-          searchInChatShortcut();
-          break;
-        case 'reply':
-          replyShortcut();
           break;
         case 'help':
           state.openDialog('shortcuts');

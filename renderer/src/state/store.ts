@@ -14,7 +14,6 @@ import type {
 } from '../../../node-core/api/contract.ts';
 import type { ApiClient } from '../api/client.ts';
 import { LANGUAGES } from '../i18n/index.ts';
-import { mentionsUser } from '../mentions.ts';
 
 /**
  * The UI's state, in slices: session (the client and who we are), chats, messages per chat,
@@ -26,6 +25,8 @@ import { mentionsUser } from '../mentions.ts';
 export type View = 'chats' | 'contacts' | 'relay' | 'status' | 'settings';
 export type Theme = 'light' | 'dark' | 'high-contrast';
 export type DialogName = 'addContact' | 'safetyNumber' | 'newGroup' | 'groupMembers' | 'shortcuts';
+/** Which of the chats view's two panes shows in the single-pane (narrow or zoomed) layout. */
+export type ChatPane = 'list' | 'conversation';
 
 export interface Preferences {
   readonly language: string;
@@ -53,6 +54,8 @@ export interface AppState {
   chats: readonly Chat[];
   currentChatId: string | null;
   chatFilter: string;
+  /** In the single-pane layout: the chat list, or the open conversation (both show side by side when there is room). */
+  chatPane: ChatPane;
   // messages
   messages: Readonly<Record<string, MessagesOfChat>>;
   // people
@@ -95,6 +98,7 @@ export interface AppState {
   announce(text: string): void;
   setError(message: string | null): void;
   setFilter(filter: string): void;
+  setChatPane(pane: ChatPane): void;
   finishOnboarding(): void;
 }
 
@@ -122,8 +126,7 @@ function loadPreferences(): Preferences {
 const PAGE = 50;
 /** Older messages come in larger pages: scrolling back through a long chat needs fewer round trips. */
 const OLDER_PAGE = 500;
-/** Pinned chats first (as chats.list gives them), then by activity. */
-const byActivity = (a: Chat, b: Chat) => Number(b.pinned) - Number(a.pinned) || (b.last_message_at ?? b.created_at) - (a.last_message_at ?? a.created_at);
+const byActivity = (a: Chat, b: Chat) => (b.last_message_at ?? b.created_at) - (a.last_message_at ?? a.created_at);
 
 export const useApp = create<AppState>()((set, get) => {
   const client = () => {
@@ -167,6 +170,7 @@ export const useApp = create<AppState>()((set, get) => {
     chats: [],
     currentChatId: null,
     chatFilter: '',
+    chatPane: 'list',
     messages: {},
     contacts: [],
     groups: [],
@@ -199,7 +203,7 @@ export const useApp = create<AppState>()((set, get) => {
     },
 
     async openChat(chatId) {
-      set({ currentChatId: chatId, view: 'chats' });
+      set({ currentChatId: chatId, view: 'chats', chatPane: chatId ? 'conversation' : 'list' });
       if (!chatId) return;
       if (!get().messages[chatId]) {
         const page = await client().call('messages.list', { chat_id: chatId, limit: PAGE });
@@ -259,13 +263,10 @@ export const useApp = create<AppState>()((set, get) => {
           const mine = state.identities.some((i) => i.id === message.sender);
           if (chat) {
             const viewing = state.currentChatId === message.chat_id && state.view === 'chats';
-            const last_message = { id: message.id, sender: message.sender, text: message.text.slice(0, 200), at: message.sent_at, deleted: false };
-            upsertChat({ ...chat, last_message, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
+            upsertChat({ ...chat, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
             if (viewing && !mine) void state.client?.call('chats.markRead', { chat_id: chat.chat_id }).catch(() => undefined);
           } else fetchChat(message.chat_id);
-          // A muted chat stays quiet, unless the message mentions one of our usernames.
-          const mentioned = state.identities.some((i) => mentionsUser(message.text, i.username));
-          if (!mine && (!chat?.muted || mentioned)) {
+          if (!mine) {
             const title = chat?.title ?? '';
             const file = message.attachments?.[0]?.name;
             get().announce(message.text || !file ? i18next.t('chat:announce.message', { chat: title, text: message.text }) : i18next.t('chat:announce.attachment', { chat: title, name: file }));
@@ -304,12 +305,13 @@ export const useApp = create<AppState>()((set, get) => {
     announce: (text) => set((s) => ({ announcement: { text, seq: (s.announcement?.seq ?? 0) + 1 } })),
     setError: (error) => set({ error }),
     setFilter: (chatFilter) => set({ chatFilter }),
+    setChatPane: (chatPane) => set({ chatPane }),
     finishOnboarding: () => set({ onboarding: false }),
   };
 });
 
-/** The chats shown in the list: not archived (those have their own list), filtered by title. */
+/** The chats shown in the list: filtered by title. */
 export const selectVisibleChats = (s: AppState): readonly Chat[] => {
   const filter = s.chatFilter.trim().toLowerCase();
-  return s.chats.filter((c) => !c.archived && (!filter || c.title.toLowerCase().includes(filter)));
+  return filter ? s.chats.filter((c) => c.title.toLowerCase().includes(filter)) : s.chats;
 };

@@ -1,0 +1,81 @@
+import type { Page } from '@playwright/test';
+
+/**
+ * What a person at high zoom would run into, checked on the page as shown: the page scrolling
+ * sideways, any part of it that scrolls sideways on its own, a control or text reaching outside
+ * the window or cut off by a box that hides overflow, and a control that something else covers
+ * (each is scrolled into view and must be what is under its own centre). With a dialog open only
+ * the dialog counts (the rest of the page is inert behind it).
+ */
+export async function layoutProblems(page: Page, name: string): Promise<string[]> {
+  const found = await page.evaluate(() => {
+    const problems: string[] = [];
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const describe = (el: Element) => {
+      const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40);
+      const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+      return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${cls}${text ? ` "${text}"` : ''}`;
+    };
+    if (root.scrollWidth > width) problems.push(`the page is ${root.scrollWidth}px wide in a ${width}px window (it scrolls sideways)`);
+    const scope: Element = document.querySelector('dialog[open]') ?? document.body;
+    const shown = (el: Element) => {
+      if (el.closest('.sr-only, .skip-link')) return false;
+      if (el.getClientRects().length === 0) return false;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden') return false;
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0;
+    };
+    const elements = [...scope.querySelectorAll('*')].filter(shown);
+    for (const el of elements) {
+      const style = getComputedStyle(el);
+      // A part of the page that scrolls sideways (a table, a code block) is sideways scrolling too.
+      if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+        problems.push(`${describe(el)} scrolls sideways (${el.scrollWidth}px of content in ${el.clientWidth}px)`);
+      }
+      if (['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+        problems.push(`${describe(el)} cuts off its content (${el.scrollWidth}px in ${el.clientWidth}px)`);
+      }
+    }
+    const leaves = elements.filter((el) => el.matches('button, input, select, textarea, a[href], [tabindex="0"], h1, h2, h3, p, th, td, dt, dd, label, legend, code, kbd, time, svg, img, .chip, .badge, .sender'));
+    for (const el of leaves) {
+      const r = el.getBoundingClientRect();
+      if (r.left < -1 || r.right > width + 1) problems.push(`${describe(el)} reaches outside the window (${Math.round(r.left)}..${Math.round(r.right)} of ${width}px)`);
+      // Cut off by an ancestor that hides its overflow.
+      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+        const s = getComputedStyle(up);
+        const box = up.getBoundingClientRect();
+        const hidesX = ['hidden', 'clip'].includes(s.overflowX);
+        const hidesY = ['hidden', 'clip'].includes(s.overflowY);
+        // The message list hides sideways overflow only; its rows scroll vertically, which is fine.
+        if ((hidesX && (r.left < box.left - 1 || r.right > box.right + 1)) || (hidesY && !['auto', 'scroll'].includes(s.overflowY) && (r.top < box.top - 1 || r.bottom > box.bottom + 1))) {
+          problems.push(`${describe(el)} is cut off by ${describe(up).slice(0, 60)}`);
+          break;
+        }
+      }
+    }
+    // Covered: each control, scrolled into view, is what a pointer at its centre reaches. The
+    // scroll positions are put back afterwards, so what follows (an audit) sees the view as it was.
+    const scrolled = [document.scrollingElement!, ...document.querySelectorAll('*')].filter((el) => el.scrollTop !== 0 || el.scrollLeft !== 0 || el.scrollHeight > el.clientHeight).map((el) => [el, el.scrollTop, el.scrollLeft] as const);
+    for (const el of leaves.filter((e) => e.matches('button, input, select, textarea, a[href], [tabindex="0"]'))) {
+      el.scrollIntoView({ block: 'center', inline: 'nearest' });
+      const r = el.getBoundingClientRect();
+      const x = Math.min(Math.max(r.left + r.width / 2, 0), width - 1);
+      const y = Math.min(Math.max(r.top + Math.min(r.height, root.clientHeight) / 2, 0), root.clientHeight - 1);
+      const hit = document.elementFromPoint(x, y);
+      if (!hit) continue;
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
+      if (hit !== el && !el.contains(hit) && !hit.contains(el) && hit !== label) problems.push(`${describe(el)} is covered by ${describe(hit).slice(0, 60)}`);
+    }
+    for (const [el, top, left] of scrolled) {
+      el.scrollTop = top;
+      el.scrollLeft = left;
+    }
+    return problems;
+  });
+  return found.map((p) => `${name}: ${p}`);
+}
+
+/** The CSS viewport a 1280×800 window has at a browser zoom level (what Chromium lays out at that zoom). */
+export const zoomedViewport = (percent: number) => ({ width: Math.round((1280 * 100) / percent), height: Math.round((800 * 100) / percent) });
