@@ -1,10 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
-import { formatTime } from '../i18n/index.ts';
 import { focusIfShown, isSinglePane } from '../layout.ts';
 import { selectVisibleChats, useApp } from '../state/store.ts';
 import { Conversation } from './Conversation.tsx';
+import { ArchivedButton, ChatRow, NewChatButton } from './messages/ChatRow.tsx';
+import { MessageSearchResults } from './messages/Search.tsx';
 
 /**
  * The chat list and the open conversation: side by side where there is room, one at a time in the
@@ -12,7 +13,7 @@ import { Conversation } from './Conversation.tsx';
  * the list. Both panes are inside one main landmark, so the page keeps it whichever pane shows.
  */
 export function ChatsView() {
-  const { t, i18n } = useTranslation(['chat', 'common']);
+  const { t } = useTranslation(['chat', 'common']);
   const chats = useApp((s) => s.chats);
   const visible = useApp(useShallow(selectVisibleChats));
   const filter = useApp((s) => s.chatFilter);
@@ -50,6 +51,7 @@ export function ChatsView() {
             <button type="button" className="secondary" onClick={() => openDialog('newGroup')}>
               {t('list.newGroup')}
             </button>
+            <NewChatButton />
           </div>
         </div>
         <div className="search">
@@ -64,29 +66,13 @@ export function ChatsView() {
           <ul className="chat-list" aria-label={t('list.title')}>
             {visible.map((chat) => (
               <li key={chat.chat_id}>
-                <button
-                  type="button"
-                  className="chat-item"
-                  aria-current={chat.chat_id === currentChatId ? 'true' : undefined}
-                  onClick={() => void openChat(chat.chat_id)}
-                  data-chat-id={chat.chat_id}
-                >
-                  <span className="chat-title">{chat.title}</span>
-                  <span className="chat-meta">
-                    <span className="chat-kind">{t(`kind.${chat.kind}`)}</span>
-                    {chat.last_message_at !== null && <time dateTime={new Date(chat.last_message_at).toISOString()}>{formatTime(chat.last_message_at, i18n.language)}</time>}
-                  </span>
-                  {chat.unread_count > 0 && (
-                    <span className="badge">
-                      <span aria-hidden="true">{chat.unread_count}</span>
-                      <span className="sr-only">{t('list.unread', { count: chat.unread_count })}</span>
-                    </span>
-                  )}
-                </button>
+                <ChatRow chat={chat} current={chat.chat_id === currentChatId} onOpen={() => void openChat(chat.chat_id)} />
               </li>
             ))}
           </ul>
         )}
+        <MessageSearchResults query={filter} />
+        <ArchivedButton />
       </section>
       <div className="conversation-pane">
         {currentChatId && (

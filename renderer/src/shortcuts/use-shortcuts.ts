@@ -1,5 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { focusIfShown } from '../layout.ts';
+import { replyShortcut, searchInChatShortcut } from '../state/messaging.ts';
 import { selectVisibleChats, useApp } from '../state/store.ts';
 import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS } from './registry.ts';
 
@@ -62,6 +63,12 @@ export function useShortcuts(): void {
           break;
         case 'addContact':
           state.openDialog('addContact');
+          break;
+        case 'searchInChat':
+          searchInChatShortcut();
+          break;
+        case 'reply':
+          replyShortcut();
           break;
         case 'help':
           state.openDialog('shortcuts');

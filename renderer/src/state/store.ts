@@ -14,6 +14,7 @@ import type {
 } from '../../../node-core/api/contract.ts';
 import type { ApiClient } from '../api/client.ts';
 import { LANGUAGES } from '../i18n/index.ts';
+import { mentionsUser } from '../mentions.ts';
 
 /**
  * The UI's state, in slices: session (the client and who we are), chats, messages per chat,
@@ -126,7 +127,8 @@ function loadPreferences(): Preferences {
 const PAGE = 50;
 /** Older messages come in larger pages: scrolling back through a long chat needs fewer round trips. */
 const OLDER_PAGE = 500;
-const byActivity = (a: Chat, b: Chat) => (b.last_message_at ?? b.created_at) - (a.last_message_at ?? a.created_at);
+/** Pinned chats first (as chats.list gives them), then by activity. */
+const byActivity = (a: Chat, b: Chat) => Number(b.pinned) - Number(a.pinned) || (b.last_message_at ?? b.created_at) - (a.last_message_at ?? a.created_at);
 
 export const useApp = create<AppState>()((set, get) => {
   const client = () => {
@@ -263,10 +265,13 @@ export const useApp = create<AppState>()((set, get) => {
           const mine = state.identities.some((i) => i.id === message.sender);
           if (chat) {
             const viewing = state.currentChatId === message.chat_id && state.view === 'chats';
-            upsertChat({ ...chat, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
+            const last_message = { id: message.id, sender: message.sender, text: message.text.slice(0, 200), at: message.sent_at, deleted: false };
+            upsertChat({ ...chat, last_message, last_message_at: message.sent_at, unread_count: mine || viewing ? chat.unread_count : chat.unread_count + 1 });
             if (viewing && !mine) void state.client?.call('chats.markRead', { chat_id: chat.chat_id }).catch(() => undefined);
           } else fetchChat(message.chat_id);
-          if (!mine) {
+          // A muted chat stays quiet, unless the message mentions one of our usernames.
+          const mentioned = state.identities.some((i) => mentionsUser(message.text, i.username));
+          if (!mine && (!chat?.muted || mentioned)) {
             const title = chat?.title ?? '';
             const file = message.attachments?.[0]?.name;
             get().announce(message.text || !file ? i18next.t('chat:announce.message', { chat: title, text: message.text }) : i18next.t('chat:announce.attachment', { chat: title, name: file }));
@@ -310,8 +315,8 @@ export const useApp = create<AppState>()((set, get) => {
   };
 });
 
-/** The chats shown in the list: filtered by title. */
+/** The chats shown in the list: not archived (those have their own list), filtered by title. */
 export const selectVisibleChats = (s: AppState): readonly Chat[] => {
   const filter = s.chatFilter.trim().toLowerCase();
-  return filter ? s.chats.filter((c) => c.title.toLowerCase().includes(filter)) : s.chats;
+  return s.chats.filter((c) => !c.archived && (!filter || c.title.toLowerCase().includes(filter)));
 };
