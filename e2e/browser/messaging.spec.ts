@@ -130,7 +130,7 @@ test.describe('messaging between two nodes, by keyboard', () => {
     await pageB.keyboard.press('Enter');
     await expect(picker).toHaveCount(0);
     await expect(announced(pageB)).toHaveText('Reacted with 👍.');
-    await expect(bubble(pageA, 'lunch on Friday').getByRole('button', { name: /👍 1 reaction: Bob/ })).toBeVisible();
+    await expect(bubble(pageA, 'lunch on Friday').getByRole('button', { name: '👍 1 reaction from Bob' })).toBeVisible();
     await screenshot(pageA, 'messaging-a-reaction');
 
     // Edit (inline; Enter saves): the other side shows "edited" and the history.
@@ -230,7 +230,7 @@ test.describe('messaging between two nodes, by keyboard', () => {
     await expect(bubble(pageB, 'lunch on Sunday instead')).toBeVisible({ timeout: 30_000 });
     await expect(bubble(pageB, 'lunch on Sunday instead').getByRole('button', { name: /edited/ })).toBeVisible();
     await expect(bubble(pageB, 'while Bob is away')).toHaveCount(0);
-    await expect(bubble(pageB, 'Friday works').getByRole('button', { name: /❤️ 1 reaction: Alice/ })).toBeVisible();
+    await expect(bubble(pageB, 'Friday works').getByRole('button', { name: '❤️ 1 reaction from Alice' })).toBeVisible();
     await screenshot(pageB, 'messaging-b-caught-up');
   });
 });

@@ -14,6 +14,8 @@ export interface MenuItem {
  * open it on the first item, ArrowUp on the last; arrows, Home and End move between items,
  * a letter jumps to the next item starting with it; Escape and Tab close it; choosing an item or
  * Escape returns focus to the button (unless the item moved focus on, e.g. into a dialog).
+ * The list opens in the page's flow below its button rather than over other content, so it is
+ * never clipped by a scrolling pane or at high zoom, and hides nothing that is read beside it.
  */
 export function Menu(props: {
   readonly label: string;

@@ -19,9 +19,11 @@ export function QuoteBlock(props: { readonly quote: MessageQuote; readonly chatI
   const sender = props.names.get(quote.sender) ?? quote.sender.slice(0, 8);
   const text = quote.deleted ? t('quote.deleted') : quote.text || t('quote.attachments', { count: quote.attachments });
   return (
-    <button type="button" className="quote" onClick={() => void jumpTo(props.chatId, quote.id)} aria-label={t('quote.jump', { sender, text })}>
+    <button type="button" className="quote" onClick={() => void jumpTo(props.chatId, quote.id)}>
+      <span className="sr-only">{t('quote.before')} </span>
       <span className="quote-sender">{sender}</span>
       <span className={quote.deleted ? 'quote-text deleted' : 'quote-text'}>{text}</span>
+      <span className="sr-only"> {t('quote.after')}</span>
     </button>
   );
 }
@@ -41,12 +43,10 @@ export function ReactionBar(props: { readonly message: Message; readonly reactio
               className="reaction"
               aria-pressed={mine}
               title={who}
-              aria-label={t('reactions.count', { emoji: r.emoji, count: r.count, who })}
               onClick={() => void (mine ? unreact(props.message.id) : react(props.message.id, r.emoji))}
             >
-              <span aria-hidden="true">
-                {r.emoji} {r.count}
-              </span>
+              {r.emoji} {r.count}
+              <span className="sr-only"> {t('reactions.who', { count: r.count, who })}</span>
             </button>
           </li>
         );

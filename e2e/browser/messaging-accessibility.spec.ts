@@ -1,0 +1,163 @@
+import type { Locator, Page } from '@playwright/test';
+import type { GroupInfo, Message } from '../../node-core/api/contract.ts';
+import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type HasApi, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
+import { auditLog, expect, openUi, stopAll, test as base } from './fixtures.ts';
+
+/**
+ * axe-core on every menu, dialog and state the messaging features add (accessibility.spec.ts
+ * covers the screens they sit on), in every language and theme: a conversation with a reply, a
+ * reaction, an edit, a deleted message, the unread separator, a disappearing timer and someone
+ * typing; each message's and the chat's menu; the react, delete, history, info, timer, search,
+ * new chat, archived and group dialogs; search results in the chat list; the inline editor and
+ * the reply being written; the privacy settings.
+ */
+
+const LANGUAGES = ['en', 'de', 'ar'] as const;
+const THEMES = ['light', 'dark', 'high-contrast'] as const;
+const VARIANTS = LANGUAGES.flatMap((language) => THEMES.map((theme) => ({ name: `${language}-${theme}`, language, theme })));
+
+const rpc = <T,>(node: HasApi, method: string, input: unknown) => json<T>(node.api(`/api/rpc/${method}`, { json: input }));
+
+interface Scene {
+  readonly relay: RelayNode;
+  readonly a: RunningNode;
+  readonly b: RunningNode;
+  readonly chatId: string;
+  readonly group: GroupInfo;
+}
+
+const test = base.extend<object, { scene: Scene }>({
+  scene: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
+    async ({}, use) => {
+      const relay = await startRelay();
+      const a = await startUser(relay);
+      const b = await startUser(relay);
+      await createIdentity(a, 'alice');
+      await createIdentity(b, 'bob');
+      const chatId = await addContact(a, b);
+      const first = await send(a, chatId, 'Shall we meet at the library, @bob?');
+      await waitFor('B to get it', async () => (await messages(b, chatId)).length === 1, 30_000);
+      await send(b, chatId, 'Yes, at ten.', { reply_to: first.id });
+      await send(b, chatId, 'I will bring the notes.');
+      await waitFor('A to get the replies', async () => (await messages(a, chatId)).length === 3, 30_000);
+      await rpc<Message>(b, 'messages.react', { id: first.id, emoji: '👍' });
+      await rpc<Message>(a, 'messages.edit', { id: first.id, text: 'Shall we meet at the city library, @bob?' });
+      const gone = await send(a, chatId, 'Wrong chat, sorry');
+      await rpc<Message>(a, 'messages.delete', { id: gone.id, for: 'everyone' });
+      await rpc(a, 'chats.update', { chat_id: chatId, disappearing_seconds: 86400 });
+      await rpc(a, 'chats.create', { kind: 'channel', title: 'Old plans' }).then((c) => rpc(a, 'chats.update', { chat_id: (c as { chat_id: string }).chat_id, archived: true }));
+      const bob = (await json<{ identities: Array<{ id: string }> }>(b.api('/api/identities'))).identities[0]!.id;
+      const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Study group', members: [bob] } }));
+      await use({ relay, a, b, chatId, group });
+      await stopAll(a, b, relay);
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+});
+
+/**
+ * A window tall enough for the whole conversation with a menu open: axe cannot tell the contrast
+ * of text that a scrolling pane clips, and reports it as undecided.
+ */
+async function usePreferences(page: Page, language: string, theme: string) {
+  await page.setViewportSize({ width: 1280, height: 1400 });
+  await page.addInitScript(([l, th]) => localStorage.setItem('dchat.preferences', JSON.stringify({ language: l, theme: th, reducedMotion: true, textSize: 100 })), [language, theme] as const);
+}
+
+/** Opens something with a click, waits for `ready`, audits it, and closes it with Escape. */
+async function auditOpen(page: Page, check: (name: string) => Promise<void>, name: string, show: () => Promise<void>, ready: Locator): Promise<void> {
+  await show();
+  await expect(ready.first()).toBeVisible();
+  await check(name);
+  // (In a search field the first Escape clears it, the next one closes the dialog.)
+  const open = page.locator('dialog[open], [role="menu"]');
+  for (let i = 0; i < 2 && (await open.count()) > 0; i++) await page.keyboard.press('Escape');
+  await expect(open).toHaveCount(0);
+}
+
+test.describe('accessibility of the messaging features (axe-core, WCAG 2.2 AA)', () => {
+  for (const variant of VARIANTS) {
+    test(`menus, dialogs and states, ${variant.name}`, async ({ page, scene }) => {
+      test.setTimeout(120_000);
+      const { a, b, chatId, group } = scene;
+      // Something unread each time, so the unread separator shows (the last variant's news deleted here, so the chat keeps its length).
+      for (const m of await messages(a, chatId)) if (m.text.startsWith('News for')) await rpc(a, 'messages.delete', { id: m.id, for: 'me' });
+      await send(b, chatId, `News for ${variant.name}`);
+      await waitFor('A to get it', async () => (await messages(a, chatId)).some((m) => m.text === `News for ${variant.name}`), 30_000);
+      await usePreferences(page, variant.language, variant.theme);
+      const log = auditLog(page);
+      const check = (name: string) => log.check(`messaging-${variant.name}/${name}`);
+      await openUi(page, a);
+      await expect(page.locator('html')).toHaveAttribute('dir', variant.language === 'ar' ? 'rtl' : 'ltr');
+      await expect(page.locator('.chat-preview').first()).toBeVisible();
+      await check('chat-list-rows');
+
+      await page.locator(`[data-chat-id="${chatId}"]`).click();
+      await expect(page.locator('.quote')).toHaveCount(1);
+      await expect(page.locator('.reaction')).toHaveCount(1);
+      await expect(page.locator('.unread-separator')).toBeVisible();
+      await expect(page.locator('.timer-chip')).toBeVisible();
+      await expect(page.locator('mark.mention')).toHaveCount(1);
+      await rpc(b, 'chats.typing', { chat_id: chatId, typing: true });
+      await expect(page.locator('.typing')).not.toBeEmpty();
+      await check('conversation');
+
+      const first = page.locator('article.message').first();
+      const menuItems = page.locator('[role="menu"] [role^="menuitem"]');
+      await auditOpen(page, check, 'message-menu', () => first.locator('.menu-button').click(), menuItems);
+      await auditOpen(page, check, 'chat-menu', () => page.locator('.chat-menu .menu-button').click(), menuItems);
+      const action = async (index: number) => {
+        await first.locator('.menu-button').click();
+        await menuItems.nth(index).click();
+      };
+      // The first message is ours and edited: reply, react, edit, history, copy, info, delete.
+      await auditOpen(page, check, 'dialog-react', () => action(1), page.locator('dialog[open] .reaction-choice'));
+      await auditOpen(page, check, 'dialog-history', () => action(3), page.locator('dialog[open] .history-list li'));
+      await auditOpen(page, check, 'dialog-info', () => action(5), page.locator('dialog[open] dd'));
+      await auditOpen(page, check, 'dialog-delete', () => action(6), page.locator('dialog[open] .dialog-actions button'));
+      const chatAction = async (index: number) => {
+        await page.locator('.chat-menu .menu-button').click();
+        await menuItems.nth(index).click();
+      };
+      await auditOpen(page, check, 'dialog-disappearing', () => chatAction(1), page.locator('dialog[open] input[type=radio]'));
+      await auditOpen(
+        page,
+        check,
+        'dialog-search-in-chat',
+        async () => {
+          await chatAction(0);
+          await page.locator('dialog[open] input[type=search]').fill('librar');
+        },
+        page.locator('dialog[open] .search-hit mark'),
+      );
+
+      // The inline editor, then a reply being written.
+      await action(2);
+      await expect(first.locator('.inline-editor textarea')).toBeFocused();
+      await check('inline-editor');
+      await page.keyboard.press('Escape');
+      await page.locator('article.message').nth(1).locator('.menu-button').click();
+      await menuItems.first().click();
+      await expect(page.locator('.reply-preview')).toBeVisible();
+      await check('composer-reply');
+      await page.keyboard.press('Escape');
+
+      // Search results in the chat list; new chat, archived and group dialogs.
+      await page.locator('#chat-search').fill('notes');
+      await expect(page.locator('.message-search .search-hit mark').first()).toBeVisible();
+      await check('chat-list-search');
+      await page.locator('#chat-search').fill('');
+      await auditOpen(page, check, 'dialog-new-chat', () => page.locator('.pane-actions button').nth(2).click(), page.locator('dialog[open] #new-chat-title'));
+      await auditOpen(page, check, 'dialog-archived', () => page.locator('.archived-button').click(), page.locator('dialog[open] .archived-list li'));
+      await page.locator(`[data-chat-id="${group.chat_id}"]`).click();
+      await auditOpen(page, check, 'dialog-group-details', () => page.locator('.conversation-header button').click(), page.locator('dialog[open] #group-title'));
+
+      await page.getByRole('navigation').getByRole('button').nth(4).click();
+      await expect(page.locator('#privacy-read_receipts')).toBeEnabled();
+      await check('settings-privacy');
+      log.finish();
+    });
+  }
+});
