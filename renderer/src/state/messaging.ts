@@ -1,6 +1,6 @@
 import i18next from 'i18next';
 import { create } from 'zustand';
-import type { ApiEvent, Chat, Message, MethodInput, PrivacySettings } from '../../../node-core/api/contract.ts';
+import type { ApiEvent, Chat, Message, MessageQuote, MethodInput, PrivacySettings } from '../../../node-core/api/contract.ts';
 import { describeError } from '../components/errors.ts';
 import { useApp } from './store.ts';
 
@@ -82,7 +82,10 @@ export async function unreact(id: string): Promise<void> {
 }
 export async function editMessage(id: string, text: string): Promise<boolean> {
   const done = takeMessage(await attempt(() => client().call('messages.edit', { id, text })));
-  if (done) announce(t('messaging:announce.edited'));
+  if (done) {
+    refreshQuotes(done.chat_id, id, done);
+    announce(t('messaging:announce.edited'));
+  }
   return done !== undefined;
 }
 export async function deleteMessage(message: Message, scope: 'everyone' | 'me'): Promise<void> {
@@ -90,6 +93,7 @@ export async function deleteMessage(message: Message, scope: 'everyone' | 'me'):
   if (!done) return;
   if (scope === 'me') removeMessage(message.chat_id, message.id);
   else takeMessage(done);
+  refreshQuotes(message.chat_id, message.id, scope === 'me' ? null : done);
   announce(t(scope === 'me' ? 'messaging:announce.deletedForMe' : 'messaging:announce.deletedForEveryone'));
 }
 
@@ -163,19 +167,36 @@ export async function loadSettings(): Promise<void> {
   const settings = await attempt(() => client().call('settings.get', {}));
   if (settings) set({ settings });
 }
+/** Shows the change at once; puts the setting back if the node refuses it. */
 export async function updateSettings(change: MethodInput<'settings.update'>): Promise<void> {
+  const before = useMessaging.getState().settings;
+  if (before) set({ settings: { ...before, ...change } });
   const settings = await attempt(() => client().call('settings.update', change));
-  if (settings) {
-    set({ settings });
-    announce(t('messaging:announce.settingsSaved'));
-  }
+  set({ settings: settings ?? before });
+  if (settings) announce(t('messaging:announce.settingsSaved'));
+}
+
+/** Replies on screen quote a message as it is now: edited, deleted, or gone. */
+function refreshQuotes(chatId: string, id: string, quoted: Message | null): void {
+  const quote: MessageQuote = quoted
+    ? { id, found: true, sender: quoted.sender, text: quoted.deleted_at === null ? quoted.text : '', deleted: quoted.deleted_at !== null, attachments: quoted.attachments?.length ?? 0 }
+    : { id, found: false };
+  useApp.setState((s) => {
+    const current = s.messages[chatId];
+    if (!current?.items.some((m) => m.quote?.id === id)) return {};
+    return { messages: { ...s.messages, [chatId]: { ...current, items: current.items.map((m) => (m.quote?.id === id ? { ...m, quote } : m)) } } };
+  });
 }
 
 /** The events this slice follows (the app store takes the rest). */
 export function applyMessagingEvent(event: ApiEvent): void {
   switch (event.type) {
+    case 'message.updated':
+      refreshQuotes(event.data.chat_id, event.data.id, event.data);
+      break;
     case 'message.removed':
       removeMessage(event.data.chat_id, event.data.id);
+      refreshQuotes(event.data.chat_id, event.data.id, null);
       break;
     case 'typing.changed': {
       const { chat_id, sender, typing } = event.data;
