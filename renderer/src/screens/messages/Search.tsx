@@ -89,6 +89,18 @@ function HitList(props: { readonly hits: readonly SearchHit[]; readonly label: s
 export function MessageSearchResults(props: { readonly query: string }) {
   const { t } = useTranslation('messaging');
   const { hits, error } = useSearch(props.query);
+  // Down in the list's search field moves to the first message found.
+  useEffect(() => {
+    const field = document.getElementById('chat-search');
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      const first = document.querySelector<HTMLElement>('.message-search .search-hit');
+      if (event.key !== 'ArrowDown' || !first) return;
+      event.preventDefault();
+      first.focus();
+    };
+    field?.addEventListener('keydown', onKeyDown);
+    return () => field?.removeEventListener('keydown', onKeyDown);
+  }, []);
   if (hits === null && !error) return null;
   return (
     <section className="message-search" aria-labelledby="message-search-title">
