@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { keysOf, VIEW_SHORTCUTS } from '../shortcuts/registry.ts';
 import { useApp, type View } from '../state/store.ts';
+import { usePeerCount } from '../state/use-node-figures.ts';
 import { ChatsView } from './ChatsView.tsx';
 import { ContactsView } from './ContactsView.tsx';
 import { Dialogs } from './Dialogs.tsx';
@@ -17,6 +18,7 @@ export function AppShell() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
   const connected = useApp((s) => s.connected);
+  const peerCount = usePeerCount(connected);
   const openDialog = useApp((s) => s.openDialog);
   const me = useApp((s) => s.identities.find((i) => i.is_default) ?? s.identities[0]);
   const firstView = useRef(true);
@@ -85,9 +87,15 @@ export function AppShell() {
             ))}
           </ul>
         </nav>
-        <span className={connected ? 'connection online' : 'connection offline'} role="status">
-          {connected ? t('connection.online') : t('connection.offline')}
-        </span>
+        {/* Two links, told apart: the UI's own to its node, and the node's to other peers (shown only while the first is up). */}
+        <div className="connection-state">
+          <span className={connected ? 'connection online' : 'connection offline'} role="status">
+            {connected ? t('connection.online') : t('connection.offline')}
+          </span>
+          {connected && peerCount !== undefined && (
+            <span className="peer-count">{peerCount === null ? t('connection.networkOff') : peerCount === 0 ? t('connection.noPeers') : t('connection.peers', { count: peerCount })}</span>
+          )}
+        </div>
         {me && (
           <span className="me" title={me.username}>
             {me.profile.display_name}
