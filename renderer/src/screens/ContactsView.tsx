@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { InviteShare } from '../components/InviteShare.tsx';
 import { useApp } from '../state/store.ts';
 
 export function ContactsView() {
@@ -25,6 +26,11 @@ export function ContactsView() {
           {t('contacts.newGroup')}
         </button>
       </div>
+      <section aria-labelledby="your-invite-title">
+        <h2 id="your-invite-title">{t('addContact.yourInvite')}</h2>
+        <InviteShare id="page-invite" withQr />
+      </section>
+      <h2>{t('contacts.list')}</h2>
       {contacts.length === 0 ? (
         <p className="empty">{t('contacts.empty')}</p>
       ) : (

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Dialog } from '../components/Dialog.tsx';
+import { InviteShare } from '../components/InviteShare.tsx';
 import { describeError } from '../components/errors.ts';
 import { APP_SHORTCUTS, EDITING_KEYS, formatKeys } from '../shortcuts/registry.ts';
 import { useApp } from '../state/store.ts';
@@ -31,14 +32,8 @@ function AddContactDialog(props: { readonly initialInvite: string | undefined })
   const openChat = useApp((s) => s.openChat);
   const upsertChat = useApp((s) => s.upsertChat);
   const upsertContact = useApp((s) => s.upsertContact);
-  const [mine, setMine] = useState('');
   const [invite, setInvite] = useState(props.initialInvite ?? '');
   const [error, setError] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
-
-  useEffect(() => {
-    client.call('contacts.invite', {}).then((r) => setMine(r.link), (err: unknown) => setError(describeError(err, t)));
-  }, [client, t]);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -68,21 +63,7 @@ function AddContactDialog(props: { readonly initialInvite: string | undefined })
         </button>
       </form>
       <h3>{t('addContact.yourInvite')}</h3>
-      <label htmlFor="my-invite" className="sr-only">
-        {t('addContact.yourInvite')}
-      </label>
-      <textarea id="my-invite" rows={3} readOnly value={mine} spellCheck={false} />
-      <button
-        type="button"
-        className="secondary"
-        disabled={!mine}
-        onClick={() => void navigator.clipboard?.writeText(mine).then(() => setCopied(true), () => setCopied(false))}
-      >
-        {t('addContact.copy')}
-      </button>
-      <span role="status" className="hint">
-        {copied ? t('addContact.copied') : ''}
-      </span>
+      <InviteShare id="my-invite" labelHidden />
     </Dialog>
   );
 }
