@@ -48,7 +48,7 @@ async function userPage(browser: Browser, node: RunningNode): Promise<Page> {
   await context.addInitScript(() => localStorage.setItem('dchat.preferences', JSON.stringify({ language: 'en', theme: 'light', reducedMotion: true, textSize: 100 })));
   const page = await context.newPage();
   await openUi(page, node);
-  await expect(page.locator('.chat-item')).toHaveCount(2);
+  await expect(page.locator('.chat-item').first()).toBeVisible();
   return page;
 }
 
@@ -177,5 +177,73 @@ test.describe('chat settings and groups between two nodes', () => {
     await dialogA.getByRole('button', { name: 'Remove Bob' }).click();
     await expect(dialogA.locator('.member-list li')).toHaveCount(1);
     await expect(announced(pageA)).toHaveText('Bob was removed.');
+  });
+});
+
+test.describe('jumping through history, copy and info, disappearing messages', () => {
+  test("a reply's original beyond the loaded page is fetched around it; copy, info; a 30 s message disappears from the view", async ({ browser, net }) => {
+    test.setTimeout(120_000);
+    const { a } = net;
+    const channel = await rpc<Chat>(a, 'chats.create', { kind: 'channel', title: 'Long history' });
+    const original = await send(a, channel.chat_id, 'The very first message of the channel');
+    for (let i = 1; i <= 80; i++) await send(a, channel.chat_id, `Filler number ${i}`);
+    await send(a, channel.chat_id, 'Back to the beginning', { reply_to: original.id });
+    const page = await userPage(browser, a);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.locator(`[data-chat-id="${channel.chat_id}"]`).click();
+    const reply = page.locator('article.message', { hasText: 'Back to the beginning' });
+    await expect(reply.locator('.quote')).toContainText('The very first message');
+    await expect(page.locator('.message-text', { hasText: 'The very first message' })).toHaveCount(0);
+
+    // Enter on the quote: the page around the original is loaded and the original takes focus.
+    await reply.locator('.quote').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-message-id]')?.textContent ?? '')).toContain('The very first message');
+    await screenshot(page, 'messaging-jumped-to-original');
+    const newer = page.getByRole('button', { name: 'Show newer messages' });
+    await expect(newer).toBeVisible();
+    // Alt+R answers the message that has focus; Escape drops the reply.
+    await page.keyboard.press('Alt+R');
+    await expect(page.locator('#composer-input')).toBeFocused();
+    await expect(page.locator('.reply-preview')).toContainText('The very first message');
+    await page.keyboard.press('Escape');
+    await expect(page.locator('.reply-preview')).toHaveCount(0);
+    // While a dialog is open, the app's shortcuts wait.
+    await page.keyboard.press('ControlOrMeta+Shift+F');
+    await expect(page.locator('dialog[open]')).toBeVisible();
+    await page.keyboard.press('Alt+5');
+    await expect(page.getByRole('heading', { name: 'Long history', level: 1 })).toBeAttached();
+    await page.keyboard.press('Escape');
+    await expect(page.locator('dialog[open]')).toHaveCount(0);
+
+    // Copy and info from the original's menu.
+    const first = page.locator('article.message', { has: page.locator('.message-text', { hasText: 'The very first message' }) });
+    await first.locator('.menu-button').click();
+    await page.getByRole('menuitem', { name: 'Copy text' }).click();
+    await expect(announced(page)).toHaveText('Text copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('The very first message of the channel');
+    await first.locator('.menu-button').click();
+    await page.getByRole('menuitem', { name: 'Info' }).click();
+    await expect(page.locator('dialog[open] dd').last()).toHaveText(original.id);
+    await page.keyboard.press('Escape');
+    await expect(first.locator('.menu-button')).toBeFocused();
+
+    // Newer pages load again on the way down (End again as the rows below are measured and the list grows), down to the reply.
+    await page.locator('.message-scroller').focus();
+    const back = page.locator('.message-text', { hasText: 'Back to the beginning' });
+    await expect(async () => {
+      await page.keyboard.press('End');
+      await expect(back).toHaveCount(1, { timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+    await expect(newer).toHaveCount(0);
+
+    // A 30-second timer: the message goes from the view when it expires.
+    await rpc(a, 'chats.update', { chat_id: channel.chat_id, disappearing_seconds: 30 });
+    await expect(page.locator('.timer-chip')).toHaveText('⏱ Disappearing: 30 seconds');
+    await page.locator('#composer-input').fill('This will vanish');
+    await page.keyboard.press('Enter');
+    const vanishing = page.locator('article.message', { hasText: 'This will vanish' });
+    await expect(vanishing.locator('.expires')).toHaveCount(1);
+    await expect(vanishing).toHaveCount(0, { timeout: 60_000 });
   });
 });

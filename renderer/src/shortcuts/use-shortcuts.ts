@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { focusIfShown } from '../layout.ts';
-import { replyShortcut, searchInChatShortcut } from '../state/messaging.ts';
+import { replyShortcut, searchInChatShortcut, useMessaging } from '../state/messaging.ts';
 import { selectVisibleChats, useApp } from '../state/store.ts';
 import { APP_SHORTCUTS, createShortcutRegistry, ShortcutConflictError, VIEW_SHORTCUTS } from './registry.ts';
 
@@ -27,7 +27,7 @@ export function useShortcuts(): void {
       const shortcut = registry.match(event);
       if (!shortcut) return;
       const state = useApp.getState();
-      if (state.dialog) return;
+      if (state.dialog || useMessaging.getState().dialog) return;
       if (!shortcut.inTextFields && isTextField(document.activeElement)) return;
       event.preventDefault();
       const view = VIEW_SHORTCUTS.find((v) => v.id === shortcut.id)?.view;
