@@ -56,5 +56,6 @@ export function storeIncoming(repos: Repositories, attachments: IncomingAttachme
   const chat = repos.conversations.get(input.chatId);
   if (chat?.archived && !chat.muted) repos.conversations.update(input.chatId, { archived: false });
   const startDownloads = input.manifests?.length ? attachments.register(repos, input.id, input.sender, input.manifests, input.at) : undefined;
-  return { message: viewMessage(repos, attachments, repos.messages.getBySeq(seq)!), startDownloads };
+  // Without files there are none to list: only the reactions (some may have come first) and the quote.
+  return { message: viewMessage(repos, startDownloads ? attachments : undefined, repos.messages.getBySeq(seq)!), startDownloads };
 }

@@ -26,6 +26,7 @@ export function createReactionRepository(db: Database): ReactionRepository {
   const remove = db.prepare('DELETE FROM message_reactions WHERE message_id = ? AND reactor = ? AND at <= ?');
   const removeAll = db.prepare('DELETE FROM message_reactions WHERE message_id = ?');
   // json_each keeps one statement for any number of ids.
+  const forOne = db.prepare('SELECT message_id, reactor, emoji FROM message_reactions WHERE message_id = ? AND chat_id = ? ORDER BY at, reactor') as Statement<[string, string], Row>;
   const forMessages = db.prepare(
     `SELECT message_id, reactor, emoji FROM message_reactions
      WHERE chat_id = ? AND message_id IN (SELECT value FROM json_each(?)) ORDER BY at, reactor`,
@@ -38,7 +39,9 @@ export function createReactionRepository(db: Database): ReactionRepository {
       const out = new Map<string, Reaction[]>();
       if (messageIds.length === 0) return out;
       const byMessage = new Map<string, Map<string, string[]>>();
-      for (const row of forMessages.all(chatId, JSON.stringify(messageIds))) {
+      // One message (what arrives or changes) by its key; a page in one statement.
+      const rows = messageIds.length === 1 ? forOne.all(messageIds[0]!, chatId) : forMessages.all(chatId, JSON.stringify(messageIds));
+      for (const row of rows) {
         const emojis = byMessage.get(row.message_id) ?? new Map<string, string[]>();
         emojis.set(row.emoji, [...(emojis.get(row.emoji) ?? []), row.reactor]);
         byMessage.set(row.message_id, emojis);
