@@ -1,8 +1,8 @@
 import QRCode from 'qrcode';
 import type { NodeStatus } from '../../node-core/api/contract.ts';
-import { createIdentity, json } from '../../node-core/test/helpers/p2p-net.ts';
+import { createIdentity, json, startRelay, startUser, waitRelayConnected } from '../../node-core/test/helpers/p2p-net.ts';
 import { startNode } from '../../node-core/test/helpers/spawn-node.ts';
-import { expect, openUi, screenshot, stopAll } from './fixtures.ts';
+import { auditLog, expect, openUi, screenshot, stopAll } from './fixtures.ts';
 import { test, usePreferences } from './scenes.ts';
 
 /** The first hour's stumbles, mended: each test is one of them, in the UI against real nodes. */
@@ -58,5 +58,59 @@ test.describe('the first hour', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Copied.' })).toBeVisible();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     await screenshot(page, 'contacts-invite');
+  });
+
+  test("onboarding's relay step says what a relay is, that it may be skipped and how to get one, and takes a relay's invite", async ({ page, chats, defer }) => {
+    const { relay } = chats;
+    // A second relay, whose operator hands out its invite (the invite of the relay node's identity).
+    const other = await startRelay();
+    defer(() => stopAll(other));
+    await createIdentity(other, 'relayop');
+    const { link } = await json<{ link: string }>(other.api('/api/invite'));
+    const fresh = await startUser(relay);
+    defer(() => stopAll(fresh));
+    await usePreferences(page, 'en', 'light');
+    await openUi(page, fresh);
+    await page.locator('#username').fill('erin');
+    await page.locator('form button[type=submit]').click();
+    // Focus goes to the step's heading, so it is read from the start.
+    await expect(page.getByRole('heading', { name: 'Choose your relays' })).toBeFocused();
+    const step = page.locator('form.card');
+    await expect(step).toContainText('A relay is a dchat node that stays online');
+    await expect(step).toContainText('This step is optional');
+    await expect(step).toContainText('ask someone who runs a relay for its address');
+    await expect(step).toContainText('dchat://invite/');
+    // The relay this node is set up with (relay.home_relays) is offered, chosen.
+    await expect(page.locator('#offered-relay-0')).toBeChecked();
+    await expect(page.locator('label[for="offered-relay-0"]')).toHaveText(relay.relayAddress);
+    const audits = auditLog(page);
+    await audits.check('onboarding-relays-offered');
+    // Neither an address nor an invite: said so, nothing saved.
+    await page.locator('#relays').fill('not-a-relay');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.locator('.field-error')).toHaveText('“not-a-relay” is neither a relay address (…/p2p/…) nor an invite.');
+    await audits.check('onboarding-relays-error');
+    audits.finish();
+    // The relay's invite gives its address; both relays are chosen and the node reaches both.
+    await page.locator('#relays').fill(link);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();
+    const chosen = await json<{ relays: Array<{ peer_id: string; addresses: string[] }> }>(fresh.api('/api/relays'));
+    expect(chosen.relays.map((r) => r.peer_id).sort()).toEqual([relay.peerId, other.peerId].sort());
+    expect(chosen.relays.find((r) => r.peer_id === other.peerId)?.addresses).toEqual([other.relayAddress]);
+    await waitRelayConnected(fresh);
+
+    // On a node set up with no relay, the step can be skipped and saves nothing.
+    const skipper = await startUser(null);
+    defer(() => stopAll(skipper));
+    await openUi(page, skipper);
+    await page.locator('#username').fill('frank');
+    await page.locator('form button[type=submit]').click();
+    await expect(page.getByRole('heading', { name: 'Choose your relays' })).toBeFocused();
+    await expect(page.locator('[id^="offered-relay-"]')).toHaveCount(0);
+    await expect(page.getByLabel('Relay addresses or invites')).toHaveValue('');
+    await page.getByRole('button', { name: 'Skip for now' }).click();
+    await expect(page.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();
+    expect((await json<{ relays: unknown[] }>(skipper.api('/api/relays'))).relays).toEqual([]);
   });
 });

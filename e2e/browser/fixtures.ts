@@ -85,7 +85,7 @@ export async function onboard(page: Page, username: string, displayName: string,
   await page.getByLabel('Display name').fill(displayName);
   await page.getByRole('button', { name: 'Create identity' }).click();
   await expect(page.getByRole('heading', { name: 'Choose your relays' })).toBeVisible();
-  if (relays) await page.getByLabel('Relay addresses').fill(relays);
+  if (relays) await page.locator('#relays').fill(relays);
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();
 }

@@ -1,10 +1,17 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
+import { parseRelayInput } from '../relay-input.ts';
 import { useApp } from '../state/store.ts';
 import { FieldError } from '../components/FieldError.tsx';
 
-/** First run: create an identity (optionally protected by a passphrase), then choose relays. */
+/**
+ * First run: create an identity (optionally protected by a passphrase), then choose relays. The
+ * relay step explains what a relay is, that it may be skipped, and how to get one; it offers the
+ * relays the node is set up with (`relay.home_relays`, which `relays.list` answers with until a
+ * choice is saved). The node's `relay.bootstrap_nodes` are not offered: no API method tells them,
+ * and a bootstrap peer need not be a relay.
+ */
 export function Onboarding() {
   const { t } = useTranslation(['people', 'common']);
   const client = useApp((s) => s.client)!;
@@ -16,13 +23,16 @@ export function Onboarding() {
   const [passphrase, setPassphrase] = useState('');
   const [confirm, setConfirm] = useState('');
   const [relays, setRelays] = useState('');
+  /** The relays the node is set up with, each offered with a checkbox (checked: use it). */
+  const [offered, setOffered] = useState<ReadonlyArray<{ address: string; chosen: boolean }>>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const relaysField = useRef<HTMLTextAreaElement>(null);
+  const relaysTitle = useRef<HTMLHeadingElement>(null);
 
-  // The second step replaces the form under the user's focus: move focus into the new form.
+  // The second step replaces the form under the user's focus: move focus to its heading, so a
+  // screen reader reads on from there (what a relay is) rather than starting in a field.
   useEffect(() => {
-    if (step === 'relays') relaysField.current?.focus();
+    if (step === 'relays') relaysTitle.current?.focus();
   }, [step]);
 
   const createIdentity = async (event: FormEvent) => {
@@ -40,7 +50,7 @@ export function Onboarding() {
         ...(passphrase ? { passphrase } : {}),
       });
       const current = await client.call('relays.list', {}).catch(() => ({ relays: [] }));
-      setRelays(current.relays.map((r) => r.addresses[0] ?? '').join('\n'));
+      setOffered(current.relays.flatMap((r) => (r.addresses[0] ? [{ address: r.addresses[0], chosen: true }] : [])));
       setStep('relays');
     } catch (err) {
       setError(describeError(err, t));
@@ -49,15 +59,37 @@ export function Onboarding() {
     }
   };
 
+  const finish = async () => {
+    await loadIdentities();
+    finishOnboarding();
+  };
+
   const saveRelays = async (event: FormEvent) => {
     event.preventDefault();
+    const entries = parseRelayInput(relays);
+    const wrong = entries.find((e) => !e.ok);
+    if (wrong && !wrong.ok) {
+      setError(wrong.problem === 'badInvite' ? t('onboarding.relayBadInvite', { line: wrong.line }) : t('onboarding.relayNotAddress', { line: wrong.line }));
+      return;
+    }
+    const list = [...new Set([...offered.filter((o) => o.chosen).map((o) => o.address), ...entries.flatMap((e) => (e.ok ? [e.address] : []))])];
     setBusy(true);
     setError(null);
     try {
-      const list = relays.split(/\s+/).map((r) => r.trim()).filter(Boolean);
       await client.call('relays.set', { relays: list });
-      await loadIdentities();
-      finishOnboarding();
+      await finish();
+    } catch (err) {
+      setError(describeError(err, t));
+      setBusy(false);
+    }
+  };
+
+  /** Skipping saves nothing: the node keeps the relays it is set up with (none on most nodes). */
+  const skip = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await finish();
     } catch (err) {
       setError(describeError(err, t));
       setBusy(false);
@@ -90,15 +122,44 @@ export function Onboarding() {
           </button>
         </form>
       ) : (
-        <form className="card" onSubmit={(e) => void saveRelays(e)}>
-          <h1>{t('onboarding.relaysTitle')}</h1>
-          <p id="relays-help">{t('onboarding.relaysHelp')}</p>
-          <label htmlFor="relays">{t('onboarding.relays')}</label>
-          <textarea ref={relaysField} id="relays" rows={4} value={relays} onChange={(e) => setRelays(e.target.value)} aria-describedby="relays-help" spellCheck={false} />
+        <form className="card" onSubmit={(e) => void saveRelays(e)} aria-labelledby="relays-title">
+          <h1 id="relays-title" ref={relaysTitle} tabIndex={-1}>
+            {t('onboarding.relaysTitle')}
+          </h1>
+          <p>{t('onboarding.relaysWhat')}</p>
+          <p>{t('onboarding.relaysOptional')}</p>
+          {offered.length > 0 && (
+            <fieldset>
+              <legend>{t('onboarding.relaysOffered')}</legend>
+              {offered.map((o, index) => (
+                <div key={o.address} className="checkbox-row">
+                  <input
+                    id={`offered-relay-${index}`}
+                    type="checkbox"
+                    checked={o.chosen}
+                    onChange={(e) => setOffered((current) => current.with(index, { ...o, chosen: e.target.checked }))}
+                  />
+                  <label htmlFor={`offered-relay-${index}`}>
+                    <code>{o.address}</code>
+                  </label>
+                </div>
+              ))}
+            </fieldset>
+          )}
+          <label htmlFor="relays">{offered.length > 0 ? t('onboarding.relaysMore') : t('onboarding.relays')}</label>
+          <textarea id="relays" rows={3} value={relays} onChange={(e) => setRelays(e.target.value)} aria-describedby="relays-how" spellCheck={false} />
+          <p id="relays-how" className="hint">
+            {t('onboarding.relaysHow')}
+          </p>
           <FieldError error={error} />
-          <button type="submit" className="primary" disabled={busy}>
-            {t('onboarding.finish')}
-          </button>
+          <div className="button-row">
+            <button type="submit" className="primary" disabled={busy}>
+              {t('onboarding.finish')}
+            </button>
+            <button type="button" className="secondary" disabled={busy} onClick={() => void skip()}>
+              {t('onboarding.skip')}
+            </button>
+          </div>
         </form>
       )}
     </main>
