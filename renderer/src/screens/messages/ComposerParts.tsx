@@ -41,6 +41,8 @@ export function useDraftAndTyping(chatId: string, text: string) {
   const saved = useRef(useApp.getState().chats.find((c) => c.chat_id === chatId)?.draft ?? '');
   const latest = useRef(text);
   const lastTyping = useRef(0);
+  // A restored draft is not typing: only a change from it is.
+  const initial = useRef(text);
   useEffect(() => {
     latest.current = text;
   });
@@ -61,6 +63,7 @@ export function useDraftAndTyping(chatId: string, text: string) {
     const client = useApp.getState().client;
     if (!client) return;
     const now = Date.now();
+    if (text === initial.current && lastTyping.current === 0) return;
     if (text.trim() === '') {
       if (lastTyping.current > 0) {
         lastTyping.current = 0;
