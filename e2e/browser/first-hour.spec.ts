@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { NodeStatus } from '../../node-core/api/contract.ts';
-import { createIdentity, json, startRelay, startUser, waitRelayConnected } from '../../node-core/test/helpers/p2p-net.ts';
+import { createIdentity, json, send, startRelay, startUser, waitRelayConnected } from '../../node-core/test/helpers/p2p-net.ts';
 import { startNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { auditLog, expect, openUi, screenshot, stopAll } from './fixtures.ts';
 import { test, usePreferences } from './scenes.ts';
@@ -112,5 +112,58 @@ test.describe('the first hour', () => {
     await page.getByRole('button', { name: 'Skip for now' }).click();
     await expect(page.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();
     expect((await json<{ relays: unknown[] }>(skipper.api('/api/relays'))).relays).toEqual([]);
+  });
+
+  test('message bubbles fit their content and wrap long text at their maximum width', async ({ page, chats }) => {
+    const { a, group } = chats;
+    await send(a, group.chat_id, 'Ok');
+    const long = 'This message is long enough to need several lines in its bubble, so it has to wrap at the maximum width instead of running off. '.repeat(4).trim();
+    await send(a, group.chat_id, long);
+    await usePreferences(page, 'en', 'light');
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 320, height: 200 }]) {
+      await page.setViewportSize(viewport);
+      await openUi(page, a);
+      await page.locator(`[data-chat-id="${group.chat_id}"]`).click();
+      const shortBubble = page.locator('.message', { has: page.locator('.message-text', { hasText: /^Ok$/ }) });
+      const longBubble = page.locator('.message', { hasText: 'This message is long enough' });
+      await expect(shortBubble).toBeVisible();
+      await expect(longBubble).toBeVisible();
+      const sizes = await page.evaluate(() => {
+        const texts = [...document.querySelectorAll('.message')];
+        const box = (el: Element | undefined) => el!.getBoundingClientRect();
+        const short = texts.find((m) => m.querySelector('.message-text')?.textContent === 'Ok');
+        const long = texts.find((m) => m.textContent?.includes('This message is long enough'));
+        const row = long!.closest('.message-row')!;
+        const line = parseFloat(getComputedStyle(long!.querySelector('.message-text')!).lineHeight);
+        return { short: box(short).width, long: box(long).width, longText: box(long!.querySelector('.message-text')!).height, row: row.getBoundingClientRect().width, line, max: parseFloat(getComputedStyle(long!).maxWidth) };
+      });
+      const maxWidth = Math.min(40 * 16, 0.9 * sizes.row);
+      expect(sizes.long, `long bubble at ${viewport.width} px`).toBeGreaterThan(maxWidth - 2);
+      expect(sizes.long, `long bubble at ${viewport.width} px`).toBeLessThan(maxWidth + 2);
+      expect(sizes.longText, 'long text wraps').toBeGreaterThan(2.5 * sizes.line);
+      expect(sizes.short, `short bubble at ${viewport.width} px is narrow`).toBeLessThan(sizes.long * 0.7);
+      await screenshot(page, `bubbles-${viewport.width}`);
+    }
+  });
+
+  test("the status page's database size includes the write-ahead log", async ({ page, chats }) => {
+    const { a } = chats;
+    await usePreferences(page, 'en', 'light');
+    await openUi(page, a);
+    await page.getByRole('navigation').getByRole('button', { name: 'Node' }).click();
+    const status = await json<NodeStatus>(a.api('/status'));
+    expect(status.store.wal_bytes, 'a node that has written has a write-ahead log').toBeGreaterThan(0);
+    const size = page.locator('.figures dt', { hasText: 'Database size' }).locator('xpath=following-sibling::dd[1]');
+    await expect(size).toContainText('write-ahead log');
+    const text = (await size.textContent()) ?? '';
+    const units: Record<string, number> = { byte: 1, bytes: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+    const figures = [...text.matchAll(/([\d.,]+)\s*(bytes?|kB|MB|GB)/g)].map((m) => parseFloat(m[1]!.replace(/,/g, '')) * units[m[2]!]!);
+    expect(figures, text).toHaveLength(3);
+    const [total, file, wal] = figures as [number, number, number];
+    // Each figure is rounded to a tenth of its unit.
+    const slack = (n: number) => 0.06 * (n >= 1024 ** 2 ? 1024 ** 2 : n >= 1024 ? 1024 : 1) + 1;
+    expect(Math.abs(total - (file + wal)), text).toBeLessThanOrEqual(slack(total) + slack(file) + slack(wal));
+    expect(total, text).toBeGreaterThan(file);
+    expect(Math.abs(file - status.store.size_bytes), text).toBeLessThanOrEqual(slack(file) + 0.1 * status.store.size_bytes);
   });
 });

@@ -29,7 +29,13 @@ export function StatusView() {
           <dt>{t('status.messages')}</dt>
           <dd>{formatNumber(status.store.messages, lang)}</dd>
           <dt>{t('status.database')}</dt>
-          <dd>{formatBytes(status.store.size_bytes, lang)}</dd>
+          <dd>
+            {/* The write-ahead log holds recent writes until SQLite folds them into the file: both are the database. */}
+            {formatBytes(status.store.size_bytes + status.store.wal_bytes, lang)}{' '}
+            <span className="hint">
+              {t('status.databaseParts', { file: formatBytes(status.store.size_bytes, lang), wal: formatBytes(status.store.wal_bytes, lang) })}
+            </span>
+          </dd>
           <dt>{t('status.outbox')}</dt>
           <dd>{formatNumber(status.p2p?.outbox ?? 0, lang)}</dd>
         </dl>
