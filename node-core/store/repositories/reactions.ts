@@ -26,6 +26,7 @@ export function createReactionRepository(db: Database): ReactionRepository {
   const remove = db.prepare('DELETE FROM message_reactions WHERE message_id = ? AND reactor = ? AND at <= ?');
   const removeAll = db.prepare('DELETE FROM message_reactions WHERE message_id = ?');
   // json_each keeps one statement for any number of ids.
+  const anyInChat = db.prepare('SELECT 1 FROM message_reactions WHERE chat_id = ? LIMIT 1').pluck() as Statement<[string], number>;
   const forOne = db.prepare('SELECT message_id, reactor, emoji FROM message_reactions WHERE message_id = ? AND chat_id = ? ORDER BY at, reactor') as Statement<[string, string], Row>;
   const forMessages = db.prepare(
     `SELECT message_id, reactor, emoji FROM message_reactions
@@ -37,7 +38,7 @@ export function createReactionRepository(db: Database): ReactionRepository {
     removeAll: (messageId) => void removeAll.run(messageId),
     forMessages(chatId, messageIds) {
       const out = new Map<string, Reaction[]>();
-      if (messageIds.length === 0) return out;
+      if (messageIds.length === 0 || anyInChat.get(chatId) === undefined) return out;
       const byMessage = new Map<string, Map<string, string[]>>();
       // One message (what arrives or changes) by its key; a page in one statement.
       const rows = messageIds.length === 1 ? forOne.all(messageIds[0]!, chatId) : forMessages.all(chatId, JSON.stringify(messageIds));
