@@ -6,7 +6,7 @@ import { expect, openUi, test } from './fixtures.ts';
  * The browser tests' intermittent ~30 s stall (the live-region test one run, the two-users test
  * another): stopping a node while a signed-in page held its event stream could leave the HTTP
  * server's close waiting on that browser connection until the CLI's own 30 s shutdown deadline
- * (reproduced: 1 stop in 15 took 30,03x ms with the server's 2 s cut of idle and upgraded
+ * (reproduced: 1 stop in 15 took 30,032 ms with the server's 2 s cut of idle and upgraded
  * connections disabled). Whichever test stopped a node under an open page that run took the
  * 30 s. The server now cuts such connections 2 s into its shutdown; this keeps it that way, with
  * more stops than any other test makes and a bound far below the old 30 s.
