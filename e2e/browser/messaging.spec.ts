@@ -217,6 +217,9 @@ test.describe('messaging between two nodes, by keyboard', () => {
     await pageA.keyboard.press('ControlOrMeta+A');
     await pageA.keyboard.type('Hello Bob, lunch on Sunday instead?');
     await pageA.keyboard.press('Enter');
+    // Saving returns focus to the message's actions button: wait for it, so the next shortcut is not undone by it.
+    await expect(bubble(pageA, 'lunch on Sunday')).toBeVisible();
+    await expect(pageA.locator('.inline-editor')).toHaveCount(0);
     await chooseAction(pageA, 'while Bob is away', 'Delete…');
     await tabUntil(pageA, pageA.locator('dialog[open]').getByRole('button', { name: 'Delete for everyone' }), 6);
     await pageA.keyboard.press('Enter');
