@@ -33,9 +33,7 @@ export function createDeposit(
     }
     const recipient = recipientOf(envelope, explicitRecipient);
     if (!recipient) return errorReply('malformed', 'recipient missing or inconsistent');
-    // A depositor may ask for less than the relay's TTL (a disappearing message), never more.
-    const ttl = ttlSeconds === undefined ? limits.ttlMs : Math.min(limits.ttlMs, ttlSeconds * 1000);
-    const outcome = await context.mailbox.deposit({ recipient, envelope_id: envelope.id, envelope: env, size: env.length, stored_at: t, expires_at: Math.min(envelope.ts, t) + ttl }, limits);
+    const outcome = await context.mailbox.deposit({ recipient, envelope_id: envelope.id, envelope: env, size: env.length, stored_at: t, expires_at: keptUntil(envelope.ts, t, limits.ttlMs, ttlSeconds) }, limits);
     if (outcome === 'unknown-recipient') return errorReply('unknown-recipient', 'that identity has not chosen this relay');
     context.changed();
     if (outcome === 'quota') {
@@ -46,6 +44,17 @@ export function createDeposit(
     context.pushes.notify(recipient);
     return okReply();
   };
+}
+
+/**
+ * Until when a deposit is kept: the relay's TTL from when the envelope was made; a depositor may
+ * ask for less (a disappearing message's time left), never more. What it asks for is counted
+ * from now, as the depositor reckoned it: an envelope deposited late (its sender was offline,
+ * or no relay answered at first) would otherwise lose the time it waited.
+ */
+export function keptUntil(envelopeTs: number, now: number, ttlMs: number, ttlSeconds: number | undefined): number {
+  const longest = Math.min(envelopeTs, now) + ttlMs;
+  return ttlSeconds === undefined ? longest : Math.min(longest, now + ttlSeconds * 1000);
 }
 
 /** Group envelopes are addressed to a group; the depositor names the member they are for. */
