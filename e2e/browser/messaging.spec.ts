@@ -1,5 +1,8 @@
+import path from 'node:path';
 import type { Browser, Locator, Page } from '@playwright/test';
-import { addContact, createIdentity, messages, relayFigures, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import Database from 'better-sqlite3';
+import type { SearchResult } from '../../node-core/api/contract.ts';
+import { addContact, createIdentity, json, messages, relayFigures, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { expect, openUi, screenshot, stopAll, test as base } from './fixtures.ts';
 
@@ -7,7 +10,8 @@ import { expect, openUi, screenshot, stopAll, test as base } from './fixtures.ts
  * The messaging features between two people on two nodes (and a relay), driven from the keyboard
  * as a screen reader user would: each message's actions menu (reply, react, edit, delete), the
  * quote that jumps to the original, search across chats and in one, the typing indicator, drafts,
- * and catching up on edits, deletes and reactions made while one side was offline.
+ * and catching up on edits, deletes, reactions and expiries (a disappearing message that B had,
+ * and one sent to B) that happened while one side was offline.
  */
 
 interface Net {
@@ -36,6 +40,40 @@ const test = base.extend<object, { net: Net }>({
     { scope: 'worker', timeout: 90_000 },
   ],
 });
+
+/**
+ * From now on, notes every one of `texts` that the page shows, however briefly (a message stored
+ * and removed a moment later would pass a check made afterwards, not this one); `seen` says which.
+ */
+async function watchFor(page: Page, texts: readonly string[]): Promise<{ seen: () => Promise<string[]> }> {
+  await page.evaluate((watched) => {
+    const seen: string[] = [];
+    (window as unknown as { __watched: string[] }).__watched = seen;
+    const look = (node: Node) => {
+      const text = node.textContent ?? '';
+      for (const w of watched) if (text.includes(w) && !seen.includes(w)) seen.push(w);
+    };
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        look(change.target);
+        change.addedNodes.forEach(look);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  }, texts);
+  return { seen: () => page.evaluate(() => (window as unknown as { __watched: string[] }).__watched) };
+}
+
+/** What a node's own database holds: rows of these messages, and index entries matching `word` (an external-content FTS5 index keeps stale ones if not told). */
+function storedAt(node: RunningNode, ids: readonly string[], word: string): { rows: number; indexed: number } {
+  const db = new Database(path.join(node.dataDir, 'dchat.db'), { readonly: true });
+  try {
+    const rows = ids.reduce((n, id) => n + (db.prepare('SELECT count(*) FROM messages WHERE id = ?').pluck().get(id) as number), 0);
+    const indexed = db.prepare('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck().get(word) as number;
+    return { rows, indexed };
+  } finally {
+    db.close();
+  }
+}
 
 async function userPage(browser: Browser, node: RunningNode): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -87,11 +125,11 @@ async function tabUntil(page: Page, target: Locator, max = 40): Promise<void> {
 const announced = (page: Page) => page.locator('#announcer');
 
 test.describe('messaging between two nodes, by keyboard', () => {
-  test('reply, react, edit, delete, search, typing, drafts; offline catch-up of edits, deletes and reactions', async ({ browser, net }) => {
+  test('reply, react, edit, delete, search, typing, drafts; offline catch-up of edits, deletes, reactions and expiries', async ({ browser, net }) => {
     test.setTimeout(240_000);
     const { relay, a, chatId } = net;
     const pageA = await userPage(browser, a);
-    let pageB = await userPage(browser, net.b);
+    const pageB = await userPage(browser, net.b);
     await pageA.keyboard.press('Alt+ArrowDown');
     await expect(pageA.locator('.conversation-header h1')).toHaveText('Bob');
     await pageB.keyboard.press('Alt+ArrowDown');
@@ -211,6 +249,15 @@ test.describe('messaging between two nodes, by keyboard', () => {
     await send(a, chatId, 'This one will be deleted while Bob is away');
     await waitFor('B to have it', async () => (await messages(net.b, chatId)).some((m) => m.text.includes('while Bob is away')), 30_000);
     await expect(bubble(pageB, 'while Bob is away')).toBeVisible();
+    // A disappearing-messages timer of 30 s (the shortest there is), which B agrees to while online.
+    await pageA.getByRole('button', { name: /^Chat settings for/ }).click();
+    await pageA.getByRole('menuitem', { name: 'Disappearing messages…' }).click();
+    await pageA.getByLabel('30 seconds').check();
+    await pageA.locator('dialog[open]').getByRole('button', { name: 'Save' }).click();
+    await expect(pageB.locator('.timer-chip')).toHaveText('⏱ Disappearing: 30 seconds', { timeout: 30_000 });
+    // One B gets before going away: it expires while B's node is off (gone at B's next start).
+    const seen = await send(a, chatId, 'The parcel code is 4711');
+    await expect(bubble(pageB, 'parcel code').locator('.expires')).toHaveCount(1);
     await net.b.stop();
     await expect(pageB.locator('.connection.offline')).toBeVisible();
     await chooseAction(pageA, 'lunch on Saturday', 'Edit');
@@ -225,16 +272,53 @@ test.describe('messaging between two nodes, by keyboard', () => {
     await pageA.keyboard.press('Enter');
     await chooseAction(pageA, 'Friday works', 'React…');
     await pageA.locator('dialog[open]').getByRole('button', { name: '❤️ heart' }).press('Enter');
-    await waitFor('the relay to hold the updates', async () => (await relayFigures(relay)).messages_held >= 3, 30_000);
+    // One sent while B is away: it reaches the relay and expires there before B is back.
+    await pageA.keyboard.press('Alt+M');
+    await pageA.keyboard.type('The parcel arrives at six');
+    await pageA.keyboard.press('Enter');
+    await expect(bubble(pageA, 'parcel arrives').locator('.expires')).toHaveCount(1);
+    const unseen = (await messages(a, chatId)).find((m) => m.text === 'The parcel arrives at six')!;
+    // "Sent" with B away: the relay has taken it.
+    await waitFor('the relay to take the message', async () => (await messages(a, chatId)).find((m) => m.id === unseen.id)?.status === 'sent', 30_000);
+    await waitFor('the relay to hold the updates and the message', async () => (await relayFigures(relay)).messages_held >= 4, 30_000);
+    // Both expire (A's view shows it) while B is still off; B's page, left open, drops the one it had at its time too.
+    await expect(bubble(pageA, 'parcel arrives')).toHaveCount(0, { timeout: 60_000 });
+    await expect(bubble(pageA, 'parcel code')).toHaveCount(0);
+    await expect(bubble(pageB, 'parcel code')).toHaveCount(0);
+    await expect(pageB.locator(`[data-chat-id="${chatId}"] .chat-preview`)).not.toContainText('parcel');
+    await expect(pageB.locator('.connection.offline')).toBeVisible();
+    const watch = await watchFor(pageB, ['parcel code', 'parcel arrives']);
+    // The timer off again, and a last message to catch up to: when it shows, B has read all its mail.
+    await pageA.getByRole('button', { name: /^Chat settings for/ }).click();
+    await pageA.getByRole('menuitem', { name: 'Disappearing messages…' }).click();
+    await pageA.getByLabel('Off').check();
+    await pageA.locator('dialog[open]').getByRole('button', { name: 'Save' }).click();
+    await expect(pageA.locator('.timer-chip')).toHaveCount(0);
+    await send(a, chatId, 'Welcome back, Bob: the parcel came');
 
-    net.b = await startUser(relay, { dataDir: net.b.dataDir });
-    await pageB.context().close();
-    pageB = await userPage(browser, net.b);
-    await pageB.locator('.chat-item').first().click();
-    await expect(bubble(pageB, 'lunch on Sunday instead')).toBeVisible({ timeout: 30_000 });
+    // B's node starts again on its API port (as a server does), and the page B kept open reconnects and catches up unreloaded.
+    net.b = await startUser(relay, { dataDir: net.b.dataDir, args: ['--api-port', new URL(net.b.url).port] });
+    await expect(pageB.locator('.connection.online')).toBeVisible({ timeout: 30_000 });
+    await expect(bubble(pageB, 'Welcome back, Bob')).toBeVisible({ timeout: 30_000 });
+    await expect(bubble(pageB, 'lunch on Sunday instead')).toBeVisible();
     await expect(bubble(pageB, 'lunch on Sunday instead').getByRole('button', { name: /edited/ })).toBeVisible();
     await expect(bubble(pageB, 'while Bob is away')).toHaveCount(0);
     await expect(bubble(pageB, 'Friday works').getByRole('button', { name: '❤️ 1 reaction from Alice' })).toBeVisible();
+    await expect(pageB.locator('.timer-chip')).toHaveCount(0);
     await screenshot(pageB, 'messaging-b-caught-up');
+
+    // The expired messages: not on B's screen since then (list, previews, announcements), not in its store, its index or its search.
+    expect(await watch.seen()).toEqual([]);
+    const atB = (await messages(net.b, chatId)).map((m) => m.id);
+    expect(atB).not.toContain(seen.id);
+    expect(atB).not.toContain(unseen.id);
+    expect(storedAt(net.b, [seen.id, unseen.id], 'parcel')).toEqual({ rows: 0, indexed: 1 });
+    const found = await json<SearchResult>(net.b.api('/api/messages/search?q=parcel'));
+    expect(found.results.map((r) => r.message.text)).toEqual(['Welcome back, Bob: the parcel came']);
+    await pageB.keyboard.press('ControlOrMeta+K');
+    // One query (typed letter by letter, an earlier prefix's results could pass for the last one's).
+    await pageB.locator('#chat-search').fill('parcel');
+    await expect(pageB.locator('.message-search .search-hit')).toHaveCount(1);
+    await expect(pageB.locator('.message-search .search-hit')).toContainText('the parcel came');
   });
 });

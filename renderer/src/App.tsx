@@ -11,6 +11,8 @@ import { AppShell } from './screens/AppShell.tsx';
 import { Login } from './screens/Login.tsx';
 import { Onboarding } from './screens/Onboarding.tsx';
 import { useShortcuts } from './shortcuts/use-shortcuts.ts';
+import { catchUp } from './state/catch-up.ts';
+import { startLocalExpiry } from './state/local-expiry.ts';
 import { applyMessagingEvent, loadSettings } from './state/messaging.ts';
 import { useApp } from './state/store.ts';
 import { MessagingDialogs } from './screens/messages/MessagingDialogs.tsx';
@@ -68,12 +70,24 @@ function Signed() {
       applyMessagingEvent(event);
     });
     void loadSettings();
-    const offConnection = client.onConnectionChange?.((connected) => useApp.setState({ connected }));
+    // Removed on screen as the node's own removal would be announced.
+    const stopExpiry = startLocalExpiry(useApp, (chatId, id) => applyMessagingEvent({ type: 'message.removed', data: { id, chat_id: chatId } }));
+    // Back after a break in the event stream: read again what changed unannounced meanwhile.
+    let broken = false;
+    const offConnection = client.onConnectionChange?.((connected) => {
+      useApp.setState({ connected });
+      if (!connected) broken = true;
+      else if (broken) {
+        broken = false;
+        void catchUp().catch((err: unknown) => useApp.getState().setError(String(err)));
+      }
+    });
     const offLinks = window.dchat?.onDeepLink((url) => {
       if (url.startsWith('dchat://invite/')) useApp.getState().openDialog('addContact', url);
     });
     return () => {
       unsubscribe();
+      stopExpiry();
       offConnection?.();
       offLinks?.();
     };

@@ -124,7 +124,7 @@ function loadPreferences(): Preferences {
   }
 }
 
-const PAGE = 50;
+export const PAGE = 50;
 /** Older messages come in larger pages: scrolling back through a long chat needs fewer round trips. */
 const OLDER_PAGE = 500;
 /** Pinned chats first (as chats.list gives them), then by activity. */
