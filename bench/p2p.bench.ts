@@ -118,11 +118,21 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     if (raw.count !== RAW_N) throw new Error(`raw libp2p stream: ${raw.count} of ${RAW_N} frames arrived`);
     const rawRate = (raw.count / raw.ms) * 1000;
 
+    // CPU time per 1,000 messages on each end: steadier than msg/s on a shared machine, and what
+    // a profile's stage breakdown is read against.
+    type Usage = { cpu: NodeJS.CpuUsage };
+    const cpuMs = (from: Usage, to: Usage) => (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / 1000;
     const measureThroughput = async (target: Worker, chat: string, n: number) => {
       await target.call('mark', { chat });
+      const [senderBefore, targetBefore] = await Promise.all([a.call<Usage>('usage'), target.call<Usage>('usage')]);
       const sent = await a.call<{ started: number }>('send', { chat, n });
       const got = delivered(`${n} messages to ${target.name}`, await target.call<Arrivals>('expect', { chat, n, timeoutMs: 120_000 }), n);
-      return { rate: (got.got / (got.last - sent.started)) * 1000 };
+      const [senderAfter, targetAfter] = await Promise.all([a.call<Usage>('usage'), target.call<Usage>('usage')]);
+      return {
+        rate: (got.got / (got.last - sent.started)) * 1000,
+        senderCpu: (cpuMs(senderBefore, senderAfter) / n) * 1000,
+        recipientCpu: (cpuMs(targetBefore, targetAfter) / n) * 1000,
+      };
     };
     const N = sized(5000, 500);
     const direct = await measureThroughput(b, chatB, N);
@@ -180,8 +190,7 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     await c.call('mark', { chat: chatC });
     delivered(`${INGEST_N} messages handed over by the relay`, await c.call<Arrivals>('expect', { chat: chatC, n: INGEST_N, timeoutMs: 120_000 }), INGEST_N);
     const cpuAfter = await relay.call<{ cpu: NodeJS.CpuUsage }>('usage');
-    const cpuMs = (cpuAfter.cpu.user + cpuAfter.cpu.system - cpuBefore.cpu.user - cpuBefore.cpu.system) / 1000;
-    const cpuPer1000 = cpuMs / (INGEST_N / 1000);
+    const cpuPer1000 = cpuMs(cpuBefore, cpuAfter) / (INGEST_N / 1000);
 
     // Relay memory with 1,000 connected peers, simulated from four processes, on a fresh relay
     // (the one above carries the heap of everything it just relayed).
@@ -226,6 +235,11 @@ export async function runP2pBench(): Promise<Record<string, number>> {
       { path: 'raw gossipsub publish', 'msg/s': Math.round(rawGossipRate), 'of raw': '—' },
       { path: 'dchat group (sender keys over gossipsub)', 'msg/s': Math.round(groupRun.rate), 'of raw': `${ratio(groupRun.rate, rawGossipRate)} of raw gossipsub` },
     ]);
+    table('CPU time per 1,000 messages in the throughput runs above (user + system, each process)', [
+      { path: 'dchat direct', sender: `${direct.senderCpu.toFixed(0)} ms`, recipient: `${direct.recipientCpu.toFixed(0)} ms` },
+      { path: 'dchat via relay', sender: `${viaRelay.senderCpu.toFixed(0)} ms`, recipient: `${viaRelay.recipientCpu.toFixed(0)} ms` },
+      { path: 'dchat group', sender: `${groupRun.senderCpu.toFixed(0)} ms`, recipient: `${groupRun.recipientCpu.toFixed(0)} ms` },
+    ]);
     table('Latency at 1,000 msg/s offered load (send call to stored at the recipient)', [latencyRow('direct', directLatency), latencyRow('via relay', relayLatency)]);
     table(
       'Event-loop delay of the node thread at 1,000 msg/s (Electron main process target: p99 < 50 ms)',
@@ -246,6 +260,12 @@ export async function runP2pBench(): Promise<Record<string, number>> {
       relay_msg_s: viaRelay.rate,
       raw_gossip_msg_s: rawGossipRate,
       group_msg_s: groupRun.rate,
+      direct_sender_cpu_ms_per_1000: direct.senderCpu,
+      direct_recipient_cpu_ms_per_1000: direct.recipientCpu,
+      relay_path_sender_cpu_ms_per_1000: viaRelay.senderCpu,
+      relay_path_recipient_cpu_ms_per_1000: viaRelay.recipientCpu,
+      group_sender_cpu_ms_per_1000: groupRun.senderCpu,
+      group_recipient_cpu_ms_per_1000: groupRun.recipientCpu,
       direct_p99_ms_at_1000: percentile(sortedDirect, 99),
       relay_p99_ms_at_1000: percentile(sortedRelay, 99),
       event_loop_p99_ms_at_1000: Math.max(...loopDelays.map((d) => d.p99)),
