@@ -1,10 +1,8 @@
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { xchacha20poly1305 } from './xchacha.ts';
 import { equalBytes } from '@noble/ciphers/utils.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { dh, generateDhKeyPair, InvalidKeyError } from './x25519.ts';
+import { hkdfSha256, hmacSha256 } from './kdf.ts';
 
 /** Most message keys one message may make us derive and store for a single chain. */
 export const MAX_SKIP = 1000;
@@ -169,7 +167,7 @@ export function decodeHeader(bytes: Uint8Array): RatchetHeader {
 
 /** KDF_CK, shared with sender keys: one message key per step, and the chain only moves forward. */
 export function stepChain(chainKey: Uint8Array): { messageKey: Uint8Array; chainKey: Uint8Array } {
-  return { messageKey: hmac(sha256, chainKey, MESSAGE_KEY_INPUT), chainKey: hmac(sha256, chainKey, CHAIN_KEY_INPUT) };
+  return { messageKey: hmacSha256(chainKey, MESSAGE_KEY_INPUT), chainKey: hmacSha256(chainKey, CHAIN_KEY_INPUT) };
 }
 
 /**
@@ -202,7 +200,7 @@ export function openWithMessageKey(
 }
 
 function messageCipherParams(messageKey: Uint8Array, info: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-  const okm = hkdf(sha256, messageKey, ZERO_SALT, info, KEY_BYTES + NONCE_BYTES);
+  const okm = hkdfSha256(messageKey, ZERO_SALT, info, KEY_BYTES + NONCE_BYTES);
   return { key: okm.slice(0, KEY_BYTES), nonce: okm.slice(KEY_BYTES) };
 }
 
@@ -213,7 +211,7 @@ function openOrThrow(messageKey: Uint8Array, ciphertext: Uint8Array, associatedD
 }
 
 function kdfRoot(rootKey: Uint8Array, dhOutput: Uint8Array): [rootKey: Uint8Array, chainKey: Uint8Array] {
-  const okm = hkdf(sha256, dhOutput, rootKey, ROOT_INFO, 2 * KEY_BYTES);
+  const okm = hkdfSha256(dhOutput, rootKey, ROOT_INFO, 2 * KEY_BYTES);
   return [okm.slice(0, KEY_BYTES), okm.slice(KEY_BYTES)];
 }
 

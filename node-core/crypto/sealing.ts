@@ -1,9 +1,8 @@
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
+import { xchacha20poly1305 } from './xchacha.ts';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
+import { hkdfSha256 } from './kdf.ts';
 
 const NONCE_BYTES = 24;
 const KEY_BYTES = 32;
@@ -37,7 +36,7 @@ export async function deriveKeyFromPassphrase(passphrase: string, params: Scrypt
 
 /** Independent keys for independent purposes, all from one high-entropy secret. */
 export function deriveSubkey(secret: Uint8Array, purpose: string): Uint8Array {
-  return hkdf(sha256, secret, undefined, utf8ToBytes(purpose), KEY_BYTES);
+  return hkdfSha256(secret, undefined, utf8ToBytes(purpose), KEY_BYTES);
 }
 
 /** XChaCha20-Poly1305 with a random nonce; the output is nonce || ciphertext || tag. */

@@ -1,8 +1,7 @@
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { signWithContext, verifyWithContext } from './signing.ts';
 import { dh, generateDhKeyPair, identityDhPublic, identityDhSecret, InvalidKeyError } from './x25519.ts';
+import { hkdfSha256 } from './kdf.ts';
 
 const SIGNED_PREKEY_CONTEXT = 'dchat/signed-prekey/v1';
 const X3DH_INFO = utf8ToBytes('dchat/x3dh/v1');
@@ -119,5 +118,5 @@ function agree(computeDhOutputs: () => Uint8Array[]): Uint8Array {
     if (cause instanceof InvalidKeyError) throw new X3dhError(`unusable key: ${cause.message}`, { cause });
     throw cause;
   }
-  return hkdf(sha256, concatBytes(DOMAIN_PREFIX, ...outputs), ZERO_SALT, X3DH_INFO, KEY_BYTES);
+  return hkdfSha256(concatBytes(DOMAIN_PREFIX, ...outputs), ZERO_SALT, X3DH_INFO, KEY_BYTES);
 }

@@ -1,4 +1,5 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Logger } from 'pino';
 import type { DeliveryService } from '../delivery/delivery-service.ts';
 import { decodeEnvelope, encodeEnvelope, type EnvelopeCore, type SignedEnvelope } from '../p2p/envelope.ts';
@@ -26,6 +27,22 @@ export interface GroupGossip extends Startable {
 }
 
 const TOPIC_PREFIX = '/dchat/group/';
+
+/**
+ * Gossip is unsigned at the gossipsub layer: a frame is forwarded only if it is a well-formed
+ * group envelope for this topic's group, and gossipsub's peer score counts the rejections
+ * against the peer that sent it. The sender's signature is checked on receipt (inbound.ts).
+ */
+function validateGroupFrame(groupId: string) {
+  return (_peer: unknown, message: { data: Uint8Array }): TopicValidatorResult => {
+    try {
+      const envelope = decodeEnvelope(message.data);
+      return envelope.type === 'group' && bytesToHex(envelope.to) === groupId ? TopicValidatorResult.Accept : TopicValidatorResult.Reject;
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+  };
+}
 const HELD_PER_SENDER = 256;
 
 type GossipInit = { readonly network: Network; readonly delivery: DeliveryService; readonly log: Logger };
@@ -54,6 +71,7 @@ class GroupGossipTopics implements GroupGossip {
 
   join(state: GroupState): void {
     const topic = topicOf(state.id);
+    this.pubsub.topicValidators.set(topic, validateGroupFrame(state.id));
     if (!this.pubsub.getTopics().includes(topic)) this.pubsub.subscribe(topic);
     // Gossip only flows between connected peers: reach out to the members we can.
     for (const m of state.members) {
@@ -66,6 +84,7 @@ class GroupGossipTopics implements GroupGossip {
 
   leave(groupId: string): void {
     if (this.pubsub.getTopics().includes(topicOf(groupId))) this.pubsub.unsubscribe(topicOf(groupId));
+    this.pubsub.topicValidators.delete(topicOf(groupId));
   }
 
   subscribers(groupId: string): Set<string> {
@@ -98,6 +117,7 @@ class GroupGossipTopics implements GroupGossip {
       this.publishPending();
     }
     for (const topic of this.pubsub.getTopics()) if (topic.startsWith(TOPIC_PREFIX)) this.pubsub.unsubscribe(topic);
+    for (const topic of [...this.pubsub.topicValidators.keys()]) if (topic.startsWith(TOPIC_PREFIX)) this.pubsub.topicValidators.delete(topic);
     while (this.working.size > 0) await Promise.allSettled([...this.working]);
     this.held.clear();
   }

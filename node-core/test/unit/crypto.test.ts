@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bytesToHex, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex, concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DecryptionError, deriveKeyFromPassphrase, deriveSubkey, newScryptParams, open, seal } from '../../crypto/sealing.ts';
 import { generateSigningKeyPair, signWithContext, signingPublicKey, verifyWithContext } from '../../crypto/signing.ts';
 import { decodeAvatar } from '../../identity/avatar.ts';
@@ -57,6 +58,32 @@ describe('signing (Ed25519 with context labels)', () => {
     assert.ok(!verifyWithContext('dchat/a', generateSigningKeyPair().publicKey, payload, sig));
     assert.ok(!verifyWithContext('dchat/a', new Uint8Array(5), payload, sig), 'malformed keys are just invalid');
     assert.ok(!verifyWithContext('dchat/a', publicKey, payload, new Uint8Array(64)));
+  });
+
+  it('makes the same bytes as the RFC 8032 reference (the pure-JS curve), so old and new nodes verify each other', () => {
+    for (let i = 0; i < 20; i++) {
+      const { publicKey, secretKey } = generateSigningKeyPair();
+      const payload = randomBytes(i * 13);
+      const sig = signWithContext('dchat/x', secretKey, payload);
+      const signed = concatBytes(utf8ToBytes('dchat/x'), new Uint8Array([0]), payload);
+      assert.deepEqual(sig, ed25519.sign(signed, secretKey));
+      assert.ok(ed25519.verify(sig, signed, publicKey));
+      const tampered = sig.slice();
+      tampered[i % 64]! ^= 1;
+      assert.ok(!verifyWithContext('dchat/x', publicKey, payload, tampered));
+    }
+  });
+
+  it('keeps verifying correctly past its cache of public keys', () => {
+    const pairs = Array.from({ length: 1100 }, () => generateSigningKeyPair());
+    const payload = utf8ToBytes('p');
+    const sigs = pairs.map((k) => signWithContext('dchat/c', k.secretKey, payload));
+    for (const round of [0, 1]) {
+      pairs.forEach((k, i) => {
+        assert.ok(verifyWithContext('dchat/c', k.publicKey, payload, sigs[i]!), `key ${i}, round ${round}`);
+        assert.ok(!verifyWithContext('dchat/c', k.publicKey, payload, sigs[(i + 1) % pairs.length]!));
+      });
+    }
   });
 });
 
