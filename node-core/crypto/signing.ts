@@ -57,8 +57,21 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   return key;
 }
 
+/** Whether this runtime's crypto library signs Ed25519 (Node's OpenSSL and Electron's BoringSSL do). */
+const NATIVE = (() => {
+  try {
+    const secretKey = new Uint8Array(32).fill(7);
+    const payload = new Uint8Array([1, 2, 3]);
+    const signature = nodeSign(null, payload, secretKeyObject(secretKey));
+    return ed25519.verify(signature, payload, ed25519.getPublicKey(secretKey));
+  } catch {
+    return false;
+  }
+})();
+
 export function signWithContext(context: string, secretKey: Uint8Array, payload: Uint8Array): Uint8Array {
-  return new Uint8Array(nodeSign(null, withContext(context, payload), secretKeyObject(secretKey)));
+  const message = withContext(context, payload);
+  return NATIVE ? new Uint8Array(nodeSign(null, message, secretKeyObject(secretKey))) : ed25519.sign(message, secretKey);
 }
 
 export function verifyWithContext(
@@ -69,7 +82,8 @@ export function verifyWithContext(
 ): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
-    return nodeVerify(null, withContext(context, payload), publicKeyObject(publicKey), signature);
+    const message = withContext(context, payload);
+    return NATIVE ? nodeVerify(null, message, publicKeyObject(publicKey), signature) : ed25519.verify(signature, message, publicKey);
   } catch {
     // Malformed keys or signatures are simply invalid, never an exception for the caller.
     return false;

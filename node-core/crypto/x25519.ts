@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 
 const KEY_BYTES = 32;
-// X25519 runs in Node's OpenSSL (several times faster than the pure-JS curve); raw keys are
+// X25519 runs in Node's crypto library (several times faster than the pure-JS curve); raw keys are
 // wrapped in their fixed DER prefixes (RFC 8410).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
@@ -18,7 +18,20 @@ export interface DhKeyPair {
   readonly secretKey: Uint8Array;
 }
 
+/** Whether this runtime's crypto library does X25519; the pure-JS curve serves where not. */
+const NATIVE = (() => {
+  try {
+    const secretKey = new Uint8Array(32).fill(9);
+    const publicKey = x25519.getPublicKey(new Uint8Array(32).fill(5));
+    const shared = diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: publicKeyObject(publicKey) });
+    return Buffer.from(shared).equals(Buffer.from(x25519.getSharedSecret(secretKey, publicKey)));
+  } catch {
+    return false;
+  }
+})();
+
 export function generateDhKeyPair(): DhKeyPair {
+  if (!NATIVE) return x25519.keygen();
   const secretKey = new Uint8Array(randomBytes(KEY_BYTES));
   const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
   return { publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)), secretKey };
@@ -34,7 +47,9 @@ export function dh(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   }
   let shared: Uint8Array;
   try {
-    shared = new Uint8Array(diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: publicKeyObject(publicKey) }));
+    shared = NATIVE
+      ? new Uint8Array(diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: publicKeyObject(publicKey) }))
+      : x25519.getSharedSecret(secretKey, publicKey);
   } catch (cause) {
     throw new InvalidKeyError('X25519 rejected the public key (low-order point)', { cause });
   }

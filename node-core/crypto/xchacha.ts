@@ -1,12 +1,15 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { hchacha } from '@noble/ciphers/chacha.js';
+import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
+import { hchacha, xchacha20poly1305 as pureXChaCha } from '@noble/ciphers/chacha.js';
 
 /**
  * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha) with the bulk work in Node's OpenSSL: HChaCha20
  * turns the key and the first 16 nonce bytes into a subkey (one ChaCha block, pure JS), then
  * OpenSSL's ChaCha20-Poly1305 runs with the last 8 nonce bytes. The output, ciphertext || 16-byte
  * tag, is byte for byte what the pure-JS cipher made, so stored and in-flight data stay readable.
+ * Electron's BoringSSL has no ChaCha20-Poly1305 cipher: there the pure-JS one serves.
  */
+
+const NATIVE = getCiphers().includes('chacha20-poly1305');
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 24;
@@ -39,6 +42,26 @@ export interface Aead {
 }
 
 export function xchacha20poly1305(key: Uint8Array, nonce: Uint8Array, associatedData?: Uint8Array): Aead {
+  return NATIVE ? nativeXChaCha(key, nonce, associatedData) : pureJs(key, nonce, associatedData);
+}
+
+function pureJs(key: Uint8Array, nonce: Uint8Array, associatedData?: Uint8Array): Aead {
+  if (key.length !== KEY_BYTES) throw new AeadError('XChaCha20-Poly1305 keys are 32 bytes');
+  if (nonce.length !== NONCE_BYTES) throw new AeadError('XChaCha20-Poly1305 nonces are 24 bytes');
+  const cipher = pureXChaCha(key, nonce, associatedData);
+  return {
+    encrypt: (plaintext) => cipher.encrypt(plaintext),
+    decrypt(sealed) {
+      try {
+        return cipher.decrypt(sealed);
+      } catch (cause) {
+        throw new AeadError('invalid tag: wrong key or tampered data', { cause });
+      }
+    },
+  };
+}
+
+function nativeXChaCha(key: Uint8Array, nonce: Uint8Array, associatedData?: Uint8Array): Aead {
   return {
     encrypt(plaintext) {
       const { subkey, iv } = subkeyAndNonce(key, nonce);
