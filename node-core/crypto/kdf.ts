@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
 
 /**
  * HMAC-SHA256 and HKDF-SHA256 (RFC 5869) from Node's OpenSSL: every message steps a chain (two
@@ -7,7 +7,9 @@ import { createHmac, hkdfSync } from 'node:crypto';
  */
 
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', key).update(data).digest());
+  // A KeyObject, not the bytes: Node's failed KeyObject/CryptoKey brand checks on a Buffer key
+  // cost three times the HMAC.
+  return new Uint8Array(createHmac('sha256', createSecretKey(key)).update(data).digest());
 }
 
 /** An absent salt is HashLen zero bytes, as RFC 5869 says. */

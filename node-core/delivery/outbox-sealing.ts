@@ -88,7 +88,7 @@ function directCoreMaker(init: OutboxSealerInit, repos: Repositories): (row: Out
   const isStarting = (row: OutboxRow): boolean => {
     const pair = `${row.local_identity}:${row.recipient}`;
     let starting = startingSessions.get(pair);
-    if (starting === undefined) startingSessions.set(pair, (starting = Boolean(repos.sessions.list(row.local_identity, row.recipient)[0]?.pending_init)));
+    if (starting === undefined) startingSessions.set(pair, (starting = Boolean(repos.sessions.latest(row.local_identity, row.recipient)?.pending_init)));
     return starting;
   };
   return (row) => {

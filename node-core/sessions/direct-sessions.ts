@@ -75,7 +75,7 @@ function save(
 }
 
 export function hasSession(repos: Repositories, local: string, remote: string): boolean {
-  return repos.sessions.list(local, remote).length > 0;
+  return repos.sessions.latest(local, remote) !== undefined;
 }
 
 /** Starts a session as the initiator from a verified prekey bundle (X3DH). */
@@ -95,7 +95,7 @@ export function startSession(
 
 /** Encrypts with the most recently used session; throws NoSessionError when there is none. */
 export function encryptDirect(repos: Repositories, vault: LocalVault, local: string, remote: string, plaintext: Uint8Array, now: number): Uint8Array {
-  const row = repos.sessions.list(local, remote)[0];
+  const row = repos.sessions.latest(local, remote);
   if (!row) throw new NoSessionError(`no session with ${remote}`);
   const stored = vault.openValue<StoredSession>(stateLabel(local, remote, row.session_id), row.sealed_state);
   const { state, message } = ratchetEncrypt(stored.ratchet, plaintext, stored.ad);

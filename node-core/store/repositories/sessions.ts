@@ -12,6 +12,8 @@ export interface SessionRow {
 export interface SessionRepository {
   /** Sessions with a remote identity, most recently used first. */
   list(localIdentity: string, remoteIdentity: string): SessionRow[];
+  /** The most recently used session with a remote identity: the one we send on. */
+  latest(localIdentity: string, remoteIdentity: string): SessionRow | undefined;
   get(localIdentity: string, remoteIdentity: string, sessionId: string): SessionRow | undefined;
   put(row: SessionRow): void;
   /** Keeps the `keep` most recently used sessions with a remote identity. */
@@ -21,6 +23,9 @@ export interface SessionRepository {
 export function createSessionRepository(db: Database): SessionRepository {
   const list = db.prepare(
     'SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ? ORDER BY last_used_at DESC, session_id',
+  ) as Statement<[string, string], SessionRow>;
+  const latest = db.prepare(
+    'SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ? ORDER BY last_used_at DESC, session_id LIMIT 1',
   ) as Statement<[string, string], SessionRow>;
   const get = db.prepare('SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ? AND session_id = ?') as Statement<[string, string, string], SessionRow>;
   const put = db.prepare(
@@ -35,6 +40,7 @@ export function createSessionRepository(db: Database): SessionRepository {
   );
   return {
     list: (local, remote) => list.all(local, remote),
+    latest: (local, remote) => latest.get(local, remote),
     get: (local, remote, id) => get.get(local, remote, id),
     put: (row) => void put.run(row),
     prune: (local, remote, keep) => void prune.run({ local, remote, keep }),
