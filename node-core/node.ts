@@ -6,6 +6,7 @@ import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { apiMethods, createRouter, type Router } from './api/router.ts';
 import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
+import { createBots, type BotService } from './bots/bot-service.ts';
 import { createLifecycle, type Lifecycle, type Startable } from './runtime/startable.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { createEventBus, type EventBus } from './events/event-bus.ts';
@@ -86,6 +87,7 @@ interface NodeContext {
   router: Router | undefined;
   services: NetworkServices | undefined;
   attachments: AttachmentService | undefined;
+  bots: BotService | undefined;
 }
 
 function createContext(init: NodeInit): NodeContext {
@@ -108,7 +110,7 @@ function createContext(init: NodeInit): NodeContext {
     metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
     log.error({ err }, 'an event subscriber failed');
   });
-  return { init, config, dataDir, log, startedAt: Date.now(), store, metrics, events, keyRing: createKeyRing(), phase: 'starting', router: undefined, services: undefined, attachments: undefined };
+  return { init, config, dataDir, log, startedAt: Date.now(), store, metrics, events, keyRing: createKeyRing(), phase: 'starting', router: undefined, services: undefined, attachments: undefined, bots: undefined };
 }
 
 const peersOf = (ctx: NodeContext): PeerList => ctx.services?.peers() ?? { peers: [], count: 0 };
@@ -156,6 +158,7 @@ function createHttp(ctx: NodeContext, tokens: ApiTokenSource): HttpServer {
     ready: () => ctx.phase === 'ready',
     readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: new DatabaseDamagedError(store.file, store.damage.reason).message } : undefined),
     uiDir: init.uiDir ?? DEFAULT_UI_DIR,
+    bots: () => ctx.bots,
     attachmentFile: (id) => {
       if (!ctx.attachments) throw new Error('the node is not started');
       return ctx.attachments.file(id);
@@ -187,7 +190,16 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     createAttachmentService({ dataDir, store, network: undefined, keyRing, vault, events, logger: init.logger, maxBytes: maxAttachmentBytes, sourceOf: () => undefined, ownRelays: () => [] });
   const messaging = createMessagingService({ store, events, attachments: files, outbound: (chat) => networked?.outboundFor(chat.kind) });
   const node = { health: () => ({ status: 'healthy' as const, version: init.version }), status: () => statusOf(ctx), peers: () => peersOf(ctx) };
-  const table = apiMethods({ node, identities, messaging, attachments: files, network: networked });
+  const bots = createBots({
+    store,
+    events,
+    messaging,
+    createIdentity: (input) => identities.create(input),
+    invite: (identityId) => networked?.contacts.invite(identityId).invite ?? null,
+    telemetry: ctx.metrics.telemetry,
+    logger: init.logger,
+  });
+  const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots });
   ctx.services = networked;
   ctx.attachments = files;
   let stopCounting: (() => void) | undefined;
@@ -203,6 +215,13 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
           () => stopCounting?.(),
         ),
       },
+      { name: 'bots', component: step(async () => {
+        await bots.start();
+        ctx.bots = bots;
+      }, async () => {
+        ctx.bots = undefined;
+        await bots.stop();
+      }) },
       { name: 'api', component: step(() => (ctx.router = createRouter(table)), () => (ctx.router = undefined)) },
     ],
     (name, err) => log.warn({ err, component: name }, 'a component did not stop cleanly'),

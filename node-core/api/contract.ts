@@ -38,6 +38,8 @@ export type {
   LastMessage,
   PrivacySettings,
   TypingState,
+  Bot,
+  BotCredentials,
 } from '../domain/model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
@@ -56,6 +58,8 @@ import type {
   RelayFigures,
   PeerList,
   PrivacySettings,
+  Bot,
+  BotCredentials,
 } from '../domain/model.ts';
 
 /** Inputs as callers write them (before defaults apply). */
@@ -114,6 +118,13 @@ export interface ApiMethods {
   'attachments.get': { input: Input<typeof S.attachmentRef>; output: AttachmentInfo };
   /** The file's bytes (for IPC; over HTTP, GET /api/attachments/:id streams it). */
   'attachments.read': { input: Input<typeof S.attachmentRef>; output: { name: string; mime: string; data: Uint8Array } };
+  /** A bot hosted here: a new local identity and its token (shown only in this answer). */
+  'bots.create': { input: Input<typeof S.createBot>; output: BotCredentials };
+  'bots.list': { input: Input<typeof S.empty>; output: { bots: Bot[] } };
+  /** The bot stops (its token, its updates); its identity and chats stay on the node. */
+  'bots.delete': { input: Input<typeof S.botRef>; output: { deleted: true } };
+  /** A new token; the old one stops at once. */
+  'bots.rotateToken': { input: Input<typeof S.botRef>; output: BotCredentials };
 }
 
 export interface Invite {

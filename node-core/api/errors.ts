@@ -77,6 +77,7 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorName, number>> = {
   MessageDeleted: 409,
   EditWindowClosed: 409,
   PinLimitReached: 409,
+  BotNotFound: 404,
 };
 
 /** What a known failure is on the wire; undefined for anything unexpected (a bug: log it). */

@@ -2,6 +2,7 @@ import type { MethodInput, MethodName, MethodOutput } from './contract.ts';
 import { knownApiError, UnknownMethodError, ValidationError, validationErrorFromZod } from './errors.ts';
 import { illFormedStringPath } from '../util/unicode.ts';
 import { attachmentMethods } from './methods/attachment-methods.ts';
+import { botMethods } from './methods/bot-methods.ts';
 import { joinTables, type MethodDefinition, type MethodTable } from './methods/define.ts';
 import { identityMethods } from './methods/identity-methods.ts';
 import { messagingMethods } from './methods/messaging-methods.ts';
@@ -10,6 +11,7 @@ import { nodeMethods, type NodeInfo } from './methods/node-methods.ts';
 import type { IdentityService } from '../identity/identity-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
+import type { BotService } from '../bots/bot-service.ts';
 import type { NetworkServices } from '../network-services.ts';
 
 export type { NodeInfo } from './methods/node-methods.ts';
@@ -21,13 +23,14 @@ export interface RouterDeps {
   readonly attachments: AttachmentService;
   /** Absent when peer-to-peer networking is switched off. */
   readonly network: NetworkServices | undefined;
+  readonly bots: BotService;
 }
 
 /** Each capability's methods (api/methods/*.ts), one line each; the type says none is missing. */
 export function apiMethods(deps: RouterDeps): MethodTable {
-  const parts = [nodeMethods(deps.node), identityMethods(deps.identities), messagingMethods(deps.messaging), attachmentMethods(deps.attachments), networkMethods(deps.network)] as const;
+  const parts = [nodeMethods(deps.node), identityMethods(deps.identities), messagingMethods(deps.messaging), attachmentMethods(deps.attachments), networkMethods(deps.network), botMethods(deps.bots)] as const;
   joinTables<MethodDefinition<unknown, unknown>>(parts);
-  return { ...parts[0], ...parts[1], ...parts[2], ...parts[3], ...parts[4] } satisfies MethodTable;
+  return { ...parts[0], ...parts[1], ...parts[2], ...parts[3], ...parts[4], ...parts[5] } satisfies MethodTable;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  type CreateBotInput,
   AVATAR_MAX_BYTES,
   DISAPPEARING_MAX_SECONDS,
   DISAPPEARING_MIN_SECONDS,
@@ -237,3 +238,18 @@ export const uploadAttachment = z.strictObject({
       .transform((s) => new Uint8Array(Buffer.from(s, 'base64'))),
   ]),
 });
+
+/**
+ * Bot usernames as Telegram's: 5 to 32 letters, digits or underscores, ending in "bot" in any
+ * case. The bot's network identity uses the lowercase form (identity records carry lowercase
+ * names), so "TestBot" and "testbot" are one name.
+ */
+export const botUsername = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{5,32}$/, 'expected 5 to 32 letters, digits or underscores')
+  .refine((name) => name.toLowerCase().endsWith('bot'), 'a bot\'s username must end in "bot"');
+
+export const createBot = z.strictObject({ username: botUsername, name: displayName }) satisfies z.ZodType<CreateBotInput, unknown>;
+
+/** A bot's id as a path parameter (a string there) or a number. */
+export const botRef = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });

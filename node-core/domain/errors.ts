@@ -24,7 +24,8 @@ export type DomainErrorName =
   | 'NotAuthor'
   | 'MessageDeleted'
   | 'EditWindowClosed'
-  | 'PinLimitReached';
+  | 'PinLimitReached'
+  | 'BotNotFound';
 
 export interface ErrorIssue {
   readonly path: string;
@@ -73,6 +74,7 @@ export const NotAuthorError = defineDomainError('NotAuthor');
 export const MessageDeletedError = defineDomainError('MessageDeleted');
 export const EditWindowClosedError = defineDomainError('EditWindowClosed');
 export const PinLimitReachedError = defineDomainError('PinLimitReached');
+export const BotNotFoundError = defineDomainError('BotNotFound');
 
 /** SQLite reports a full disk or a full database file as SQLITE_FULL. */
 export function isStorageFull(err: unknown): boolean {

@@ -112,3 +112,9 @@ export const DISAPPEARING_MAX_SECONDS = 28 * 24 * 3600;
 /** At most this many chats are pinned (Signal pins four). */
 export const MAX_PINNED_CHATS = 4;
 export const EMOJI_MAX_LENGTH = 32;
+
+/** A bot hosted by this node: a local identity whose username ends in "bot". */
+export interface CreateBotInput {
+  readonly username: string;
+  readonly name: string;
+}

@@ -274,3 +274,26 @@ export interface PeerList {
   readonly peers: readonly PeerInfo[];
   readonly count: number;
 }
+
+/** A bot this node hosts (its token is never part of it: shown once, stored as a hash). */
+export interface Bot {
+  /** The bot's integer id: its Telegram-style user id and the digits before its token's colon. */
+  readonly bot_id: number;
+  readonly username: string;
+  readonly name: string;
+  /** The bot's own local identity (hex Ed25519 key). */
+  readonly identity_id: string;
+  readonly created_at: number;
+  /** Updates stored and not yet confirmed by the bot. */
+  readonly pending_updates: number;
+}
+
+/** What creating a bot (or rotating its token) answers: the only time the token is shown. */
+export interface BotCredentials {
+  readonly bot_id: number;
+  readonly username: string;
+  readonly identity_id: string;
+  readonly token: string;
+  /** The bot's invite (as contacts.invite), or null when this node's networking is off. */
+  readonly invite: string | null;
+}

@@ -8,6 +8,7 @@ import type { DchatConfig } from '../../config/schema.ts';
 import { ValidationError } from '../errors.ts';
 import { registerRestRoutes, registerRpcRoute } from './api-routes.ts';
 import { registerAttachmentRoutes } from './attachment-routes.ts';
+import { registerBotRoutes } from './bot-routes.ts';
 import { registerEventStream } from './event-stream.ts';
 import { flagsOf, type HttpContext } from './http-context.ts';
 import { baseOptions, ListenError } from './listen.ts';
@@ -25,12 +26,13 @@ export async function buildApiInstance(ctx: HttpContext): Promise<FastifyInstanc
   const app = (https ? Fastify({ ...baseOptions(init.config), https }) : Fastify(baseOptions(init.config))) as unknown as FastifyInstance;
   app.server.maxConnections = init.config.server.max_connections;
   parseJsonStrictly(app);
-  await registerPlugins(app, init.config);
+  await registerPlugins(app, ctx);
   app.addHook('onRequest', createRequestGuard(init.config, init.apiToken));
 
   registerProbeRoutes(app, ctx);
   registerRestRoutes(app, ctx);
   registerAttachmentRoutes(app, ctx);
+  registerBotRoutes(app, ctx);
   await registerWebUi(app, init.uiDir);
   registerRpcRoute(app, ctx);
   registerEventStream(app, {
@@ -71,14 +73,17 @@ function parseJsonStrictly(app: FastifyInstance): void {
   });
 }
 
-async function registerPlugins(app: FastifyInstance, config: DchatConfig): Promise<void> {
+async function registerPlugins(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const config = ctx.init.config;
   const security = config.security;
   if (security.rate_limit_enabled) {
     await app.register(rateLimit, {
       global: true,
       max: security.rate_limit_requests_per_sec,
       timeWindow: 1000,
-      allowList: (req) => flagsOf(req).probe === true,
+      // A bot with a valid token has Telegram's per-bot limits instead; bad tokens still count
+      // against their address here, so a flood of them is cut off without touching a real bot.
+      allowList: (req) => flagsOf(req).probe === true || (flagsOf(req).botApi === true && validBotToken(ctx, req.params)),
       errorResponseBuilder: (_req, context) => ({
         statusCode: 429,
         message: `over ${context.max} requests per second (security.rate_limit_requests_per_sec); retry in ${context.after}`,
@@ -94,4 +99,9 @@ async function registerPlugins(app: FastifyInstance, config: DchatConfig): Promi
     });
   }
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+}
+
+function validBotToken(ctx: HttpContext, params: unknown): boolean {
+  const token = (params as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && ctx.init.bots()?.knows(token) === true;
 }

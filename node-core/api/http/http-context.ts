@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DchatConfig } from '../../config/schema.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import type { BotService } from '../../bots/bot-service.ts';
 import type { ApiTokenSource } from '../api-token.ts';
 import type { ApiErrorBody } from '../contract.ts';
 import type { Router } from '../router.ts';
@@ -24,6 +25,8 @@ export interface HttpServerInit {
   readonly uiDir?: string | undefined;
   /** Where a downloadable attachment's file is (throws AttachmentNotFound otherwise). */
   readonly attachmentFile: (id: string) => { path: string; row: { name: string; mime: string; size: number } };
+  /** The bots this node hosts, once started (the Bot API authenticates against them). */
+  readonly bots: () => BotService | undefined;
 }
 
 export type ErrorSender = (err: unknown, req: FastifyRequest, reply: FastifyReply) => FastifyReply;
@@ -44,11 +47,14 @@ export interface RouteFlags {
   readonly open?: boolean;
   /** Probes answer whatever Host they are asked under (kubelets and Prometheus use pod IPs or service names). */
   readonly probe?: boolean;
+  /** The Bot API: authorized by the bot token; a request with a valid one skips the per-IP limit (bots have their own). */
+  readonly botApi?: boolean;
 }
 declare module 'fastify' {
   interface FastifyContextConfig {
     readonly open?: boolean;
     readonly probe?: boolean;
+    readonly botApi?: boolean;
   }
 }
 export const flagsOf = (req: FastifyRequest): RouteFlags => req.routeOptions.config ?? {};

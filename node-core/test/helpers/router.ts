@@ -1,3 +1,6 @@
+import { Registry } from 'prom-client';
+import { createBots } from '../../bots/bot-service.ts';
+import { createPrometheusTelemetry } from '../../observability/prometheus-telemetry.ts';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../api/errors.ts';
 import type { MethodName, MethodInput, MethodOutput } from '../../api/contract.ts';
@@ -39,6 +42,9 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
     sourceOf: () => undefined,
     ownRelays: () => [],
   });
+  const identities = createIdentityService({ store, events, nodeSecret, keyRing, ...(options.now ? { now: options.now } : {}) });
+  const messaging = createMessagingService({ store, events, attachments, ...(options.now ? { now: options.now } : {}) });
+  const bots = createBots({ store, events, messaging, createIdentity: (input) => identities.create(input), invite: () => null, telemetry: createPrometheusTelemetry(new Registry()), logger: silentLogger });
   const router = createRouter(apiMethods({
     node: {
       health: () => ({ status: 'healthy', version: 'test' }),
@@ -47,10 +53,11 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
       },
       peers: () => ({ peers: [], count: 0 }),
     },
-    identities: createIdentityService({ store, events, nodeSecret, keyRing, ...(options.now ? { now: options.now } : {}) }),
-    messaging: createMessagingService({ store, events, attachments, ...(options.now ? { now: options.now } : {}) }),
+    identities,
+    messaging,
     attachments,
     network: undefined,
+    bots,
   }));
   return {
     router,

@@ -483,6 +483,36 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(file.mime, 'text/plain');
     assert.deepEqual(new Uint8Array(file.data), bytes);
   },
+  'bots.create': async ({ a }) => {
+    const name = `${unique('echo')}Bot`;
+    const made = await a.call('bots.create', { username: name, name: 'Echo' });
+    assert.match(made.token, /^\d+:[A-Za-z0-9_-]{35}$/);
+    assert.equal(made.token.split(':')[0], String(made.bot_id));
+    assert.equal((await a.call('identities.get', { id: made.identity_id })).username, name.toLowerCase());
+    assert.ok(made.invite, 'a networked node gives the bot an invite');
+    await rejectsWith(a.call('bots.create', { username: name.toUpperCase(), name: 'Again' }), 'UsernameTaken');
+    await rejectsWith(a.call('bots.create', { username: 'echo_helper', name: 'No' }), 'ValidationError');
+  },
+  'bots.list': async ({ a }) => {
+    const made = await a.call('bots.create', { username: `${unique('listed')}bot`, name: 'Listed' });
+    const { bots } = await a.call('bots.list', {});
+    const listed = bots.find((b) => b.bot_id === made.bot_id);
+    assert.equal(listed?.pending_updates, 0);
+    assert.equal('token' in listed!, false, 'the token is never listed');
+  },
+  'bots.delete': async ({ a }) => {
+    const made = await a.call('bots.create', { username: `${unique('gone')}bot`, name: 'Gone' });
+    assert.deepEqual(await a.call('bots.delete', { id: made.bot_id }), { deleted: true });
+    assert.equal(a.node.store.db.prepare('SELECT count(*) FROM bots WHERE bot_id = ?').pluck().get(made.bot_id), 0);
+    await rejectsWith(a.call('bots.delete', { id: made.bot_id }), 'BotNotFound');
+  },
+  'bots.rotateToken': async ({ a }) => {
+    const made = await a.call('bots.create', { username: `${unique('rotated')}bot`, name: 'Rotated' });
+    const rotated = await a.call('bots.rotateToken', { id: made.bot_id });
+    assert.notEqual(rotated.token, made.token);
+    assert.equal(rotated.bot_id, made.bot_id);
+    await rejectsWith(a.call('bots.rotateToken', { id: 999 }), 'BotNotFound');
+  },
 };
 
 /** Each event: what causes it, and that it carries what was stored. */

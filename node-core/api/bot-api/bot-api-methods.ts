@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import type { BotActions } from '../../bots/bot-actions.ts';
+import * as S from './bot-api-schemas.ts';
+
+/** One Bot API method: the schema its parameters pass, and what it does for the bot. */
+interface BotMethod<T extends z.ZodType> {
+  readonly schema: T;
+  readonly handle: (bot: BotActions, input: z.output<T>, signal: AbortSignal) => unknown;
+}
+const method = <T extends z.ZodType>(schema: T, handle: BotMethod<T>['handle']): BotMethod<z.ZodType> => ({ schema, handle: handle as BotMethod<z.ZodType>['handle'] });
+
+/**
+ * The methods of phase 1, by Telegram's names. Telegram matches method names case-insensitively,
+ * so the table is looked up by the lowercase name. Webhooks come in phase 2: until then a bot has
+ * none, and deleteWebhook / getWebhookInfo answer as Telegram does for a bot without one (grammY
+ * calls deleteWebhook before it starts polling).
+ */
+const METHODS: Readonly<Record<string, BotMethod<z.ZodType>>> = {
+  getMe: method(S.none, (bot) => bot.getMe()),
+  getUpdates: method(S.getUpdates, (bot, input, signal) => bot.getUpdates(input, signal)),
+  sendMessage: method(S.sendMessage, (bot, input) => bot.sendMessage(input)),
+  editMessageText: method(S.editMessageText, (bot, input) => bot.editMessageText(input)),
+  deleteMessage: method(S.messageRef, (bot, input) => bot.deleteMessage(input)),
+  setMyCommands: method(S.setMyCommands, (bot, input) => bot.setMyCommands(input.commands)),
+  getMyCommands: method(S.none, (bot) => bot.getMyCommands()),
+  deleteMyCommands: method(S.none, (bot) => bot.setMyCommands([])),
+  getChat: method(S.chatRef, (bot, input) => bot.getChat(input.chat_id)),
+  deleteWebhook: method(S.deleteWebhook, () => true),
+  getWebhookInfo: method(S.none, (bot) => ({ url: '', has_custom_certificate: false, pending_update_count: bot.pendingUpdates() })),
+};
+
+const BY_LOWERCASE = new Map(Object.entries(METHODS).map(([name, m]) => [name.toLowerCase(), m]));
+
+export const botMethod = (name: string): BotMethod<z.ZodType> | undefined => BY_LOWERCASE.get(name.toLowerCase());
+export const BOT_METHOD_NAMES: readonly string[] = Object.keys(METHODS);

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { UPDATE_KINDS } from '../../bots/telegram-objects.ts';
+import type { EditTextInput, GetUpdatesInput, MessageRefInput, SendTextInput } from '../../bots/bot-actions.ts';
+
+/*
+ * The Bot API's parameters. Telegram takes them from a query string, a form or JSON alike, so a
+ * number may come as "42" and an object or array as JSON text; each field says what it takes
+ * and coerces only those spellings. Unknown parameters are ignored, as Telegram ignores them
+ * (libraries send options phase 1 does not act on, such as parse_mode).
+ */
+
+const integerText = /^-?\d{1,16}$/;
+const int = (schema: z.ZodNumber = z.number()) =>
+  z.preprocess((v) => (typeof v === 'string' && integerText.test(v) ? Number(v) : v), schema.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER));
+const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+/** An object or array parameter, or its JSON text. */
+const json = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  }, schema);
+
+/** Telegram's limit on a message's text, in characters. */
+export const TEXT_MAX = 4096;
+const text = z.string().min(1, 'message text is empty').max(TEXT_MAX, 'message is too long');
+
+export const getUpdates = z.object({
+  offset: int().optional(),
+  limit: int(z.number().min(1).max(100)).default(100),
+  timeout: int(z.number().min(0).max(50)).default(0),
+  allowed_updates: json(z.array(z.string()).max(32))
+    .transform((kinds) => kinds.filter((k): k is (typeof UPDATE_KINDS)[number] => (UPDATE_KINDS as readonly string[]).includes(k)))
+    .optional(),
+}) satisfies z.ZodType<GetUpdatesInput, unknown>;
+
+const replyParameters = z.object({ message_id: int(), allow_sending_without_reply: bool.optional() });
+
+export const sendMessage = z
+  .object({
+    chat_id: int(),
+    text,
+    reply_to_message_id: int().optional(),
+    reply_parameters: json(replyParameters).optional(),
+    allow_sending_without_reply: bool.optional(),
+  })
+  // reply_parameters is the current spelling, reply_to_message_id the older one; both work.
+  .transform(
+    (p): SendTextInput => ({
+      chat_id: p.chat_id,
+      text: p.text,
+      reply_to_message_id: p.reply_parameters?.message_id ?? p.reply_to_message_id,
+      allow_sending_without_reply: p.reply_parameters?.allow_sending_without_reply ?? p.allow_sending_without_reply ?? false,
+    }),
+  );
+
+export const editMessageText = z.object({ chat_id: int(), message_id: int(), text }) satisfies z.ZodType<EditTextInput, unknown>;
+export const messageRef = z.object({ chat_id: int(), message_id: int() }) satisfies z.ZodType<MessageRefInput, unknown>;
+export const chatRef = z.object({ chat_id: int() });
+
+const botCommand = z.object({
+  command: z.string().regex(/^[a-z0-9_]{1,32}$/, 'command must be 1-32 lowercase letters, digits or underscores'),
+  description: z.string().min(1).max(256),
+});
+export const setMyCommands = z.object({ commands: json(z.array(botCommand).max(100)) });
+
+export const none = z.object({});
+export const deleteWebhook = z.object({ drop_pending_updates: bool.optional() });

@@ -1,0 +1,158 @@
+import type { Message } from '../domain/model.ts';
+import { badRequest, chatNotFound, conflict, tooManyRequests, unauthorized } from './bot-errors.ts';
+import type { BotRecord } from './bot-repository.ts';
+import type { BotRuntime } from './bot-runtime.ts';
+import type { TgBotCommand, TgBotUser, TgChat, TgMessage, TgUpdate, UpdateKind } from './telegram-objects.ts';
+import { chatOf, renderMessage } from './update-feed.ts';
+
+/** Inputs as the Bot API schemas (api/bot-api/bot-api-schemas.ts) produce them. */
+export interface GetUpdatesInput {
+  readonly offset?: number | undefined;
+  readonly limit: number;
+  readonly timeout: number;
+  readonly allowed_updates?: readonly UpdateKind[] | undefined;
+}
+export interface SendTextInput {
+  readonly chat_id: number;
+  readonly text: string;
+  readonly reply_to_message_id?: number | undefined;
+  readonly allow_sending_without_reply: boolean;
+}
+export interface EditTextInput {
+  readonly chat_id: number;
+  readonly message_id: number;
+  readonly text: string;
+}
+export interface MessageRefInput {
+  readonly chat_id: number;
+  readonly message_id: number;
+}
+
+/** What one authenticated bot may do: the Bot API's methods of phase 1. */
+export interface BotActions {
+  readonly botId: number;
+  getMe(): TgBotUser;
+  getUpdates(input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]>;
+  sendMessage(input: SendTextInput): Promise<TgMessage>;
+  editMessageText(input: EditTextInput): Promise<TgMessage>;
+  deleteMessage(input: MessageRefInput): Promise<true>;
+  setMyCommands(commands: readonly TgBotCommand[]): Promise<true>;
+  getMyCommands(): TgBotCommand[];
+  getChat(chatId: number): TgChat;
+  pendingUpdates(): number;
+}
+
+export function botActions(rt: BotRuntime, botId: number): BotActions {
+  const { store, messaging } = rt.components;
+  const polling = rt.polling;
+  const current = (): BotRecord => {
+    const bot = rt.repo().get(botId);
+    // Deleted between authentication and now.
+    if (!bot) throw unauthorized();
+    return bot;
+  };
+  /** The dchat chat behind a Telegram chat id, if it is one of this bot's. */
+  const chatFor = (bot: BotRecord, chatId: number): string => {
+    const key = rt.repo().keyOf('chat', chatId);
+    if (!key || !chatOf(store.repos, rt.repo(), bot, key)) throw chatNotFound();
+    return key;
+  };
+  const messageIn = (chat: string, seq: number): Message | undefined => {
+    const message = store.repos.messages.getBySeq(seq);
+    return message && message.chat_id === chat && !message.deleted_at ? message : undefined;
+  };
+  const render = (bot: BotRecord, message: Message) => store.write((repos) => renderMessage(repos, rt.repo(), bot, message)!);
+
+  return {
+    botId,
+    getMe() {
+      const bot = current();
+      return { id: bot.bot_id, is_bot: true, first_name: bot.name, username: bot.username, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
+    },
+    async getUpdates(input, signal) {
+      current();
+      polling.get(botId)?.abort(conflict());
+      const mine = new AbortController();
+      polling.set(botId, mine);
+      const onAbort = () => mine.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await readUpdates(rt, botId, input, mine.signal);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        if (polling.get(botId) === mine) polling.delete(botId);
+      }
+    },
+    async sendMessage(input) {
+      const bot = current();
+      const chat = chatFor(bot, input.chat_id);
+      const taken = rt.limits(botId).take(chat, rt.now());
+      if (!taken.ok) throw tooManyRequests(taken.retryAfter);
+      let replyTo: string | undefined;
+      if (input.reply_to_message_id !== undefined) {
+        replyTo = messageIn(chat, input.reply_to_message_id)?.id;
+        if (!replyTo && !input.allow_sending_without_reply) throw badRequest('message to be replied not found');
+      }
+      const sent = await messaging.send({ chat_id: chat, text: input.text, attachments: [], ...(replyTo ? { reply_to: replyTo } : {}) });
+      return render(bot, sent);
+    },
+    async editMessageText(input) {
+      const bot = current();
+      const message = messageIn(chatFor(bot, input.chat_id), input.message_id);
+      if (!message) throw badRequest('message to edit not found');
+      if (message.sender !== bot.identity_id) throw badRequest("message can't be edited");
+      if (message.text === input.text) {
+        throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      }
+      return render(bot, await messaging.edit({ id: message.id, text: input.text }));
+    },
+    async deleteMessage(input) {
+      const bot = current();
+      const message = messageIn(chatFor(bot, input.chat_id), input.message_id);
+      if (!message) throw badRequest('message to delete not found');
+      // Its own messages go for everyone; the other side's only from the bot's node (dchat's rule: author only).
+      await messaging.delete({ id: message.id, for: message.sender === bot.identity_id ? 'everyone' : 'me' });
+      return true;
+    },
+    async setMyCommands(commands) {
+      current();
+      await store.write(() => rt.repo().setCommands(botId, commands));
+      return true;
+    },
+    getMyCommands: () => [...current().commands],
+    getChat(chatId) {
+      const bot = current();
+      return chatOf(store.repos, rt.repo(), bot, chatFor(bot, chatId))!;
+    },
+    pendingUpdates: () => rt.repo().pending(botId),
+  };
+}
+
+/**
+ * getUpdates' offset: a positive one confirms (and deletes) every update below it; a negative
+ * one keeps only the last -offset updates. Confirmations are durable before the answer, so a
+ * restart never hands out a confirmed update again. With nothing to give and a timeout, the call
+ * waits for the feed's next update (long polling), or until the client or the node goes.
+ */
+async function readUpdates(rt: BotRuntime, botId: number, input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]> {
+  const { store } = rt.components;
+  const bots = rt.repo();
+  if (input.allowed_updates !== undefined || input.offset !== undefined) {
+    await store.write(() => {
+      if (input.allowed_updates !== undefined) bots.setAllowedUpdates(botId, input.allowed_updates);
+      if (input.offset !== undefined && input.offset > 0) bots.confirmBelow(botId, input.offset);
+      if (input.offset !== undefined && input.offset < 0) bots.keepNewest(botId, -input.offset);
+    });
+  }
+  const from = input.offset !== undefined && input.offset > 0 ? input.offset : 0;
+  const read = () => bots.updates(botId, from, input.limit).map((u) => ({ update_id: u.update_id, ...(JSON.parse(u.payload) as object) }) as TgUpdate);
+  let updates = read();
+  if (updates.length > 0 || input.timeout === 0) return updates;
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(input.timeout * 1000)]);
+  while (updates.length === 0 && !deadline.aborted) {
+    await rt.feed.wait(botId, deadline);
+    if (signal.aborted && signal.reason instanceof Error && signal.reason.name === 'BotConflict') throw signal.reason;
+    updates = read();
+  }
+  return updates;
+}

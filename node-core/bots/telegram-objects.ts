@@ -1,0 +1,89 @@
+import type { Message } from '../domain/model.ts';
+
+/*
+ * The Telegram Bot API's objects, as far as phase 1 fills them (core.telegram.org/bots/api):
+ * bot libraries read these fields, so names and types follow Telegram's exactly. Dates are Unix
+ * seconds; ids are integers (see bot-repository's int ids).
+ */
+
+export interface TgUser {
+  readonly id: number;
+  readonly is_bot: boolean;
+  readonly first_name: string;
+  readonly username?: string;
+}
+
+export interface TgBotUser extends TgUser {
+  readonly can_join_groups: boolean;
+  readonly can_read_all_group_messages: boolean;
+  readonly supports_inline_queries: boolean;
+}
+
+export interface TgChat {
+  readonly id: number;
+  readonly type: 'private';
+  readonly first_name?: string;
+  readonly username?: string;
+}
+
+export interface TgMessageEntity {
+  readonly type: 'bot_command';
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface TgMessage {
+  readonly message_id: number;
+  readonly date: number;
+  readonly chat: TgChat;
+  readonly from?: TgUser;
+  readonly text?: string;
+  readonly entities?: readonly TgMessageEntity[];
+  readonly edit_date?: number;
+  readonly reply_to_message?: TgMessage;
+}
+
+export type UpdateKind = 'message' | 'edited_message';
+export const UPDATE_KINDS: readonly UpdateKind[] = ['message', 'edited_message'];
+
+export type TgUpdate = { readonly update_id: number } & { readonly [K in UpdateKind]?: TgMessage };
+
+export interface TgBotCommand {
+  readonly command: string;
+  readonly description: string;
+}
+
+/** Who and where, as the bot sees them: integer ids and names already looked up. */
+export interface MessageContext {
+  readonly chat: TgChat;
+  readonly from: TgUser;
+  /** The answered message, rendered without its own reply (Telegram nests one level only). */
+  readonly replyTo?: TgMessage | undefined;
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/**
+ * Commands in a text: Telegram marks `/command` (and `/command@botname`) at the start of the
+ * text as a bot_command entity, and grammY's bot.command() finds commands by that entity.
+ * Offsets count UTF-16 code units, as JavaScript strings do.
+ */
+export function commandEntities(text: string): TgMessageEntity[] {
+  const match = /^\/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{5,32})?/.exec(text);
+  return match ? [{ type: 'bot_command', offset: 0, length: match[0].length }] : [];
+}
+
+/** A dchat message as a Telegram Message. `message_id` is the message's local seq: an integer, stable, unique on this node. */
+export function toTgMessage(message: Message, context: MessageContext): TgMessage {
+  const entities = commandEntities(message.text);
+  return {
+    message_id: message.seq,
+    date: seconds(message.sent_at),
+    chat: context.chat,
+    from: context.from,
+    ...(message.text ? { text: message.text } : {}),
+    ...(entities.length > 0 ? { entities } : {}),
+    ...(message.edited_at !== null ? { edit_date: seconds(message.edited_at) } : {}),
+    ...(context.replyTo ? { reply_to_message: context.replyTo } : {}),
+  };
+}

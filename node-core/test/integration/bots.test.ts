@@ -1,0 +1,185 @@
+/**
+ * Bots over real processes: a person on node A talks end to end with a bot hosted by node B,
+ * and the bot is a real grammY bot long-polling B's Bot API. Covers the echo round trip, edits
+ * as edited_message, token rotation, durable updates across a kill -9, Telegram-shaped schema
+ * errors, the 429 limits and a flood of bogus tokens.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Bot, GrammyError } from 'grammy';
+import type { Message } from '../../api/contract.ts';
+import { createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected, type RelayNode } from '../helpers/p2p-net.ts';
+import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
+
+after(killAllNodes);
+
+interface Created {
+  bot_id: number;
+  username: string;
+  identity_id: string;
+  token: string;
+  invite: string;
+}
+interface TgAnswer<T = unknown> {
+  ok: boolean;
+  result?: T;
+  error_code?: number;
+  description?: string;
+  parameters?: { retry_after?: number };
+}
+interface TgUpdate {
+  update_id: number;
+  message?: { message_id: number; text?: string; chat: { id: number } };
+  edited_message?: { message_id: number; text?: string };
+}
+
+/** A Bot API call over plain HTTP, as any client makes it. */
+async function botCall<T>(node: RunningNode, token: string, method: string, params?: Record<string, unknown>): Promise<{ status: number; body: TgAnswer<T> }> {
+  const res = await fetch(`${node.url}/bot${token}/${method}`, params ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) } : {});
+  return { status: res.status, body: (await res.json()) as TgAnswer<T> };
+}
+
+const fromBot = async (node: RunningNode, chat: string, botIdentity: string, text: string): Promise<Message | undefined> =>
+  (await messages(node, chat)).find((m) => m.sender === botIdentity && m.text === text);
+
+describe('a grammY bot hosted on one node, talking with a person on another', () => {
+  let relay: RelayNode;
+  let a: RunningNode;
+  let b: RunningNode;
+  let created: Created;
+  let chat: string;
+  let botChatId = 0;
+
+  before(async () => {
+    relay = await startRelay();
+    a = await startUser(relay);
+    b = await startUser(relay);
+    await createIdentity(a, 'alice');
+    // The deployment guide's call, as written (with the API token).
+    const res = await b.api('/api/bots/create', { json: { username: 'echobot', name: 'Echo Bot' } });
+    assert.equal(res.status, 201);
+    created = (await res.json()) as Created;
+    assert.match(created.token, /^\d+:[A-Za-z0-9_-]{35}$/);
+    await waitRelayConnected(b);
+    const added = await json<{ chat_id: string }>(a.api('/api/contacts', { json: { invite: created.invite } }));
+    chat = added.chat_id;
+  });
+
+  it('answers the person end to end: grammY long polling, sendMessage with a reply, and an edit as edited_message', async () => {
+    const bot = new Bot(created.token, { client: { apiRoot: b.url } });
+    const edits: string[] = [];
+    bot.on('message:text', async (ctx) => {
+      botChatId = ctx.chat.id;
+      await ctx.reply(`echo: ${ctx.message.text}`, { reply_parameters: { message_id: ctx.message.message_id } });
+    });
+    bot.on('edited_message:text', (ctx) => void edits.push(ctx.editedMessage.text));
+    bot.catch((err) => console.error('bot error', err));
+    const running = bot.start({ timeout: 5 });
+    try {
+      const me = await bot.api.getMe();
+      assert.equal(me.username, 'echobot');
+      assert.equal(me.is_bot, true);
+      const sent = await send(a, chat, 'hello bot');
+      const echo = await waitFor('the echo at A', () => fromBot(a, chat, created.identity_id, 'echo: hello bot'), 30_000);
+      assert.equal(echo.reply_to, sent.id, 'the echo answers the person\'s message');
+      assert.equal(echo.quote?.found, true);
+
+      const edited = await json<Message>(a.api(`/api/messages/${sent.id}`, { method: 'PATCH', json: { text: 'hello bot, edited' } }));
+      assert.equal(edited.text, 'hello bot, edited');
+      await waitFor('the edit at the bot', async () => edits.includes('hello bot, edited'), 30_000);
+      // Edits of the bot's own messages are not updates for it; only one edited_message arrived.
+      assert.deepEqual(edits, ['hello bot, edited']);
+    } finally {
+      await bot.stop();
+      await running;
+    }
+  });
+
+  it('answers bad parameters in Telegram\'s shape, and 429 with retry_after over the per-chat limit', async () => {
+    const noText = await botCall(b, created.token, 'sendMessage', { chat_id: botChatId });
+    assert.equal(noText.status, 400);
+    assert.deepEqual(noText.body, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+    const badLimit = await fetch(`${b.url}/bot${created.token}/getUpdates?limit=0`);
+    assert.equal(badLimit.status, 400);
+    const limitBody = (await badLimit.json()) as TgAnswer;
+    assert.equal(limitBody.ok, false);
+    assert.match(limitBody.description!, /^Bad Request: limit/);
+    const noChat = await botCall(b, created.token, 'sendMessage', { chat_id: 42, text: 'anyone?' });
+    assert.deepEqual(noChat.body, { ok: false, error_code: 400, description: 'Bad Request: chat not found' });
+    // A form body works as well as JSON, and grammY sees the same errors as GrammyErrors.
+    const form = await fetch(`${b.url}/bot${created.token}/getChat`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `chat_id=${botChatId}` });
+    assert.equal(((await form.json()) as TgAnswer<{ type: string }>).result?.type, 'private');
+    const api = new Bot(created.token, { client: { apiRoot: b.url } }).api;
+    await assert.rejects(api.sendMessage(botChatId, ''), (err: unknown) => err instanceof GrammyError && err.error_code === 400);
+
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => botCall(b, created.token, 'sendMessage', { chat_id: botChatId, text: `burst ${i}` })));
+    const limited = answers.filter((r) => r.status === 429);
+    assert.ok(limited.length > 0, 'over the per-chat burst, sends are refused');
+    for (const r of limited) {
+      assert.equal(r.body.error_code, 429);
+      assert.match(r.body.description!, /^Too Many Requests: retry after \d+$/);
+      assert.ok(r.body.parameters!.retry_after! >= 1);
+    }
+    assert.ok(answers.some((r) => r.body.ok), 'the burst allowance went through');
+  });
+
+  it('keeps unconfirmed updates across a kill -9 and a restart, loses none and repeats none past the offset', async () => {
+    const before = await botCall<TgUpdate[]>(b, created.token, 'getUpdates', { timeout: 0 });
+    assert.deepEqual(before.body.result, [], 'grammY confirmed everything it handled when it stopped');
+    const texts = ['pending 1', 'pending 2', 'pending 3'];
+    for (const text of texts) await send(a, chat, text);
+    await waitFor('three pending updates at B', async () => {
+      const { bots } = await json<{ bots: Array<{ bot_id: number; pending_updates: number }> }>(b.api('/api/bots'));
+      return bots.find((x) => x.bot_id === created.bot_id)?.pending_updates === 3;
+    }, 30_000);
+    await b.stop('SIGKILL');
+    b = await startUser(relay, { dataDir: b.dataDir });
+    const first = await botCall<TgUpdate[]>(b, created.token, 'getUpdates', { limit: 2 });
+    assert.deepEqual(first.body.result!.map((u) => u.message?.text), texts.slice(0, 2));
+    const [u1, u2] = first.body.result!;
+    assert.equal(u2!.update_id, u1!.update_id + 1);
+    // Confirm the first; the restart must not bring it back.
+    await botCall(b, created.token, 'getUpdates', { offset: u1!.update_id + 1, limit: 1 });
+    await b.stop();
+    b = await startUser(relay, { dataDir: b.dataDir });
+    const rest = await botCall<TgUpdate[]>(b, created.token, 'getUpdates', {});
+    assert.deepEqual(rest.body.result!.map((u) => u.message?.text), texts.slice(1));
+    assert.ok(rest.body.result!.every((u) => u.update_id > u1!.update_id));
+    // A negative offset keeps the last one; a positive one past it empties the queue.
+    const last = await botCall<TgUpdate[]>(b, created.token, 'getUpdates', { offset: -1 });
+    assert.deepEqual(last.body.result!.map((u) => u.message?.text), ['pending 3']);
+    const done = await botCall<TgUpdate[]>(b, created.token, 'getUpdates', { offset: last.body.result![0]!.update_id + 1 });
+    assert.deepEqual(done.body.result, []);
+  });
+
+  it('rejects a flood of bogus tokens with 401 while the real bot keeps answering', async () => {
+    const bogus = () => `${created.bot_id}:${Buffer.from(crypto.getRandomValues(new Uint8Array(26))).toString('base64url')}`;
+    let rejected = 0;
+    let answered = 0;
+    const flood = async () => {
+      for (let i = 0; i < 60; i++) {
+        const res = await fetch(`${b.url}/bot${i % 3 === 0 ? 'nonsense' : bogus()}/getMe`);
+        if (res.status === 401 && ((await res.json()) as TgAnswer).description === 'Unauthorized') rejected++;
+      }
+    };
+    const real = async () => {
+      for (let i = 0; i < 20; i++) if ((await botCall(b, created.token, 'getMe')).body.ok) answered++;
+    };
+    await Promise.all([...Array.from({ length: 50 }, flood), real()]);
+    assert.equal(rejected, 3000);
+    assert.equal(answered, 20);
+  });
+
+  it('rotating the token stops the old one at once', async () => {
+    const rotated = await json<Created>(b.api(`/api/bots/${created.bot_id}/token`, { method: 'POST' }));
+    assert.notEqual(rotated.token, created.token);
+    const old = await botCall(b, created.token, 'getMe');
+    assert.equal(old.status, 401);
+    assert.deepEqual(old.body, { ok: false, error_code: 401, description: 'Unauthorized' });
+    await assert.rejects(new Bot(created.token, { client: { apiRoot: b.url } }).api.getMe(), (err: unknown) => err instanceof GrammyError && err.error_code === 401);
+    assert.equal((await new Bot(rotated.token, { client: { apiRoot: b.url } }).api.getMe()).id, created.bot_id);
+    const deleted = await b.api(`/api/bots/${created.bot_id}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 200);
+    assert.equal((await botCall(b, rotated.token, 'getMe')).status, 401);
+  });
+});
