@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../node-core/test/helpers/net.ts';
 import { fmt, percentile, table } from './lib.ts';
+import { stageBreakdown } from './profile-stages.ts';
 import { sized } from './size.ts';
 import { tempDir } from './tmp.ts';
 
@@ -56,6 +57,26 @@ async function startWorker(name: string, env: Record<string, string>, dataDir = 
         child.send({ id, cmd, ...args });
       }),
   };
+}
+
+/** The CPU of the sender, the recipient and the relay over the whole run, by stage (`--profile`). */
+async function printStages(workers: readonly Worker[], dir: string): Promise<void> {
+  await Promise.all(workers.map((w) => (w.child.exitCode === null ? new Promise((r) => w.child.once('exit', r)) : Promise.resolve())));
+  const [relay, alice, bob] = [workers[0]!, workers[1]!, workers[2]!];
+  const shares = new Map([relay, alice, bob].map((w) => [w.name, stageBreakdown(path.join(dir, `${w.name}.cpuprofile`))]));
+  const stages = [...new Set([...shares.values()].flatMap((list) => list.map((s) => s.stage)))];
+  table(
+    `CPU by stage over the whole run (sender alice, recipient bob, relay; profiles in ${dir})`,
+    stages.map((stage) => ({
+      stage,
+      ...Object.fromEntries(
+        [...shares].map(([name, list]) => {
+          const hit = list.find((s) => s.stage === stage);
+          return [name, hit ? `${fmt(hit.ms)} (${(hit.share * 100).toFixed(0)}%)` : '—'];
+        }),
+      ),
+    })),
+  );
 }
 
 /** What a worker's `expect` answers. */
@@ -277,5 +298,6 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     };
   } finally {
     await Promise.allSettled(workers.map((w) => (w.child.exitCode === null ? w.call('stop') : Promise.resolve())));
+    if (process.env.BENCH_PROFILE) await printStages(workers, process.env.BENCH_PROFILE);
   }
 }

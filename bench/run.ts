@@ -4,6 +4,7 @@
  * or skipped work throws, and the run exits non-zero without a figure for it.
  *
  * --small (or BENCH_SIZE=small): every suite on a little data, as CI runs them.
+ * --profile: the p2p workers run with --cpu-prof; prints their CPU by stage (bench/profile-stages.ts).
  * --record: also keeps each suite's figures with the machine they came from as
  *   bench/results/<date>-<suite>.json (the README's table is generated from those: npm run bench:readme).
  * The figures of the last run are always written to bench-results/latest.json (not kept in git).
@@ -28,12 +29,17 @@ type Suite = (typeof SUITES)[number];
 const args = process.argv.slice(2);
 const asked = args.filter((a) => !a.startsWith('-'));
 const flags = args.filter((a) => a.startsWith('-'));
-const unknown = [...asked.filter((a) => !(SUITES as readonly string[]).includes(a)), ...flags.filter((f) => !['--small', '--record'].includes(f))];
+const unknown = [...asked.filter((a) => !(SUITES as readonly string[]).includes(a)), ...flags.filter((f) => !['--small', '--record', '--profile'].includes(f))];
 if (unknown.length > 0) {
-  console.error(`unknown benchmark or option ${unknown.join(', ')}; choose from ${SUITES.join(', ')}, --small, --record`);
+  console.error(`unknown benchmark or option ${unknown.join(', ')}; choose from ${SUITES.join(', ')}, --small, --record, --profile`);
   process.exit(2);
 }
 const record = flags.includes('--record');
+if (flags.includes('--profile')) {
+  // The p2p workers write CPU profiles here, and the run prints where their time went by stage.
+  process.env.BENCH_PROFILE ??= path.join(ROOT, 'bench-results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+  fs.mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+}
 const run = new Set<Suite>(asked.length > 0 ? (asked as Suite[]) : SUITES);
 
 function git(...command: string[]): string | null {
