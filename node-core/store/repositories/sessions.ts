@@ -21,12 +21,10 @@ export interface SessionRepository {
 }
 
 export function createSessionRepository(db: Database): SessionRepository {
-  const list = db.prepare(
-    'SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ? ORDER BY last_used_at DESC, session_id',
-  ) as Statement<[string, string], SessionRow>;
-  const latest = db.prepare(
-    'SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ? ORDER BY last_used_at DESC, session_id LIMIT 1',
-  ) as Statement<[string, string], SessionRow>;
+  // At most a few sessions per peer (MAX_SESSIONS_PER_PEER): they are ordered here, not by
+  // SQLite, whose sorter costs several times the lookup itself on every message sent.
+  const list = db.prepare('SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ?') as Statement<[string, string], SessionRow>;
+  const byUse = (a: SessionRow, b: SessionRow) => b.last_used_at - a.last_used_at || (a.session_id < b.session_id ? -1 : a.session_id > b.session_id ? 1 : 0);
   const get = db.prepare('SELECT * FROM sessions WHERE local_identity = ? AND remote_identity = ? AND session_id = ?') as Statement<[string, string, string], SessionRow>;
   const put = db.prepare(
     `INSERT INTO sessions (local_identity, remote_identity, session_id, sealed_state, pending_init, last_used_at)
@@ -39,8 +37,8 @@ export function createSessionRepository(db: Database): SessionRepository {
        SELECT session_id FROM sessions WHERE local_identity = @local AND remote_identity = @remote ORDER BY last_used_at DESC LIMIT @keep)`,
   );
   return {
-    list: (local, remote) => list.all(local, remote),
-    latest: (local, remote) => latest.get(local, remote),
+    list: (local, remote) => list.all(local, remote).sort(byUse),
+    latest: (local, remote) => list.all(local, remote).sort(byUse)[0],
     get: (local, remote, id) => get.get(local, remote, id),
     put: (row) => void put.run(row),
     prune: (local, remote, keep) => void prune.run({ local, remote, keep }),
