@@ -100,7 +100,7 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       if (repo().byUsername(input.username) || store.repos.identities.getByUsername(handle)) {
         throw new UsernameTakenError(`the username "${input.username}" is already taken on this node`);
       }
-      const identity = await components.createIdentity({ username: handle, display_name: input.name, bio: '', avatar: null, make_default: false });
+      const identity = await components.createIdentity({ username: handle, display_name: input.name, bio: '', avatar: null, make_default: false, bot: true });
       const token = await store.write(() => {
         const bots = repo();
         const botId = bots.intId('user', identity.id);

@@ -15,6 +15,8 @@ export interface CreateIdentityInput {
   /** Without one, the secret key is sealed under the node secret in the data directory. */
   readonly passphrase?: string | undefined;
   readonly make_default: boolean;
+  /** A bot's identity (bots/): never made the node's default, even when it is the first. */
+  readonly bot?: boolean | undefined;
 }
 
 export interface UpdateProfileInput {

@@ -133,7 +133,8 @@ interface NewIdentity {
 function insertIdentity(repos: Repositories, input: CreateIdentityInput, created: NewIdentity): Identity {
   // Checked again inside the transaction: another request may have taken the name meanwhile.
   if (repos.identities.getByUsername(input.username)) throw usernameTaken(input.username);
-  const isDefault = input.make_default || repos.identities.getDefault() === undefined;
+  // A bot hosted here is not who the operator speaks as: the first person's identity becomes the default instead.
+  const isDefault = input.bot !== true && (input.make_default || repos.identities.getDefault() === undefined);
   repos.identities.insert({
     id: created.id,
     username: input.username,

@@ -88,7 +88,16 @@ describe('deployment guide runbook', () => {
     console.log(`/status: median ${times.sort((a, b) => a - b)[5]!.toFixed(2)} ms over 10 requests`);
   });
 
-  it('functional tests: send a message to chat "test", query it, list identities, read metrics', async () => {
+  it('functional tests: create the bot, send a message to chat "test", query it, list identities, read metrics', async () => {
+    // 1. Create bot, as the guide writes it (with the token): a bot identity, never the node's default.
+    const bot = await node.api('/api/bots/create', { json: { username: 'testbot', name: 'Test Bot' } });
+    assert.equal(bot.status, 201);
+    const made = (await bot.json()) as { bot_id: number; username: string; identity_id: string; token: string };
+    assert.equal(made.username, 'testbot');
+    assert.match(made.token, /^\d+:[A-Za-z0-9_-]{35}$/);
+    const me = (await (await fetch(`${node.url}/bot${made.token}/getMe`)).json()) as { ok: boolean; result: { username: string; is_bot: boolean } };
+    assert.deepEqual([me.ok, me.result.username, me.result.is_bot], [true, 'testbot', true]);
+
     // What sending needs first: an identity, and the chat "test".
     const created = await node.api('/api/identities', { json: { username: 'operator', display_name: 'Operator' } });
     assert.equal(created.status, 201);
@@ -108,20 +117,21 @@ describe('deployment guide runbook', () => {
 
     // 4. List identities
     const list = (await (await node.api('/api/identities')).json()) as { identities: Identity[] };
-    assert.deepEqual(list.identities.map((i) => i.username), ['operator']);
+    assert.deepEqual(list.identities.map((i) => i.username).sort(), ['operator', 'testbot']);
+    assert.equal(list.identities.find((i) => i.is_default)?.username, 'operator');
 
     // 5. Get metrics (open, Prometheus text)
     const metrics = await fetch(`${node.url}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
     const text = await metrics.text();
-    for (const name of ['process_cpu_seconds_total', 'dchat_errors_total', 'dchat_http_request_duration_seconds_bucket', 'dchat_store_messages 1', 'dchat_store_identities 1', 'dchat_messages_stored_total{origin="local"} 1']) {
+    for (const name of ['process_cpu_seconds_total', 'dchat_errors_total', 'dchat_http_request_duration_seconds_bucket', 'dchat_store_messages 1', 'dchat_store_identities 2', 'dchat_messages_stored_total{origin="local"} 1']) {
       assert.ok(text.includes(name), `/metrics has ${name}`);
     }
 
-    // The profile the node signed is in user_profiles, as the guide's sqlite3 check would show.
+    // The profiles the node signed (the operator's and the bot's) are in user_profiles, as the guide's sqlite3 check would show.
     const db = new Database(path.join(dataDir, 'dchat.db'), { readonly: true });
-    assert.equal(db.prepare('SELECT COUNT(*) FROM user_profiles').pluck().get(), 1);
+    assert.equal(db.prepare('SELECT COUNT(*) FROM user_profiles').pluck().get(), 2);
     db.close();
   });
 });
