@@ -27,6 +27,9 @@ export function registerBotRoutes(app: FastifyInstance, ctx: HttpContext): void 
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseQuery(body as string)));
     scope.setErrorHandler((err, req, reply) => {
       if (isRefusal(err)) return send(reply, failureOf(err));
+      if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return send(reply, { ok: false, error_code: 400, description: 'Bad Request: send parameters as a query string, JSON or application/x-www-form-urlencoded (file uploads come later)' });
+      }
       const apiError = (err as { statusCode?: number }).statusCode;
       // Transport failures (bad JSON, an unsupported body type, a node still starting) in Telegram's shape.
       if (apiError && apiError < 500) return send(reply, { ok: false, error_code: 400, description: `Bad Request: ${(err as Error).message}` });

@@ -109,6 +109,13 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
     // A form body works as well as JSON, and grammY sees the same errors as GrammyErrors.
     const form = await fetch(`${b.url}/bot${created.token}/getChat`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `chat_id=${botChatId}` });
     assert.equal(((await form.json()) as TgAnswer<{ type: string }>).result?.type, 'private');
+    // Hostile bodies get Telegram-shaped 400s too, never a crash or a dchat-shaped error.
+    for (const [type, body] of [['application/json', '{bad'], ['application/json', '[1,2]'], ['application/json', '{"chat_id":1,"text":"\\ud800"}'], ['multipart/form-data; boundary=x', '--x--']]) {
+      const res = await fetch(`${b.url}/bot${created.token}/sendMessage`, { method: 'POST', headers: { 'content-type': type! }, body: body! });
+      const answer = (await res.json()) as TgAnswer;
+      assert.deepEqual([res.status, answer.ok, answer.error_code], [400, false, 400], `${type} ${body}`);
+      assert.match(answer.description!, /^Bad Request: /);
+    }
     const api = new Bot(created.token, { client: { apiRoot: b.url } }).api;
     await assert.rejects(api.sendMessage(botChatId, ''), (err: unknown) => err instanceof GrammyError && err.error_code === 400);
 
