@@ -50,6 +50,8 @@ export interface BotRepository {
   setEditSeen(botId: number, messageSeq: number, editedAt: number): void;
   /** Seqs of messages others sent to this identity in direct chats, after `afterSeq`, oldest first. */
   incomingSince(identityId: string, afterSeq: number, limit: number): number[];
+  /** Messages of others in this bot's direct chats, up to `uptoSeq`, edited since the bot was last told: the edits a crash may have cut off. */
+  editsUnseen(botId: number, identityId: string, uptoSeq: number): number[];
   /** The newest message seq on this node (0 when there is none). */
   newestSeq(): number;
 }
@@ -96,6 +98,15 @@ function openBotRepository(db: Database): BotRepository {
       )
       .pluck(),
     newestSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM messages').pluck(),
+    editsUnseen: db
+      .prepare(
+        `SELECT m.seq FROM messages m JOIN conversations c ON c.id = m.chat_id
+         LEFT JOIN bot_edits_seen s ON s.bot_id = ? AND s.message_seq = m.seq
+         WHERE c.identity_id = ? AND c.kind = 'direct' AND m.sender != c.identity_id AND m.seq <= ?
+           AND m.edited_at IS NOT NULL AND m.deleted_at IS NULL AND m.edited_at > coalesce(s.edited_at, 0)
+         ORDER BY m.seq`,
+      )
+      .pluck(),
   };
   const intId = (kind: 'user' | 'chat', key: string): number => {
     const known = q.intId.get(kind, key) as number | undefined;
@@ -130,6 +141,7 @@ function openBotRepository(db: Database): BotRepository {
     setEditSeen: (botId, seq, at) => void q.setEditSeen.run(botId, seq, at),
     incomingSince: (identityId, afterSeq, limit) => q.incoming.all(identityId, afterSeq, limit) as number[],
     newestSeq: () => q.newestSeq.get() as number,
+    editsUnseen: (botId, identityId, uptoSeq) => q.editsUnseen.all(botId, identityId, uptoSeq) as number[],
   };
 }
 

@@ -79,7 +79,10 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
         void (event.type === 'message.created' ? feed.pump(botId) : feed.edited(botId, event.data));
       });
       // What arrived while the node was down (or between a store and its event) is read now.
-      await Promise.all([...hashes.keys()].map((botId) => feed.pump(botId)));
+      await Promise.all([...hashes.keys()].map(async (botId) => {
+        await feed.pump(botId);
+        await feed.catchUpEdits(botId);
+      }));
       await prune();
       pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
       pruner.unref();

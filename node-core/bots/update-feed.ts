@@ -16,6 +16,8 @@ export interface UpdateFeed {
   pump(botId: number): Promise<void>;
   /** An edit of a message the bot was already told about becomes an edited_message update. */
   edited(botId: number, message: Message): Promise<void>;
+  /** At start: edits that were stored but not turned into updates when the node went down. */
+  catchUpEdits(botId: number): Promise<void>;
   /** Resolves when the bot gets a new update, or when `signal` aborts. */
   wait(botId: number, signal: AbortSignal): Promise<void>;
   /** Wakes every waiter (stop). */
@@ -107,12 +109,39 @@ export function createUpdateFeed(init: FeedInit): UpdateFeed {
           append(repos, bot, 'message', rendered);
           appended++;
         }
+        // Sent with its edited text: that edit is not news any more (catchUpEdits must not repeat it).
+        if (message?.edited_at) bots.setEditSeen(botId, seq, message.edited_at);
       }
       if (seqs.length > 0) bots.setLastSeq(botId, seqs.at(-1)!);
       return { appended, more: seqs.length === PUMP_BATCH };
     });
 
+  const edited = (botId: number, message: Message) =>
+    serial(botId, () =>
+      store.write((repos) => {
+        const bots = init.bots();
+        const bot = bots.get(botId);
+        // Not told about the message yet: the pump will send it with its new text.
+        if (!bot || message.edited_at === null || message.seq > bot.last_seq || message.sender === bot.identity_id) return false;
+        if ((bots.editSeen(botId, message.seq) ?? 0) >= message.edited_at) return false;
+        bots.setEditSeen(botId, message.seq, message.edited_at);
+        const current = repos.messages.getBySeq(message.seq);
+        const rendered = current && allows(bot, 'edited_message') ? renderMessage(repos, bots, bot, current) : undefined;
+        if (rendered) append(repos, bot, 'edited_message', rendered);
+        return rendered !== undefined;
+      }),
+    );
+
   return {
+    edited,
+    async catchUpEdits(botId) {
+      const bot = init.bots().get(botId);
+      if (!bot) return;
+      for (const seq of init.bots().editsUnseen(botId, bot.identity_id, bot.last_seq)) {
+        const message = store.repos.messages.getBySeq(seq);
+        if (message) await edited(botId, message);
+      }
+    },
     pump: (botId) =>
       serial(botId, async () => {
         let total = 0;
@@ -122,21 +151,6 @@ export function createUpdateFeed(init: FeedInit): UpdateFeed {
           if (!more) return total > 0;
         }
       }),
-    edited: (botId, message) =>
-      serial(botId, () =>
-        store.write((repos) => {
-          const bots = init.bots();
-          const bot = bots.get(botId);
-          // Not told about the message yet: the pump will send it with its new text.
-          if (!bot || message.edited_at === null || message.seq > bot.last_seq || message.sender === bot.identity_id) return false;
-          if ((bots.editSeen(botId, message.seq) ?? 0) >= message.edited_at) return false;
-          bots.setEditSeen(botId, message.seq, message.edited_at);
-          const current = repos.messages.getBySeq(message.seq);
-          const rendered = current && allows(bot, 'edited_message') ? renderMessage(repos, bots, bot, current) : undefined;
-          if (rendered) append(repos, bot, 'edited_message', rendered);
-          return rendered !== undefined;
-        }),
-      ),
     wait: (botId, signal) =>
       new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();
