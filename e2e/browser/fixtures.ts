@@ -173,7 +173,18 @@ export async function audit(page: Page, name: string): Promise<AuditFindings> {
   return { violations, incomplete, reviewed };
 }
 
-const partlyScrolledAway = (node: AxeNode) => [...node.any, ...node.all, ...node.none].some((c) => (c.data as { messageKey?: string } | undefined)?.messageKey === 'elmPartiallyObscured');
+/**
+ * Undecided because part of the text is scrolled away. axe says so (elmPartiallyObscured), except
+ * for a one-character text (a dialog's "×" at the top of a dialog that opened scrolled down to its
+ * first button, at 400 % zoom): there it reports shortTextContent with no background found, which
+ * it also does for other reasons. Either way the text is decided again in view, and only a pass
+ * there counts (a gradient or an image behind it stays undecided).
+ */
+const partlyScrolledAway = (node: AxeNode) =>
+  [...node.any, ...node.all, ...node.none].some((c) => {
+    const data = c.data as { messageKey?: string; bgColor?: string } | undefined;
+    return data?.messageKey === 'elmPartiallyObscured' || (data?.messageKey === 'shortTextContent' && data.bgColor === undefined);
+  });
 
 /** Scrolls the node into view inside its scrolling boxes and asks axe's color-contrast rule again, for that node only. */
 async function contrastInView(page: Page, node: AxeNode): Promise<'passes' | 'fails' | 'undecided'> {

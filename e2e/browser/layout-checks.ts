@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { auditLog, expect } from './fixtures.ts';
 
 /**
  * What a person at high zoom would run into, checked on the page as shown: the page scrolling
@@ -40,7 +41,9 @@ export async function layoutProblems(page: Page, name: string): Promise<string[]
         problems.push(`${describe(el)} cuts off its content (${el.scrollWidth}px in ${el.clientWidth}px)`);
       }
     }
-    const leaves = elements.filter((el) => el.matches('button, input, select, textarea, a[href], [tabindex="0"], h1, h2, h3, p, th, td, dt, dd, label, legend, code, kbd, time, svg, img, .chip, .badge, .sender'));
+    // Controls include a menu's items, which take focus from the menu (tabindex -1), not from Tab.
+    const CONTROLS = 'button, input, select, textarea, a[href], [tabindex="0"], [role^="menuitem"]';
+    const leaves = elements.filter((el) => el.matches(`${CONTROLS}, h1, h2, h3, p, th, td, dt, dd, label, legend, code, kbd, time, svg, img, .chip, .badge, .sender`));
     for (const el of leaves) {
       const r = el.getBoundingClientRect();
       if (r.left < -1 || r.right > width + 1) problems.push(`${describe(el)} reaches outside the window (${Math.round(r.left)}..${Math.round(r.right)} of ${width}px)`);
@@ -60,7 +63,7 @@ export async function layoutProblems(page: Page, name: string): Promise<string[]
     // Covered: each control, scrolled into view, is what a pointer at its centre reaches. The
     // scroll positions are put back afterwards, so what follows (an audit) sees the view as it was.
     const scrolled = [document.scrollingElement!, ...document.querySelectorAll('*')].filter((el) => el.scrollTop !== 0 || el.scrollLeft !== 0 || el.scrollHeight > el.clientHeight).map((el) => [el, el.scrollTop, el.scrollLeft] as const);
-    for (const el of leaves.filter((e) => e.matches('button, input, select, textarea, a[href], [tabindex="0"]'))) {
+    for (const el of leaves.filter((e) => e.matches(CONTROLS))) {
       el.scrollIntoView({ block: 'center', inline: 'nearest' });
       const r = el.getBoundingClientRect();
       const x = Math.min(Math.max(r.left + r.width / 2, 0), width - 1);
@@ -81,3 +84,36 @@ export async function layoutProblems(page: Page, name: string): Promise<string[]
 
 /** The CSS viewport a 1280×800 window has at a browser zoom level (what Chromium lays out at that zoom). */
 export const zoomedViewport = (percent: number) => ({ width: Math.round((1280 * 100) / percent), height: Math.round((800 * 100) / percent) });
+
+/** Collects layout problems and audits together; fails once at the end with all of them. */
+export function reflowLog(page: Page, prefix: string) {
+  const audits = auditLog(page);
+  const problems: string[] = [];
+  return {
+    async check(name: string): Promise<void> {
+      await settled(page);
+      problems.push(...(await layoutProblems(page, `${prefix}/${name}`)));
+      await audits.check(`${prefix}/${name}`);
+    },
+    finish(): void {
+      expect(problems, problems.join('\n')).toEqual([]);
+      audits.finish();
+    },
+  };
+}
+
+/**
+ * Waits for the page to settle before it is judged: two frames drawn, and the message list's
+ * rows laid out one below the other. The list applies row measurements once a frame
+ * (MessageList.tsx), so for a frame after a row grows (its actions menu opens in the row) the
+ * rows below still overlap it; rows that keep overlapping fail here.
+ */
+export async function settled(page: Page): Promise<void> {
+  const stacked = () =>
+    page.evaluate(async () => {
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const rows = [...document.querySelectorAll('.message-row')].map((row) => row.getBoundingClientRect());
+      return rows.every((row, i) => i === 0 || rows[i - 1]!.bottom <= row.top + 1);
+    });
+  await expect.poll(stacked, { message: 'the message rows to be laid out one below the other' }).toBe(true);
+}

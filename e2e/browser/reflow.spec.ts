@@ -1,8 +1,8 @@
 import type { Page } from '@playwright/test';
 import { startNode } from '../../node-core/test/helpers/spawn-node.ts';
-import { auditLog, expect, openUi, screenshot, stopAll } from './fixtures.ts';
-import { layoutProblems, zoomedViewport } from './layout-checks.ts';
-import { expectVariant, openDialog, shows, test, usePreferences, variantsOf, type Chats, type Variant } from './scenes.ts';
+import { expect, openUi, screenshot, stopAll } from './fixtures.ts';
+import { layoutProblems, reflowLog, zoomedViewport } from './layout-checks.ts';
+import { expectVariant, goTo, openDialog, shows, test, usePreferences, variantsOf, type Chats, type Variant } from './scenes.ts';
 
 /**
  * Browser zoom, emulated as Chromium lays it out: a 1280×800 window at 200 % is a 640×400 CSS
@@ -15,33 +15,6 @@ import { expectVariant, openDialog, shows, test, usePreferences, variantsOf, typ
 const ZOOMS = [200, 400] as const;
 /** Every theme in a left-to-right and in the right-to-left language. */
 const VARIANTS = variantsOf(['en', 'ar']);
-
-/** Collects layout problems and audits together; fails once at the end with all of them. */
-function reflowLog(page: Page, prefix: string) {
-  const audits = auditLog(page);
-  const problems: string[] = [];
-  return {
-    async check(name: string): Promise<void> {
-      problems.push(...(await layoutProblems(page, `${prefix}/${name}`)));
-      await audits.check(`${prefix}/${name}`);
-    },
-    finish(): void {
-      expect(problems, problems.join('\n')).toEqual([]);
-      audits.finish();
-    },
-  };
-}
-
-/** In the single-pane layout the sections are behind the menu button: opens it and goes to a section. */
-async function goTo(page: Page, index: number): Promise<void> {
-  const toggle = page.locator('.nav-toggle');
-  if (await toggle.isVisible()) {
-    await toggle.click();
-    await expect(toggle).toHaveAttribute('aria-expanded', 'true');
-  }
-  await page.getByRole('navigation').getByRole('button').nth(index).click();
-  await expect(page.locator('#sections-nav')).toHaveAttribute('data-open', 'false');
-}
 
 async function everyView(page: Page, chats: Chats, log: ReturnType<typeof reflowLog>, variant: Variant): Promise<void> {
   const { a, group, directChat } = chats;

@@ -67,6 +67,17 @@ export const test = base.extend<object, { chats: Chats }>({
   ],
 });
 
+/** In the single-pane layout the sections are behind the menu button: opens it and goes to a section. */
+export async function goTo(page: Page, index: number): Promise<void> {
+  const toggle = page.locator('.nav-toggle');
+  if (await toggle.isVisible()) {
+    await toggle.click();
+    await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  }
+  await page.getByRole('navigation').getByRole('button').nth(index).click();
+  await expect(page.locator('#sections-nav')).toHaveAttribute('data-open', 'false');
+}
+
 /** Opens a dialog and waits for its own content (not just the frame) before it is audited. */
 export async function openDialog(page: Page, open: () => Promise<void>, ready: (dialog: Locator) => Promise<void>): Promise<void> {
   await open();
