@@ -171,7 +171,14 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
     const edits = await botCall<TgUpdate[]>(b, created.token, 'getUpdates', {});
     assert.deepEqual(edits.body.result!.map((u) => [u.edited_message?.message_id, u.edited_message?.text]), [[seq, 'pending 3, edited']]);
     await botCall(b, created.token, 'getUpdates', { offset: edits.body.result![0]!.update_id + 1 });
+    // A long poll does not hold a shutdown: it answers (empty) as the node begins to stop, and
+    // stop() itself fails the test if the node takes over 5 s to exit.
+    const polling = botCall<TgUpdate[]>(b, created.token, 'getUpdates', { timeout: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopping = Date.now();
     await b.stop();
+    assert.deepEqual((await polling).body, { ok: true, result: [] });
+    assert.ok(Date.now() - stopping < 5000);
     b = await startUser(relay, { dataDir: b.dataDir });
     assert.deepEqual((await botCall<TgUpdate[]>(b, created.token, 'getUpdates', {})).body.result, [], 'told once, not at every start');
   });
