@@ -31,6 +31,8 @@ export function registerBotRoutes(app: FastifyInstance, ctx: HttpContext): void 
         return send(reply, { ok: false, error_code: 400, description: 'Bad Request: send parameters as a query string, JSON or application/x-www-form-urlencoded (file uploads come later)' });
       }
       const apiError = (err as { statusCode?: number }).statusCode;
+      // The per-address limiter (security.rate_limit_requests_per_sec, a one-second window) caught bad tokens from this address.
+      if (apiError === 429) return send(reply, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
       // Transport failures (bad JSON, an unsupported body type, a node still starting) in Telegram's shape.
       if (apiError && apiError < 500) return send(reply, { ok: false, error_code: 400, description: `Bad Request: ${(err as Error).message}` });
       ctx.log.error({ err, url: '/bot<token>/' + ((req.params as { method?: string }).method ?? '') }, 'bot API request failed');

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { Bot, GrammyError } from 'grammy';
 import type { Message } from '../../api/contract.ts';
 import { createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected, type RelayNode } from '../helpers/p2p-net.ts';
-import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
+import { killAllNodes, startNode, type RunningNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
 
@@ -212,5 +212,34 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
     const deleted = await b.api(`/api/bots/${created.bot_id}`, { method: 'DELETE' });
     assert.equal(deleted.status, 200);
     assert.equal((await botCall(b, rotated.token, 'getMe')).status, 401);
+  });
+});
+
+describe('the per-address limit with bots (security.rate_limit_enabled, as by default)', () => {
+  it('cuts off an address sending bad tokens, in Telegram\'s shape, while requests with the valid token skip it', async () => {
+    const node = await startNode();
+    try {
+      const made = await json<Created>(node.api('/api/bots/create', { json: { username: 'limitbot', name: 'Limit' } }));
+      const bogus: Record<number, number> = {};
+      let real = 0;
+      await Promise.all([
+        ...Array.from({ length: 20 }, async () => {
+          for (let i = 0; i < 20; i++) {
+            const res = await fetch(`${node.url}/bot${made.bot_id}:${'a'.repeat(35)}/getMe`);
+            const body = (await res.json()) as TgAnswer;
+            bogus[res.status] = (bogus[res.status] ?? 0) + 1;
+            if (res.status === 429) assert.deepEqual(body.parameters, { retry_after: 1 });
+          }
+        }),
+        (async () => {
+          for (let i = 0; i < 150; i++) if ((await botCall(node, made.token, 'getMe')).status === 200) real++;
+        })(),
+      ]);
+      assert.ok((bogus[429] ?? 0) > 0, `over 100 a second from one address, bad tokens are cut off (${JSON.stringify(bogus)})`);
+      assert.equal((bogus[401] ?? 0) + (bogus[429] ?? 0), 400);
+      assert.equal(real, 150, 'the real bot, from the same address, was never limited');
+    } finally {
+      await node.stop();
+    }
   });
 });
