@@ -70,6 +70,8 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
   it('answers the person end to end: grammY long polling, sendMessage with a reply, and an edit as edited_message', async () => {
     const bot = new Bot(created.token, { client: { apiRoot: b.url } });
     const edits: string[] = [];
+    // Commands are found by their bot_command entity, as grammY looks for them.
+    bot.command('start', (ctx) => ctx.reply(`welcome, ${ctx.from?.first_name}`));
     bot.on('message:text', async (ctx) => {
       botChatId = ctx.chat.id;
       await ctx.reply(`echo: ${ctx.message.text}`, { reply_parameters: { message_id: ctx.message.message_id } });
@@ -85,6 +87,11 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
       const echo = await waitFor('the echo at A', () => fromBot(a, chat, created.identity_id, 'echo: hello bot'), 30_000);
       assert.equal(echo.reply_to, sent.id, 'the echo answers the person\'s message');
       assert.equal(echo.quote?.found, true);
+
+      await bot.api.setMyCommands([{ command: 'start', description: 'Say hello' }]);
+      assert.deepEqual(await bot.api.getMyCommands(), [{ command: 'start', description: 'Say hello' }]);
+      await send(a, chat, '/start');
+      await waitFor('the command\'s answer at A', () => fromBot(a, chat, created.identity_id, 'welcome, Alice'), 30_000);
 
       const edited = await json<Message>(a.api(`/api/messages/${sent.id}`, { method: 'PATCH', json: { text: 'hello bot, edited' } }));
       assert.equal(edited.text, 'hello bot, edited');
@@ -121,6 +128,8 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
     const api = new Bot(created.token, { client: { apiRoot: b.url } }).api;
     await assert.rejects(api.sendMessage(botChatId, ''), (err: unknown) => err instanceof GrammyError && err.error_code === 400);
 
+    // The chat's bucket refills at 1 a second up to 3: after the earlier answers, let it fill.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => botCall(b, created.token, 'sendMessage', { chat_id: botChatId, text: `burst ${i}` })));
     const limited = answers.filter((r) => r.status === 429);
     assert.ok(limited.length > 0, 'over the per-chat burst, sends are refused');
@@ -129,7 +138,8 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
       assert.match(r.body.description!, /^Too Many Requests: retry after \d+$/);
       assert.ok(r.body.parameters!.retry_after! >= 1);
     }
-    assert.ok(answers.some((r) => r.body.ok), 'the burst allowance went through');
+    const through = answers.filter((r) => r.body.ok).length;
+    assert.ok(through >= 3 && through < 8, `the burst allowance (3, and 1 a second more) went through: ${through}`);
   });
 
   it('keeps unconfirmed updates across a kill -9 and a restart, loses none and repeats none past the offset', async () => {
