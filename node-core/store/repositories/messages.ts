@@ -91,6 +91,16 @@ export function createMessageRepository(db: Database): MessageRepository {
   const hasBefore = db.prepare('SELECT 1 FROM messages WHERE chat_id = ? AND seq < ? LIMIT 1').pluck() as Statement<[string, number], number>;
   const hasAfter = db.prepare('SELECT 1 FROM messages WHERE chat_id = ? AND seq > ? LIMIT 1').pluck() as Statement<[string, number], number>;
   const searchColumns = COLUMNS.split(', ').map((c) => `m.${c}`).join(', ');
+  // The index holds each message's chat id as a second column (migration 0012): people's words
+  // match the text only, and a search in one chat lets FTS5 intersect the word's hits with the
+  // chat's. Only the id's last token is asked for: ids are a kind prefix shared by thousands of
+  // chats ("d", "g") and a random part, and a phrase would walk the prefix's list too. The exact
+  // chat_id comparison in the statement keeps the answer exact.
+  const inText = (ftsQuery: string) => `text : (${ftsQuery})`;
+  const inChat = (ftsQuery: string, chatId: string) => {
+    const token = chatId.match(/[\p{L}\p{N}]+/gu)?.at(-1);
+    return token ? `${inText(ftsQuery)} AND chat_id : "${token}"` : inText(ftsQuery);
+  };
   const snippet = `snippet(messages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet`;
   const searchAll = db.prepare(
     `SELECT ${searchColumns}, ${snippet} FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
@@ -132,7 +142,7 @@ export function createMessageRepository(db: Database): MessageRepository {
     hasBefore: (chatId, seq) => hasBefore.get(chatId, seq) !== undefined,
     hasAfter: (chatId, seq) => hasAfter.get(chatId, seq) !== undefined,
     search: (ftsQuery, limit, { chatId, before = Number.MAX_SAFE_INTEGER }) =>
-      (chatId ? searchChat.all(ftsQuery, before, chatId, limit) : searchAll.all(ftsQuery, before, limit)).map(toHit),
+      (chatId ? searchChat.all(inChat(ftsQuery, chatId), before, chatId, limit) : searchAll.all(inText(ftsQuery), before, limit)).map(toHit),
     editText: (seq, text, at) => {
       addRevision.run(at, seq);
       setText.run(text, at, seq);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Database } from 'better-sqlite3';
 import { MIGRATIONS } from '../../store/migrations/index.ts';
+import { createMessageRepository } from '../../store/repositories/messages.ts';
 import { DatabaseTooNewError, migrate, schemaVersion, type Migration } from '../../store/migrator.ts';
 import { openDatabase } from '../../store/open-database.ts';
 import { tempDir } from '../helpers/spawn-node.ts';
@@ -218,6 +219,37 @@ describe('migration 0009: relay mailbox pages by recipient', () => {
       .join('; ');
     assert.match(plan, /mailbox_by_recipient \(recipient=\? AND seq>\?\)/);
     assert.doesNotMatch(plan, /TEMP B-TREE/);
+    db.close();
+  });
+});
+
+describe('migration 0012: search prefix index and chat column', () => {
+  it('re-indexes a version-11 database; words match text only, a chat search returns that chat only, prefixes use the index', () => {
+    const { db, file } = freshDb();
+    migrate(db, file, MIGRATIONS.slice(0, 11));
+    db.prepare("INSERT INTO identities VALUES (?, 'alice', zeroblob(32), x'00', 'node-secret', NULL, 1, 1)").run(KEY);
+    const chat = db.prepare("INSERT INTO conversations (id, kind, title, identity_id, created_at, activity_at) VALUES (?, 'self', 'C', ?, 1, 1)");
+    // "c-ab" is a token phrase inside "x-c-ab": the chat filter must still tell them apart.
+    for (const id of ['c-ab', 'x-c-ab', 'chat "quoted"']) chat.run(id, KEY);
+    const insert = db.prepare("INSERT INTO messages (id, chat_id, sender, text, sent_at, received_at, status) VALUES (?, ?, ?, ?, 1, 1, 'local')");
+    insert.run('m1', 'c-ab', KEY, 'polo in the park');
+    insert.run('m2', 'x-c-ab', KEY, 'polo again');
+    assert.deepEqual(migrate(db, file, MIGRATIONS.slice(0, 12)), { from: 11, to: 12 });
+    insert.run('m3', 'chat "quoted"', KEY, 'pony ride');
+    const messages = createMessageRepository(db);
+    const ids = (q: string, chatId?: string) => messages.search(q, 10, { chatId }).map((hit) => hit.message.id);
+    assert.deepEqual(ids('"polo"'), ['m2', 'm1'], 'messages from before the upgrade are found');
+    assert.deepEqual(ids('"polo"', 'c-ab'), ['m1']);
+    assert.deepEqual(ids('"polo"', 'x-c-ab'), ['m2']);
+    assert.deepEqual(ids('"po"*'), ['m3', 'm2', 'm1']);
+    assert.deepEqual(ids('"pony"', 'chat "quoted"'), ['m3']);
+    assert.deepEqual(ids('"ab"'), [], "a chat id's tokens are not words of its messages");
+    assert.deepEqual(ids('"chat"'), []);
+    db.prepare("UPDATE messages SET text = '' WHERE id = 'm1'").run();
+    assert.deepEqual(ids('"polo"'), ['m2'], 'the index follows edits and deletes');
+    db.prepare("DELETE FROM messages WHERE id = 'm2'").run();
+    assert.deepEqual(ids('"polo"'), []);
+    db.prepare("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')").run();
     db.close();
   });
 });
