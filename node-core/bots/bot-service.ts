@@ -73,6 +73,8 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       for (const bot of repo().list()) remember(bot);
       unsubscribe = events.subscribe((event) => {
         if (event.type !== 'message.created' && event.type !== 'message.updated') return;
+        // Every message event of the node passes here: a node hosting no bot looks nothing up.
+        if (byIdentity.size === 0) return;
         const chat = store.repos.conversations.get(event.data.chat_id);
         const botId = chat && byIdentity.get(chat.identity_id);
         if (botId === undefined || event.data.sender === chat?.identity_id) return;
