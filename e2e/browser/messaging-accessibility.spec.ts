@@ -1,10 +1,10 @@
 import type { Locator, Page } from '@playwright/test';
 import type { GroupInfo, Message } from '../../node-core/api/contract.ts';
-import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type HasApi, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import { json, messages, send, waitFor, type HasApi, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { auditLog, expect, openUi, stopAll, test as base } from './fixtures.ts';
 import { reflowLog, zoomedViewport } from './layout-checks.ts';
-import { expectVariant, goTo, LANGUAGES, usePreferences, variantsOf, type Variant } from './scenes.ts';
+import { expectVariant, goTo, LANGUAGES, twoPeople, usePreferences, variantsOf, type Variant } from './scenes.ts';
 
 /**
  * axe-core on every menu, dialog and state the messaging features add (accessibility.spec.ts
@@ -33,14 +33,7 @@ const test = base.extend<object, { scene: Scene }>({
   scene: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
     async ({}, use) => {
-      const relay = await startRelay();
-      const a = await startUser(relay);
-      const b = await startUser(relay);
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      const chatId = await addContact(a, b);
-      const first = await send(a, chatId, 'Shall we meet at the library, @bob?');
-      await waitFor('B to get it', async () => (await messages(b, chatId)).length === 1, 30_000);
+      const { relay, a, b, bob, chatId, first } = await twoPeople('Shall we meet at the library, @bob?');
       await send(b, chatId, 'Yes, at ten.', { reply_to: first.id });
       await send(b, chatId, 'I will bring the notes.');
       await waitFor('A to get the replies', async () => (await messages(a, chatId)).length === 3, 30_000);
@@ -50,7 +43,6 @@ const test = base.extend<object, { scene: Scene }>({
       await rpc<Message>(a, 'messages.delete', { id: gone.id, for: 'everyone' });
       await rpc(a, 'chats.update', { chat_id: chatId, disappearing_seconds: 86400 });
       await rpc(a, 'chats.create', { kind: 'channel', title: 'Old plans' }).then((c) => rpc(a, 'chats.update', { chat_id: (c as { chat_id: string }).chat_id, archived: true }));
-      const bob = (await json<{ identities: Array<{ id: string }> }>(b.api('/api/identities'))).identities[0]!.id;
       const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Study group', members: [bob] } }));
       await use({ relay, a, b, chatId, group });
       await stopAll(a, b, relay);

@@ -1,8 +1,9 @@
 import type { Browser, Page } from '@playwright/test';
 import type { Chat, GroupInfo, Message, PrivacySettings } from '../../node-core/api/contract.ts';
-import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type HasApi, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import { json, messages, send, waitFor, type HasApi, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { expect, openUi, screenshot, stopAll, test as base } from './fixtures.ts';
+import { twoPeople } from './scenes.ts';
 
 /**
  * A chat's settings and the groups in the UI, between two nodes: mute (and a mention that is
@@ -26,14 +27,7 @@ const test = base.extend<object, { net: Net }>({
   net: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
     async ({}, use) => {
-      const relay = await startRelay();
-      const a = await startUser(relay);
-      const b = await startUser(relay);
-      await createIdentity(a, 'alice');
-      const bob = await createIdentity(b, 'bob');
-      const chatId = await addContact(a, b);
-      await send(a, chatId, 'Hi Bob, which book next?');
-      await waitFor('B to get it', async () => (await messages(b, chatId)).length === 1, 30_000);
+      const { relay, a, b, bob, chatId } = await twoPeople('Hi Bob, which book next?');
       const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Book club', members: [bob] } }));
       await waitFor('B to know the group', async () => (await json<{ groups: GroupInfo[] }>(b.api('/api/groups'))).groups.length === 1, 30_000);
       await use({ relay, a, b, chatId, group, bob });

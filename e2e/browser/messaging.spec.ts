@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from '@playwright/test';
 import Database from 'better-sqlite3';
 import type { SearchResult } from '../../node-core/api/contract.ts';
-import { addContact, createIdentity, json, messages, relayFigures, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
+import { json, messages, relayFigures, send, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { expect, openUi, screenshot, stopAll, test as base } from './fixtures.ts';
+import { twoPeople } from './scenes.ts';
 
 /**
  * The messaging features between two people on two nodes (and a relay), driven from the keyboard
@@ -25,14 +26,7 @@ const test = base.extend<object, { net: Net }>({
   net: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
     async ({}, use) => {
-      const relay = await startRelay();
-      const a = await startUser(relay);
-      const b = await startUser(relay);
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      const chatId = await addContact(a, b);
-      await send(a, chatId, 'Hello Bob, lunch on Friday?');
-      await waitFor('B to get the first message', async () => (await messages(b, chatId)).length === 1, 30_000);
+      const { relay, a, b, chatId } = await twoPeople('Hello Bob, lunch on Friday?');
       const net: Net = { relay, a, b, chatId };
       await use(net);
       await stopAll(net.a, net.b, relay);

@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import type { GroupInfo } from '../../node-core/api/contract.ts';
+import type { GroupInfo, Message } from '../../node-core/api/contract.ts';
 import { addContact, createIdentity, json, messages, send, startRelay, startUser, waitFor, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { expect, stopAll, test as base } from './fixtures.ts';
@@ -32,6 +32,31 @@ export async function expectVariant(page: Page, variant: Variant): Promise<void>
   await expect(html).toHaveAttribute('data-theme', variant.theme);
 }
 
+/** Alice and Bob, each on a node of their own with the same home relay, and their direct chat. */
+export interface TwoPeople {
+  readonly relay: RelayNode;
+  readonly a: RunningNode;
+  readonly b: RunningNode;
+  /** Bob's identity key. */
+  readonly bob: string;
+  readonly chatId: string;
+  /** Alice's first message, which Bob has (so both nodes have the chat). */
+  readonly first: Message;
+}
+
+/** Starts the relay and both nodes, makes Alice and Bob, has Alice add Bob and send `first`, and waits until Bob has it. */
+export async function twoPeople(first: string): Promise<TwoPeople> {
+  const relay = await startRelay();
+  const a = await startUser(relay);
+  const b = await startUser(relay);
+  await createIdentity(a, 'alice');
+  const bob = await createIdentity(b, 'bob');
+  const chatId = await addContact(a, b);
+  const sent = await send(a, chatId, first);
+  await waitFor('Bob to get the first message', async () => (await messages(b, chatId)).some((m) => m.id === sent.id), 30_000);
+  return { relay, a, b, bob, chatId, first: sent };
+}
+
 export interface Chats {
   readonly relay: RelayNode;
   readonly a: RunningNode;
@@ -45,20 +70,12 @@ export const test = base.extend<object, { chats: Chats }>({
   chats: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
     async ({}, use) => {
-      const relay = await startRelay();
-      const a = await startUser(relay);
-      const b = await startUser(relay);
-      await createIdentity(a, 'alice');
-      await createIdentity(b, 'bob');
-      const directChat = await addContact(a, b);
-      await send(a, directChat, 'Hello Bob! This is a message with a few words in it.');
-      await waitFor('B to get it', async () => (await messages(b, directChat)).length === 1);
+      const { relay, a, b, bob, chatId: directChat } = await twoPeople('Hello Bob! This is a message with a few words in it.');
       await send(b, directChat, 'Hi Alice, nice to hear from you.');
       await waitFor('A to get the reply', async () => (await messages(a, directChat)).length === 2);
       const file = Buffer.from('%PDF-1.4 a small document');
       const upload = await json<{ id: string }>(a.api('/api/attachments?name=notes.pdf&type=application/pdf', { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } }));
       await send(a, directChat, 'The notes', { attachments: [upload.id] });
-      const bob = (await json<{ identities: Array<{ id: string }> }>(b.api('/api/identities'))).identities[0]!.id;
       const group = await json<GroupInfo>(a.api('/api/groups', { json: { title: 'Book club', members: [bob] } }));
       await use({ relay, a, b, group, directChat });
       await stopAll(a, b, relay);
