@@ -33,7 +33,7 @@ const TOPIC_PREFIX = '/dchat/group/';
  * group envelope for this topic's group, and gossipsub's peer score counts the rejections
  * against the peer that sent it. The sender's signature is checked on receipt (inbound.ts).
  */
-function validateGroupFrame(groupId: string) {
+export function validateGroupFrame(groupId: string) {
   return (_peer: unknown, message: { data: Uint8Array }): TopicValidatorResult => {
     try {
       const envelope = decodeEnvelope(message.data);
