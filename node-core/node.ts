@@ -2,38 +2,29 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApiTokenSource, loadOrCreateApiToken, type ApiTokenSource } from './api/api-token.ts';
-import type { NodeApi, NodeStatus, PeerList } from './api/contract.ts';
+import type { NodeApi } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { apiMethods, createRouter, type Router } from './api/router.ts';
-import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
-import { createBots, type BotService } from './bots/bot-service.ts';
+import { createAttachmentService } from './attachments/attachment-service.ts';
+import { createBots } from './bots/bot-service.ts';
 import { createLifecycle, type Lifecycle, type Startable } from './runtime/startable.ts';
-import type { LoadedConfig } from './config/load.ts';
-import { createEventBus, type EventBus } from './events/event-bus.ts';
+import type { EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
 import { loadNodeSecretFor, NODE_SECRET_FILE } from './identity/node-secret.ts';
 import { createMessagingService } from './messaging/messaging-service.ts';
 import { createExpiry } from './messaging/expiry.ts';
 import { createNetworkServices, type NetworkServices } from './network-services.ts';
-import { createMetrics, type Metrics } from './observability/metrics.ts';
-import { createKeyRing } from './sessions/key-ring.ts';
+import { createContext, peersOf, statusOf, type NodeContext, type NodeInit } from './node-context.ts';
+import type { Metrics } from './observability/metrics.ts';
 import { createLocalVault } from './sessions/vault.ts';
 import { DatabaseDamagedError } from './store/damage.ts';
 import { createStore, type Store } from './store/store.ts';
 import { lockDataDir } from './util/data-dir-lock.ts';
 import { ensurePrivateDir, sweepLeftovers } from './util/private-files.ts';
 
-const DEFAULT_UI_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'renderer');
+export type { NodeInit } from './node-context.ts';
 
-export interface NodeInit {
-  readonly loaded: LoadedConfig;
-  readonly logger: Logger;
-  readonly version: string;
-  /** Serve the HTTP API (headless); Electron may run the node without it. Default true. */
-  readonly http?: boolean;
-  /** The built web UI to serve at /; default: dist/renderer of this checkout. */
-  readonly uiDir?: string;
-}
+const DEFAULT_UI_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'renderer');
 
 export interface DchatNode {
   /** Opens the store, starts the network and the API; resolves once /ready answers 200. */
@@ -70,77 +61,6 @@ export function initDataDir(dataDir: string, logger: Logger): { from: number; to
   }
   loadOrCreateApiToken(dataDir);
   return { ...migrated, databaseFile: store.file };
-}
-
-/** What the node's parts share while it runs; set as they come up, cleared as they go. */
-interface NodeContext {
-  readonly init: NodeInit;
-  readonly config: LoadedConfig['config'];
-  readonly dataDir: string;
-  readonly log: Logger;
-  readonly startedAt: number;
-  readonly store: Store;
-  readonly metrics: Metrics;
-  readonly events: EventBus;
-  readonly keyRing: ReturnType<typeof createKeyRing>;
-  phase: NodeStatus['status'];
-  router: Router | undefined;
-  services: NetworkServices | undefined;
-  attachments: AttachmentService | undefined;
-  bots: BotService | undefined;
-}
-
-function createContext(init: NodeInit): NodeContext {
-  const { config, dataDir } = init.loaded;
-  const log = init.logger.child({ component: 'node' });
-  const store = createStore({ dataDir, logger: init.logger });
-  const metrics = createMetrics({
-    version: init.version,
-    // A damaged database may not count its rows: /metrics still answers (without those figures).
-    storeFigures: () => {
-      try {
-        return store.started ? store.figures() : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-  });
-  store.onDamage(() => metrics.storeDamaged.set(1));
-  const events = createEventBus((err) => {
-    metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
-    log.error({ err }, 'an event subscriber failed');
-  });
-  return { init, config, dataDir, log, startedAt: Date.now(), store, metrics, events, keyRing: createKeyRing(), phase: 'starting', router: undefined, services: undefined, attachments: undefined, bots: undefined };
-}
-
-const peersOf = (ctx: NodeContext): PeerList => ctx.services?.peers() ?? { peers: [], count: 0 };
-
-function statusOf(ctx: NodeContext): NodeStatus {
-  const { config, services } = ctx;
-  const relayStatus = services?.relayClient.status() ?? [];
-  return {
-    status: ctx.phase,
-    version: ctx.init.version,
-    role: services?.relay.enabled ? 'relay' : config.node.role,
-    network: config.node.network,
-    chain_id: config.node.chain_id,
-    started_at: ctx.startedAt,
-    uptime_seconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
-    data_dir: ctx.dataDir,
-    store: ctx.store.figures(),
-    peers: { connected: peersOf(ctx).count, max: config.relay.max_peers },
-    p2p: services
-      ? {
-          peer_id: services.network.peerId,
-          addresses: services.network.addresses(),
-          outbox: services.delivery.outboxSize(),
-          relays_chosen: services.chosenRelays().length,
-          relays_connected: relayStatus.filter((r) => r.connected).length,
-        }
-      : null,
-    relay: services ? services.relay.figures() : null,
-    accessibility: { ...config.accessibility },
-  };
 }
 
 /** The HTTP API, listening before the store opens so /health answers during a long migration. */

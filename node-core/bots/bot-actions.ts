@@ -42,47 +42,89 @@ export interface BotActions {
   pendingUpdates(): number;
 }
 
-export function botActions(rt: BotRuntime, botId: number): BotActions {
-  const { store, messaging } = rt.components;
-  const polling = rt.polling;
-  const current = (): BotRecord => {
-    const bot = rt.repo().get(botId);
-    // Deleted between authentication and now.
-    if (!bot) throw unauthorized();
-    return bot;
-  };
+/** What the methods of one bot share: its record as it is now, and its chats and messages by Telegram id. */
+interface BotScope {
+  readonly rt: BotRuntime;
+  readonly botId: number;
+  current(): BotRecord;
   /** The dchat chat behind a Telegram chat id, if it is one of this bot's. */
-  const chatFor = (bot: BotRecord, chatId: number): string => {
-    const key = rt.repo().keyOf('chat', chatId);
-    if (!key || !chatOf(store.repos, rt.repo(), bot, key)) throw chatNotFound();
-    return key;
-  };
-  const messageIn = (chat: string, seq: number): Message | undefined => {
-    const message = store.repos.messages.getBySeq(seq);
-    return message && message.chat_id === chat && !message.deleted_at ? message : undefined;
-  };
-  const render = (bot: BotRecord, message: Message) => store.write((repos) => renderMessage(repos, rt.repo(), bot, message)!);
+  chatFor(bot: BotRecord, chatId: number): string;
+  messageIn(chat: string, seq: number): Message | undefined;
+  render(bot: BotRecord, message: Message): Promise<TgMessage>;
+}
 
+function scopeOf(rt: BotRuntime, botId: number): BotScope {
+  const { store } = rt.components;
+  return {
+    rt,
+    botId,
+    current: () => {
+      const bot = rt.repo().get(botId);
+      // Deleted between authentication and now.
+      if (!bot) throw unauthorized();
+      return bot;
+    },
+    chatFor: (bot, chatId) => {
+      const key = rt.repo().keyOf('chat', chatId);
+      if (!key || !chatOf(store.repos, rt.repo(), bot, key)) throw chatNotFound();
+      return key;
+    },
+    messageIn: (chat, seq) => {
+      const message = store.repos.messages.getBySeq(seq);
+      return message && message.chat_id === chat && !message.deleted_at ? message : undefined;
+    },
+    render: (bot, message) => store.write((repos) => renderMessage(repos, rt.repo(), bot, message)!),
+  };
+}
+
+export function botActions(rt: BotRuntime, botId: number): BotActions {
+  const { store } = rt.components;
+  const scope = scopeOf(rt, botId);
+  const { current, chatFor } = scope;
   return {
     botId,
     getMe() {
       const bot = current();
       return { id: bot.bot_id, is_bot: true, first_name: bot.name, username: bot.username, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
     },
-    async getUpdates(input, signal) {
+    getUpdates: (input, signal) => getUpdates(scope, input, signal),
+    ...messageActions(scope),
+    async setMyCommands(commands) {
       current();
-      polling.get(botId)?.abort(conflict());
-      const mine = new AbortController();
-      polling.set(botId, mine);
-      const onAbort = () => mine.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await readUpdates(rt, botId, input, mine.signal);
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-        if (polling.get(botId) === mine) polling.delete(botId);
-      }
+      await store.write(() => rt.repo().setCommands(botId, commands));
+      return true;
     },
+    getMyCommands: () => [...current().commands],
+    getChat(chatId) {
+      const bot = current();
+      return chatOf(store.repos, rt.repo(), bot, chatFor(bot, chatId))!;
+    },
+    pendingUpdates: () => rt.repo().pending(botId),
+  };
+}
+
+/** One poll per bot at a time: a newer getUpdates ends the one waiting (409, as Telegram does). */
+async function getUpdates({ rt, botId, current }: BotScope, input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]> {
+  const polling = rt.polling;
+  current();
+  polling.get(botId)?.abort(conflict());
+  const mine = new AbortController();
+  polling.set(botId, mine);
+  const onAbort = () => mine.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await readUpdates(rt, botId, input, mine.signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (polling.get(botId) === mine) polling.delete(botId);
+  }
+}
+
+/** The methods that write to a chat go through the messaging service, as a person's messages do. */
+function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'editMessageText' | 'deleteMessage'> {
+  const { rt, botId, current, chatFor, messageIn, render } = scope;
+  const { messaging } = rt.components;
+  return {
     async sendMessage(input) {
       const bot = current();
       const chat = chatFor(bot, input.chat_id);
@@ -114,17 +156,6 @@ export function botActions(rt: BotRuntime, botId: number): BotActions {
       await messaging.delete({ id: message.id, for: message.sender === bot.identity_id ? 'everyone' : 'me' });
       return true;
     },
-    async setMyCommands(commands) {
-      current();
-      await store.write(() => rt.repo().setCommands(botId, commands));
-      return true;
-    },
-    getMyCommands: () => [...current().commands],
-    getChat(chatId) {
-      const bot = current();
-      return chatOf(store.repos, rt.repo(), bot, chatFor(bot, chatId))!;
-    },
-    pendingUpdates: () => rt.repo().pending(botId),
   };
 }
 

@@ -1,13 +1,15 @@
+import type { Logger } from 'pino';
 import { BotNotFoundError, UsernameTakenError } from '../domain/errors.ts';
 import type { CreateBotInput } from '../domain/inputs.ts';
-import type { Bot, BotCredentials } from '../domain/model.ts';
+import type { Bot, BotCredentials, Identity } from '../domain/model.ts';
 import type { Startable } from '../runtime/startable.ts';
+import type { Store } from '../store/store.ts';
 import { botActions, type BotActions } from './bot-actions.ts';
 import type { BotRuntime, BotServiceComponents } from './bot-runtime.ts';
-import { BOT_REPOSITORY, type BotRecord } from './bot-repository.ts';
+import { BOT_REPOSITORY, type BotRecord, type BotRepository } from './bot-repository.ts';
 import { botIdOfToken, botTokenMatches, generateBotToken, hashBotToken } from './bot-token.ts';
 import { createSendLimits, type SendLimits } from './rate-limits.ts';
-import { createUpdateFeed } from './update-feed.ts';
+import { createUpdateFeed, type UpdateFeed } from './update-feed.ts';
 
 /** Updates older than this are dropped, confirmed or not (Telegram keeps them 24 hours). */
 export const UPDATE_RETENTION_MS = 24 * 3600_000;
@@ -35,68 +37,36 @@ export interface BotServiceInit {
 
 
 export function createBots(components: BotServiceComponents, init: BotServiceInit = {}): BotService {
-  const { store, events, telemetry } = components;
+  const { store, telemetry } = components;
   const log = components.logger.child({ component: 'bots' });
   const now = init.now ?? Date.now;
   const repo = store.register(BOT_REPOSITORY);
   const appended = telemetry.counter<'kind'>({ name: 'dchat_bot_updates_total', help: 'Updates stored for bots, by kind', labels: ['kind'] });
   const refused = telemetry.counter<'reason'>({ name: 'dchat_bot_auth_failures_total', help: 'Bot API requests refused for their token', labels: ['reason'] });
   const feed = createUpdateFeed({ store, bots: repo, logger: log, now, onAppended: (kind) => appended.inc({ kind }) });
-  // The token hashes, by bot id, for authenticate(); loaded at start, kept in step with every change.
-  const hashes = new Map<number, Uint8Array>();
-  const byIdentity = new Map<string, number>();
+  const index = createBotIndex();
   const sendLimits = new Map<number, SendLimits>();
   const limits = (botId: number) => sendLimits.get(botId) ?? sendLimits.set(botId, createSendLimits()).get(botId)!;
   const runtime: BotRuntime = { components, repo, feed, limits, now, polling: new Map() };
-  const remember = (bot: BotRecord) => {
-    hashes.set(bot.bot_id, bot.token_hash);
-    byIdentity.set(bot.identity_id, bot.bot_id);
-  };
-  const known = (token: string): number | undefined => {
-    const botId = botIdOfToken(token);
-    const hash = botId === undefined ? undefined : hashes.get(botId);
-    return hash && botTokenMatches(token, hash) ? botId : undefined;
-  };
   let unsubscribe: (() => void) | undefined;
   let pruner: NodeJS.Timeout | undefined;
 
-  const requireBot = (botId: number): BotRecord => {
-    const bot = repo().get(botId);
-    if (!bot) throw new BotNotFoundError(`no bot with id ${botId} on this node`);
-    return bot;
-  };
   const credentials = (bot: BotRecord, token: string): BotCredentials => ({ bot_id: bot.bot_id, username: bot.username, identity_id: bot.identity_id, token, invite: components.invite(bot.identity_id) });
-  const prune = () => store.write(() => repo().pruneOlderThan(now() - UPDATE_RETENTION_MS)).catch((err: unknown) => log.warn({ err }, 'could not drop old bot updates'));
 
   return {
     async start() {
-      for (const bot of repo().list()) remember(bot);
-      unsubscribe = events.subscribe((event) => {
-        if (event.type !== 'message.created' && event.type !== 'message.updated') return;
-        // Every message event of the node passes here: a node hosting no bot looks nothing up.
-        if (byIdentity.size === 0) return;
-        const chat = store.repos.conversations.get(event.data.chat_id);
-        const botId = chat && byIdentity.get(chat.identity_id);
-        if (botId === undefined || event.data.sender === chat?.identity_id) return;
-        void (event.type === 'message.created' ? feed.pump(botId) : feed.edited(botId, event.data));
-      });
-      // What arrived while the node was down (or between a store and its event) is read now.
-      await Promise.all([...hashes.keys()].map(async (botId) => {
-        await feed.pump(botId);
-        await feed.catchUpEdits(botId);
-      }));
-      await prune();
-      pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
-      pruner.unref();
+      for (const bot of repo().list()) index.remember(bot);
+      unsubscribe = feedOnMessages(components, feed, index);
+      await catchUp(feed, index.botIds());
+      pruner = await startPruning(store, repo, now, log);
     },
     async stop() {
       unsubscribe?.();
       clearInterval(pruner);
       feed.wakeAll();
       // Whatever a pump was writing is committed before the store closes.
-      await Promise.all([...hashes.keys()].map((botId) => feed.pump(botId)));
-      hashes.clear();
-      byIdentity.clear();
+      await Promise.all(index.botIds().map((botId) => feed.pump(botId)));
+      index.clear();
     },
 
     async create(input) {
@@ -106,41 +76,33 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
         throw new UsernameTakenError(`the username "${input.username}" is already taken on this node`);
       }
       const identity = await components.createIdentity({ username: handle, display_name: input.name, bio: '', avatar: null, make_default: false, bot: true });
-      const token = await store.write(() => {
-        const bots = repo();
-        const botId = bots.intId('user', identity.id);
-        const secret = generateBotToken(botId);
-        // The cursor starts at the present: a bot gets what is sent to it from now on.
-        bots.insert({ bot_id: botId, identity_id: identity.id, username: input.username, name: input.name, token_hash: hashBotToken(secret), created_at: now(), last_seq: bots.newestSeq() });
-        return secret;
-      });
-      const bot = requireBot(botIdOfToken(token)!);
-      remember(bot);
+      const token = await store.write(() => insertBot(repo(), identity, input, now()));
+      const bot = requireBot(repo, botIdOfToken(token)!);
+      index.remember(bot);
       log.info({ bot_id: bot.bot_id, username: bot.username }, 'bot created');
       return credentials(bot, token);
     },
     list: () => repo().list().map((bot) => ({ bot_id: bot.bot_id, username: bot.username, name: bot.name, identity_id: bot.identity_id, created_at: bot.created_at, pending_updates: repo().pending(bot.bot_id) })),
     async remove(botId) {
-      const bot = requireBot(botId);
+      const bot = requireBot(repo, botId);
       // Forgotten in memory first: its token stops working before the row goes.
-      hashes.delete(botId);
-      byIdentity.delete(bot.identity_id);
+      index.forget(bot);
       sendLimits.delete(botId);
       await store.write(() => repo().remove(botId));
       return { deleted: true };
     },
     async rotateToken(botId) {
-      const bot = requireBot(botId);
+      const bot = requireBot(repo, botId);
       const token = generateBotToken(botId);
       const hash = hashBotToken(token);
       await store.write(() => repo().setTokenHash(botId, hash));
       // The old token stops at once: authenticate() only knows the new hash from here on.
-      hashes.set(botId, hash);
+      index.setHash(botId, hash);
       return credentials(bot, token);
     },
-    knows: (token) => known(token) !== undefined,
+    knows: (token) => index.known(token) !== undefined,
     authenticate(token) {
-      const botId = known(token);
+      const botId = index.known(token);
       if (botId === undefined) {
         refused.inc({ reason: botIdOfToken(token) === undefined ? 'malformed' : 'unknown' });
         return undefined;
@@ -148,4 +110,92 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       return botActions(runtime, botId);
     },
   };
+}
+
+/** The bots in memory, for authenticate() and the message events: loaded at start, kept in step with every change. */
+interface BotIndex {
+  remember(bot: BotRecord): void;
+  forget(bot: BotRecord): void;
+  setHash(botId: number, hash: Uint8Array): void;
+  /** The bot id a token belongs to, or undefined. */
+  known(token: string): number | undefined;
+  botOfIdentity(identityId: string): number | undefined;
+  readonly empty: boolean;
+  botIds(): number[];
+  clear(): void;
+}
+
+function createBotIndex(): BotIndex {
+  const hashes = new Map<number, Uint8Array>();
+  const byIdentity = new Map<string, number>();
+  return {
+    remember(bot) {
+      hashes.set(bot.bot_id, bot.token_hash);
+      byIdentity.set(bot.identity_id, bot.bot_id);
+    },
+    forget(bot) {
+      hashes.delete(bot.bot_id);
+      byIdentity.delete(bot.identity_id);
+    },
+    setHash: (botId, hash) => void hashes.set(botId, hash),
+    known(token) {
+      const botId = botIdOfToken(token);
+      const hash = botId === undefined ? undefined : hashes.get(botId);
+      return hash && botTokenMatches(token, hash) ? botId : undefined;
+    },
+    botOfIdentity: (identityId) => byIdentity.get(identityId),
+    get empty() {
+      return byIdentity.size === 0;
+    },
+    botIds: () => [...hashes.keys()],
+    clear() {
+      hashes.clear();
+      byIdentity.clear();
+    },
+  };
+}
+
+/** An event only wakes the feed (which reads the table itself); returns the unsubscribe. */
+function feedOnMessages({ store, events }: BotServiceComponents, feed: UpdateFeed, index: BotIndex): () => void {
+  return events.subscribe((event) => {
+    if (event.type !== 'message.created' && event.type !== 'message.updated') return;
+    // Every message event of the node passes here: a node hosting no bot looks nothing up.
+    if (index.empty) return;
+    const chat = store.repos.conversations.get(event.data.chat_id);
+    const botId = chat && index.botOfIdentity(chat.identity_id);
+    if (botId === undefined || event.data.sender === chat?.identity_id) return;
+    void (event.type === 'message.created' ? feed.pump(botId) : feed.edited(botId, event.data));
+  });
+}
+
+/** What arrived while the node was down (or between a store and its event) is read at start. */
+async function catchUp(feed: UpdateFeed, botIds: readonly number[]): Promise<void> {
+  await Promise.all(botIds.map(async (botId) => {
+    await feed.pump(botId);
+    await feed.catchUpEdits(botId);
+  }));
+}
+
+const requireBot = (repo: () => BotRepository, botId: number): BotRecord => {
+  const bot = repo().get(botId);
+  if (!bot) throw new BotNotFoundError(`no bot with id ${botId} on this node`);
+  return bot;
+};
+
+/** Inside store.write: the bot's row, and its token (only the token's hash is kept). */
+function insertBot(bots: BotRepository, identity: Identity, input: CreateBotInput, now: number): string {
+  const botId = bots.intId('user', identity.id);
+  const secret = generateBotToken(botId);
+  // The cursor starts at the present: a bot gets what is sent to it from now on.
+  bots.insert({ bot_id: botId, identity_id: identity.id, username: input.username, name: input.name, token_hash: hashBotToken(secret), created_at: now, last_seq: bots.newestSeq() });
+  return secret;
+}
+
+/** Updates no bot fetches would pile up: dropped at start, then every PRUNE_EVERY_MS. */
+async function startPruning(store: Store, repo: () => BotRepository, now: () => number, log: Logger): Promise<NodeJS.Timeout> {
+  const prune = () => store.write(() => repo().pruneOlderThan(now() - UPDATE_RETENTION_MS)).catch((err: unknown) => log.warn({ err }, 'could not drop old bot updates'));
+  await prune();
+  const pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
+  pruner.unref();
+  return pruner;
 }

@@ -74,47 +74,22 @@ export function createUpdateFeed(init: FeedInit): UpdateFeed {
   const { store } = init;
   const now = init.now ?? Date.now;
   const chains = new Map<number, Promise<void>>();
-  const waiters = new Map<number, Set<() => void>>();
+  const waiters = createWaiters();
   const log = init.logger;
 
-  const wake = (botId: number) => {
-    for (const resolve of waiters.get(botId) ?? []) resolve();
-    waiters.delete(botId);
-  };
   // One bot's writes in order: a pump and an edit never interleave their cursor reads.
   const serial = (botId: number, work: () => Promise<boolean>): Promise<void> => {
     const next = (chains.get(botId) ?? Promise.resolve()).then(work).then(
-      (appended) => void (appended && wake(botId)),
+      (appended) => void (appended && waiters.wake(botId)),
       (err: unknown) => log.error({ err, bot_id: botId }, 'could not store a bot update'),
     );
     chains.set(botId, next);
     return next;
   };
-  const append = (repos: Repositories, bot: BotRecord, kind: UpdateKind, message: TgMessage) => {
+  const append: Append = (repos, bot, kind, message) => {
     init.bots().appendUpdate(bot.bot_id, kind, JSON.stringify({ [kind]: message }), now());
     init.onAppended(kind);
   };
-
-  const pumpOnce = (botId: number) =>
-    store.write((repos) => {
-      const bots = init.bots();
-      const bot = bots.get(botId);
-      if (!bot) return { appended: 0, more: false };
-      const seqs = bots.incomingSince(bot.identity_id, bot.last_seq, PUMP_BATCH);
-      let appended = 0;
-      for (const seq of seqs) {
-        const message = repos.messages.getBySeq(seq);
-        const rendered = message && !message.deleted_at && allows(bot, 'message') ? renderMessage(repos, bots, bot, message) : undefined;
-        if (rendered) {
-          append(repos, bot, 'message', rendered);
-          appended++;
-        }
-        // Sent with its edited text: that edit is not news any more (catchUpEdits must not repeat it).
-        if (message?.edited_at) bots.setEditSeen(botId, seq, message.edited_at);
-      }
-      if (seqs.length > 0) bots.setLastSeq(botId, seqs.at(-1)!);
-      return { appended, more: seqs.length === PUMP_BATCH };
-    });
 
   const edited = (botId: number, message: Message) =>
     serial(botId, () =>
@@ -146,11 +121,50 @@ export function createUpdateFeed(init: FeedInit): UpdateFeed {
       serial(botId, async () => {
         let total = 0;
         for (;;) {
-          const { appended, more } = await pumpOnce(botId);
+          const { appended, more } = await pumpBatch(init, append, botId);
           total += appended;
           if (!more) return total > 0;
         }
       }),
+    wait: waiters.wait,
+    wakeAll: waiters.wakeAll,
+  };
+}
+
+type Append = (repos: Repositories, bot: BotRecord, kind: UpdateKind, message: TgMessage) => void;
+
+/** One batch of the pump: its updates and the moved cursor commit together, so no message is turned twice or lost. */
+function pumpBatch(init: FeedInit, append: Append, botId: number): Promise<{ appended: number; more: boolean }> {
+  return init.store.write((repos) => {
+    const bots = init.bots();
+    const bot = bots.get(botId);
+    if (!bot) return { appended: 0, more: false };
+    const seqs = bots.incomingSince(bot.identity_id, bot.last_seq, PUMP_BATCH);
+    let appended = 0;
+    for (const seq of seqs) {
+      const message = repos.messages.getBySeq(seq);
+      const rendered = message && !message.deleted_at && allows(bot, 'message') ? renderMessage(repos, bots, bot, message) : undefined;
+      if (rendered) {
+        append(repos, bot, 'message', rendered);
+        appended++;
+      }
+      // Sent with its edited text: that edit is not news any more (catchUpEdits must not repeat it).
+      if (message?.edited_at) bots.setEditSeen(botId, seq, message.edited_at);
+    }
+    if (seqs.length > 0) bots.setLastSeq(botId, seqs.at(-1)!);
+    return { appended, more: seqs.length === PUMP_BATCH };
+  });
+}
+
+/** The long polls waiting on each bot's next update: woken by the feed, or let go by their signal. */
+function createWaiters(): Pick<UpdateFeed, 'wait' | 'wakeAll'> & { wake(botId: number): void } {
+  const waiters = new Map<number, Set<() => void>>();
+  const wake = (botId: number) => {
+    for (const resolve of waiters.get(botId) ?? []) resolve();
+    waiters.delete(botId);
+  };
+  return {
+    wake,
     wait: (botId, signal) =>
       new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();

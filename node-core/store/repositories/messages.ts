@@ -90,6 +90,51 @@ export function createMessageRepository(db: Database): MessageRepository {
   ) as Statement<[string, number, number], MessageRow>;
   const hasBefore = db.prepare('SELECT 1 FROM messages WHERE chat_id = ? AND seq < ? LIMIT 1').pluck() as Statement<[string, number], number>;
   const hasAfter = db.prepare('SELECT 1 FROM messages WHERE chat_id = ? AND seq > ? LIMIT 1').pluck() as Statement<[string, number], number>;
+  const search = createSearch(db);
+  const addRevision = db.prepare(
+    'INSERT INTO message_revisions (message_seq, text, replaced_at) SELECT seq, text, ? FROM messages WHERE seq = ?',
+  );
+  const setText = db.prepare('UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?');
+  const dropRevisions = db.prepare('DELETE FROM message_revisions WHERE message_seq = ?');
+  const markDeleted = db.prepare(`UPDATE messages SET text = '', deleted_at = ? WHERE seq = ?`);
+  const setStatus = db.prepare('UPDATE messages SET status = ? WHERE seq = ?');
+  const count = db.prepare("SELECT value FROM store_counters WHERE name = 'messages'").pluck() as Statement<[], number>;
+  const later = createLaterStatements(db);
+
+  const newestFirstToChronological = (rows: MessageRow[]): Message[] => rows.reverse().map(toMessage);
+
+  return {
+    insert: (message) => Number(insert.run({ reply_to: null, expires_at: null, ...message }).lastInsertRowid),
+    get: (id) => {
+      const row = get.get(id);
+      return row && toMessage(row);
+    },
+    getBySeq: (seq) => {
+      const row = getBySeq.get(seq);
+      return row && toMessage(row);
+    },
+    pageBefore: (chatId, limit, before = Number.MAX_SAFE_INTEGER) =>
+      newestFirstToChronological(pageBefore.all(chatId, before, limit)),
+    pageAfter: (chatId, limit, after) => pageAfter.all(chatId, after, limit).map(toMessage),
+    hasBefore: (chatId, seq) => hasBefore.get(chatId, seq) !== undefined,
+    hasAfter: (chatId, seq) => hasAfter.get(chatId, seq) !== undefined,
+    search,
+    editText: (seq, text, at) => {
+      addRevision.run(at, seq);
+      setText.run(text, at, seq);
+    },
+    markDeleted: (seq, at) => {
+      dropRevisions.run(seq);
+      markDeleted.run(at, seq);
+    },
+    setStatus: (seq, status) => void setStatus.run(status, seq),
+    count: () => count.get()!,
+    ...laterMethods(later),
+  };
+}
+
+/** Apart from the other statements: these follow the full-text index's shape (migration 0012), not the messages table's. */
+function createSearch(db: Database): MessageRepository['search'] {
   const searchColumns = COLUMNS.split(', ').map((c) => `m.${c}`).join(', ');
   // The index holds each message's chat id as a second column (migration 0012): people's words
   // match the text only, and a search in one chat lets FTS5 intersect the word's hits with the
@@ -110,51 +155,12 @@ export function createMessageRepository(db: Database): MessageRepository {
     `SELECT ${searchColumns}, ${snippet} FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
      WHERE messages_fts MATCH ? AND messages_fts.rowid < ? AND m.chat_id = ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
   ) as Statement<[string, number, string, number], SearchRow>;
-  const addRevision = db.prepare(
-    'INSERT INTO message_revisions (message_seq, text, replaced_at) SELECT seq, text, ? FROM messages WHERE seq = ?',
-  );
-  const setText = db.prepare('UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?');
-  const dropRevisions = db.prepare('DELETE FROM message_revisions WHERE message_seq = ?');
-  const markDeleted = db.prepare(`UPDATE messages SET text = '', deleted_at = ? WHERE seq = ?`);
-  const setStatus = db.prepare('UPDATE messages SET status = ? WHERE seq = ?');
-  const count = db.prepare("SELECT value FROM store_counters WHERE name = 'messages'").pluck() as Statement<[], number>;
-  const later = createLaterStatements(db);
-
-  const newestFirstToChronological = (rows: MessageRow[]): Message[] => rows.reverse().map(toMessage);
   const toHit = (row: SearchRow): RawSearchHit => {
     const { snippet: marked, ...message } = row;
     return { message: toMessage(message), marked_snippet: marked };
   };
-
-  return {
-    insert: (message) => Number(insert.run({ reply_to: null, expires_at: null, ...message }).lastInsertRowid),
-    get: (id) => {
-      const row = get.get(id);
-      return row && toMessage(row);
-    },
-    getBySeq: (seq) => {
-      const row = getBySeq.get(seq);
-      return row && toMessage(row);
-    },
-    pageBefore: (chatId, limit, before = Number.MAX_SAFE_INTEGER) =>
-      newestFirstToChronological(pageBefore.all(chatId, before, limit)),
-    pageAfter: (chatId, limit, after) => pageAfter.all(chatId, after, limit).map(toMessage),
-    hasBefore: (chatId, seq) => hasBefore.get(chatId, seq) !== undefined,
-    hasAfter: (chatId, seq) => hasAfter.get(chatId, seq) !== undefined,
-    search: (ftsQuery, limit, { chatId, before = Number.MAX_SAFE_INTEGER }) =>
-      (chatId ? searchChat.all(inChat(ftsQuery, chatId), before, chatId, limit) : searchAll.all(inText(ftsQuery), before, limit)).map(toHit),
-    editText: (seq, text, at) => {
-      addRevision.run(at, seq);
-      setText.run(text, at, seq);
-    },
-    markDeleted: (seq, at) => {
-      dropRevisions.run(seq);
-      markDeleted.run(at, seq);
-    },
-    setStatus: (seq, status) => void setStatus.run(status, seq),
-    count: () => count.get()!,
-    ...laterMethods(later),
-  };
+  return (ftsQuery, limit, { chatId, before = Number.MAX_SAFE_INTEGER }) =>
+    (chatId ? searchChat.all(inChat(ftsQuery, chatId), before, chatId, limit) : searchAll.all(inText(ftsQuery), before, limit)).map(toHit);
 }
 
 type LaterMethods = Pick<MessageRepository, 'revisions' | 'editCount' | 'setExpiry' | 'expired' | 'nextExpiry' | 'remove' | 'newest' | 'pageAround'>;
