@@ -1,7 +1,7 @@
 /**
  * Bots over real processes: a person on node A talks end to end with a bot hosted by node B,
- * and the bot is a real grammY bot long-polling B's Bot API. Covers the echo round trip, edits
- * as edited_message, token rotation, durable updates across a kill -9, Telegram-shaped schema
+ * and the bot is a real grammY bot long-polling B's Bot API (and a real telegraf one, unchanged).
+ * Covers the echo round trip, edits as edited_message, token rotation, durable updates across a kill -9, Telegram-shaped schema
  * errors, the 429 limits and a flood of bogus tokens.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Bot, GrammyError } from 'grammy';
+import { Telegraf } from 'telegraf';
+import { message } from 'telegraf/filters';
 import type { Message } from '../../api/contract.ts';
 import { createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected, type RelayNode } from '../helpers/p2p-net.ts';
 import { killAllNodes, startNode, type RunningNode } from '../helpers/spawn-node.ts';
@@ -100,6 +102,26 @@ describe('a grammY bot hosted on one node, talking with a person on another', ()
       assert.deepEqual(edits, ['hello bot, edited']);
     } finally {
       await bot.stop();
+      await running;
+    }
+  });
+
+  it('answers the person end to end from a telegraf bot, long polling, unchanged', async () => {
+    const bot = new Telegraf(created.token, { telegram: { apiRoot: b.url } });
+    bot.on(message('text'), (ctx) => ctx.reply(`telegraf: ${ctx.message.text}`, { reply_parameters: { message_id: ctx.message.message_id } }));
+    bot.catch((err) => console.error('telegraf bot error', err));
+    // launch() calls getMe and deleteWebhook, then long-polls getUpdates (timeout 50, offset,
+    // allowed_updates []) until stop(), and confirms the last offset as it stops.
+    const running = bot.launch();
+    try {
+      const me = await waitFor('telegraf\'s getMe', async () => bot.botInfo, 30_000);
+      assert.equal(me.username, 'echobot');
+      assert.equal(me.is_bot, true);
+      const sent = await send(a, chat, 'hello telegraf');
+      const echo = await waitFor('telegraf\'s echo at A', () => fromBot(a, chat, created.identity_id, 'telegraf: hello telegraf'), 30_000);
+      assert.equal(echo.reply_to, sent.id, 'the echo answers the person\'s message');
+    } finally {
+      bot.stop('test over');
       await running;
     }
   });
