@@ -23,7 +23,7 @@ const chat = (last: Message): Chat =>
   ({ chat_id: CHAT, title: 'Bob', kind: 'direct', pinned: false, archived: false, muted: false, unread_count: 0, created_at: 0, last_message_at: last.sent_at, last_message: { id: last.id, sender: last.sender, text: last.text, at: last.sent_at, deleted: false } }) as unknown as Chat;
 const shown = () => useApp.getState().messages[CHAT]!.items.map((m) => m.text);
 const until = async (what: string, check: () => boolean) => {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check(), what);
 };
 
@@ -32,7 +32,9 @@ describe('disappearing messages leave the screen at their time, with or without 
     const t = Date.now();
     const kept = message(1, 'kept', null);
     const soon = message(2, 'soon gone', t + 50);
-    const later = message(3, 'gone later', t + 150);
+    // Far enough behind the others that a busy CI machine cannot run past it before the check
+    // that it is still there (150 ms failed one CI run).
+    const later = message(3, 'gone later', t + 1500);
     useApp.setState({ messages: { [CHAT]: { items: [kept, soon, later], nextBefore: null, loadingOlder: false } }, chats: [chat(later)] });
     const stop = startLocalExpiry(useApp, remove);
     try {
