@@ -1,6 +1,7 @@
-import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { rawPrivateKey, rawPublicKey } from './raw-keys.ts';
 
 export interface SigningKeyPair {
   readonly publicKey: Uint8Array;
@@ -25,10 +26,7 @@ function withContext(context: string, payload: Uint8Array): Uint8Array {
 
 // Signing and verifying on the message path go through Node's OpenSSL (also in Electron's main
 // process): about 20× faster than the pure-JS curve. Ed25519 is deterministic, so the signatures
-// are the same bytes either way. Raw keys are wrapped in their fixed DER prefixes once and the
-// KeyObjects kept: building one costs as much as the verification.
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+// are the same bytes either way. KeyObjects are kept: building one costs as much as the verification.
 const PUBLIC_KEYS_KEPT = 1024;
 const secretKeys = new WeakMap<Uint8Array, KeyObject>();
 const publicKeys = new Map<string, KeyObject>();
@@ -37,7 +35,7 @@ function secretKeyObject(secretKey: Uint8Array): KeyObject {
   let key = secretKeys.get(secretKey);
   if (!key) {
     if (secretKey.length !== 32) throw new Error('Ed25519 secret keys must be 32 bytes');
-    key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+    key = rawPrivateKey('ed25519', secretKey);
     secretKeys.set(secretKey, key);
   }
   return key;
@@ -50,7 +48,7 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
     // Most recently used last, so the oldest is the one dropped.
     publicKeys.delete(hex);
   } else {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    key = rawPublicKey('ed25519', publicKey);
     if (publicKeys.size >= PUBLIC_KEYS_KEPT) publicKeys.delete(publicKeys.keys().next().value!);
   }
   publicKeys.set(hex, key);

@@ -1,13 +1,11 @@
-import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
+import { createPublicKey, diffieHellman, randomBytes } from 'node:crypto';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { publicKeyBytes, rawPrivateKey, rawPublicKey } from './raw-keys.ts';
 
 const KEY_BYTES = 32;
-// X25519 runs in Node's crypto library (several times faster than the pure-JS curve); raw keys are
-// wrapped in their fixed DER prefixes (RFC 8410).
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-const privateKeyObject = (secretKey: Uint8Array) => createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
-const publicKeyObject = (publicKey: Uint8Array) => createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+// X25519 runs in Node's crypto library (several times faster than the pure-JS curve).
+const privateKeyObject = (secretKey: Uint8Array) => rawPrivateKey('x25519', secretKey);
+const publicKeyObject = (publicKey: Uint8Array) => rawPublicKey('x25519', publicKey);
 
 export class InvalidKeyError extends Error {
   override readonly name = 'InvalidKeyError';
@@ -33,8 +31,7 @@ const NATIVE = (() => {
 export function generateDhKeyPair(): DhKeyPair {
   if (!NATIVE) return x25519.keygen();
   const secretKey = new Uint8Array(randomBytes(KEY_BYTES));
-  const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
-  return { publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)), secretKey };
+  return { publicKey: publicKeyBytes(createPublicKey(privateKeyObject(secretKey))), secretKey };
 }
 
 /**
