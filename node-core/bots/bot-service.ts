@@ -82,7 +82,7 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       log.info({ bot_id: bot.bot_id, username: bot.username }, 'bot created');
       return credentials(bot, token);
     },
-    list: () => repo().list().map((bot) => ({ bot_id: bot.bot_id, username: bot.username, name: bot.name, identity_id: bot.identity_id, created_at: bot.created_at, pending_updates: repo().pending(bot.bot_id) })),
+    list: () => repo().list().map((bot) => ({ bot_id: bot.bot_id, username: bot.username, name: bot.name, identity_id: bot.identity_id, created_at: bot.created_at, pending_updates: repo().pending(bot.bot_id), commands: bot.commands, webhook: null })),
     async remove(botId) {
       const bot = requireBot(repo, botId);
       // Forgotten in memory first: its token stops working before the row goes.

@@ -286,6 +286,23 @@ export interface Bot {
   readonly created_at: number;
   /** Updates stored and not yet confirmed by the bot. */
   readonly pending_updates: number;
+  /** The commands the bot set (setMyCommands), shown to people in its chats. */
+  readonly commands: readonly BotCommand[];
+  /** Where the node pushes the bot's updates; null while the bot long-polls. */
+  readonly webhook: BotWebhookState | null;
+}
+
+export interface BotCommand {
+  readonly command: string;
+  readonly description: string;
+}
+
+/** A bot's webhook as the node sees it (Telegram's WebhookInfo, trimmed to what a person needs). */
+export interface BotWebhookState {
+  readonly url: string;
+  /** Unix ms of the last failed delivery, or null. */
+  readonly last_error_at: number | null;
+  readonly last_error_message: string | null;
 }
 
 /** What creating a bot (or rotating its token) answers: the only time the token is shown. */
