@@ -118,6 +118,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     invite: (identityId) => networked?.contacts.invite(identityId).invite ?? null,
     telemetry: ctx.metrics.telemetry,
     logger: init.logger,
+    webhookPolicy: { allowHosts: config.bots.webhook_allow_hosts },
   });
   const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots });
   ctx.services = networked;

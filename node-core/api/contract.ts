@@ -125,6 +125,8 @@ export interface ApiMethods {
   'bots.delete': { input: Input<typeof S.botRef>; output: { deleted: true } };
   /** A new token; the old one stops at once. */
   'bots.rotateToken': { input: Input<typeof S.botRef>; output: BotCredentials };
+  /** A new Standard Webhooks signing secret for the bot's webhook deliveries (shown only in this answer); the old one stops at once. */
+  'bots.rotateWebhookSecret': { input: Input<typeof S.botRef>; output: { signing_secret: string } };
 }
 
 export interface Invite {

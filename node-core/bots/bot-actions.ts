@@ -4,6 +4,7 @@ import type { BotRecord } from './bot-repository.ts';
 import type { BotRuntime } from './bot-runtime.ts';
 import type { TgBotCommand, TgBotUser, TgChat, TgMessage, TgUpdate, UpdateKind } from './telegram-objects.ts';
 import { chatOf, renderMessage } from './update-feed.ts';
+import { webhookConflict, type WebhookActions } from './webhook-service.ts';
 
 /** Inputs as the Bot API schemas (api/bot-api/bot-api-schemas.ts) produce them. */
 export interface GetUpdatesInput {
@@ -29,7 +30,7 @@ export interface MessageRefInput {
 }
 
 /** What one authenticated bot may do: the Bot API's methods of phase 1. */
-export interface BotActions {
+export interface BotActions extends WebhookActions {
   readonly botId: number;
   getMe(): TgBotUser;
   getUpdates(input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]>;
@@ -88,6 +89,7 @@ export function botActions(rt: BotRuntime, botId: number): BotActions {
       return { id: bot.bot_id, is_bot: true, first_name: bot.name, username: bot.username, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
     },
     getUpdates: (input, signal) => getUpdates(scope, input, signal),
+    ...rt.webhooks.actionsFor(botId),
     ...messageActions(scope),
     async setMyCommands(commands) {
       current();
@@ -107,6 +109,7 @@ export function botActions(rt: BotRuntime, botId: number): BotActions {
 async function getUpdates({ rt, botId, current }: BotScope, input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]> {
   const polling = rt.polling;
   current();
+  if (rt.webhooks.active(botId)) throw webhookConflict();
   polling.get(botId)?.abort(conflict());
   const mine = new AbortController();
   polling.set(botId, mine);

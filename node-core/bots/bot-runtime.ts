@@ -8,6 +8,8 @@ import type { Store } from '../store/store.ts';
 import type { BotRepository } from './bot-repository.ts';
 import type { SendLimits } from './rate-limits.ts';
 import type { UpdateFeed } from './update-feed.ts';
+import type { WebhookPolicy } from './webhook-guard.ts';
+import type { Webhooks } from './webhook-service.ts';
 
 /** What the bots component is built from (narrow: the few functions of other components it calls). */
 export interface BotServiceComponents {
@@ -20,6 +22,8 @@ export interface BotServiceComponents {
   readonly invite: (identityId: string) => string | null;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
+  /** Which webhook hosts skip the SSRF guard (`[bots] webhook_allow_hosts`); none when absent. */
+  readonly webhookPolicy?: WebhookPolicy;
 }
 
 /** What a bot's actions share with the service that authenticated it. */
@@ -31,4 +35,5 @@ export interface BotRuntime {
   readonly now: () => number;
   /** The one getUpdates each bot may have waiting; a newer one ends it with 409 Conflict, as Telegram does. */
   readonly polling: Map<number, AbortController>;
+  readonly webhooks: Webhooks;
 }

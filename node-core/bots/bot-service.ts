@@ -10,6 +10,7 @@ import { BOT_REPOSITORY, type BotRecord, type BotRepository } from './bot-reposi
 import { botIdOfToken, botTokenMatches, generateBotToken, hashBotToken } from './bot-token.ts';
 import { createSendLimits, type SendLimits } from './rate-limits.ts';
 import { createUpdateFeed, type UpdateFeed } from './update-feed.ts';
+import { createWebhooks } from './webhook-service.ts';
 
 /** Updates older than this are dropped, confirmed or not (Telegram keeps them 24 hours). */
 export const UPDATE_RETENTION_MS = 24 * 3600_000;
@@ -29,6 +30,8 @@ export interface BotService extends Startable {
   authenticate(token: string): BotActions | undefined;
   /** Whether a token is a bot's, without counting a failure (the per-IP limiter asks). */
   knows(token: string): boolean;
+  /** A new webhook signing secret (Standard Webhooks), shown only in this answer. */
+  rotateWebhookSecret(botId: number): Promise<{ signing_secret: string }>;
 }
 
 export interface BotServiceInit {
@@ -47,7 +50,8 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
   const index = createBotIndex();
   const sendLimits = new Map<number, SendLimits>();
   const limits = (botId: number) => sendLimits.get(botId) ?? sendLimits.set(botId, createSendLimits()).get(botId)!;
-  const runtime: BotRuntime = { components, repo, feed, limits, now, polling: new Map() };
+  const webhooks = createWebhooks({ store, bots: repo, feed, telemetry, logger: log, now, policy: components.webhookPolicy ?? { allowHosts: [] } });
+  const runtime: BotRuntime = { components, repo, feed, limits, now, polling: new Map(), webhooks };
   let unsubscribe: (() => void) | undefined;
   let pruner: NodeJS.Timeout | undefined;
 
@@ -58,12 +62,14 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       for (const bot of repo().list()) index.remember(bot);
       unsubscribe = feedOnMessages(components, feed, index);
       await catchUp(feed, index.botIds());
+      await webhooks.start();
       pruner = await startPruning(store, repo, now, log);
     },
     async stop() {
       unsubscribe?.();
       clearInterval(pruner);
       feed.wakeAll();
+      await webhooks.stop();
       // Whatever a pump was writing is committed before the store closes.
       await Promise.all(index.botIds().map((botId) => feed.pump(botId)));
       index.clear();
@@ -82,12 +88,13 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       log.info({ bot_id: bot.bot_id, username: bot.username }, 'bot created');
       return credentials(bot, token);
     },
-    list: () => repo().list().map((bot) => ({ bot_id: bot.bot_id, username: bot.username, name: bot.name, identity_id: bot.identity_id, created_at: bot.created_at, pending_updates: repo().pending(bot.bot_id), commands: bot.commands, webhook: null })),
+    list: () => repo().list().map((bot) => ({ bot_id: bot.bot_id, username: bot.username, name: bot.name, identity_id: bot.identity_id, created_at: bot.created_at, pending_updates: repo().pending(bot.bot_id), commands: bot.commands, webhook: webhooks.state(bot.bot_id) })),
     async remove(botId) {
       const bot = requireBot(repo, botId);
       // Forgotten in memory first: its token stops working before the row goes.
       index.forget(bot);
       sendLimits.delete(botId);
+      await webhooks.forget(botId);
       await store.write(() => repo().remove(botId));
       return { deleted: true };
     },
@@ -101,6 +108,10 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
       return credentials(bot, token);
     },
     knows: (token) => index.known(token) !== undefined,
+    async rotateWebhookSecret(botId) {
+      requireBot(repo, botId);
+      return { signing_secret: await webhooks.rotateSigningSecret(botId) };
+    },
     authenticate(token) {
       const botId = index.known(token);
       if (botId === undefined) {

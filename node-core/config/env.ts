@@ -78,6 +78,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'CORS_ALLOWED_ORIGINS', key: 'security.cors_allowed_origins', type: 'list' },
   { env: 'DCHAT_RATE_LIMIT_ENABLED', key: 'security.rate_limit_enabled', type: 'bool' },
   { env: 'DCHAT_RATE_LIMIT_REQUESTS_PER_SECOND', key: 'security.rate_limit_requests_per_sec', type: 'int' },
+  { env: 'DCHAT_BOTS_WEBHOOK_ALLOW_HOSTS', key: 'bots.webhook_allow_hosts', type: 'list' },
   { env: 'JWT_SECRET', key: 'security.jwt_secret', type: 'string' },
 ];
 

@@ -140,6 +140,14 @@ const securitySection = z.object({
   jwt_secret: nonEmpty.optional(),
 });
 
+const botsSection = z.object({
+  /**
+   * Webhook hosts the SSRF guard lets through as they are: plain http and private addresses
+   * (a bot in the LAN, a proxy on 10.x). Exact host names or IP literals, no scheme or port.
+   */
+  webhook_allow_hosts: z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'expected a host name or IP address without scheme or port')).default([]),
+});
+
 export const configSchema = z
   .object({
     node: nodeSection.prefault({}),
@@ -154,6 +162,7 @@ export const configSchema = z
     accessibility: accessibilitySection.prefault({}),
     logging: loggingSection.prefault({}),
     security: securitySection.prefault({}),
+    bots: botsSection.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.security.tls_enabled) {

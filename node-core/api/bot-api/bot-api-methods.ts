@@ -11,9 +11,9 @@ const method = <T extends z.ZodType>(schema: T, handle: BotMethod<T>['handle']):
 
 /**
  * The methods of phase 1, by Telegram's names. Telegram matches method names case-insensitively,
- * so the table is looked up by the lowercase name. Webhooks come in phase 2: until then a bot has
- * none, and deleteWebhook / getWebhookInfo answer as Telegram does for a bot without one (grammY
- * calls deleteWebhook before it starts polling).
+ * so the table is looked up by the lowercase name. The webhook methods are the bots component's
+ * (bots/webhook-service.ts); deleteWebhook without a webhook answers true, as Telegram does
+ * (grammY calls it before it starts polling).
  */
 const METHODS: Readonly<Record<string, BotMethod<z.ZodType>>> = {
   getMe: method(S.none, (bot) => bot.getMe()),
@@ -25,8 +25,9 @@ const METHODS: Readonly<Record<string, BotMethod<z.ZodType>>> = {
   getMyCommands: method(S.none, (bot) => bot.getMyCommands()),
   deleteMyCommands: method(S.none, (bot) => bot.setMyCommands([])),
   getChat: method(S.chatRef, (bot, input) => bot.getChat(input.chat_id)),
-  deleteWebhook: method(S.deleteWebhook, () => true),
-  getWebhookInfo: method(S.none, (bot) => ({ url: '', has_custom_certificate: false, pending_update_count: bot.pendingUpdates() })),
+  setWebhook: method(S.setWebhook, (bot, input) => bot.setWebhook(input)),
+  deleteWebhook: method(S.deleteWebhook, (bot, input) => bot.deleteWebhook(input.drop_pending_updates ?? false)),
+  getWebhookInfo: method(S.none, (bot) => bot.getWebhookInfo()),
 };
 
 const BY_LOWERCASE = new Map(Object.entries(METHODS).map(([name, m]) => [name.toLowerCase(), m]));

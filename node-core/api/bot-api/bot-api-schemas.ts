@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UPDATE_KINDS } from '../../bots/telegram-objects.ts';
 import type { EditTextInput, GetUpdatesInput, MessageRefInput, SendTextInput } from '../../bots/bot-actions.ts';
+import type { SetWebhookInput } from '../../bots/webhook-service.ts';
 
 /*
  * The Bot API's parameters. Telegram takes them from a query string, a form or JSON alike, so a
@@ -69,3 +70,15 @@ export const setMyCommands = z.object({ commands: json(z.array(botCommand).max(1
 
 export const none = z.object({});
 export const deleteWebhook = z.object({ drop_pending_updates: bool.optional() });
+
+const updateKinds = json(z.array(z.string()).max(32)).transform((kinds) => kinds.filter((k): k is (typeof UPDATE_KINDS)[number] => (UPDATE_KINDS as readonly string[]).includes(k)));
+export const setWebhook = z.object({
+  // Empty removes the webhook, as in Telegram; the URL itself is judged by the SSRF guard.
+  url: z.string().max(2048, 'webhook URL is too long'),
+  secret_token: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'secret token must be 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+  max_connections: int(z.number().min(1).max(100)).default(40),
+  allowed_updates: updateKinds.optional(),
+  drop_pending_updates: bool.optional(),
+  certificate: z.unknown().optional(),
+  ip_address: z.string().optional(),
+}) satisfies z.ZodType<SetWebhookInput, unknown>;

@@ -8,7 +8,8 @@ export const botSpecs = {
   'bots.list': { schema: S.empty, rest: rest.get('/api/bots', 'query') },
   'bots.delete': { schema: S.botRef, rest: rest.delete('/api/bots/:id') },
   'bots.rotateToken': { schema: S.botRef, rest: rest.post('/api/bots/:id/token') },
-} as const satisfies SpecsOf<'bots.create' | 'bots.list' | 'bots.delete' | 'bots.rotateToken'>;
+  'bots.rotateWebhookSecret': { schema: S.botRef, rest: rest.post('/api/bots/:id/webhook-secret') },
+} as const satisfies SpecsOf<'bots.create' | 'bots.list' | 'bots.delete' | 'bots.rotateToken' | 'bots.rotateWebhookSecret'>;
 
 export const botMethods = (bots: BotService) =>
   bind(botSpecs, {
@@ -16,4 +17,5 @@ export const botMethods = (bots: BotService) =>
     'bots.list': () => ({ bots: bots.list() }),
     'bots.delete': (i) => bots.remove(i.id),
     'bots.rotateToken': (i) => bots.rotateToken(i.id),
+    'bots.rotateWebhookSecret': (i) => bots.rotateWebhookSecret(i.id),
   });

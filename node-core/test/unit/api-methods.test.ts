@@ -513,6 +513,18 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(rotated.bot_id, made.bot_id);
     await rejectsWith(a.call('bots.rotateToken', { id: 999 }), 'BotNotFound');
   },
+  'bots.rotateWebhookSecret': async ({ a }) => {
+    const made = await a.call('bots.create', { username: `${unique('signed')}bot`, name: 'Signed' });
+    const first = await a.call('bots.rotateWebhookSecret', { id: made.bot_id });
+    const second = await a.call('bots.rotateWebhookSecret', { id: made.bot_id });
+    assert.match(first.signing_secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+    assert.notEqual(second.signing_secret, first.signing_secret);
+    const stored = a.node.store.db.prepare('SELECT signing_secret FROM bot_webhooks WHERE bot_id = ?').pluck().get(made.bot_id);
+    assert.equal(stored, second.signing_secret, 'the newest secret signs');
+    const { bots } = await a.call('bots.list', {});
+    assert.equal(JSON.stringify(bots).includes(second.signing_secret), false, 'the list never shows it');
+    await rejectsWith(a.call('bots.rotateWebhookSecret', { id: 999 }), 'BotNotFound');
+  },
 };
 
 /** Each event: what causes it, and that it carries what was stored. */
