@@ -8,7 +8,7 @@ import type { UpdateKind } from './telegram-objects.ts';
 import type { UpdateFeed } from './update-feed.ts';
 import { startDelivery, type DeliveryDeps, type WebhookDeliverer } from './webhook-delivery.ts';
 import { checkWebhookUrl, WebhookUrlRefused, type Lookup, type WebhookPolicy } from './webhook-guard.ts';
-import { WEBHOOK_REPOSITORY, type WebhookRecord } from './webhook-repository.ts';
+import { WEBHOOK_REPOSITORY, type WebhookRecord, type WebhookRepository } from './webhook-repository.ts';
 import { generateSigningSecret } from './webhook-signature.ts';
 
 /** setWebhook's parameters as the Bot API schema gives them. */
@@ -77,6 +77,8 @@ export function createWebhooks(init: WebhooksInit): Webhooks {
   };
 
   const run = (hook: WebhookRecord) => {
+    // Two setWebhook calls at once: the later one's deliverer is the one that stays.
+    void deliverers.get(hook.bot_id)?.stop();
     secrets.set(hook.bot_id, hook.signing_secret);
     deliverers.set(hook.bot_id, startDelivery(deps, {
       botId: hook.bot_id, url: hook.url!, secretToken: hook.secret_token, maxConnections: hook.max_connections,
@@ -98,7 +100,43 @@ export function createWebhooks(init: WebhooksInit): Webhooks {
     return true;
   };
 
-  const actionsFor = (botId: number): WebhookActions => ({
+  const actionsFor = (botId: number) => webhookActions({ init, hooks, halt, run, remove }, botId);
+
+  return {
+    async start() {
+      for (const hook of hooks().active()) run(hook);
+    },
+    async stop() {
+      await Promise.all([...deliverers.keys()].map(halt));
+    },
+    active: (botId) => deliverers.has(botId),
+    actionsFor,
+    state(botId) {
+      const hook = hooks().get(botId);
+      return hook?.url ? { url: hook.url, last_error_at: hook.last_error_at, last_error_message: hook.last_error_message } : null;
+    },
+    async rotateSigningSecret(botId) {
+      const secret = generateSigningSecret();
+      await store.write(() => hooks().setSigningSecret(botId, secret));
+      secrets.set(botId, secret);
+      return secret;
+    },
+    forget: halt,
+  };
+}
+
+interface ActionScope {
+  readonly init: WebhooksInit;
+  readonly hooks: () => WebhookRepository;
+  readonly halt: (botId: number) => Promise<void>;
+  readonly run: (hook: WebhookRecord) => void;
+  readonly remove: (botId: number, dropPending: boolean) => Promise<true>;
+}
+
+/** setWebhook, deleteWebhook and getWebhookInfo for one bot. */
+function webhookActions({ init, hooks, halt, run, remove }: ActionScope, botId: number): WebhookActions {
+  const { store } = init;
+  return {
     async setWebhook(input) {
       if (input.url === '') return remove(botId, input.drop_pending_updates ?? false);
       try {
@@ -128,28 +166,6 @@ export function createWebhooks(init: WebhooksInit): Webhooks {
         ...(allowed.length > 0 ? { allowed_updates: allowed } : {}),
       };
     },
-  });
-
-  return {
-    async start() {
-      for (const hook of hooks().active()) run(hook);
-    },
-    async stop() {
-      await Promise.all([...deliverers.keys()].map(halt));
-    },
-    active: (botId) => deliverers.has(botId),
-    actionsFor,
-    state(botId) {
-      const hook = hooks().get(botId);
-      return hook?.url ? { url: hook.url, last_error_at: hook.last_error_at, last_error_message: hook.last_error_message } : null;
-    },
-    async rotateSigningSecret(botId) {
-      const secret = generateSigningSecret();
-      await store.write(() => hooks().setSigningSecret(botId, secret));
-      secrets.set(botId, secret);
-      return secret;
-    },
-    forget: halt,
   };
 }
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { classifyAddress, embeddedIPv4 } from '../../bots/webhook-address.ts';
 import { backoffMs } from '../../bots/webhook-delivery.ts';
-import { checkWebhookUrl, type Lookup } from '../../bots/webhook-guard.ts';
+import { checkWebhookUrl, type Lookup, type WebhookPolicy } from '../../bots/webhook-guard.ts';
 import { generateSigningSecret, signDelivery } from '../../bots/webhook-signature.ts';
 
 describe('webhook signatures (Standard Webhooks)', () => {
@@ -73,7 +73,7 @@ describe('the webhook URL guard', () => {
     if (!found) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
     return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
   };
-  const none = { allowHosts: [] };
+  const none: WebhookPolicy = { allowHosts: [] };
   const refused = (url: string, why: RegExp, policy = none) => assert.rejects(checkWebhookUrl(url, policy, lookup), (err: Error) => err.name === 'WebhookUrlRefused' && why.test(err.message));
 
   it('takes https to public hosts, and http or https to loopback written literally', async () => {
