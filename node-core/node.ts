@@ -119,6 +119,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     telemetry: ctx.metrics.telemetry,
     logger: init.logger,
     webhookPolicy: { allowHosts: config.bots.webhook_allow_hosts },
+    files,
   });
   const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots });
   ctx.services = networked;

@@ -5,6 +5,7 @@ import type { BotRuntime } from './bot-runtime.ts';
 import type { TgBotCommand, TgBotUser, TgChat, TgMessage, TgUpdate, UpdateKind } from './telegram-objects.ts';
 import { chatOf, renderMessage } from './update-feed.ts';
 import { webhookConflict, type WebhookActions } from './webhook-service.ts';
+import { fileActions, type FileActions } from './bot-files.ts';
 
 /** Inputs as the Bot API schemas (api/bot-api/bot-api-schemas.ts) produce them. */
 export interface GetUpdatesInput {
@@ -30,7 +31,7 @@ export interface MessageRefInput {
 }
 
 /** What one authenticated bot may do: the Bot API's methods of phase 1. */
-export interface BotActions extends WebhookActions {
+export interface BotActions extends WebhookActions, FileActions {
   readonly botId: number;
   getMe(): TgBotUser;
   getUpdates(input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]>;
@@ -51,11 +52,19 @@ interface BotScope {
   /** The dchat chat behind a Telegram chat id, if it is one of this bot's. */
   chatFor(bot: BotRecord, chatId: number): string;
   messageIn(chat: string, seq: number): Message | undefined;
+  /** The message a send answers (reply_to_message_id / reply_parameters), or undefined when there is none and that is allowed. */
+  replyTarget(chat: string, input: { readonly reply_to_message_id?: number | undefined; readonly allow_sending_without_reply: boolean }): string | undefined;
+  /** Takes one send from the bot's limits (429 when over). */
+  take(chat: string): void;
   render(bot: BotRecord, message: Message): Promise<TgMessage>;
 }
 
 function scopeOf(rt: BotRuntime, botId: number): BotScope {
   const { store } = rt.components;
+  const messageIn = (chat: string, seq: number): Message | undefined => {
+    const message = store.repos.messages.getBySeq(seq);
+    return message && message.chat_id === chat && !message.deleted_at ? message : undefined;
+  };
   return {
     rt,
     botId,
@@ -70,11 +79,18 @@ function scopeOf(rt: BotRuntime, botId: number): BotScope {
       if (!key || !chatOf(store.repos, rt.repo(), bot, key)) throw chatNotFound();
       return key;
     },
-    messageIn: (chat, seq) => {
-      const message = store.repos.messages.getBySeq(seq);
-      return message && message.chat_id === chat && !message.deleted_at ? message : undefined;
+    messageIn,
+    replyTarget(chat, input) {
+      if (input.reply_to_message_id === undefined) return undefined;
+      const replyTo = messageIn(chat, input.reply_to_message_id)?.id;
+      if (!replyTo && !input.allow_sending_without_reply) throw badRequest('message to be replied not found');
+      return replyTo;
     },
-    render: (bot, message) => store.write((repos) => renderMessage(repos, rt.repo(), bot, message)!),
+    take(chat) {
+      const taken = rt.limits(botId).take(chat, rt.now());
+      if (!taken.ok) throw tooManyRequests(taken.retryAfter);
+    },
+    render: (bot, message) => store.write((repos) => renderMessage(repos, rt.repo(), bot, message, rt.mediaOf)!),
   };
 }
 
@@ -91,6 +107,13 @@ export function botActions(rt: BotRuntime, botId: number): BotActions {
     getUpdates: (input, signal) => getUpdates(scope, input, signal),
     ...rt.webhooks.actionsFor(botId),
     ...messageActions(scope),
+    ...fileActions({
+      ...scope,
+      store,
+      events: rt.components.events,
+      files: rt.components.files,
+      send: (chat, text, attachment, replyTo) => rt.components.messaging.send({ chat_id: chat, text, attachments: [attachment], ...(replyTo ? { reply_to: replyTo } : {}) }),
+    }),
     async setMyCommands(commands) {
       current();
       await store.write(() => rt.repo().setCommands(botId, commands));
@@ -125,19 +148,14 @@ async function getUpdates({ rt, botId, current }: BotScope, input: GetUpdatesInp
 
 /** The methods that write to a chat go through the messaging service, as a person's messages do. */
 function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'editMessageText' | 'deleteMessage'> {
-  const { rt, botId, current, chatFor, messageIn, render } = scope;
+  const { rt, current, chatFor, messageIn, render } = scope;
   const { messaging } = rt.components;
   return {
     async sendMessage(input) {
       const bot = current();
       const chat = chatFor(bot, input.chat_id);
-      const taken = rt.limits(botId).take(chat, rt.now());
-      if (!taken.ok) throw tooManyRequests(taken.retryAfter);
-      let replyTo: string | undefined;
-      if (input.reply_to_message_id !== undefined) {
-        replyTo = messageIn(chat, input.reply_to_message_id)?.id;
-        if (!replyTo && !input.allow_sending_without_reply) throw badRequest('message to be replied not found');
-      }
+      scope.take(chat);
+      const replyTo = scope.replyTarget(chat, input);
       const sent = await messaging.send({ chat_id: chat, text: input.text, attachments: [], ...(replyTo ? { reply_to: replyTo } : {}) });
       return render(bot, sent);
     },

@@ -7,7 +7,8 @@ import type { Telemetry } from '../runtime/telemetry.ts';
 import type { Store } from '../store/store.ts';
 import type { BotRepository } from './bot-repository.ts';
 import type { SendLimits } from './rate-limits.ts';
-import type { UpdateFeed } from './update-feed.ts';
+import type { MediaOf, UpdateFeed } from './update-feed.ts';
+import type { BotFileStore } from './bot-files.ts';
 import type { WebhookPolicy } from './webhook-guard.ts';
 import type { Webhooks } from './webhook-service.ts';
 
@@ -22,6 +23,8 @@ export interface BotServiceComponents {
   readonly invite: (identityId: string) => string | null;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
+  /** Files bots send and fetch: the attachment service's uploads and readable files. */
+  readonly files: BotFileStore;
   /** Which webhook hosts skip the SSRF guard (`[bots] webhook_allow_hosts`); none when absent. */
   readonly webhookPolicy?: WebhookPolicy;
 }
@@ -36,4 +39,5 @@ export interface BotRuntime {
   /** The one getUpdates each bot may have waiting; a newer one ends it with 409 Conflict, as Telegram does. */
   readonly polling: Map<number, AbortController>;
   readonly webhooks: Webhooks;
+  readonly mediaOf: MediaOf;
 }

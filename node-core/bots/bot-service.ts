@@ -10,6 +10,7 @@ import { BOT_REPOSITORY, type BotRecord, type BotRepository } from './bot-reposi
 import { botIdOfToken, botTokenMatches, generateBotToken, hashBotToken } from './bot-token.ts';
 import { createSendLimits, type SendLimits } from './rate-limits.ts';
 import { createUpdateFeed, type UpdateFeed } from './update-feed.ts';
+import { mediaOf } from './bot-files.ts';
 import { createWebhooks } from './webhook-service.ts';
 
 /** Updates older than this are dropped, confirmed or not (Telegram keeps them 24 hours). */
@@ -46,12 +47,13 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
   const repo = store.register(BOT_REPOSITORY);
   const appended = telemetry.counter<'kind'>({ name: 'dchat_bot_updates_total', help: 'Updates stored for bots, by kind', labels: ['kind'] });
   const refused = telemetry.counter<'reason'>({ name: 'dchat_bot_auth_failures_total', help: 'Bot API requests refused for their token', labels: ['reason'] });
-  const feed = createUpdateFeed({ store, bots: repo, logger: log, now, onAppended: (kind) => appended.inc({ kind }) });
+  const media = mediaOf(components.files);
+  const feed = createUpdateFeed({ store, bots: repo, logger: log, now, mediaOf: media, onAppended: (kind) => appended.inc({ kind }) });
   const index = createBotIndex();
   const sendLimits = new Map<number, SendLimits>();
   const limits = (botId: number) => sendLimits.get(botId) ?? sendLimits.set(botId, createSendLimits()).get(botId)!;
   const webhooks = createWebhooks({ store, bots: repo, feed, telemetry, logger: log, now, policy: components.webhookPolicy ?? { allowHosts: [] } });
-  const runtime: BotRuntime = { components, repo, feed, limits, now, polling: new Map(), webhooks };
+  const runtime: BotRuntime = { components, repo, feed, limits, now, polling: new Map(), webhooks, mediaOf: media };
   let unsubscribe: (() => void) | undefined;
   let pruner: NodeJS.Timeout | undefined;
 

@@ -32,6 +32,32 @@ export interface TgMessageEntity {
   readonly length: number;
 }
 
+/** A file as the bot sees it: `file_id` names it for getFile and for sending it again. */
+export interface TgFileRef {
+  readonly file_id: string;
+  /** The same for the same content, whichever bot or chat it came through. */
+  readonly file_unique_id: string;
+  readonly file_size?: number;
+}
+
+export interface TgDocument extends TgFileRef {
+  readonly file_name?: string;
+  readonly mime_type?: string;
+}
+
+export interface TgPhotoSize extends TgFileRef {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** getFile's answer: the path to download it from, under /file/bot<token>/. */
+export interface TgFile extends TgFileRef {
+  readonly file_path?: string;
+}
+
+/** A message's file, as Telegram shows it: a photo (one size, the original) or a document. */
+export type TgMedia = { readonly photo: readonly TgPhotoSize[] } | { readonly document: TgDocument };
+
 export interface TgMessage {
   readonly message_id: number;
   readonly date: number;
@@ -39,6 +65,10 @@ export interface TgMessage {
   readonly from?: TgUser;
   readonly text?: string;
   readonly entities?: readonly TgMessageEntity[];
+  readonly caption?: string;
+  readonly caption_entities?: readonly TgMessageEntity[];
+  readonly photo?: readonly TgPhotoSize[];
+  readonly document?: TgDocument;
   readonly edit_date?: number;
   readonly reply_to_message?: TgMessage;
 }
@@ -59,6 +89,8 @@ export interface MessageContext {
   readonly from: TgUser;
   /** The answered message, rendered without its own reply (Telegram nests one level only). */
   readonly replyTo?: TgMessage | undefined;
+  /** The message's first file; its text is then the caption, as in Telegram. */
+  readonly media?: TgMedia | undefined;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -76,13 +108,15 @@ export function commandEntities(text: string): TgMessageEntity[] {
 /** A dchat message as a Telegram Message. `message_id` is the message's local seq: an integer, stable, unique on this node. */
 export function toTgMessage(message: Message, context: MessageContext): TgMessage {
   const entities = commandEntities(message.text);
+  const { media } = context;
   return {
     message_id: message.seq,
     date: seconds(message.sent_at),
     chat: context.chat,
     from: context.from,
-    ...(message.text ? { text: message.text } : {}),
-    ...(entities.length > 0 ? { entities } : {}),
+    ...(media ?? {}),
+    ...(message.text ? { [media ? 'caption' : 'text']: message.text } : {}),
+    ...(entities.length > 0 ? { [media ? 'caption_entities' : 'entities']: entities } : {}),
     ...(message.edited_at !== null ? { edit_date: seconds(message.edited_at) } : {}),
     ...(context.replyTo ? { reply_to_message: context.replyTo } : {}),
   };

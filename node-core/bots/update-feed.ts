@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Message } from '../domain/model.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { BotRecord, BotRepository } from './bot-repository.ts';
-import { toTgMessage, UPDATE_KINDS, type TgChat, type TgMessage, type TgUser, type UpdateKind } from './telegram-objects.ts';
+import { toTgMessage, UPDATE_KINDS, type TgChat, type TgMedia, type TgMessage, type TgUser, type UpdateKind } from './telegram-objects.ts';
 
 /**
  * Turns messages to a bot's identity into its updates, durably. The feed never trusts an event
@@ -29,6 +29,7 @@ export interface FeedInit {
   readonly bots: () => BotRepository;
   readonly logger: Logger;
   readonly onAppended: (kind: UpdateKind) => void;
+  readonly mediaOf: MediaOf;
   readonly now?: () => number;
 }
 
@@ -59,13 +60,16 @@ export function chatOf(repos: Repositories, bots: BotRepository, bot: BotRecord,
 }
 
 /** A message of one of the bot's chats as Telegram's Message (ids given here if new: call inside store.write). */
-export function renderMessage(repos: Repositories, bots: BotRepository, bot: BotRecord, message: Message, withReply = true): TgMessage | undefined {
+/** A message's first file as Telegram's photo or document (bot-files.ts), or undefined. */
+export type MediaOf = (repos: Repositories, messageId: string) => TgMedia | undefined;
+
+export function renderMessage(repos: Repositories, bots: BotRepository, bot: BotRecord, message: Message, mediaOf: MediaOf, withReply = true): TgMessage | undefined {
   const chat = chatOf(repos, bots, bot, message.chat_id);
   if (!chat) return undefined;
   const from = userOf(repos, bots, bot.identity_id, message.sender);
   const original = withReply && message.reply_to ? repos.messages.get(message.reply_to) : undefined;
-  const replyTo = original && original.chat_id === message.chat_id ? renderMessage(repos, bots, bot, original, false) : undefined;
-  return toTgMessage(message, { chat, from, replyTo });
+  const replyTo = original && original.chat_id === message.chat_id ? renderMessage(repos, bots, bot, original, mediaOf, false) : undefined;
+  return toTgMessage(message, { chat, from, replyTo, media: mediaOf(repos, message.id) });
 }
 
 const allows = (bot: BotRecord, kind: UpdateKind) => (bot.allowed_updates.length === 0 ? UPDATE_KINDS : bot.allowed_updates).includes(kind);
@@ -101,7 +105,7 @@ export function createUpdateFeed(init: FeedInit): UpdateFeed {
         if ((bots.editSeen(botId, message.seq) ?? 0) >= message.edited_at) return false;
         bots.setEditSeen(botId, message.seq, message.edited_at);
         const current = repos.messages.getBySeq(message.seq);
-        const rendered = current && allows(bot, 'edited_message') ? renderMessage(repos, bots, bot, current) : undefined;
+        const rendered = current && allows(bot, 'edited_message') ? renderMessage(repos, bots, bot, current, init.mediaOf) : undefined;
         if (rendered) append(repos, bot, 'edited_message', rendered);
         return rendered !== undefined;
       }),
@@ -143,7 +147,7 @@ function pumpBatch(init: FeedInit, append: Append, botId: number): Promise<{ app
     let appended = 0;
     for (const seq of seqs) {
       const message = repos.messages.getBySeq(seq);
-      const rendered = message && !message.deleted_at && allows(bot, 'message') ? renderMessage(repos, bots, bot, message) : undefined;
+      const rendered = message && !message.deleted_at && allows(bot, 'message') ? renderMessage(repos, bots, bot, message, init.mediaOf) : undefined;
       if (rendered) {
         append(repos, bot, 'message', rendered);
         appended++;

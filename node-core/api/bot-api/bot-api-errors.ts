@@ -17,6 +17,7 @@ const CODES: Readonly<Record<BotRefusalName, { code: number; prefix: string }>> 
   BotForbidden: { code: 403, prefix: 'Forbidden: ' },
   BotConflict: { code: 409, prefix: 'Conflict: ' },
   BotTooManyRequests: { code: 429, prefix: 'Too Many Requests: ' },
+  BotTooLarge: { code: 413, prefix: '' },
 };
 
 export function failureOf(refusal: BotRefusal): BotApiFailure {

@@ -28,6 +28,9 @@ const METHODS: Readonly<Record<string, BotMethod<z.ZodType>>> = {
   setWebhook: method(S.setWebhook, (bot, input) => bot.setWebhook(input)),
   deleteWebhook: method(S.deleteWebhook, (bot, input) => bot.deleteWebhook(input.drop_pending_updates ?? false)),
   getWebhookInfo: method(S.none, (bot) => bot.getWebhookInfo()),
+  sendDocument: method(S.sendDocument, (bot, input) => bot.sendDocument(input)),
+  sendPhoto: method(S.sendPhoto, (bot, input) => bot.sendPhoto(input)),
+  getFile: method(S.getFile, (bot, input, signal) => bot.getFile(input.file_id, signal)),
 };
 
 const BY_LOWERCASE = new Map(Object.entries(METHODS).map(([name, m]) => [name.toLowerCase(), m]));

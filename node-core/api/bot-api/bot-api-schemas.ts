@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UPDATE_KINDS } from '../../bots/telegram-objects.ts';
 import type { EditTextInput, GetUpdatesInput, MessageRefInput, SendTextInput } from '../../bots/bot-actions.ts';
+import type { BotInputFile, SendFileInput } from '../../bots/bot-files.ts';
 import type { SetWebhookInput } from '../../bots/webhook-service.ts';
 
 /*
@@ -82,3 +83,40 @@ export const setWebhook = z.object({
   certificate: z.unknown().optional(),
   ip_address: z.string().optional(),
 }) satisfies z.ZodType<SetWebhookInput, unknown>;
+
+/** Telegram's limit on a caption, in characters. */
+export const CAPTION_MAX = 1024;
+const uploaded = z.object({ kind: z.literal('upload'), name: z.string().min(1).max(255), mime: z.string().max(255), data: z.instanceof(Uint8Array) });
+/**
+ * A file to send: uploaded in the same multipart request (the parser turns it, and `attach://`
+ * references to it, into an upload; JSON cannot carry one), or the file_id of a file the bot
+ * has seen. Telegram also fetches http URLs; a node doing so for bots would be an SSRF door, so
+ * URLs are refused with a reason.
+ */
+const inputFile = z.unknown().transform((v, ctx): BotInputFile => {
+  const upload = uploaded.safeParse(v);
+  if (upload.success) return upload.data;
+  let why = 'expected an uploaded file or a file_id';
+  if (typeof v === 'string' && v.startsWith('attach://')) why = `no file was uploaded under ${v}`;
+  else if (typeof v === 'string' && /^https?:\/\//i.test(v)) why = 'sending a file by URL is not supported: upload the file instead';
+  else if (typeof v === 'string' && v.length > 0 && v.length <= 64) return { kind: 'file_id', fileId: v };
+  ctx.addIssue({ code: 'custom', message: why });
+  return z.NEVER;
+});
+const fileMessage = z.object({
+  chat_id: int(),
+  caption: z.string().max(CAPTION_MAX, 'message caption is too long').optional(),
+  reply_to_message_id: int().optional(),
+  reply_parameters: json(replyParameters).optional(),
+  allow_sending_without_reply: bool.optional(),
+});
+const toSendFile = (p: z.output<typeof fileMessage>, file: z.output<typeof inputFile>): SendFileInput => ({
+  chat_id: p.chat_id,
+  file,
+  caption: p.caption ?? '',
+  reply_to_message_id: p.reply_parameters?.message_id ?? p.reply_to_message_id,
+  allow_sending_without_reply: p.reply_parameters?.allow_sending_without_reply ?? p.allow_sending_without_reply ?? false,
+});
+export const sendDocument = fileMessage.extend({ document: inputFile }).transform((p) => toSendFile(p, p.document));
+export const sendPhoto = fileMessage.extend({ photo: inputFile }).transform((p) => toSendFile(p, p.photo));
+export const getFile = z.object({ file_id: z.string().min(1).max(64) });

@@ -1,12 +1,18 @@
 import { parse as parseQuery } from 'node:querystring';
+import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BotActions } from '../../bots/bot-actions.ts';
 import { failureOf, failureOfSchema, isRefusal, notFound, type BotApiFailure } from '../bot-api/bot-api-errors.ts';
 import { botMethod } from '../bot-api/bot-api-methods.ts';
 import { illFormedStringPath } from '../../util/unicode.ts';
+import { downloadHeaders } from './attachment-download.ts';
+import { parseBotMultipart } from './bot-multipart.ts';
 import type { HttpContext } from './http-context.ts';
 
 /** The Bot API's URL: Telegram's `/bot<token>/<method>`, which bot libraries build from apiRoot. */
 export const BOT_API_URL = '/bot:token/:method';
+/** Where getFile's file_path is downloaded from, as Telegram's `/file/bot<token>/<file_path>`. */
+export const BOT_FILE_URL = '/file/bot:token/*';
 
 const send = (reply: FastifyReply, failure: BotApiFailure) => reply.status(failure.error_code).type('application/json').send(failure);
 
@@ -25,10 +31,19 @@ export function registerBotRoutes(app: FastifyInstance, ctx: HttpContext): void 
   });
   void app.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseQuery(body as string)));
+    const fileBytes = Math.floor(ctx.init.config.messages.max_size_mb * 1024 * 1024);
+    scope.addContentTypeParser('multipart/form-data', (req, _payload, done) => void parseBotMultipart(req.raw, { fileBytes }).then((params) => done(null, params), (err: Error) => done(err)));
+    // The token before the body (after the per-address limiter's onRequest): a request with a bad one is answered before anything is parsed.
+    scope.addHook('preParsing', async (req, reply, payload) => {
+      const bot = ctx.init.bots()?.authenticate((req.params as { token?: string }).token ?? '');
+      if (!bot) return send(reply, { ok: false, error_code: 401, description: 'Unauthorized' });
+      authenticated.set(req, bot);
+      return payload;
+    });
     scope.setErrorHandler((err, req, reply) => {
       if (isRefusal(err)) return send(reply, failureOf(err));
       if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return send(reply, { ok: false, error_code: 400, description: 'Bad Request: send parameters as a query string, JSON or application/x-www-form-urlencoded (file uploads come later)' });
+        return send(reply, { ok: false, error_code: 400, description: 'Bad Request: send parameters as a query string, JSON, application/x-www-form-urlencoded or multipart/form-data' });
       }
       const apiError = (err as { statusCode?: number }).statusCode;
       // The per-address limiter (security.rate_limit_requests_per_sec, a one-second window) caught bad tokens from this address.
@@ -44,14 +59,24 @@ export function registerBotRoutes(app: FastifyInstance, ctx: HttpContext): void 
       config: { open: true, botApi: true },
       handler: (req, reply) => handle(req, reply, ctx, polls),
     });
+    scope.route({
+      method: ['GET', 'HEAD'],
+      url: BOT_FILE_URL,
+      config: { open: true, botApi: true },
+      handler: (req, reply) => {
+        const file = authenticated.get(req)!.download((req.params as { '*': string })['*']);
+        return reply.headers(downloadHeaders(file.row)).send(fs.createReadStream(file.path));
+      },
+    });
   });
 }
 
+/** Each request's bot, authenticated once in onRequest, from memory alone (a bad token costs no parsing and no database work). */
+const authenticated = new WeakMap<FastifyRequest, BotActions>();
+
 async function handle(req: FastifyRequest, reply: FastifyReply, ctx: HttpContext, polls: Set<AbortController>): Promise<FastifyReply> {
-  const { token, method } = req.params as { token: string; method: string };
-  // The token first, from memory alone: a bad one costs no parsing and no database work.
-  const bot = ctx.init.bots()?.authenticate(token);
-  if (!bot) return send(reply, { ok: false, error_code: 401, description: 'Unauthorized' });
+  const { method } = req.params as { method: string };
+  const bot = authenticated.get(req)!;
   const definition = botMethod(method);
   if (!definition) return send(reply, notFound());
   const raw: unknown = req.method === 'GET' ? req.query : (req.body ?? req.query ?? {});

@@ -44,7 +44,7 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
   });
   const identities = createIdentityService({ store, events, nodeSecret, keyRing, ...(options.now ? { now: options.now } : {}) });
   const messaging = createMessagingService({ store, events, attachments, ...(options.now ? { now: options.now } : {}) });
-  const bots = createBots({ store, events, messaging, createIdentity: (input) => identities.create(input), invite: () => null, telemetry: createPrometheusTelemetry(new Registry()), logger: silentLogger });
+  const bots = createBots({ store, events, messaging, createIdentity: (input) => identities.create(input), invite: () => null, telemetry: createPrometheusTelemetry(new Registry()), logger: silentLogger, files: attachments });
   const router = createRouter(apiMethods({
     node: {
       health: () => ({ status: 'healthy', version: 'test' }),
