@@ -36,6 +36,14 @@ export function createWriteQueue(db: Database, options: WriteQueueOptions = {}):
   const commitBatch = db.transaction((batch: PendingWrite[], outcomes: Array<{ ok: boolean; value: unknown }>) => {
     const before = refuse?.();
     if (before) throw before;
+    // A write alone needs no savepoint: its failure rolls back a transaction holding only itself.
+    // (Most batches are one write when traffic is light; the savepoint pair is then pure cost.)
+    if (batch.length === 1) {
+      outcomes.push({ ok: true, value: batch[0]!.work() });
+      const after = refuse?.();
+      if (after) throw after;
+      return;
+    }
     for (const write of batch) {
       try {
         outcomes.push({ ok: true, value: inSavepoint(write.work) });

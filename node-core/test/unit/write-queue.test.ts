@@ -38,6 +38,20 @@ describe('write queue (group commit)', () => {
     assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 3]);
   });
 
+  it('a write alone (no savepoint) that fails stores none of its part and rejects with its own error', async () => {
+    const { db, insert, queue } = setup();
+    await queue.enqueue(() => insert.run(1));
+    await assert.rejects(
+      queue.enqueue(() => {
+        insert.run(2);
+        insert.run(1);
+      }),
+      /UNIQUE/,
+    );
+    await queue.enqueue(() => insert.run(3));
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 3]);
+  });
+
   it('a full database fails the batch without storing part of it; the queue keeps working', async () => {
     const { db, insert, queue } = setup();
     // Capping the page count makes SQLite answer SQLITE_FULL exactly as on a full disk.
