@@ -73,7 +73,7 @@ export class InboundVerifier implements Inbound {
     };
     let envelope: SignedEnvelope;
     try {
-      envelope = decodeEnvelope(bytes);
+      envelope = from.decoded ?? decodeEnvelope(bytes);
     } catch (err) {
       if (err instanceof FrameDecodeError) return fail('malformed', 'malformed');
       throw err;

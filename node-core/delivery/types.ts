@@ -63,6 +63,8 @@ export interface QueueDirectInput {
 export interface ReceivedFrom {
   readonly peer: string | null;
   readonly via: 'direct' | 'relay' | 'gossip';
+  /** These bytes, already decoded by whoever checked them first (gossip's topic validator): not decoded twice. */
+  readonly decoded?: SignedEnvelope | undefined;
 }
 
 export type ReceiveResult = { ok: true; duplicate: boolean; id: Uint8Array } | { ok: false; error: ErrorCode; id?: Uint8Array };

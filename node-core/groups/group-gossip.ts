@@ -33,11 +33,14 @@ const TOPIC_PREFIX = '/dchat/group/';
  * group envelope for this topic's group, and gossipsub's peer score counts the rejections
  * against the peer that sent it. The sender's signature is checked on receipt (inbound.ts).
  */
-export function validateGroupFrame(groupId: string) {
+export function validateGroupFrame(groupId: string, decoded?: WeakMap<Uint8Array, SignedEnvelope>) {
   return (_peer: unknown, message: { data: Uint8Array }): TopicValidatorResult => {
     try {
       const envelope = decodeEnvelope(message.data);
-      return envelope.type === 'group' && bytesToHex(envelope.to) === groupId ? TopicValidatorResult.Accept : TopicValidatorResult.Reject;
+      if (envelope.type !== 'group' || bytesToHex(envelope.to) !== groupId) return TopicValidatorResult.Reject;
+      // The same bytes reach the message event next: receive() takes this decoding instead of repeating it.
+      decoded?.set(message.data, envelope);
+      return TopicValidatorResult.Accept;
     } catch {
       return TopicValidatorResult.Reject;
     }
@@ -56,6 +59,8 @@ class GroupGossipTopics implements GroupGossip {
   /** Gossip envelopes waiting for their sender's key: "group:sender" → envelopes. */
   private readonly held = new Map<string, Uint8Array[]>();
   private readonly working = new Set<Promise<unknown>>();
+  /** Envelopes the topic validator decoded, by their frame (gone with the frame). */
+  private readonly decoded = new WeakMap<Uint8Array, SignedEnvelope>();
   private toPublish: Array<{ local: string; groupId: string; core: EnvelopeCore }> = [];
   private publishing: NodeJS.Immediate | undefined;
 
@@ -71,7 +76,7 @@ class GroupGossipTopics implements GroupGossip {
 
   join(state: GroupState): void {
     const topic = topicOf(state.id);
-    this.pubsub.topicValidators.set(topic, validateGroupFrame(state.id));
+    this.pubsub.topicValidators.set(topic, validateGroupFrame(state.id, this.decoded));
     if (!this.pubsub.getTopics().includes(topic)) this.pubsub.subscribe(topic);
     // Gossip only flows between connected peers: reach out to the members we can.
     for (const m of state.members) {
@@ -126,15 +131,15 @@ class GroupGossipTopics implements GroupGossip {
     if (!event.detail.topic.startsWith(TOPIC_PREFIX)) return;
     const bytes = event.detail.data;
     this.track(
-      this.receive(bytes).then((result) => {
+      this.receive(bytes, this.decoded.get(bytes)).then((result) => {
         // Most likely its sender key has not arrived yet: keep it for when it does.
         if (!result.ok && result.error === 'held') this.hold(bytes);
       }),
     );
   };
 
-  private receive(bytes: Uint8Array) {
-    return this.delivery.receive(bytes, { peer: null, via: 'gossip' });
+  private receive(bytes: Uint8Array, decoded?: SignedEnvelope) {
+    return this.delivery.receive(bytes, { peer: null, via: 'gossip', decoded });
   }
 
   private hold(bytes: Uint8Array): void {
