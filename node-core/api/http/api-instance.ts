@@ -8,7 +8,7 @@ import type { DchatConfig } from '../../config/schema.ts';
 import { ValidationError } from '../errors.ts';
 import { registerRestRoutes, registerRpcRoute } from './api-routes.ts';
 import { registerAttachmentRoutes } from './attachment-routes.ts';
-import { registerBotRoutes } from './bot-routes.ts';
+import { frameworkErrors, registerBotRoutes } from './bot-routes.ts';
 import { registerEventStream } from './event-stream.ts';
 import { flagsOf, type HttpContext } from './http-context.ts';
 import { baseOptions, ListenError } from './listen.ts';
@@ -23,7 +23,8 @@ export async function buildApiInstance(ctx: HttpContext): Promise<FastifyInstanc
   const { init } = ctx;
   const https = readTls(init.config);
   // The HTTPS and HTTP instances differ only in their raw server type, which nothing here uses.
-  const app = (https ? Fastify({ ...baseOptions(init.config), https }) : Fastify(baseOptions(init.config))) as unknown as FastifyInstance;
+  const options = { ...baseOptions(init.config), frameworkErrors };
+  const app = (https ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
   app.server.maxConnections = init.config.server.max_connections;
   parseJsonStrictly(app);
   await registerPlugins(app, ctx);

@@ -17,6 +17,21 @@ export const BOT_FILE_URL = '/file/bot:token/*';
 const send = (reply: FastifyReply, failure: BotApiFailure) => reply.status(failure.error_code).type('application/json').send(failure);
 
 /**
+ * Errors Fastify raises before any route runs (a path parameter over maxParamLength, a URL that
+ * does not decode). Under /bot they are a bad token, answered 401 in Telegram's shape like any
+ * other bad token (a flood of 300-character tokens gets what a flood of short ones gets);
+ * elsewhere Fastify's own answer.
+ */
+export function frameworkErrors(err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply): void {
+  if (req.raw.url?.startsWith('/bot')) {
+    void send(reply, { ok: false, error_code: 401, description: 'Unauthorized' });
+    return;
+  }
+  const statusCode = err.statusCode ?? 400;
+  void reply.status(statusCode).send({ error: 'Bad Request', code: err.code, message: err.message, statusCode });
+}
+
+/**
  * The Bot API on the node's API port. No node token: the bot token in the path authorizes, and
  * the route is marked open for the request guard (Host and Origin checks still apply). Lives in
  * its own Fastify scope so its form parser and its Telegram-shaped errors stay out of /api.
