@@ -146,7 +146,7 @@ async function roundTrips(a: RunningNode, b: RunningNode, made: Made, people: re
   ws.close();
   stopBot.abort();
   await bot;
-  for (const leg of Object.values(legs)) leg.sort((x, y) => x - y);
+  for (const leg of Object.values(legs) as number[][]) leg.sort((x, y) => x - y);
   return legs;
 }
 
