@@ -97,10 +97,14 @@ export function startDelivery(deps: DeliveryDeps, hook: ActiveHook): WebhookDeli
         nextRetry = Math.min(nextRetry, retry.at);
         continue;
       }
-      inFlight.set(update.chat, deliver(update).finally(() => {
-        inFlight.delete(update.chat);
-        kick.abort();
-      }));
+      const delivery = deliver(update)
+        // A confirm that could not be written: the update stays pending and goes again later.
+        .catch((err: unknown) => deps.logger.warn({ err, bot_id: hook.botId }, 'could not record a webhook delivery'))
+        .finally(() => {
+          inFlight.delete(update.chat);
+          kick.abort();
+        });
+      inFlight.set(update.chat, delivery);
     }
     return nextRetry;
   };
