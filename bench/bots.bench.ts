@@ -18,9 +18,9 @@ import { killAllNodes, type RunningNode } from '../node-core/test/helpers/spawn-
 import { fmt, percentile, rate, table } from './lib.ts';
 import { count, sized } from './size.ts';
 
-const PEOPLE = sized(16, 3);
-const BACKLOG = sized(5000, 200);
-const ROUND_TRIPS = sized(320, 12);
+const PEOPLE = sized(16, 2);
+const BACKLOG = sized(5000, 100);
+const ROUND_TRIPS = sized(320, 6);
 // Info, not the tests' debug: the helpers wait for the ready line, and per-message debug lines would be measured too.
 const QUIET = { DCHAT_LOG_LEVEL: 'info' };
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { guardedLookup } from './webhook-guard.ts';
+import { isIP } from 'node:net';
+import { addressProblem, guardedLookup } from './webhook-guard.ts';
 
 /** How long one delivery may take before it counts as failed (Telegram's words: "Read timeout expired"). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -22,6 +23,11 @@ export const agentFor = (url: URL, maxConnections: number): http.Agent =>
  */
 export function postJson(target: PostTarget, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
   const client = target.url.protocol === 'https:' ? https : http;
+  // An address written in the URL is never looked up, so it is checked here (the allow-list may
+  // have changed since setWebhook).
+  const literal = target.url.hostname.replace(/^\[|\]$/g, '');
+  const problem = isIP(literal) !== 0 ? addressProblem(literal, target.rule) : undefined;
+  if (problem) return Promise.reject(Object.assign(new Error(problem), { code: 'EWEBHOOKREFUSED' }));
   return new Promise((resolve, reject) => {
     const req = client.request(
       target.url,
