@@ -16,6 +16,50 @@ interface Worker {
   call<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
 }
 
+interface RelayMemory {
+  readonly idle: { rss: number; heapUsed: number };
+  readonly loaded: { rss: number; heapUsed: number; connections: number };
+  readonly connectedPeers: number;
+}
+
+/** A fresh relay in one memory mode (server.memory_mode), idle and then with simulated peers connected. */
+async function relayMemory(workers: Worker[], mode: 'throughput' | 'lean'): Promise<RelayMemory> {
+  const memPort = await freePort();
+  const memRelay = await startWorker(`relay-mem-${mode}`, { DCHAT_MEMORY_MODE: mode, DCHAT_NODE_ROLE: 'relay', DCHAT_P2P_PORT: String(memPort), DCHAT_RELAY_MAX_PEERS: '1500' });
+  workers.push(memRelay);
+  const memAddress = `/ip4/127.0.0.1/tcp/${memPort}/p2p/${(await memRelay.call<{ peerId: string }>('info')).peerId}`;
+  const idle = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
+  const swarms: ChildProcess[] = [];
+  let connectedPeers = 0;
+  const SWARM = sized(250, 25);
+  await Promise.all(
+    Array.from({ length: 4 }, (_, group) =>
+      new Promise<void>((resolve) => {
+        const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), memAddress, String(SWARM), String(group)], { stdio: ['pipe', 'pipe', 'inherit'] });
+        swarms.push(swarm);
+        swarm.stdout!.on('data', (d: Buffer) => {
+          const m = /connected (\d+)/.exec(String(d));
+          if (m) {
+            connectedPeers += Number(m[1]);
+            resolve();
+          }
+        });
+        swarm.once('exit', () => resolve());
+      }),
+    ),
+  );
+  if (connectedPeers !== 4 * SWARM) {
+    for (const swarm of swarms) swarm.kill('SIGTERM');
+    throw new Error(`relay memory: ${connectedPeers} of ${4 * SWARM} simulated peers connected`);
+  }
+  // Let the relay settle with its peers (identify, buffers) before reading its memory.
+  await new Promise((r) => setTimeout(r, sized(3000, 500)));
+  const loaded = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
+  for (const swarm of swarms) swarm.kill('SIGTERM');
+  await memRelay.call('stop');
+  return { idle, loaded, connectedPeers };
+}
+
 async function startWorker(name: string, env: Record<string, string>, dataDir = tempDir(name)): Promise<Worker> {
   const [p2p, ws] = [await freePort(), await freePort()];
   const child = fork(path.join(HERE, 'p2p-worker.ts'), [], {
@@ -214,39 +258,10 @@ export async function runP2pBench(): Promise<Record<string, number>> {
     const cpuPer1000 = cpuMs(cpuBefore, cpuAfter) / (INGEST_N / 1000);
 
     // Relay memory with 1,000 connected peers, simulated from four processes, on a fresh relay
-    // (the one above carries the heap of everything it just relayed).
-    const memPort = await freePort();
-    const memRelay = await startWorker('relay-mem', { DCHAT_NODE_ROLE: 'relay', DCHAT_P2P_PORT: String(memPort), DCHAT_RELAY_MAX_PEERS: '1500' });
-    workers.push(memRelay);
-    const memAddress = `/ip4/127.0.0.1/tcp/${memPort}/p2p/${(await memRelay.call<{ peerId: string }>('info')).peerId}`;
-    const idle = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
-    const swarms: ChildProcess[] = [];
-    let connectedPeers = 0;
-    const SWARM = sized(250, 25);
-    await Promise.all(
-      Array.from({ length: 4 }, (_, group) =>
-        new Promise<void>((resolve) => {
-          const swarm = spawn(process.execPath, [path.join(HERE, 'p2p-swarm.ts'), memAddress, String(SWARM), String(group)], { stdio: ['pipe', 'pipe', 'inherit'] });
-          swarms.push(swarm);
-          swarm.stdout!.on('data', (d: Buffer) => {
-            const m = /connected (\d+)/.exec(String(d));
-            if (m) {
-              connectedPeers += Number(m[1]);
-              resolve();
-            }
-          });
-          swarm.once('exit', () => resolve());
-        }),
-      ),
-    );
-    if (connectedPeers !== 4 * SWARM) {
-      for (const swarm of swarms) swarm.kill('SIGTERM');
-      throw new Error(`relay memory: ${connectedPeers} of ${4 * SWARM} simulated peers connected`);
-    }
-    // Let the relay settle with its peers (identify, buffers) before reading its memory.
-    await new Promise((r) => setTimeout(r, sized(3000, 500)));
-    const loaded = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
-    for (const swarm of swarms) swarm.kill('SIGTERM');
+    // (the one above carries the heap of everything it just relayed); in both memory modes.
+    const memory = await relayMemory(workers, 'throughput');
+    const lean = await relayMemory(workers, 'lean');
+    const { idle, loaded, connectedPeers } = memory;
     const busy = await relay.call<{ rss: number; heapUsed: number }>('usage');
 
     table('1:1 messaging between two node processes vs raw libp2p between the same processes (1 KiB each)', [
@@ -271,6 +286,7 @@ export async function runP2pBench(): Promise<Record<string, number>> {
       { figure: 'CPU per 1,000 relayed messages (verify, store, push, receipt, delete)', value: `${cpuPer1000.toFixed(0)} ms` },
       { figure: 'RSS of a fresh relay, idle', value: `${(idle.rss / 1e6).toFixed(0)} MB (heap ${(idle.heapUsed / 1e6).toFixed(0)} MB)` },
       { figure: `RSS of a fresh relay with ${connectedPeers} simulated peers (${loaded.connections} connections)`, value: `${(loaded.rss / 1e6).toFixed(0)} MB (heap ${(loaded.heapUsed / 1e6).toFixed(0)} MB)` },
+      { figure: 'the same two, memory_mode = "lean"', value: `${(lean.idle.rss / 1e6).toFixed(0)} MB / ${(lean.loaded.rss / 1e6).toFixed(0)} MB (heap ${(lean.loaded.heapUsed / 1e6).toFixed(0)} MB)` },
       { figure: 'RSS of the relay above, after relaying everything in this run', value: `${(busy.rss / 1e6).toFixed(0)} MB (heap ${(busy.heapUsed / 1e6).toFixed(0)} MB)` },
     ]);
     const sortedRelay = [...relayLatency].sort((x, y) => x - y);
@@ -294,6 +310,8 @@ export async function runP2pBench(): Promise<Record<string, number>> {
       relay_cpu_ms_per_1000: cpuPer1000,
       relay_rss_mb_idle: idle.rss / 1e6,
       relay_rss_mb_1000_peers: loaded.rss / 1e6,
+      relay_rss_mb_idle_lean: lean.idle.rss / 1e6,
+      relay_rss_mb_1000_peers_lean: lean.loaded.rss / 1e6,
       relay_simulated_peers: connectedPeers,
     };
   } finally {

@@ -37,7 +37,7 @@ const ROWS: ReadonlyArray<{ readonly label: (f: Figures) => string; readonly sui
   { suite: 'p2p', label: () => 'p99 latency at 1,000 msg/s offered, direct / via relay', figure: (f) => `${ms(f.direct_p99_ms_at_1000)} / ${ms(f.relay_p99_ms_at_1000)}` },
   { suite: 'p2p', label: () => 'group messages vs raw gossipsub (same run)', figure: (f) => `${int(f.group_msg_s)} vs ${int(f.raw_gossip_msg_s)} msg/s` },
   { suite: 'p2p', label: () => 'relay ingest; CPU per 1,000 relayed messages', figure: (f) => `${int(f.relay_ingest_msg_s)} msg/s; ${ms(f.relay_cpu_ms_per_1000)}` },
-  { suite: 'p2p', label: (f) => `relay RSS, fresh / with ${int(f.relay_simulated_peers)} connected peers`, figure: (f) => `${int(f.relay_rss_mb_idle)} MB / ${int(f.relay_rss_mb_1000_peers)} MB` },
+  { suite: 'p2p', label: (f) => `relay RSS, fresh / with ${int(f.relay_simulated_peers)} connected peers`, figure: (f) => `${int(f.relay_rss_mb_idle)} MB / ${int(f.relay_rss_mb_1000_peers)} MB` + (f.relay_rss_mb_1000_peers_lean === undefined ? '' : ` (memory_mode "lean": ${int(f.relay_rss_mb_idle_lean)} MB / ${int(f.relay_rss_mb_1000_peers_lean)} MB)`) },
   { suite: 'p2p', label: () => "event-loop delay of the node's thread (Electron's main) at 1,000 msg/s, p99", figure: (f) => ms(f.event_loop_p99_ms_at_1000, 1) },
   { suite: 'bots', label: () => 'bot updates drained from a stored backlog, long polling / webhook', figure: (f) => `${int(f.bot_longpoll_updates_s)} / ${int(f.bot_webhook_updates_s)} updates/s` },
   { suite: 'bots', label: () => 'person → bot → person across two nodes, p50 / p99', figure: (f) => `${ms(f.bot_round_trip_p50_ms)} / ${ms(f.bot_round_trip_p99_ms)}` },

@@ -7,6 +7,7 @@ import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { apiMethods, createRouter, type Router } from './api/router.ts';
 import { createAttachmentService } from './attachments/attachment-service.ts';
 import { createBots } from './bots/bot-service.ts';
+import { applyMemoryMode } from './runtime/memory-mode.ts';
 import { createLifecycle, type Lifecycle, type Startable } from './runtime/startable.ts';
 import type { EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
@@ -151,6 +152,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
 }
 
 export function createNode(init: NodeInit): DchatNode {
+  applyMemoryMode(init.loaded.config.server.memory_mode);
   const ctx = createContext(init);
   const { dataDir, log, store } = ctx;
   let http: HttpServer | undefined;

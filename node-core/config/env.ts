@@ -36,6 +36,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'DCHAT_REQUEST_TIMEOUT_SECS', key: 'server.request_timeout_secs', type: 'int' },
   { env: 'DCHAT_PUBLIC_HOSTS', key: 'server.public_hosts', type: 'list' },
   { env: 'DCHAT_MAX_HTTP_CONNECTIONS', key: 'server.max_connections', type: 'int' },
+  { env: 'DCHAT_MEMORY_MODE', key: 'server.memory_mode', type: 'string' },
 
   { env: 'DCHAT_DATABASE_URL', key: 'database.url', type: 'string' },
   { env: 'DATABASE_URL', key: 'database.url', type: 'string' },

@@ -21,6 +21,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+export const MEMORY_MODES = ['lean', 'throughput'] as const;
+export type MemoryMode = (typeof MEMORY_MODES)[number];
+
 export const NODE_ROLES = ['user', 'relay'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 
@@ -48,6 +51,8 @@ const serverSection = z.object({
   public_hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a host name without scheme or port')).default([]),
   /** Open HTTP connections at once; more wait in the kernel's backlog or are refused. */
   max_connections: positiveInt.default(512),
+  /** How the JavaScript heap trades memory for speed (runtime/memory-mode.ts). */
+  memory_mode: z.enum(MEMORY_MODES).default('throughput'),
 });
 
 const databaseSection = z.object({

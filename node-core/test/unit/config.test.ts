@@ -250,3 +250,11 @@ describe('config.example.toml', () => {
     }
   });
 });
+
+describe('server.memory_mode', () => {
+  it('defaults to V8 sizing, takes "lean" from DCHAT_MEMORY_MODE, and names the key for a wrong value', () => {
+    assert.equal(loadConfig({ env: {} }).config.server.memory_mode, 'throughput');
+    assert.equal(loadConfig({ env: { DCHAT_MEMORY_MODE: 'lean' } }).config.server.memory_mode, 'lean');
+    assert.throws(() => loadConfig({ env: { DCHAT_MEMORY_MODE: 'tiny' } }), /server\.memory_mode/);
+  });
+});
