@@ -1,3 +1,4 @@
+import { createKeyboards, type Keyboards } from './messaging/keyboards.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PeerList, RelayRef } from './domain/model.ts';
@@ -37,6 +38,7 @@ export interface NetworkServices extends Startable {
   readonly relayClient: RelayClient;
   readonly contacts: ContactService;
   readonly direct: DirectMessaging;
+  readonly keyboards: Keyboards;
   readonly groups: GroupService;
   readonly attachments: AttachmentService;
   ownRecord(identityId: string): SignedIdentityRecord;
@@ -125,12 +127,13 @@ function createCapabilities(b: Basics) {
     ownRelays: chosen,
   });
   const direct = createDirectMessaging({ store, events, delivery, contacts, attachments, isConnected: (peer) => network.isConnected(peer) });
+  const keyboards = createKeyboards({ store, events, delivery, direct, attachments, logger: b.logger });
   const groups = createGroupService({ store, network, delivery, keyRing, vault, events, attachments, logger: b.logger, ownRecord, onPayload: (kind, handler) => direct.onPayload(kind, handler) });
   const relay = createRelayService({ config: b.loaded.config, store, network, logger: b.logger, telemetry: b.telemetry, onEnabledChange: (enabled) => (b.relaying.enabled = enabled) });
   const relayClient = createRelayClient({ store, network, keyRing, vault, logger: b.logger, relays: chosen, ownRecord });
   b.relays.onChange(() => relayClient.refresh());
   const peerProtocol = createPeerProtocol({ store, network, keyRing, vault, ownRecord, chunk: (hash) => attachments.chunk(hash) });
-  return { delivery, attachments, direct, groups, relay, relayClient, peerProtocol };
+  return { delivery, attachments, direct, keyboards, groups, relay, relayClient, peerProtocol };
 }
 
 type Capabilities = ReturnType<typeof createCapabilities>;
@@ -186,6 +189,7 @@ export async function createNetworkServices(init: NetworkServicesInit): Promise<
     { name: 'relay', component: c.relay },
     { name: 'groups', component: c.groups },
     { name: 'direct-messaging', component: c.direct },
+    { name: 'keyboards', component: c.keyboards },
     { name: 'relay-client', component: c.relayClient },
   ];
   const lifecycle = createLifecycle(components, (name, err) => init.logger.warn({ err, component: name }, 'a component did not stop cleanly'));

@@ -88,6 +88,8 @@ export interface ApiMethods {
   'messages.delete': { input: Input<typeof S.deleteMessage>; output: Message };
   'messages.react': { input: Input<typeof S.react>; output: Message };
   'messages.unreact': { input: Input<typeof S.messageRef>; output: Message };
+  /** Presses a button of a bot's message; the answer comes as a `button.answered` event. */
+  'messages.pressButton': { input: Input<typeof S.pressButton>; output: { query_id: string } };
   'messages.history': { input: Input<typeof S.messageRef>; output: { message: Message; revisions: MessageRevision[] } };
   'chats.update': { input: Input<typeof S.updateChat>; output: Chat };
   /** Tells the other side(s) you are typing (nothing when typing indicators are off). */

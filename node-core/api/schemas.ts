@@ -166,6 +166,12 @@ const emoji = z.string().refine((s) => isOneEmoji(s, EMOJI_MAX_LENGTH), 'expecte
 
 export const react = z.strictObject({ id: messageId, emoji }) satisfies z.ZodType<ReactInput, unknown>;
 
+/** A press of a button of a message (a bot's inline keyboard): the button's callback data, 1 to 64 bytes. */
+export const pressButton = z.strictObject({
+  id: messageId,
+  data: z.string().min(1).refine((d) => new TextEncoder().encode(d).length <= 64, 'expected the callback data of one of the message\'s buttons (at most 64 bytes)'),
+});
+
 export const disappearingSeconds = z
   .number()
   .int()

@@ -47,6 +47,28 @@ const chatUpdates = [
 export const chatUpdate = z.discriminatedUnion('k', [...chatUpdates]);
 export type ChatUpdate = z.output<typeof chatUpdate>;
 
+/** Telegram's callback_data: 1 to 64 bytes. */
+const callbackData = z.string().min(1).refine((d) => new TextEncoder().encode(d).length <= 64, 'callback data is over 64 bytes');
+/** One inline button: text, and either the data a press sends back or an https link. */
+const inlineButton = z
+  .object({ t: z.string().min(1).max(64), d: callbackData.optional(), u: z.string().max(512).regex(/^https:\/\/[^\s]+$/).optional() })
+  .refine((b) => (b.d === undefined) !== (b.u === undefined), 'a button has callback data or a link, not both');
+export const inlineKeyboard = z
+  .array(z.array(inlineButton).min(1).max(8))
+  .max(12)
+  .refine((rows) => rows.flat().length <= 100, 'at most 100 buttons');
+export type InlineKeyboardRows = z.output<typeof inlineKeyboard>;
+
+/** Inline keyboards and their presses, 1:1 only (bots): kept apart from messages so either may arrive first. */
+const keyboardPayloads = [
+  /** The sender's keyboard for a message of theirs; no rows takes it away. */
+  z.object({ k: z.literal('kb'), id: uuid, rows: inlineKeyboard, at }),
+  /** A press of a button with data, under a query id the answer names. */
+  z.object({ k: z.literal('cbq'), id: uuid, q: uuid, d: callbackData }),
+  /** The answer to a press: a notice to show, as a toast or (alert) a dialog. */
+  z.object({ k: z.literal('cba'), q: uuid, text: z.string().max(200).optional(), alert: z.boolean().optional() }),
+] as const;
+
 export const directPayload = z.discriminatedUnion('k', [
   z.object({
     k: z.literal('msg'),
@@ -72,6 +94,7 @@ export const directPayload = z.discriminatedUnion('k', [
     key: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), bytes(32), bytes(32)]),
   }),
   ...chatUpdates,
+  ...keyboardPayloads,
 ]);
 export type DirectPayload = z.output<typeof directPayload>;
 

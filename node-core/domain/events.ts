@@ -1,4 +1,4 @@
-import type { Chat, Identity, Message, PrivacySettings, TypingState } from './model.ts';
+import type { ButtonAnswer, Chat, Identity, Message, PrivacySettings, TypingState } from './model.ts';
 
 /** Events a node emits when its state changes; the API streams them to subscribers (WebSocket /api/events, or IPC). */
 export interface NodeEvents {
@@ -12,6 +12,19 @@ export interface NodeEvents {
   'chat.updated': Chat;
   'identity.created': Identity;
   'identity.updated': Identity;
+  /** The other side answered a button press of ours. */
+  'button.answered': ButtonAnswer;
+  /** Someone pressed a button of a message of ours (the bots component turns it into a callback_query). */
+  'button.pressed': ButtonPress;
+}
+
+/** A press of one of our messages' buttons, as it arrived (checked: our message, our keyboard, their chat). */
+export interface ButtonPress {
+  readonly query_id: string;
+  readonly chat_id: string;
+  readonly message_id: string;
+  readonly from: string;
+  readonly data: string;
 }
 
 export type NodeEventName = keyof NodeEvents;

@@ -144,6 +144,26 @@ export interface Message {
   readonly reactions?: readonly Reaction[];
   /** The answered message as the reply shows it; `found: false` when it is not here (yet). */
   readonly quote?: MessageQuote | null;
+  /** Buttons under the message (a bot's inline keyboard), in rows. */
+  readonly keyboard?: readonly (readonly InlineButton[])[];
+}
+
+/** A button of an inline keyboard: pressing it sends `data` back to the sender, or opens `url`. */
+export interface InlineButton {
+  readonly text: string;
+  readonly data?: string;
+  readonly url?: string;
+}
+
+/** The sender's answer to a button press (a bot's answerCallbackQuery). */
+export interface ButtonAnswer {
+  readonly query_id: string;
+  readonly chat_id: string;
+  readonly message_id: string;
+  /** Empty when the bot only acknowledged the press. */
+  readonly text: string;
+  /** Show as a dialog to dismiss, not a passing notice. */
+  readonly alert: boolean;
 }
 
 export interface Reaction {

@@ -27,6 +27,9 @@ const RECEIPT_DELAY_MS = 25;
 /** The most message ids one receipt payload may carry (payloads.ts). */
 const RECEIPT_IDS = 1000;
 
+/** Payload kinds other capabilities handle: groups' state and keys, inline keyboards. */
+export type ExtraPayloadKind = 'gstate' | 'gleave' | 'skey' | 'kb' | 'cbq' | 'cba';
+
 type PayloadHandler = (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void;
 
 export interface DirectMessaging extends Startable {
@@ -38,7 +41,7 @@ export interface DirectMessaging extends Startable {
   /** Queues a reaction, edit, delete, timer or typing change for the chat's peer. */
   queueUpdate(repos: Repositories, chat: Chat, update: ChatUpdate): AfterCommit;
   /** Other payload kinds (groups) register here. */
-  onPayload(kind: 'gstate' | 'gleave' | 'skey', handler: PayloadHandler): void;
+  onPayload(kind: ExtraPayloadKind, handler: PayloadHandler): void;
   /** Listens for acknowledged mail and sends the receipts still owed from the last run. */
   start(): void;
   /** Cancels the pending receipt flush (what is owed stays in the store for the next start). */
@@ -171,7 +174,7 @@ class DirectMessagingComponent implements DirectMessaging {
     };
   }
 
-  onPayload(kind: 'gstate' | 'gleave' | 'skey', handler: PayloadHandler): void {
+  onPayload(kind: ExtraPayloadKind, handler: PayloadHandler): void {
     this.extra.set(kind, handler);
   }
 

@@ -25,7 +25,8 @@ function quoteOf(repos: Repositories, message: Message): MessageQuote | null {
 
 /**
  * Messages as clients see them: with their attachments, reactions and the quoted original of a
- * reply. One query for the attachments and one per chat for the reactions of a page.
+ * reply, and a bot's buttons. One query for the attachments and one per chat each for the reactions
+ * and the keyboards of a page (none when the chat has none).
  */
 export function viewMessages(repos: Repositories, attachments: AttachmentsView | undefined, messages: readonly Message[]): Message[] {
   if (messages.length === 0) return [];
@@ -33,8 +34,15 @@ export function viewMessages(repos: Repositories, attachments: AttachmentsView |
   const idsByChat = new Map<string, string[]>();
   for (const m of messages) idsByChat.set(m.chat_id, [...(idsByChat.get(m.chat_id) ?? []), m.id]);
   const reactions = new Map<string, Message['reactions']>();
-  for (const [chatId, ids] of idsByChat) for (const [id, list] of repos.reactions.forMessages(chatId, ids)) reactions.set(id, list);
-  return withFiles.map((m) => ({ ...m, reactions: reactions.get(m.id) ?? [], quote: quoteOf(repos, m) }));
+  const keyboards = new Map<string, Message['keyboard']>();
+  for (const [chatId, ids] of idsByChat) {
+    for (const [id, list] of repos.reactions.forMessages(chatId, ids)) reactions.set(id, list);
+    for (const [id, rows] of repos.keyboards.forMessages(chatId, ids)) keyboards.set(id, rows);
+  }
+  return withFiles.map((m) => {
+    const keyboard = m.deleted_at === null ? keyboards.get(m.id) : undefined;
+    return { ...m, reactions: reactions.get(m.id) ?? [], quote: quoteOf(repos, m), ...(keyboard ? { keyboard } : {}) };
+  });
 }
 
 export const viewMessage = (repos: Repositories, attachments: AttachmentsView | undefined, message: Message): Message => viewMessages(repos, attachments, [message])[0]!;

@@ -6,6 +6,7 @@ import { createConversationRepository, type ConversationRepository } from './rep
 import { createEarlyUpdateRepository, type EarlyUpdateRepository } from './repositories/early-updates.ts';
 import { createGroupRepository, type GroupRepository } from './repositories/groups.ts';
 import { createIdentityRepository, type IdentityRepository } from './repositories/identities.ts';
+import { createKeyboardRepository, type KeyboardRepository } from './repositories/keyboards.ts';
 import { createMessageRepository, type MessageRepository } from './repositories/messages.ts';
 import { createNodeSecretCheckRepository, type NodeSecretCheckRepository } from './repositories/node-secret-check.ts';
 import { createOutboxRepository, type OutboxRepository } from './repositories/outbox.ts';
@@ -26,6 +27,7 @@ export interface Repositories {
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
   readonly reactions: ReactionRepository;
+  readonly keyboards: KeyboardRepository;
   readonly earlyUpdates: EarlyUpdateRepository;
   readonly settings: SettingsRepository;
   readonly contacts: ContactRepository;
@@ -49,6 +51,7 @@ export function openRepositories(db: Database, onError: (err: unknown) => unknow
     conversations: createConversationRepository(db),
     messages: createMessageRepository(db),
     reactions: createReactionRepository(db),
+    keyboards: createKeyboardRepository(db),
     earlyUpdates: createEarlyUpdateRepository(db),
     settings: createSettingsRepository(db),
     contacts: createContactRepository(db),

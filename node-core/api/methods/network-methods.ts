@@ -29,13 +29,17 @@ export const relaySpecs = {
   'relays.set': { schema: S.setRelays, rest: rest.put('/api/relays', 'body') },
 } as const satisfies SpecsOf<'relay.status' | 'relay.setEnabled' | 'relays.list' | 'relays.set'>;
 
+export const keyboardSpecs = {
+  'messages.pressButton': { schema: S.pressButton, rest: rest.post('/api/messages/:id/press', 'body') },
+} as const satisfies SpecsOf<'messages.pressButton'>;
+
 /** The networked capabilities; each says "networking is off" when the node runs without it. */
 export const networkMethods = (network: NetworkServices | undefined) => {
   const net = (): NetworkServices => {
     if (!network) throw new NetworkDisabledError('peer-to-peer networking is switched off on this node (server.p2p_enabled)');
     return network;
   };
-  return { ...contactMethods(net), ...groupMethods(net), ...relayMethods(net) };
+  return { ...contactMethods(net), ...groupMethods(net), ...relayMethods(net), ...bind(keyboardSpecs, { 'messages.pressButton': (i) => net().keyboards.press(i.id, i.data) }) };
 };
 
 const contactMethods = (net: () => NetworkServices) =>

@@ -94,6 +94,16 @@ async function talkingPair(env: Env) {
   return { ...pair, chatId: pair.added.chat_id, sent };
 }
 
+/** Alice's message in a chat with Bob carries buttons (as a bot's would), and Bob's node has them. */
+async function buttonsAtB(env: Env) {
+  const pair = await talkingPair(env);
+  const rows = [[{ text: 'Yes', data: 'vote:yes' }, { text: 'No', data: 'vote:no' }], [{ text: 'Docs', url: 'https://example.org/docs' }]];
+  await env.a.node.network!.keyboards.set(pair.sent.id, rows);
+  const atB = await waitFor('the buttons at B', async () => (await env.b.call('messages.list', { chat_id: pair.chatId, limit: 5 })).messages.find((m) => m.id === pair.sent.id && m.keyboard));
+  assert.deepEqual(atB.keyboard, rows);
+  return { ...pair, rows };
+}
+
 type Test = (env: Env) => Promise<void>;
 
 const methodTests: { readonly [M in MethodName]: Test } = {
@@ -513,6 +523,18 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(rotated.bot_id, made.bot_id);
     await rejectsWith(a.call('bots.rotateToken', { id: 999 }), 'BotNotFound');
   },
+  'messages.pressButton': async (env) => {
+    const { sent, chatId } = await buttonsAtB(env);
+    const mark = env.a.mark();
+    const { query_id } = await env.b.call('messages.pressButton', { id: sent.id, data: 'vote:no' });
+    assert.match(query_id, /^[0-9a-f-]{36}$/);
+    const pressed = await waitFor('the press at A', async () => env.a.eventsSince(mark).find((e) => e.type === 'button.pressed'));
+    assert.deepEqual(pressed.data, { query_id, chat_id: chatId, message_id: sent.id, from: (await env.b.call('identities.list', {})).identities.at(-1)!.id, data: 'vote:no' });
+    await rejectsWith(env.b.call('messages.pressButton', { id: sent.id, data: 'vote:maybe' }), 'ValidationError', /no button with this data/);
+    await rejectsWith(env.a.call('messages.pressButton', { id: sent.id, data: 'vote:no' }), 'ValidationError', /no button/);
+    await rejectsWith(env.b.call('messages.pressButton', { id: sent.id, data: 'x'.repeat(65) }), 'ValidationError', /64 bytes/);
+    await rejectsWith(env.b.call('messages.pressButton', { id: crypto.randomUUID(), data: 'vote:no' }), 'MessageNotFound');
+  },
   'bots.rotateWebhookSecret': async ({ a }) => {
     const made = await a.call('bots.create', { username: `${unique('signed')}bot`, name: 'Signed' });
     const first = await a.call('bots.rotateWebhookSecret', { id: made.bot_id });
@@ -529,6 +551,26 @@ const methodTests: { readonly [M in MethodName]: Test } = {
 
 /** Each event: what causes it, and that it carries what was stored. */
 const eventTests: { readonly [E in EventName]: Test } = {
+  'button.pressed': async (env) => {
+    const { sent } = await buttonsAtB(env);
+    const mark = env.a.mark();
+    const { query_id } = await env.b.call('messages.pressButton', { id: sent.id, data: 'vote:yes' });
+    const pressed = await waitFor('the press at A', async () => env.a.eventsSince(mark).find((e) => e.type === 'button.pressed'));
+    assert.equal(pressed.data.query_id, query_id);
+    assert.equal(pressed.data.data, 'vote:yes');
+  },
+  'button.answered': async (env) => {
+    const { sent, chatId } = await buttonsAtB(env);
+    const mark = env.a.mark();
+    const { query_id } = await env.b.call('messages.pressButton', { id: sent.id, data: 'vote:yes' });
+    await waitFor('the press at A', async () => env.a.eventsSince(mark).find((e) => e.type === 'button.pressed'));
+    const markB = env.b.mark();
+    assert.equal(await env.a.node.network!.keyboards.answer(query_id, 'Counted!', true), true);
+    assert.equal(await env.a.node.network!.keyboards.answer(query_id, 'again', false), false, 'a press is answered once');
+    assert.equal(await env.a.node.network!.keyboards.answer(crypto.randomUUID(), 'none', false), false);
+    const answered = await waitFor('the answer at B', async () => env.b.eventsSince(markB).find((e) => e.type === 'button.answered'));
+    assert.deepEqual(answered.data, { query_id, chat_id: chatId, message_id: sent.id, text: 'Counted!', alert: true });
+  },
   'message.created': async ({ a }) => {
     const { chat } = await identityWithChat(a);
     const mark = a.mark();
