@@ -14,6 +14,7 @@ import { useShortcuts } from './shortcuts/use-shortcuts.ts';
 import { catchUp } from './state/catch-up.ts';
 import { startLocalExpiry } from './state/local-expiry.ts';
 import { applyMessagingEvent, loadSettings } from './state/messaging.ts';
+import { onButtonAnswered } from './state/button-presses.ts';
 import { useApp } from './state/store.ts';
 import { MessagingDialogs } from './screens/messages/MessagingDialogs.tsx';
 
@@ -68,6 +69,7 @@ function Signed() {
     const unsubscribe = client.subscribe((event) => {
       useApp.getState().applyEvent(event);
       applyMessagingEvent(event);
+      if (event.type === 'button.answered') onButtonAnswered(event.data);
     });
     void loadSettings();
     // Removed on screen as the node's own removal would be announced.

@@ -5,6 +5,7 @@ import { initI18n } from './i18n/index.ts';
 import { useApp } from './state/store.ts';
 import './styles/app.css';
 import './styles/messaging.css';
+import './styles/keyboards.css';
 
 await initI18n(useApp.getState().preferences.language);
 createRoot(document.getElementById('root')!).render(

@@ -6,6 +6,8 @@ import { useApp } from '../state/store.ts';
 import { sendMessage, setReplyTo } from '../state/messaging.ts';
 import { FieldError } from '../components/FieldError.tsx';
 import { ReplyPreview, useDraftAndTyping, useReplyTo } from './messages/ComposerParts.tsx';
+import { useCommandMenu } from './messages/CommandMenu.tsx';
+import { useBotCommands } from '../state/bot-commands.ts';
 
 export interface PendingFile {
   readonly file: File;
@@ -22,7 +24,7 @@ export function Composer(props: {
   readonly setFiles: Dispatch<SetStateAction<readonly PendingFile[]>>;
   readonly names: ReadonlyMap<string, string>;
 }) {
-  const { t, i18n } = useTranslation(['chat', 'common']);
+  const { t, i18n } = useTranslation(['chat', 'common', 'keyboards']);
   const client = useApp((s) => s.client);
   const [text, setText] = useState(() => useApp.getState().chats.find((c) => c.chat_id === props.chatId)?.draft ?? '');
   const replyTo = useReplyTo(props.chatId);
@@ -30,7 +32,10 @@ export function Composer(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const textInput = useRef<HTMLTextAreaElement>(null);
   const { files, setFiles } = props;
+  // In a chat with a bot: its "/" commands menu.
+  const commands = useCommandMenu({ text, setText, commands: useBotCommands(props.chatId), inputRef: textInput });
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -57,6 +62,7 @@ export function Composer(props: {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (commands.onKeyDown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
@@ -88,6 +94,7 @@ export function Composer(props: {
       )}
       {replyTo && <ReplyPreview message={replyTo} names={props.names} />}
       <FieldError error={error} />
+      {commands.list}
       <div className="composer-row">
         <input ref={fileInput} type="file" multiple className="sr-only" tabIndex={-1} aria-hidden="true" onChange={(e) => {
           const chosen = Array.from(e.target.files ?? []);
@@ -99,10 +106,15 @@ export function Composer(props: {
             <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5" />
           </svg>
         </button>
+        {commands.available && (
+          <button type="button" className="secondary" onClick={commands.toggle} aria-pressed={commands.open}>
+            {t('keyboards:commands')}
+          </button>
+        )}
         <label htmlFor="composer-input" className="sr-only">
           {t('composer.placeholder')}
         </label>
-        <textarea id="composer-input" rows={2} value={text} placeholder={t('composer.placeholder')} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} aria-describedby={replyTo ? 'reply-preview composer-hint' : 'composer-hint'} aria-keyshortcuts="Alt+M" />
+        <textarea ref={textInput} {...commands.inputProps} id="composer-input" rows={2} value={text} placeholder={t('composer.placeholder')} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} aria-describedby={replyTo ? 'reply-preview composer-hint' : 'composer-hint'} aria-keyshortcuts="Alt+M" />
         <span id="composer-hint" className="sr-only">
           {t('composer.hint')}
         </span>

@@ -6,6 +6,7 @@ import { formatBytes, formatTime } from '../i18n/index.ts';
 import { openMessagingDialog } from '../state/messaging.ts';
 import { InlineEditor, MessageActions, QuoteBlock, ReactionBar, type Names } from './messages/MessageParts.tsx';
 import { MessageText } from './messages/MessageText.tsx';
+import { InlineKeyboard } from './messages/InlineKeyboard.tsx';
 
 function Attachment(props: { readonly attachment: AttachmentInfo; readonly client: ApiClient | null }) {
   const { t, i18n } = useTranslation('chat');
@@ -85,6 +86,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         )
       )}
       {!deleted && message.attachments?.map((a) => <Attachment key={a.id} attachment={a} client={props.client} />)}
+      {!deleted && message.keyboard && <InlineKeyboard message={message} />}
       {!deleted && message.reactions && message.reactions.length > 0 && <ReactionBar message={message} reactions={message.reactions} names={props.names} me={props.me} />}
       <div className="message-foot">
         {message.expires_at !== null && !deleted && (
