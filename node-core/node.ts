@@ -121,6 +121,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     logger: init.logger,
     webhookPolicy: { allowHosts: config.bots.webhook_allow_hosts },
     files,
+    keyboards: networked?.keyboards,
   });
   const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots });
   ctx.services = networked;

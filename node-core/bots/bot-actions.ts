@@ -1,4 +1,5 @@
 import type { Message } from '../domain/model.ts';
+import type { KeyboardRows } from '../store/repositories/keyboards.ts';
 import { badRequest, chatNotFound, conflict, tooManyRequests, unauthorized } from './bot-errors.ts';
 import type { BotRecord } from './bot-repository.ts';
 import type { BotRuntime } from './bot-runtime.ts';
@@ -17,6 +18,7 @@ export interface GetUpdatesInput {
 export interface SendTextInput {
   readonly chat_id: number;
   readonly text: string;
+  readonly keyboard?: KeyboardRows | undefined;
   readonly reply_to_message_id?: number | undefined;
   readonly allow_sending_without_reply: boolean;
 }
@@ -24,6 +26,18 @@ export interface EditTextInput {
   readonly chat_id: number;
   readonly message_id: number;
   readonly text: string;
+  readonly keyboard?: KeyboardRows | undefined;
+}
+export interface EditMarkupInput {
+  readonly chat_id: number;
+  readonly message_id: number;
+  /** No rows takes the keyboard away. */
+  readonly keyboard: KeyboardRows;
+}
+export interface AnswerCallbackInput {
+  readonly query_id: string;
+  readonly text: string;
+  readonly alert: boolean;
 }
 export interface MessageRefInput {
   readonly chat_id: number;
@@ -37,6 +51,8 @@ export interface BotActions extends WebhookActions, FileActions {
   getUpdates(input: GetUpdatesInput, signal: AbortSignal): Promise<TgUpdate[]>;
   sendMessage(input: SendTextInput): Promise<TgMessage>;
   editMessageText(input: EditTextInput): Promise<TgMessage>;
+  editMessageReplyMarkup(input: EditMarkupInput): Promise<TgMessage>;
+  answerCallbackQuery(input: AnswerCallbackInput): Promise<true>;
   deleteMessage(input: MessageRefInput): Promise<true>;
   setMyCommands(commands: readonly TgBotCommand[]): Promise<true>;
   getMyCommands(): TgBotCommand[];
@@ -147,9 +163,22 @@ async function getUpdates({ rt, botId, current }: BotScope, input: GetUpdatesInp
 }
 
 /** The methods that write to a chat go through the messaging service, as a person's messages do. */
-function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'editMessageText' | 'deleteMessage'> {
+function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'editMessageText' | 'editMessageReplyMarkup' | 'deleteMessage' | 'answerCallbackQuery'> {
   const { rt, current, chatFor, messageIn, render } = scope;
-  const { messaging } = rt.components;
+  const { messaging, keyboards, store } = rt.components;
+  const setKeyboard = async (messageId: string, rows: KeyboardRows) => {
+    if (!keyboards) throw badRequest('inline keyboards need peer-to-peer networking (server.p2p_enabled)');
+    await keyboards.set(messageId, rows);
+  };
+  const sameKeyboard = (messageId: string, rows: KeyboardRows | undefined) => rows === undefined || JSON.stringify(store.repos.keyboards.get(messageId)?.rows ?? []) === JSON.stringify(rows);
+  const ownMessage = (chatId: number, messageId: number, what: string): Message => {
+    const bot = current();
+    const message = messageIn(chatFor(bot, chatId), messageId);
+    if (!message) throw badRequest(`message to ${what} not found`);
+    if (message.sender !== bot.identity_id) throw badRequest("message can't be edited");
+    return message;
+  };
+  const notModified = () => badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
   return {
     async sendMessage(input) {
       const bot = current();
@@ -157,17 +186,21 @@ function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'edit
       scope.take(chat);
       const replyTo = scope.replyTarget(chat, input);
       const sent = await messaging.send({ chat_id: chat, text: input.text, attachments: [], ...(replyTo ? { reply_to: replyTo } : {}) });
+      if (input.keyboard?.length) await setKeyboard(sent.id, input.keyboard);
       return render(bot, sent);
     },
     async editMessageText(input) {
-      const bot = current();
-      const message = messageIn(chatFor(bot, input.chat_id), input.message_id);
-      if (!message) throw badRequest('message to edit not found');
-      if (message.sender !== bot.identity_id) throw badRequest("message can't be edited");
-      if (message.text === input.text) {
-        throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
-      }
-      return render(bot, await messaging.edit({ id: message.id, text: input.text }));
+      const message = ownMessage(input.chat_id, input.message_id, 'edit');
+      if (message.text === input.text && sameKeyboard(message.id, input.keyboard)) throw notModified();
+      const edited = message.text === input.text ? message : await messaging.edit({ id: message.id, text: input.text });
+      if (!sameKeyboard(message.id, input.keyboard)) await setKeyboard(message.id, input.keyboard!);
+      return render(current(), edited);
+    },
+    async editMessageReplyMarkup(input) {
+      const message = ownMessage(input.chat_id, input.message_id, 'edit');
+      if (sameKeyboard(message.id, input.keyboard)) throw notModified();
+      await setKeyboard(message.id, input.keyboard);
+      return render(current(), message);
     },
     async deleteMessage(input) {
       const bot = current();
@@ -175,6 +208,16 @@ function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'edit
       if (!message) throw badRequest('message to delete not found');
       // Its own messages go for everyone; the other side's only from the bot's node (dchat's rule: author only).
       await messaging.delete({ id: message.id, for: message.sender === bot.identity_id ? 'everyone' : 'me' });
+      return true;
+    },
+    async answerCallbackQuery(input) {
+      const bot = current();
+      const press = store.repos.keyboards.press(input.query_id);
+      const chat = press && store.repos.conversations.get(press.chat_id);
+      // Only presses of this bot's own buttons; one answer each, as Telegram.
+      if (!keyboards || !chat || chat.identity_id !== bot.identity_id || !(await keyboards.answer(input.query_id, input.text, input.alert))) {
+        throw badRequest('query is too old and response timeout expired or query ID is invalid');
+      }
       return true;
     },
   };

@@ -9,6 +9,7 @@ import type { BotRepository } from './bot-repository.ts';
 import type { SendLimits } from './rate-limits.ts';
 import type { MediaOf, UpdateFeed } from './update-feed.ts';
 import type { BotFileStore } from './bot-files.ts';
+import type { Keyboards } from '../messaging/keyboards.ts';
 import type { WebhookPolicy } from './webhook-guard.ts';
 import type { Webhooks } from './webhook-service.ts';
 
@@ -25,6 +26,8 @@ export interface BotServiceComponents {
   readonly logger: Logger;
   /** Files bots send and fetch: the attachment service's uploads and readable files. */
   readonly files: BotFileStore;
+  /** Inline keyboards (messaging/keyboards.ts); absent when networking is off. */
+  readonly keyboards?: Pick<Keyboards, 'set' | 'answer' | 'onPressed'> | undefined;
   /** Which webhook hosts skip the SSRF guard (`[bots] webhook_allow_hosts`); none when absent. */
   readonly webhookPolicy?: WebhookPolicy;
 }

@@ -50,6 +50,12 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
   const media = mediaOf(components.files);
   const feed = createUpdateFeed({ store, bots: repo, logger: log, now, mediaOf: media, onAppended: (kind) => appended.inc({ kind }) });
   const index = createBotIndex();
+  // A press of a bot's button becomes its callback_query in the transaction that stores the press.
+  components.keyboards?.onPressed((repos, press) => {
+    const chat = repos.conversations.get(press.chat_id);
+    const botId = chat && index.botOfIdentity(chat.identity_id);
+    return botId === undefined ? undefined : feed.callbackQuery(repos, botId, press);
+  });
   const sendLimits = new Map<number, SendLimits>();
   const limits = (botId: number) => sendLimits.get(botId) ?? sendLimits.set(botId, createSendLimits()).get(botId)!;
   const webhooks = createWebhooks({ store, bots: repo, feed, telemetry, logger: log, now, policy: components.webhookPolicy ?? { allowHosts: [] } });

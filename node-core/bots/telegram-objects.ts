@@ -69,14 +69,34 @@ export interface TgMessage {
   readonly caption_entities?: readonly TgMessageEntity[];
   readonly photo?: readonly TgPhotoSize[];
   readonly document?: TgDocument;
+  readonly reply_markup?: TgInlineKeyboardMarkup;
   readonly edit_date?: number;
   readonly reply_to_message?: TgMessage;
 }
 
-export type UpdateKind = 'message' | 'edited_message';
-export const UPDATE_KINDS: readonly UpdateKind[] = ['message', 'edited_message'];
+export type UpdateKind = 'message' | 'edited_message' | 'callback_query';
+export const UPDATE_KINDS: readonly UpdateKind[] = ['message', 'edited_message', 'callback_query'];
 
-export type TgUpdate = { readonly update_id: number } & { readonly [K in UpdateKind]?: TgMessage };
+/** An inline keyboard button as the Bot API takes and gives it (callback_data or an https url). */
+export interface TgInlineButton {
+  readonly text: string;
+  readonly callback_data?: string;
+  readonly url?: string;
+}
+export interface TgInlineKeyboardMarkup {
+  readonly inline_keyboard: readonly (readonly TgInlineButton[])[];
+}
+
+/** A press of a button of the bot's message. `chat_instance` stands for the chat, as Telegram's. */
+export interface TgCallbackQuery {
+  readonly id: string;
+  readonly from: TgUser;
+  readonly message?: TgMessage;
+  readonly chat_instance: string;
+  readonly data: string;
+}
+
+export type TgUpdate = { readonly update_id: number; readonly message?: TgMessage; readonly edited_message?: TgMessage; readonly callback_query?: TgCallbackQuery };
 
 export interface TgBotCommand {
   readonly command: string;
@@ -91,6 +111,8 @@ export interface MessageContext {
   readonly replyTo?: TgMessage | undefined;
   /** The message's first file; its text is then the caption, as in Telegram. */
   readonly media?: TgMedia | undefined;
+  /** Its buttons (the bot's own messages). */
+  readonly keyboard?: TgInlineKeyboardMarkup | undefined;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -119,5 +141,6 @@ export function toTgMessage(message: Message, context: MessageContext): TgMessag
     ...(entities.length > 0 ? { [media ? 'caption_entities' : 'entities']: entities } : {}),
     ...(message.edited_at !== null ? { edit_date: seconds(message.edited_at) } : {}),
     ...(context.replyTo ? { reply_to_message: context.replyTo } : {}),
+    ...(context.keyboard ? { reply_markup: context.keyboard } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ButtonPress } from '../domain/events.ts';
 import type { Message } from '../domain/model.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { BotRecord, BotRepository } from './bot-repository.ts';
@@ -22,6 +23,8 @@ export interface UpdateFeed {
   wait(botId: number, signal: AbortSignal): Promise<void>;
   /** Wakes every waiter (stop). */
   wakeAll(): void;
+  /** Inside the transaction that stored a press of the bot's button: its callback_query update; returns what wakes the bot. */
+  callbackQuery(repos: Repositories, botId: number, press: ButtonPress): (() => void) | undefined;
 }
 
 export interface FeedInit {
@@ -69,7 +72,9 @@ export function renderMessage(repos: Repositories, bots: BotRepository, bot: Bot
   const from = userOf(repos, bots, bot.identity_id, message.sender);
   const original = withReply && message.reply_to ? repos.messages.get(message.reply_to) : undefined;
   const replyTo = original && original.chat_id === message.chat_id ? renderMessage(repos, bots, bot, original, mediaOf, false) : undefined;
-  return toTgMessage(message, { chat, from, replyTo, media: mediaOf(repos, message.id) });
+  const keyboard = message.sender === bot.identity_id ? repos.keyboards.get(message.id) : undefined;
+  const markup = keyboard && keyboard.rows.length > 0 ? { inline_keyboard: keyboard.rows.map((row) => row.map((b) => ({ text: b.text, ...(b.data !== undefined ? { callback_data: b.data } : {}), ...(b.url !== undefined ? { url: b.url } : {}) }))) } : undefined;
+  return toTgMessage(message, { chat, from, replyTo, media: mediaOf(repos, message.id), keyboard: markup });
 }
 
 const allows = (bot: BotRecord, kind: UpdateKind) => (bot.allowed_updates.length === 0 ? UPDATE_KINDS : bot.allowed_updates).includes(kind);
@@ -132,6 +137,17 @@ export function createUpdateFeed(init: FeedInit): UpdateFeed {
       }),
     wait: waiters.wait,
     wakeAll: waiters.wakeAll,
+    callbackQuery(repos, botId, press) {
+      const bots = init.bots();
+      const bot = bots.get(botId);
+      const message = repos.messages.get(press.message_id);
+      const rendered = bot && message && allows(bot, 'callback_query') ? renderMessage(repos, bots, bot, message, init.mediaOf) : undefined;
+      if (!bot || !rendered) return undefined;
+      const query = { id: press.query_id, from: userOf(repos, bots, bot.identity_id, press.from), message: rendered, chat_instance: String(rendered.chat.id), data: press.data };
+      bots.appendUpdate(botId, 'callback_query', JSON.stringify({ callback_query: query }), now());
+      init.onAppended('callback_query');
+      return () => waiters.wake(botId);
+    },
   };
 }
 

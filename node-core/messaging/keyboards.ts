@@ -4,6 +4,7 @@ import type { Chat, Message } from '../domain/model.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
 import type { DirectPayload, InlineKeyboardRows } from '../delivery/payloads.ts';
 import { directChatId } from '../contacts/contact-service.ts';
+import type { ButtonPress } from '../domain/events.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { KeyboardRows } from '../store/repositories/keyboards.ts';
@@ -30,7 +31,14 @@ export interface Keyboards extends Startable {
   press(messageId: string, data: string): Promise<{ query_id: string }>;
   /** Answers a press of one of our buttons (once); false when there is no such unanswered press. */
   answer(queryId: string, text: string, alert: boolean): Promise<boolean>;
+  /**
+   * Runs inside the transaction that stores a press of our button, so what it writes (a bot's
+   * callback_query update) commits with the press or not at all.
+   */
+  onPressed(hook: PressHook): void;
 }
+
+export type PressHook = (repos: Repositories, press: ButtonPress) => (() => void) | undefined;
 
 export interface KeyboardsInit {
   readonly store: Store;
@@ -57,6 +65,7 @@ export function createKeyboards(init: KeyboardsInit): Keyboards {
   const now = init.now ?? Date.now;
   const log = init.logger.child({ component: 'keyboards' });
   let pruner: NodeJS.Timeout | undefined;
+  const hooks: PressHook[] = [];
   const queue = (repos: Repositories, chat: Chat, payload: DirectPayload) => delivery.queueDirect(repos, { local: chat.identity_id, remote: chat.peer_identity!, payload }, now());
   const updated = (message: Message | undefined) => message && events.emit('message.updated', message);
 
@@ -79,7 +88,11 @@ export function createKeyboards(init: KeyboardsInit): Keyboards {
       }
       repos.keyboards.addPress({ query_id: payload.q, direction: 'in', local_identity: context.local, peer: context.remote, chat_id: message.chat_id, message_id: message.id, created_at: context.now });
       const press = { query_id: payload.q, chat_id: message.chat_id, message_id: message.id, from: context.remote, data: payload.d };
-      return () => events.emit('button.pressed', press);
+      const after = hooks.map((hook) => hook(repos, press));
+      return () => {
+        for (const run of after) run?.();
+        events.emit('button.pressed', press);
+      };
     },
     cba(repos: Repositories, payload: Extract<DirectPayload, { k: 'cba' }>, context: DirectContext): AfterCommit | void {
       const press = repos.keyboards.press(payload.q);
@@ -104,6 +117,7 @@ export function createKeyboards(init: KeyboardsInit): Keyboards {
     stop() {
       clearInterval(pruner);
     },
+    onPressed: (hook) => void hooks.push(hook),
     async set(messageId, rows) {
       const view = await store.write((repos) => {
         const message = repos.messages.get(messageId);

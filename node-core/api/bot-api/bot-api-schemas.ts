@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { UPDATE_KINDS } from '../../bots/telegram-objects.ts';
-import type { EditTextInput, GetUpdatesInput, MessageRefInput, SendTextInput } from '../../bots/bot-actions.ts';
+import type { AnswerCallbackInput, EditMarkupInput, EditTextInput, GetUpdatesInput, MessageRefInput, SendTextInput } from '../../bots/bot-actions.ts';
+import type { InlineButton } from '../../domain/model.ts';
+import type { KeyboardRows } from '../../store/repositories/keyboards.ts';
 import type { BotInputFile, SendFileInput } from '../../bots/bot-files.ts';
 import type { SetWebhookInput } from '../../bots/webhook-service.ts';
 
@@ -41,10 +43,40 @@ export const getUpdates = z.object({
 
 const replyParameters = z.object({ message_id: int(), allow_sending_without_reply: bool.optional() });
 
+/**
+ * reply_markup: inline keyboards with callback_data or https url buttons, the kinds a dchat chat
+ * shows (Telegram's limits: callback_data 1-64 bytes; dchat's: 64-character labels, 8 a row,
+ * 12 rows, 100 in all). Reply keyboards and the other button kinds are refused by name.
+ */
+const inlineButton = z
+  .object({
+    text: z.string().min(1, 'button text is empty').max(64, 'button text is over 64 characters'),
+    callback_data: z.string().min(1).refine((d) => new TextEncoder().encode(d).length <= 64, 'BUTTON_DATA_INVALID: callback_data must be 1-64 bytes').optional(),
+    url: z.string().max(512).regex(/^https:\/\/[^\s]+$/, 'BUTTON_URL_INVALID: button URLs must be https').optional(),
+  })
+  .passthrough()
+  .superRefine((b, ctx) => {
+    const other = Object.keys(b).find((k) => !['text', 'callback_data', 'url'].includes(k));
+    if (other) ctx.addIssue({ code: 'custom', message: `${other} buttons are not supported: use callback_data or url` });
+    else if ((b.callback_data === undefined) === (b.url === undefined)) ctx.addIssue({ code: 'custom', message: 'a button needs exactly one of callback_data and url' });
+  })
+  .transform((b): InlineButton => ({ text: b.text, ...(b.callback_data !== undefined ? { data: b.callback_data } : {}), ...(b.url !== undefined ? { url: b.url } : {}) }));
+const replyMarkup = json(
+  z
+    .object({ inline_keyboard: z.array(z.array(inlineButton).min(1).max(8)).max(12).optional() })
+    .passthrough()
+    .superRefine((m, ctx) => {
+      if (m.inline_keyboard === undefined) ctx.addIssue({ code: 'custom', message: 'only inline keyboards are supported (reply keyboards and force_reply are not)' });
+      else if (m.inline_keyboard.flat().length > 100) ctx.addIssue({ code: 'custom', message: 'an inline keyboard has at most 100 buttons' });
+    })
+    .transform((m): KeyboardRows => m.inline_keyboard ?? []),
+);
+
 export const sendMessage = z
   .object({
     chat_id: int(),
     text,
+    reply_markup: replyMarkup.optional(),
     reply_to_message_id: int().optional(),
     reply_parameters: json(replyParameters).optional(),
     allow_sending_without_reply: bool.optional(),
@@ -54,12 +86,31 @@ export const sendMessage = z
     (p): SendTextInput => ({
       chat_id: p.chat_id,
       text: p.text,
+      keyboard: p.reply_markup,
       reply_to_message_id: p.reply_parameters?.message_id ?? p.reply_to_message_id,
       allow_sending_without_reply: p.reply_parameters?.allow_sending_without_reply ?? p.allow_sending_without_reply ?? false,
     }),
   );
 
-export const editMessageText = z.object({ chat_id: int(), message_id: int(), text }) satisfies z.ZodType<EditTextInput, unknown>;
+export const editMessageText = z
+  .object({ chat_id: int(), message_id: int(), text, reply_markup: replyMarkup.optional() })
+  .transform((p): EditTextInput => ({ chat_id: p.chat_id, message_id: p.message_id, text: p.text, keyboard: p.reply_markup }));
+/** No reply_markup takes the keyboard away, as in Telegram. */
+export const editMessageReplyMarkup = z
+  .object({ chat_id: int(), message_id: int(), reply_markup: replyMarkup.optional() })
+  .transform((p): EditMarkupInput => ({ chat_id: p.chat_id, message_id: p.message_id, keyboard: p.reply_markup ?? [] }));
+export const answerCallbackQuery = z
+  .object({
+    callback_query_id: z.string().min(1).max(64),
+    text: z.string().max(200, 'text is over 200 characters').optional(),
+    show_alert: bool.optional(),
+    url: z.string().optional(),
+    cache_time: int().optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.url !== undefined) ctx.addIssue({ code: 'custom', message: 'URL_INVALID: answerCallbackQuery urls (games) are not supported' });
+  })
+  .transform((p): AnswerCallbackInput => ({ query_id: p.callback_query_id, text: p.text ?? '', alert: p.show_alert ?? false }));
 export const messageRef = z.object({ chat_id: int(), message_id: int() }) satisfies z.ZodType<MessageRefInput, unknown>;
 export const chatRef = z.object({ chat_id: int() });
 
