@@ -6,6 +6,7 @@ import { useApp } from './state/store.ts';
 import './styles/app.css';
 import './styles/messaging.css';
 import './styles/keyboards.css';
+import './styles/bots.css';
 
 await initI18n(useApp.getState().preferences.language);
 createRoot(document.getElementById('root')!).render(

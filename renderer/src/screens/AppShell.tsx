@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { BotsView } from './BotsView.tsx';
 import { keysOf, VIEW_SHORTCUTS } from '../shortcuts/registry.ts';
 import { useApp, type View } from '../state/store.ts';
 import { usePeerCount } from '../state/use-node-figures.ts';
@@ -111,6 +112,7 @@ export function AppShell() {
       {view === 'relay' && <RelayView />}
       {view === 'status' && <StatusView />}
       {view === 'settings' && <SettingsView />}
+      {view === 'bots' && <BotsView />}
       <Dialogs />
     </div>
   );

@@ -120,6 +120,7 @@ export const APP_SHORTCUTS: readonly Shortcut[] = [
   { id: 'goRelay', keys: 'Alt+3', description: 'shortcuts:goRelay', inTextFields: true },
   { id: 'goStatus', keys: 'Alt+4', description: 'shortcuts:goStatus', inTextFields: true },
   { id: 'goSettings', keys: 'Alt+5', description: 'shortcuts:goSettings', inTextFields: true },
+  { id: 'goBots', keys: 'Alt+6', description: 'shortcuts:goBots', inTextFields: true },
   { id: 'help', keys: 'Shift+?', description: 'shortcuts:help' },
 ];
 
@@ -130,6 +131,7 @@ export const VIEW_SHORTCUTS = [
   { id: 'goRelay', view: 'relay' },
   { id: 'goStatus', view: 'status' },
   { id: 'goSettings', view: 'settings' },
+  { id: 'goBots', view: 'bots' },
 ] as const;
 
 /** The key combination of one of the app's shortcuts. */
