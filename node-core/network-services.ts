@@ -1,4 +1,5 @@
 import { createKeyboards, type Keyboards } from './messaging/keyboards.ts';
+import { createBotCommandSync, type BotCommandSync } from './messaging/bot-commands.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PeerList, RelayRef } from './domain/model.ts';
@@ -39,6 +40,7 @@ export interface NetworkServices extends Startable {
   readonly contacts: ContactService;
   readonly direct: DirectMessaging;
   readonly keyboards: Keyboards;
+  readonly botCommands: BotCommandSync;
   readonly groups: GroupService;
   readonly attachments: AttachmentService;
   ownRecord(identityId: string): SignedIdentityRecord;
@@ -128,12 +130,13 @@ function createCapabilities(b: Basics) {
   });
   const direct = createDirectMessaging({ store, events, delivery, contacts, attachments, isConnected: (peer) => network.isConnected(peer) });
   const keyboards = createKeyboards({ store, events, delivery, direct, attachments, logger: b.logger });
+  const botCommands = createBotCommandSync({ store, events, delivery, direct, logger: b.logger });
   const groups = createGroupService({ store, network, delivery, keyRing, vault, events, attachments, logger: b.logger, ownRecord, onPayload: (kind, handler) => direct.onPayload(kind, handler) });
   const relay = createRelayService({ config: b.loaded.config, store, network, logger: b.logger, telemetry: b.telemetry, onEnabledChange: (enabled) => (b.relaying.enabled = enabled) });
   const relayClient = createRelayClient({ store, network, keyRing, vault, logger: b.logger, relays: chosen, ownRecord });
   b.relays.onChange(() => relayClient.refresh());
   const peerProtocol = createPeerProtocol({ store, network, keyRing, vault, ownRecord, chunk: (hash) => attachments.chunk(hash) });
-  return { delivery, attachments, direct, keyboards, groups, relay, relayClient, peerProtocol };
+  return { delivery, attachments, direct, keyboards, botCommands, groups, relay, relayClient, peerProtocol };
 }
 
 type Capabilities = ReturnType<typeof createCapabilities>;

@@ -122,6 +122,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     webhookPolicy: { allowHosts: config.bots.webhook_allow_hosts },
     files,
     keyboards: networked?.keyboards,
+    botCommands: networked?.botCommands,
   });
   const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots });
   ctx.services = networked;

@@ -131,8 +131,10 @@ export function botActions(rt: BotRuntime, botId: number): BotActions {
       send: (chat, text, attachment, replyTo) => rt.components.messaging.send({ chat_id: chat, text, attachments: [attachment], ...(replyTo ? { reply_to: replyTo } : {}) }),
     }),
     async setMyCommands(commands) {
-      current();
+      const bot = current();
       await store.write(() => rt.repo().setCommands(botId, commands));
+      // The people in its chats get the new list for their "/" menu.
+      await rt.components.botCommands?.sendToAll(bot.identity_id, commands);
       return true;
     },
     getMyCommands: () => [...current().commands],

@@ -10,6 +10,7 @@ import type { SendLimits } from './rate-limits.ts';
 import type { MediaOf, UpdateFeed } from './update-feed.ts';
 import type { BotFileStore } from './bot-files.ts';
 import type { Keyboards } from '../messaging/keyboards.ts';
+import type { BotCommandSync } from '../messaging/bot-commands.ts';
 import type { WebhookPolicy } from './webhook-guard.ts';
 import type { Webhooks } from './webhook-service.ts';
 
@@ -28,6 +29,8 @@ export interface BotServiceComponents {
   readonly files: BotFileStore;
   /** Inline keyboards (messaging/keyboards.ts); absent when networking is off. */
   readonly keyboards?: Pick<Keyboards, 'set' | 'answer' | 'onPressed'> | undefined;
+  /** Sends a bot's commands to its chats (messaging/bot-commands.ts); absent when networking is off. */
+  readonly botCommands?: BotCommandSync | undefined;
   /** Which webhook hosts skip the SSRF guard (`[bots] webhook_allow_hosts`); none when absent. */
   readonly webhookPolicy?: WebhookPolicy;
 }

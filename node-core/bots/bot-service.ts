@@ -68,7 +68,7 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
   return {
     async start() {
       for (const bot of repo().list()) index.remember(bot);
-      unsubscribe = feedOnMessages(components, feed, index);
+      unsubscribe = feedOnMessages(components, feed, index, tellCommands(components, repo, log));
       await catchUp(feed, index.botIds());
       await webhooks.start();
       pruner = await startPruning(store, repo, now, log);
@@ -175,7 +175,7 @@ function createBotIndex(): BotIndex {
 }
 
 /** An event only wakes the feed (which reads the table itself); returns the unsubscribe. */
-function feedOnMessages({ store, events }: BotServiceComponents, feed: UpdateFeed, index: BotIndex): () => void {
+function feedOnMessages({ store, events }: BotServiceComponents, feed: UpdateFeed, index: BotIndex, greet: (botId: number, chatId: string) => void): () => void {
   return events.subscribe((event) => {
     if (event.type !== 'message.created' && event.type !== 'message.updated') return;
     // Every message event of the node passes here: a node hosting no bot looks nothing up.
@@ -183,8 +183,27 @@ function feedOnMessages({ store, events }: BotServiceComponents, feed: UpdateFee
     const chat = store.repos.conversations.get(event.data.chat_id);
     const botId = chat && index.botOfIdentity(chat.identity_id);
     if (botId === undefined || event.data.sender === chat?.identity_id) return;
+    if (event.type === 'message.created') greet(botId, event.data.chat_id);
     void (event.type === 'message.created' ? feed.pump(botId) : feed.edited(botId, event.data));
   });
+}
+
+/**
+ * A chat's first message from a person (in this run of the node) brings them the bot's commands:
+ * that is how their node learns the chat is a bot's. Once per chat and run; a restart sends the
+ * list again, one small payload, rather than keeping a table of who has it.
+ */
+function tellCommands({ botCommands }: BotServiceComponents, repo: () => BotRepository, log: Logger): (botId: number, chatId: string) => void {
+  const told = new Set<string>();
+  return (botId, chatId) => {
+    const bot = repo().get(botId);
+    if (!botCommands || !bot || told.has(chatId)) return;
+    told.add(chatId);
+    botCommands.sendTo(chatId, bot.commands).catch((err: unknown) => {
+      told.delete(chatId);
+      log.warn({ err, bot_id: botId }, 'could not send the bot\'s commands to a chat');
+    });
+  };
 }
 
 /** What arrived while the node was down (or between a store and its event) is read at start. */

@@ -67,6 +67,8 @@ const keyboardPayloads = [
   z.object({ k: z.literal('cbq'), id: uuid, q: uuid, d: callbackData }),
   /** The answer to a press: a notice to show, as a toast or (alert) a dialog. */
   z.object({ k: z.literal('cba'), q: uuid, text: z.string().max(200).optional(), alert: z.boolean().optional() }),
+  /** A bot's command list (setMyCommands) for its chat's "/" menu; sending it at all says "I am a bot". */
+  z.object({ k: z.literal('cmds'), list: z.array(z.object({ c: z.string().regex(/^[a-z0-9_]{1,32}$/), d: z.string().min(1).max(256) })).max(100) }),
 ] as const;
 
 export const directPayload = z.discriminatedUnion('k', [

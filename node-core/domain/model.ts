@@ -1,4 +1,4 @@
-import type { InlineButton } from './bot-model.ts';
+import type { BotCommand, InlineButton } from './bot-model.ts';
 
 /**
  * The domain model: what a node knows about identities, chats, messages, contacts, groups,
@@ -60,6 +60,8 @@ export interface Chat {
   readonly peer_identity: string | null;
   /** Group chats: the group id. */
   readonly group_id: string | null;
+  /** Only in a chat with a bot: the commands it lists for the composer's "/" menu (its 'cmds'). */
+  readonly bot_commands?: readonly BotCommand[];
 }
 
 /** `muted_until` for "always". */

@@ -28,7 +28,7 @@ const RECEIPT_DELAY_MS = 25;
 const RECEIPT_IDS = 1000;
 
 /** Payload kinds other capabilities handle: groups' state and keys, inline keyboards. */
-export type ExtraPayloadKind = 'gstate' | 'gleave' | 'skey' | 'kb' | 'cbq' | 'cba';
+export type ExtraPayloadKind = 'gstate' | 'gleave' | 'skey' | 'kb' | 'cbq' | 'cba' | 'cmds';
 
 type PayloadHandler = (repos: Repositories, payload: DirectPayload, context: DirectContext) => AfterCommit | void;
 

@@ -27,6 +27,8 @@ const migration: Migration = {
       answered_at INTEGER
     ) STRICT;
     CREATE INDEX button_presses_by_age ON button_presses (created_at);
+    -- A bot's command list ('cmds') for the "/" menu of its chat; NULL: not a bot's chat.
+    ALTER TABLE conversations ADD COLUMN bot_commands TEXT;
   `,
 };
 

@@ -29,6 +29,8 @@ interface ConversationRow {
   readonly draft: string;
   readonly peer_identity: string | null;
   readonly group_id: string | null;
+  /** JSON of a bot chat's commands; null in other chats. */
+  readonly bot_commands: string | null;
 }
 
 interface LastMessageRow {
@@ -73,6 +75,7 @@ const toChat = (row: ConversationRow, last: LastMessageRow | undefined, now: num
   last_message: last ? { id: last.id, sender: last.sender, text: last.text, at: last.sent_at, deleted: last.deleted_at !== null } : null,
   peer_identity: row.peer_identity,
   group_id: row.group_id,
+  ...(row.bot_commands !== null ? { bot_commands: JSON.parse(row.bot_commands) as Chat['bot_commands'] } : {}),
 });
 
 export interface ConversationRepository {
@@ -91,6 +94,8 @@ export interface ConversationRepository {
   setTitle(id: string, title: string): void;
   update(id: string, settings: ChatSettings): void;
   count(): number;
+  /** Marks a direct chat as a bot's, with the commands the bot listed. */
+  setBotCommands(id: string, commands: NonNullable<Chat['bot_commands']>): void;
 }
 
 // The last message is read by its seq on its own: SQLite's LEFT JOIN here cost ten times the
@@ -129,6 +134,7 @@ export function createConversationRepository(db: Database, now: () => number = D
     draft: db.prepare('UPDATE conversations SET draft = ? WHERE id = ?'),
   };
   const lastMessage = db.prepare(`SELECT id, sender, substr(text, 1, ${PREVIEW_CHARS}) AS text, sent_at, deleted_at FROM messages WHERE seq = ?`) as Statement<[number], LastMessageRow>;
+  const setBotCommands = db.prepare('UPDATE conversations SET bot_commands = ? WHERE id = ?');
   const chat = (row: ConversationRow) => toChat(row, row.last_message_seq === null ? undefined : lastMessage.get(row.last_message_seq), now());
 
   return {
@@ -155,5 +161,6 @@ export function createConversationRepository(db: Database, now: () => number = D
       }
     },
     count: () => count.get()!,
+    setBotCommands: (id, commands) => void setBotCommands.run(JSON.stringify(commands), id),
   };
 }
