@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { createIdentity, json, startUser } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { auditLog, expect, openUi, stopAll, test as base } from './fixtures.ts';
-import { zoomedViewport } from './layout-checks.ts';
+import { layoutProblems, zoomedViewport } from './layout-checks.ts';
 import { usePreferences } from './scenes.ts';
 
 /**
@@ -17,7 +17,8 @@ const test = base.extend<object, { node: RunningNode }>({
   node: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured first argument.
     async ({}, use) => {
-      const node = await startUser(null);
+      // Webhooks to this machine are allowed, so the list can show a bot's webhook (the node refuses private addresses otherwise).
+      const node = await startUser(null, { env: { DCHAT_BOTS_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
       await createIdentity(node, 'alice');
       await use(node);
       await stopAll(node);
@@ -49,6 +50,7 @@ async function auditAtZooms(page: Page, log: ReturnType<typeof auditLog>, name: 
   for (const zoom of ZOOMS) {
     await page.setViewportSize(zoomedViewport(zoom));
     await log.check(`bots/${name}@${zoom}`);
+    expect(await layoutProblems(page, `bots/${name}@${zoom}`)).toEqual([]);
   }
   await page.setViewportSize(zoomedViewport(100));
 }
@@ -150,7 +152,9 @@ test('bots: create, rotate and delete by keyboard; the tokens work against the B
 
 test('bots: the list in every theme, right to left', async ({ page, node }) => {
   test.setTimeout(120_000);
-  await json(node.api('/api/bots/create', { json: { username: 'themes_bot', name: 'روبوت الألوان' } }));
+  const { token } = await json<{ token: string }>(node.api('/api/bots/create', { json: { username: 'themes_bot', name: 'روبوت الألوان' } }));
+  const hook = await fetch(`${node.url}/bot${token}/setWebhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) });
+  expect(await hook.json()).toMatchObject({ ok: true });
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     const log = auditLog(page);
     await usePreferences(page, 'ar', theme);
@@ -159,6 +163,7 @@ test('bots: the list in every theme, right to left', async ({ page, node }) => {
     await page.keyboard.press('Alt+6');
     await expect(page.getByRole('heading', { name: 'الروبوتات', level: 1 })).toBeVisible();
     await expect(page.getByRole('heading', { name: /@themes_bot/ })).toBeVisible();
+    await expect(page.locator('.bot-card')).toContainText('http://127.0.0.1:9/hook');
     await log.check(`bots/ar-${theme}@100`);
     await page.setViewportSize(zoomedViewport(400));
     await log.check(`bots/ar-${theme}@400`);
