@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { Bot, InlineKeyboard } from 'grammy';
+import type { Chat } from '../../node-core/api/contract.ts';
 import { createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected, type RelayNode } from '../../node-core/test/helpers/p2p-net.ts';
 import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { auditLog, expect, openUi, stopAll, test as base } from './fixtures.ts';
@@ -10,7 +11,8 @@ import { expectVariant, usePreferences, type Variant } from './scenes.ts';
  * A bot chat in the browser, keyboard only: Alice's node A talks with a real grammY bot (in this
  * process) hosted by node B. The bot's inline keyboard shows under its message; pressing a
  * button sends the press to the bot, whose answer is announced (a notice) or shown as a dialog
- * (show_alert); a link button asks before it opens. axe-core and the layout checks at 100, 200 and 400 % zoom.
+ * (show_alert); the composer's "/" menu offers the bot's commands, filters them as Alice types
+ * and inserts the one she picks. axe-core and the layout checks at 100, 200 and 400 % zoom.
  */
 
 interface Scene {
@@ -50,6 +52,10 @@ const test = base.extend<object, { scene: Scene }>({
       await bot.api.setMyCommands(COMMANDS);
       await send(a, chatId, '/start');
       await waitFor('the keyboard at A', async () => (await messages(a, chatId)).some((m) => (m.keyboard?.length ?? 0) > 0), 30_000);
+      await waitFor('the commands at A', async () => {
+        const chat = await json<Chat>(a.api(`/api/chats/${chatId}`));
+        return chat.bot_commands?.length === COMMANDS.length;
+      }, 30_000);
       await use({ relay, a, b, chatId, bot, running });
       await bot.stop();
       await running;
@@ -101,6 +107,37 @@ async function botChat(page: Page, scene: Scene, variant: Variant, check: Check)
   await page.keyboard.press('Escape');
   await expect(page.locator('dialog[open]')).toHaveCount(0);
 
+  // The commands menu: "/" opens it, typing filters, Enter inserts.
+  const input = page.locator('#composer-input');
+  // (The draft of the run before may still be saved: start from an empty composer.)
+  await input.fill('');
+  await input.focus();
+  await page.keyboard.type('/');
+  const menu = page.getByRole('listbox');
+  await expect(menu.getByRole('option')).toHaveCount(COMMANDS.length);
+  await expect(input).toHaveAttribute('aria-activedescendant', /.+/);
+  await check('commands-menu');
+  await page.keyboard.type('he');
+  await expect(menu.getByRole('option')).toHaveCount(1);
+  await expect(menu.getByRole('option')).toContainText('/help');
+  await page.keyboard.press('Enter');
+  await expect(input).toHaveValue('/help ');
+  await expect(page.getByRole('listbox')).toHaveCount(0);
+
+  // The Commands button opens the whole list; Down then Tab picks the second; Escape closes.
+  await input.fill('');
+  await pressOn(page, page.locator('.composer-row button[aria-pressed]'), 'Enter');
+  await expect(menu.getByRole('option')).toHaveCount(COMMANDS.length);
+  await expect(input).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(menu.getByRole('option').nth(1)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Tab');
+  await expect(input).toHaveValue('/help ');
+  await input.fill('/');
+  await expect(menu).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('listbox')).toHaveCount(0);
+  await input.fill('');
 }
 
 const RUNS: ReadonlyArray<readonly [number, Variant]> = [
@@ -110,7 +147,7 @@ const RUNS: ReadonlyArray<readonly [number, Variant]> = [
 ];
 
 for (const [zoom, variant] of RUNS) {
-  test.describe(`a bot chat's inline keyboard at ${zoom} % zoom`, () => {
+  test.describe(`a bot chat's inline keyboard and commands menu at ${zoom} % zoom`, () => {
     test.use(zoom === 100 ? { viewport: { width: 1280, height: 1000 } } : { viewport: zoomedViewport(zoom), deviceScaleFactor: zoom / 100 });
     test(`keyboard only, ${variant.name}`, async ({ page, scene }) => {
       test.setTimeout(150_000);
