@@ -56,7 +56,10 @@ async function relayMemory(workers: Worker[], mode: 'throughput' | 'lean'): Prom
   await new Promise((r) => setTimeout(r, sized(3000, 500)));
   const loaded = await memRelay.call<{ rss: number; heapUsed: number; connections: number }>('usage');
   for (const swarm of swarms) swarm.kill('SIGTERM');
+  // Stopped and gone before the next one starts (the run's cleanup skips workers that exited).
+  const exited = new Promise((resolve) => memRelay.child.once('exit', resolve));
   await memRelay.call('stop');
+  await exited;
   return { idle, loaded, connectedPeers };
 }
 

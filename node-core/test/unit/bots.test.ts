@@ -79,11 +79,17 @@ describe('bot repository', () => {
 
 describe('Bot API parameters', () => {
   it('take query-string spellings and Telegram\'s limits', () => {
-    assert.deepEqual(getUpdates.parse({ offset: '-2', limit: '5', timeout: '50', allowed_updates: '["message","callback_query"]' }), { offset: -2, limit: 5, timeout: 50, allowed_updates: ['message'] });
+    assert.deepEqual(getUpdates.parse({ offset: '-2', limit: '5', timeout: '50', allowed_updates: '["message","callback_query","inline_query"]' }), { offset: -2, limit: 5, timeout: 50, allowed_updates: ['message', 'callback_query'] });
     assert.equal(getUpdates.safeParse({ limit: '101' }).success, false);
     assert.equal(getUpdates.safeParse({ timeout: 51 }).success, false);
     assert.equal(sendMessage.parse({ chat_id: '5', text: 'hi', reply_parameters: '{"message_id":3}' }).reply_to_message_id, 3);
     assert.equal(sendMessage.parse({ chat_id: 5, text: 'hi', reply_to_message_id: 4, parse_mode: 'HTML' }).reply_to_message_id, 4);
+    // reply_markup as a form sends it (JSON text), turned into the keyboard's rows.
+    assert.deepEqual(sendMessage.parse({ chat_id: 5, text: 'hi', reply_markup: '{"inline_keyboard":[[{"text":"A","callback_data":"a"},{"text":"Site","url":"https://example.org"}]]}' }).keyboard, [
+      [{ text: 'A', data: 'a' }, { text: 'Site', url: 'https://example.org' }],
+    ]);
+    assert.equal(sendMessage.safeParse({ chat_id: 5, text: 'hi', reply_markup: { inline_keyboard: [[{ text: 'A', callback_data: 'a', url: 'https://x.org' }]] } }).success, false, 'one of the two, not both');
+    assert.equal(sendMessage.safeParse({ chat_id: 5, text: 'hi', reply_markup: { inline_keyboard: Array.from({ length: 13 }, () => [{ text: 'A', callback_data: 'a' }]) } }).success, false, 'at most 12 rows');
   });
 
   it('fail in Telegram\'s words', () => {
