@@ -45,17 +45,11 @@ export function createBots(components: BotServiceComponents, init: BotServiceIni
   const log = components.logger.child({ component: 'bots' });
   const now = init.now ?? Date.now;
   const repo = store.register(BOT_REPOSITORY);
-  const appended = telemetry.counter<'kind'>({ name: 'dchat_bot_updates_total', help: 'Updates stored for bots, by kind', labels: ['kind'] });
-  const refused = telemetry.counter<'reason'>({ name: 'dchat_bot_auth_failures_total', help: 'Bot API requests refused for their token', labels: ['reason'] });
+  const { appended, refused } = botMetrics(telemetry);
   const media = mediaOf(components.files);
   const feed = createUpdateFeed({ store, bots: repo, logger: log, now, mediaOf: media, onAppended: (kind) => appended.inc({ kind }) });
   const index = createBotIndex();
-  // A press of a bot's button becomes its callback_query in the transaction that stores the press.
-  components.keyboards?.onPressed((repos, press) => {
-    const chat = repos.conversations.get(press.chat_id);
-    const botId = chat && index.botOfIdentity(chat.identity_id);
-    return botId === undefined ? undefined : feed.callbackQuery(repos, botId, press);
-  });
+  feedOnPresses(components, feed, index);
   const sendLimits = new Map<number, SendLimits>();
   const limits = (botId: number) => sendLimits.get(botId) ?? sendLimits.set(botId, createSendLimits()).get(botId)!;
   const webhooks = createWebhooks({ store, bots: repo, feed, telemetry, logger: log, now, policy: components.webhookPolicy ?? { allowHosts: [] } });
@@ -172,6 +166,22 @@ function createBotIndex(): BotIndex {
       byIdentity.clear();
     },
   };
+}
+
+function botMetrics(telemetry: BotServiceComponents['telemetry']) {
+  return {
+    appended: telemetry.counter<'kind'>({ name: 'dchat_bot_updates_total', help: 'Updates stored for bots, by kind', labels: ['kind'] }),
+    refused: telemetry.counter<'reason'>({ name: 'dchat_bot_auth_failures_total', help: 'Bot API requests refused for their token', labels: ['reason'] }),
+  };
+}
+
+/** A press of a bot's button becomes its callback_query in the transaction that stores the press. */
+function feedOnPresses({ keyboards }: BotServiceComponents, feed: UpdateFeed, index: BotIndex): void {
+  keyboards?.onPressed((repos, press) => {
+    const chat = repos.conversations.get(press.chat_id);
+    const botId = chat && index.botOfIdentity(chat.identity_id);
+    return botId === undefined ? undefined : feed.callbackQuery(repos, botId, press);
+  });
 }
 
 /** An event only wakes the feed (which reads the table itself); returns the unsubscribe. */

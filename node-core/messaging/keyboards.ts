@@ -60,16 +60,17 @@ function directChatOf(repos: Repositories, message: Message): Chat {
   return chat;
 }
 
-export function createKeyboards(init: KeyboardsInit): Keyboards {
-  const { store, events, delivery } = init;
-  const now = init.now ?? Date.now;
-  const log = init.logger.child({ component: 'keyboards' });
-  let pruner: NodeJS.Timeout | undefined;
-  const hooks: PressHook[] = [];
-  const queue = (repos: Repositories, chat: Chat, payload: DirectPayload) => delivery.queueDirect(repos, { local: chat.identity_id, remote: chat.peer_identity!, payload }, now());
-  const updated = (message: Message | undefined) => message && events.emit('message.updated', message);
+interface ReceiveDeps {
+  readonly init: KeyboardsInit;
+  readonly log: Logger;
+  readonly hooks: readonly PressHook[];
+}
 
-  const handlers = {
+/** What arriving keyboard payloads do, each checked against who sent it (see Keyboards). */
+function receiveHandlers({ init, log, hooks }: ReceiveDeps) {
+  const { events } = init;
+  const updated = (message: Message | undefined) => message && events.emit('message.updated', message);
+  return {
     kb(repos: Repositories, payload: Extract<DirectPayload, { k: 'kb' }>, context: DirectContext): AfterCommit | void {
       const message = repos.messages.get(payload.id);
       if (message && message.sender !== context.remote) return log.warn({ message_id: payload.id }, 'ignored a keyboard for a message its sender did not write');
@@ -103,6 +104,18 @@ export function createKeyboards(init: KeyboardsInit): Keyboards {
     },
   };
 
+}
+
+export function createKeyboards(init: KeyboardsInit): Keyboards {
+  const { store, events, delivery } = init;
+  const now = init.now ?? Date.now;
+  const log = init.logger.child({ component: 'keyboards' });
+  let pruner: NodeJS.Timeout | undefined;
+  const hooks: PressHook[] = [];
+  const queue = (repos: Repositories, chat: Chat, payload: DirectPayload) => delivery.queueDirect(repos, { local: chat.identity_id, remote: chat.peer_identity!, payload }, now());
+  const updated = (message: Message | undefined) => message && events.emit('message.updated', message);
+
+  const handlers = receiveHandlers({ init, log, hooks });
   // Registered at once, as groups' are: before delivery starts receiving.
   init.direct.onPayload('kb', (repos, p, c) => handlers.kb(repos, p as Extract<DirectPayload, { k: 'kb' }>, c));
   init.direct.onPayload('cbq', (repos, p, c) => handlers.cbq(repos, p as Extract<DirectPayload, { k: 'cbq' }>, c));
