@@ -160,6 +160,8 @@ test('bots: the list in every theme, right to left', async ({ page, node }) => {
     await usePreferences(page, 'ar', theme);
     await openUi(page, node);
     await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    // The theme is set before the shell mounts; Alt+6 is only heard once the shell (its nav) is there.
+    await expect(page.locator('nav')).toBeVisible();
     await page.keyboard.press('Alt+6');
     await expect(page.getByRole('heading', { name: 'الروبوتات', level: 1 })).toBeVisible();
     await expect(page.getByRole('heading', { name: /@themes_bot/ })).toBeVisible();
