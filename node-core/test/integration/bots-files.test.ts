@@ -13,17 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import { Bot, InputFile } from 'grammy';
 import { Telegraf } from 'telegraf';
 import type { AttachmentInfo, Message } from '../../api/contract.ts';
-import { createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected, type RelayNode } from '../helpers/p2p-net.ts';
+import { botWithPerson, type TgAnswer } from '../helpers/bot-net.ts';
+import { json, messages, send, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
 
-interface TgAnswer<T = unknown> {
-  ok: boolean;
-  result?: T;
-  error_code?: number;
-  description?: string;
-}
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -63,7 +58,6 @@ async function received(node: RunningNode, chat: string, sender: string, name: s
 }
 
 describe('files through a bot: getFile, downloads, sendDocument and sendPhoto', () => {
-  let relay: RelayNode;
   let person: RunningNode;
   let host: RunningNode;
   let token: string;
@@ -72,16 +66,8 @@ describe('files through a bot: getFile, downloads, sendDocument and sendPhoto', 
   const report = randomBytes(300 * 1024); // more than one 256 KiB chunk
 
   before(async () => {
-    relay = await startRelay();
-    person = await startUser(relay);
     // A 2 MB file limit, so the over-the-limit upload stays small.
-    host = await startUser(relay, { env: { DCHAT_MSG_MAX_SIZE_MB: '2' } });
-    await createIdentity(person, 'alice');
-    const created = await json<{ token: string; identity_id: string; invite: string }>(host.api('/api/bots/create', { json: { username: 'filesbot', name: 'Files Bot' } }));
-    token = created.token;
-    botIdentity = created.identity_id;
-    await waitRelayConnected(host);
-    chat = (await json<{ chat_id: string }>(person.api('/api/contacts', { json: { invite: created.invite } }))).chat_id;
+    ({ person, host, token, botIdentity, chat } = await botWithPerson('filesbot', 'Files Bot', { env: { DCHAT_MSG_MAX_SIZE_MB: '2' } }));
   });
 
   it('a grammY bot downloads the file it was sent and answers with a document and a photo', async () => {

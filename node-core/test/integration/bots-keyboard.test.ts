@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Bot, GrammyError, InlineKeyboard } from 'grammy';
 import type { ApiEvent, Message } from '../../api/contract.ts';
-import { createIdentity, json, messages, send, startRelay, startUser, waitFor, waitRelayConnected, type RelayNode } from '../helpers/p2p-net.ts';
+import { botWithPerson } from '../helpers/bot-net.ts';
+import { json, messages, send, startUser, waitFor, type RelayNode } from '../helpers/p2p-net.ts';
 import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
 
 after(killAllNodes);
@@ -33,15 +34,7 @@ describe('inline keyboards between a grammY bot and a person on another node', (
   let botChatId = 0;
 
   before(async () => {
-    relay = await startRelay();
-    person = await startUser(relay);
-    host = await startUser(relay);
-    await createIdentity(person, 'alice');
-    const created = await json<{ token: string; identity_id: string; invite: string }>(host.api('/api/bots/create', { json: { username: 'pollbot', name: 'Poll Bot' } }));
-    token = created.token;
-    botIdentity = created.identity_id;
-    await waitRelayConnected(host);
-    chat = (await json<{ chat_id: string }>(person.api('/api/contacts', { json: { invite: created.invite } }))).chat_id;
+    ({ relay, person, host, token, botIdentity, chat } = await botWithPerson('pollbot', 'Poll Bot'));
   });
 
   const withButtons = (text: string) => waitFor(`"${text}" with its buttons at the person`, async () => (await messages(person, chat)).find((m) => m.sender === botIdentity && m.text === text && m.keyboard), 30_000);
