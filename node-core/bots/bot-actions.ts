@@ -193,9 +193,11 @@ function messageActions(scope: BotScope): Pick<BotActions, 'sendMessage' | 'edit
     },
     async editMessageText(input) {
       const message = ownMessage(input.chat_id, input.message_id, 'edit');
-      if (message.text === input.text && sameKeyboard(message.id, input.keyboard)) throw notModified();
-      const edited = message.text === input.text ? message : await messaging.edit({ id: message.id, text: input.text });
-      if (!sameKeyboard(message.id, input.keyboard)) await setKeyboard(message.id, input.keyboard!);
+      const sameText = message.text === input.text;
+      const keyboardKept = sameKeyboard(message.id, input.keyboard);
+      if (sameText && keyboardKept) throw notModified();
+      const edited = sameText ? message : await messaging.edit({ id: message.id, text: input.text });
+      if (!keyboardKept) await setKeyboard(message.id, input.keyboard!);
       return render(current(), edited);
     },
     async editMessageReplyMarkup(input) {

@@ -52,8 +52,8 @@ export interface FileActions {
   download(filePath: string): { path: string; row: AttachmentRow };
 }
 
-/** Types Telegram shows as photos; other images (GIF, SVG) travel as documents, as Telegram sends them. */
-const PHOTO_TYPES = new Set(['jpg', 'png', 'webp']);
+/** Types Telegram shows as photos (image-size's name → MIME type); other images (GIF, SVG) travel as documents, as Telegram sends them. */
+const PHOTO_TYPES: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 export const GET_FILE_WAIT_MS = 20_000;
 /** Width and height sit in the first bytes of every photo type above (JPEG's SOF may follow EXIF: 256 KiB covers it). */
 const HEADER_BYTES = 256 * 1024;
@@ -83,7 +83,7 @@ function readHeader(path: string): Uint8Array {
   }
 }
 
-const isPhoto = (row: AttachmentRow): boolean => ['image/jpeg', 'image/png', 'image/webp'].includes(row.mime);
+const isPhoto = (row: AttachmentRow): boolean => Object.values(PHOTO_TYPES).includes(row.mime);
 
 /** A message's first file as the bot sees it; a photo's size is read from the file once it is here (0 × 0 until then). */
 export function mediaOf(files: BotFileStore): (repos: Repositories, messageId: string) => TgMedia | undefined {
@@ -139,8 +139,9 @@ async function sendFile(scope: FileScope, input: SendFileInput, as: 'document' |
   let { mime: type } = file;
   if (as === 'photo') {
     const image = imageType(file.data.subarray(0, HEADER_BYTES));
-    if (!image || !PHOTO_TYPES.has(image.type)) throw badRequest('IMAGE_PROCESS_FAILED: a photo must be a JPEG, PNG or WebP image');
-    type = image.type === 'jpg' ? 'image/jpeg' : `image/${image.type}`;
+    const photoType = image && PHOTO_TYPES[image.type];
+    if (!photoType) throw badRequest('IMAGE_PROCESS_FAILED: a photo must be a JPEG, PNG or WebP image');
+    type = photoType;
   }
   scope.take(chat);
   const uploaded = await scope.files.upload(file.data, file.name, type);
