@@ -7,6 +7,7 @@ import './styles/app.css';
 import './styles/messaging.css';
 import './styles/keyboards.css';
 import './styles/bots.css';
+import './styles/wallet.css';
 
 await initI18n(useApp.getState().preferences.language);
 createRoot(document.getElementById('root')!).render(

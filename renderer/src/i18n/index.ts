@@ -9,6 +9,7 @@ import arSettings from './locales/ar/settings.json';
 import arShortcuts from './locales/ar/shortcuts.json';
 import arKeyboards from './locales/ar/keyboards.json';
 import arBots from './locales/ar/bots.json';
+import arWallet from './locales/ar/wallet.json';
 import deChat from './locales/de/chat.json';
 import deMessaging from './locales/de/messaging.json';
 import deCommon from './locales/de/common.json';
@@ -18,6 +19,7 @@ import deSettings from './locales/de/settings.json';
 import deShortcuts from './locales/de/shortcuts.json';
 import deKeyboards from './locales/de/keyboards.json';
 import deBots from './locales/de/bots.json';
+import deWallet from './locales/de/wallet.json';
 import enChat from './locales/en/chat.json';
 import enMessaging from './locales/en/messaging.json';
 import enCommon from './locales/en/common.json';
@@ -27,6 +29,7 @@ import enSettings from './locales/en/settings.json';
 import enShortcuts from './locales/en/shortcuts.json';
 import enKeyboards from './locales/en/keyboards.json';
 import enBots from './locales/en/bots.json';
+import enWallet from './locales/en/wallet.json';
 
 export const LANGUAGES = [
   { code: 'en', name: 'English', dir: 'ltr' },
@@ -34,12 +37,12 @@ export const LANGUAGES = [
   { code: 'ar', name: 'العربية', dir: 'rtl' },
 ] as const;
 
-export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts', 'messaging', 'keyboards', 'bots'] as const;
+export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts', 'messaging', 'keyboards', 'bots', 'wallet'] as const;
 
 export const resources = {
-  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts, messaging: enMessaging, keyboards: enKeyboards, bots: enBots },
-  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts, messaging: deMessaging, keyboards: deKeyboards, bots: deBots },
-  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts, messaging: arMessaging, keyboards: arKeyboards, bots: arBots },
+  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts, messaging: enMessaging, keyboards: enKeyboards, bots: enBots, wallet: enWallet },
+  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts, messaging: deMessaging, keyboards: deKeyboards, bots: deBots, wallet: deWallet },
+  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts, messaging: arMessaging, keyboards: arKeyboards, bots: arBots, wallet: arWallet },
 };
 
 export async function initI18n(language: string): Promise<void> {

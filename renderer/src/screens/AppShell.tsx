@@ -11,6 +11,7 @@ import { Dialogs } from './Dialogs.tsx';
 import { RelayView } from './RelayView.tsx';
 import { SettingsView } from './SettingsView.tsx';
 import { StatusView } from './StatusView.tsx';
+import { WalletView } from './WalletView.tsx';
 
 const VIEWS: ReadonlyArray<{ view: View; shortcut: string }> = VIEW_SHORTCUTS.map((v) => ({ view: v.view, shortcut: keysOf(v.id) }));
 
@@ -113,6 +114,7 @@ export function AppShell() {
       {view === 'status' && <StatusView />}
       {view === 'settings' && <SettingsView />}
       {view === 'bots' && <BotsView />}
+      {view === 'wallet' && <WalletView />}
       <Dialogs />
     </div>
   );

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { InviteShare } from '../components/InviteShare.tsx';
 import { useApp } from '../state/store.ts';
+import { ChainUsername } from './identity/ChainUsername.tsx';
 
 export function ContactsView() {
   const { t } = useTranslation(['people', 'common']);
@@ -30,6 +31,7 @@ export function ContactsView() {
         <h2 id="your-invite-title">{t('addContact.yourInvite')}</h2>
         <InviteShare id="page-invite" withQr />
       </section>
+      <ChainUsername />
       <h2>{t('contacts.list')}</h2>
       {contacts.length === 0 ? (
         <p className="empty">{t('contacts.empty')}</p>

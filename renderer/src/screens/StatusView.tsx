@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatBytes, formatNumber } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
 import { useNodeFigures } from '../state/use-node-figures.ts';
+import { ChainsSection } from './node/ChainsSection.tsx';
 
 export function StatusView() {
   const { t, i18n } = useTranslation(['node', 'common']);
@@ -40,6 +41,7 @@ export function StatusView() {
           <dd>{formatNumber(status.p2p?.outbox ?? 0, lang)}</dd>
         </dl>
       )}
+      <ChainsSection />
       <h2>{t('peers.title', { count: peers.length })}</h2>
       {peers.length === 0 ? (
         <p className="empty">{t('peers.none')}</p>

@@ -121,6 +121,7 @@ export const APP_SHORTCUTS: readonly Shortcut[] = [
   { id: 'goStatus', keys: 'Alt+4', description: 'shortcuts:goStatus', inTextFields: true },
   { id: 'goSettings', keys: 'Alt+5', description: 'shortcuts:goSettings', inTextFields: true },
   { id: 'goBots', keys: 'Alt+6', description: 'shortcuts:goBots', inTextFields: true },
+  { id: 'goWallet', keys: 'Alt+7', description: 'shortcuts:goWallet', inTextFields: true },
   { id: 'help', keys: 'Shift+?', description: 'shortcuts:help' },
 ];
 
@@ -132,6 +133,7 @@ export const VIEW_SHORTCUTS = [
   { id: 'goStatus', view: 'status' },
   { id: 'goSettings', view: 'settings' },
   { id: 'goBots', view: 'bots' },
+  { id: 'goWallet', view: 'wallet' },
 ] as const;
 
 /** The key combination of one of the app's shortcuts. */
