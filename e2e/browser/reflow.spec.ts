@@ -26,7 +26,7 @@ async function everyView(page: Page, chats: Chats, log: ReturnType<typeof reflow
   await log.check('chat-list');
 
   await page.locator('.nav-toggle').click();
-  await expect(page.getByRole('navigation').getByRole('button')).toHaveCount(6);
+  await expect(page.getByRole('navigation').getByRole('button')).toHaveCount(7);
   await log.check('menu-open');
   await page.locator('.nav-toggle').click();
 
