@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { NodeStatus, PeerList } from './api/contract.ts';
 import type { Router } from './api/router.ts';
+import type { LedgerParts } from './api/methods/chain-methods.ts';
 import type { AttachmentService } from './attachments/attachment-service.ts';
 import type { BotService } from './bots/bot-service.ts';
 import type { LoadedConfig } from './config/load.ts';
@@ -41,6 +42,7 @@ export interface NodeContext {
   services: NetworkServices | undefined;
   attachments: AttachmentService | undefined;
   bots: BotService | undefined;
+  ledgers: LedgerParts | undefined;
 }
 
 export function createContext(init: NodeInit): NodeContext {
@@ -63,7 +65,7 @@ export function createContext(init: NodeInit): NodeContext {
     metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
     log.error({ err }, 'an event subscriber failed');
   });
-  return { init, config, dataDir, log, startedAt: Date.now(), store, metrics, events, keyRing: createKeyRing(), phase: 'starting', router: undefined, services: undefined, attachments: undefined, bots: undefined };
+  return { init, config, dataDir, log, startedAt: Date.now(), store, metrics, events, keyRing: createKeyRing(), phase: 'starting', router: undefined, services: undefined, attachments: undefined, bots: undefined, ledgers: undefined };
 }
 
 export const peersOf = (ctx: NodeContext): PeerList => ctx.services?.peers() ?? { peers: [], count: 0 };
@@ -92,6 +94,8 @@ export function statusOf(ctx: NodeContext): NodeStatus {
         }
       : null,
     relay: services ? services.relay.figures() : null,
+    chains: ctx.ledgers?.chains.info() ?? null,
+    sync_progress: ctx.ledgers?.chains.syncProgress() ?? 0,
     accessibility: { ...config.accessibility },
   };
 }

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { LedgerParts } from './api/methods/chain-methods.ts';
+import { createChains } from './chain/chains-service.ts';
+import { createWalletService } from './chain/wallet-service.ts';
+import { NetworkDisabledError } from './domain/errors.ts';
+import { encodeIdentityRecord } from './wire/identity-record.ts';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApiTokenSource, loadOrCreateApiToken, type ApiTokenSource } from './api/api-token.ts';
@@ -87,6 +93,33 @@ function createHttp(ctx: NodeContext, tokens: ApiTokenSource): HttpServer {
   });
 }
 
+/** The ledgers and the wallet over them; identities sign with their own keys. */
+function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined): LedgerParts {
+  const { config, store, keyRing, dataDir } = ctx;
+  const chains = createChains({
+    dataDir,
+    store,
+    network: networked?.network,
+    logger: ctx.init.logger,
+    telemetry: ctx.metrics.telemetry,
+    genesisFile: config.chain.genesis_file,
+    validatorKeyFile: config.chain.validator_key_file,
+    snapshotInterval: config.bridge.state_snapshot_interval,
+    requireValidator: config.node.role === 'validator',
+  });
+  const wallet = createWalletService({
+    chains,
+    store,
+    secretKey: (id) => keyRing.get(id),
+    directoryEntry(id) {
+      if (!networked) throw new NetworkDisabledError('registering a username publishes how to reach you: peer-to-peer networking must be on (server.p2p_enabled)');
+      const prekey = store.repos.prekeys.latestSigned(id);
+      return { record: encodeIdentityRecord(networked.ownRecord(id)), prekeys: createHash('sha256').update(prekey?.public_key ?? new Uint8Array()).digest() };
+    },
+  });
+  return { chains, wallet };
+}
+
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
 const step = (start: () => unknown, stop: () => unknown = () => undefined): Startable => ({ start: async () => void (await start()), stop: async () => void (await stop()) });
 
@@ -124,7 +157,8 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     keyboards: networked?.keyboards,
     botCommands: networked?.botCommands,
   });
-  const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots });
+  const ledgers = composeLedgers(ctx, networked);
+  const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots, ledgers: () => ctx.ledgers });
   ctx.services = networked;
   ctx.attachments = files;
   let stopCounting: (() => void) | undefined;
@@ -147,6 +181,19 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
         ctx.bots = undefined;
         await bots.stop();
       }) },
+      {
+        name: 'chains',
+        component: step(
+          async () => {
+            await ledgers.chains.start();
+            ctx.ledgers = ledgers;
+          },
+          async () => {
+            ctx.ledgers = undefined;
+            await ledgers.chains.stop();
+          },
+        ),
+      },
       { name: 'api', component: step(() => (ctx.router = createRouter(table)), () => (ctx.router = undefined)) },
     ],
     (name, err) => log.warn({ err, component: name }, 'a component did not stop cleanly'),

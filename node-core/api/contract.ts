@@ -41,6 +41,7 @@ export type {
   Bot,
   BotCredentials,
 } from '../domain/model.ts';
+import type { BlockView, ChainsInfo, DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
   Identity,
@@ -123,6 +124,20 @@ export interface ApiMethods {
   /** A bot hosted here: a new local identity and its token (shown only in this answer). */
   'bots.create': { input: Input<typeof S.createBot>; output: BotCredentials };
   'bots.list': { input: Input<typeof S.empty>; output: { bots: Bot[] } };
+  /** Both ledgers as this node holds them. */
+  'chains.info': { input: Input<typeof S.empty>; output: ChainsInfo };
+  'chains.block': { input: Input<typeof S.chainBlockRef>; output: BlockView };
+  'wallet.get': { input: Input<typeof S.walletRef>; output: Wallet };
+  'wallet.history': { input: Input<typeof S.walletHistory>; output: { entries: WalletHistoryEntry[] } };
+  'wallet.transfer': { input: Input<typeof S.walletTransfer>; output: SubmittedTransaction };
+  'wallet.stake': { input: Input<typeof S.walletStake>; output: SubmittedTransaction };
+  'wallet.unstake': { input: Input<typeof S.walletStake>; output: SubmittedTransaction };
+  /** Devnets only: a gift of faucet_amount to an account holding less. */
+  'wallet.faucet': { input: Input<typeof S.walletFaucet>; output: SubmittedTransaction };
+  /** A username's record in the chat chain's directory, with its proof against a final state root. */
+  'directory.lookup': { input: Input<typeof S.directoryRef>; output: DirectoryAnswer };
+  /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
+  'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };
   /** The bot stops (its token, its updates); its identity and chats stay on the node. */
   'bots.delete': { input: Input<typeof S.botRef>; output: { deleted: true } };
   /** A new token; the old one stops at once. */

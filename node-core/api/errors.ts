@@ -78,6 +78,10 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorName, number>> = {
   EditWindowClosed: 409,
   PinLimitReached: 409,
   BotNotFound: 404,
+  TransactionRejected: 422,
+  BlockNotFound: 404,
+  UsernameNotFound: 404,
+  ChainUnavailable: 503,
 };
 
 /** What a known failure is on the wire; undefined for anything unexpected (a bug: log it). */

@@ -3,6 +3,7 @@ import { knownApiError, UnknownMethodError, ValidationError, validationErrorFrom
 import { illFormedStringPath } from '../util/unicode.ts';
 import { attachmentMethods } from './methods/attachment-methods.ts';
 import { botMethods } from './methods/bot-methods.ts';
+import { chainMethods, type LedgerParts } from './methods/chain-methods.ts';
 import { joinTables, type MethodDefinition, type MethodTable } from './methods/define.ts';
 import { identityMethods } from './methods/identity-methods.ts';
 import { messagingMethods } from './methods/messaging-methods.ts';
@@ -24,13 +25,15 @@ export interface RouterDeps {
   /** Absent when peer-to-peer networking is switched off. */
   readonly network: NetworkServices | undefined;
   readonly bots: BotService;
+  /** The ledgers, once they run. */
+  readonly ledgers: () => LedgerParts | undefined;
 }
 
 /** Each capability's methods (api/methods/*.ts), one line each; the type says none is missing. */
 export function apiMethods(deps: RouterDeps): MethodTable {
-  const parts = [nodeMethods(deps.node), identityMethods(deps.identities), messagingMethods(deps.messaging), attachmentMethods(deps.attachments), networkMethods(deps.network), botMethods(deps.bots)] as const;
+  const parts = [nodeMethods(deps.node), identityMethods(deps.identities), messagingMethods(deps.messaging), attachmentMethods(deps.attachments), networkMethods(deps.network), botMethods(deps.bots), chainMethods(deps.ledgers)] as const;
   joinTables<MethodDefinition<unknown, unknown>>(parts);
-  return { ...parts[0], ...parts[1], ...parts[2], ...parts[3], ...parts[4], ...parts[5] } satisfies MethodTable;
+  return { ...parts[0], ...parts[1], ...parts[2], ...parts[3], ...parts[4], ...parts[5], ...parts[6] } satisfies MethodTable;
 }
 
 /**

@@ -259,3 +259,18 @@ export const createBot = z.strictObject({ username: botUsername, name: displayNa
 
 /** A bot's id as a path parameter (a string there) or a number. */
 export const botRef = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+// Ledgers: chains, wallet, directory.
+const chainKind = z.enum(['chat', 'currency']);
+const coins = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const usernameOnChain = z.string().regex(/^[a-z][a-z0-9_]{2,31}$/, 'expected 3–32 lowercase letters, digits or _, starting with a letter');
+/** Wait for the block that makes it final (default), or answer as soon as the node accepted it. */
+const waitFinal = z.boolean().default(true);
+export const chainBlockRef = z.object({ chain: chainKind, height: z.coerce.number().int().positive() });
+export const walletRef = z.object({ identity_id: hexKey.optional() });
+export const walletHistory = z.object({ identity_id: hexKey.optional(), limit: z.coerce.number().int().positive().max(500).default(50) });
+export const walletTransfer = z.strictObject({ identity_id: hexKey.optional(), to: hexKey, amount: coins, fee: z.number().int().nonnegative().optional(), memo: z.string().max(140).optional(), wait: waitFinal });
+export const walletStake = z.strictObject({ identity_id: hexKey.optional(), amount: coins, fee: z.number().int().nonnegative().optional(), wait: waitFinal });
+export const walletFaucet = z.strictObject({ identity_id: hexKey.optional(), wait: waitFinal });
+export const directoryRef = z.object({ username: usernameOnChain });
+export const registerUsername = z.strictObject({ id: hexKey, username: usernameOnChain, wait: waitFinal });

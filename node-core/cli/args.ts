@@ -34,6 +34,8 @@ const KEY_FLAGS = {
 
 export const HELP = `Usage: dchat [options]
        dchat check [--data-dir DIR] [--config FILE]
+       dchat devnet init --dir DIR [--validators N] [--full-nodes M]   (dchat devnet --help)
+       dchat devnet up --dir DIR
 
 Runs a dchat full node: the local store, identities, messaging and the HTTP/WebSocket API.
 On a server it runs headless (as here); the desktop app runs the same node behind its window.
@@ -58,7 +60,8 @@ Options:
   --log-level LEVEL     trace, debug, info, warn, error, fatal or silent (default info)
   --log-format FORMAT   pretty (lines for a person), json (pino's JSON lines) or auto:
                         pretty on a terminal, json otherwise (the default)
-  --role ROLE           user, or relay to hold mail for offline peers (default user)
+  --role ROLE           user; relay to hold mail for offline peers; validator to sign the
+                        chains' blocks (the key must be in the genesis; default user)
   -v, --version         Print the version and exit
   -h, --help            Print this help and exit
 
@@ -93,7 +96,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const [command, ...extra] = parsed.positionals;
-  if (command !== undefined && command !== 'check') throw new UsageError(`unknown command "${command}" (the only command is "check")`);
+  if (command !== undefined && command !== 'check') throw new UsageError(`unknown command "${command}" (the commands are "check" and "devnet")`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const overrides: FlagOverride[] = [];
   for (const [flag, binding] of Object.entries(KEY_FLAGS)) {

@@ -5,6 +5,8 @@ import { createLogger } from '../observability/logger.ts';
 import { VERSION } from '../version.ts';
 import { HELP, parseCli, UsageError } from './args.ts';
 import { runCheck } from './check.ts';
+import { runDevnet } from './devnet.ts';
+import { UnsafeQuorumError } from '../chain/genesis.ts';
 import { announceReady, describeStartupError, isOperatorError, logConfigWarnings, rootStartupError, startupExitCode } from './startup.ts';
 
 export interface CliIo {
@@ -25,8 +27,20 @@ const logFields = (err: unknown) => {
   return isOperatorError(err) || startupExitCode(err) !== 1 ? { error: root.name, reason: root.message } : { err };
 };
 
+async function devnet(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await runDevnet(argv, io);
+  } catch (err) {
+    const usage = err instanceof UsageError || err instanceof UnsafeQuorumError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (!usage) throw err;
+    io.stderr(`dchat devnet: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
 /** Runs the dchat command; resolves with the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {
+  if (argv[0] === 'devnet') return devnet(argv.slice(1), io);
   let args;
   try {
     args = parseCli(argv);

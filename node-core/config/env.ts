@@ -46,6 +46,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
 
   { env: 'CHAT_CHAIN_RPC', key: 'chain.chat_chain_rpc', type: 'string' },
   { env: 'CURRENCY_CHAIN_RPC', key: 'chain.currency_chain_rpc', type: 'string' },
+  { env: 'DCHAT_GENESIS_FILE', key: 'chain.genesis_file', type: 'string' },
+  { env: 'DCHAT_VALIDATOR_KEY_FILE', key: 'chain.validator_key_file', type: 'string' },
 
   { env: 'DCHAT_HOME_RELAYS', key: 'relay.home_relays', type: 'list' },
   { env: 'DCHAT_RELAY_BOOTSTRAP_NODES', key: 'relay.bootstrap_nodes', type: 'list' },

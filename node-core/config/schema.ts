@@ -24,7 +24,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export const MEMORY_MODES = ['lean', 'throughput'] as const;
 export type MemoryMode = (typeof MEMORY_MODES)[number];
 
-export const NODE_ROLES = ['user', 'relay'] as const;
+export const NODE_ROLES = ['user', 'relay', 'validator'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 
 const nodeSection = z.object({
@@ -70,6 +70,10 @@ const chainSection = z.object({
   chat_chain_rpc: nonEmpty.optional(),
   currency_chain_rpc: nonEmpty.optional(),
   rpc_timeout_secs: seconds.default(30),
+  /** Both chains' genesis (`dchat devnet init` writes one); without it the node runs its own single-validator local chains. */
+  genesis_file: nonEmpty.optional(),
+  /** The validator's Ed25519 consensus key (default <data_dir>/validator-key). */
+  validator_key_file: nonEmpty.optional(),
 });
 
 const relaySection = z.object({
@@ -230,7 +234,6 @@ export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'bridge.transaction_timeout_secs': 'the cross-chain bridge',
   'bridge.finality_proof_timeout_secs': 'the cross-chain bridge',
   'bridge.validator_quorum': 'the cross-chain bridge',
-  'bridge.state_snapshot_interval': 'the chains',
   'logging.max_file_size_mb': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'logging.max_backups': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'security.jwt_secret': 'JWT sessions (the API uses the bearer token in the data directory)',

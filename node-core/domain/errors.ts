@@ -25,7 +25,11 @@ export type DomainErrorName =
   | 'MessageDeleted'
   | 'EditWindowClosed'
   | 'PinLimitReached'
-  | 'BotNotFound';
+  | 'BotNotFound'
+  | 'TransactionRejected'
+  | 'BlockNotFound'
+  | 'UsernameNotFound'
+  | 'ChainUnavailable';
 
 export interface ErrorIssue {
   readonly path: string;
@@ -75,6 +79,12 @@ export const MessageDeletedError = defineDomainError('MessageDeleted');
 export const EditWindowClosedError = defineDomainError('EditWindowClosed');
 export const PinLimitReachedError = defineDomainError('PinLimitReached');
 export const BotNotFoundError = defineDomainError('BotNotFound');
+/** A ledger refused a transaction (its rule is named in the message: fee, nonce, balance, taken username...). */
+export const TransactionRejectedError = defineDomainError('TransactionRejected');
+export const BlockNotFoundError = defineDomainError('BlockNotFound');
+export const UsernameNotFoundError = defineDomainError('UsernameNotFound');
+/** The node keeps no chains (it is not started, or its chain data could not be loaded). */
+export const ChainUnavailableError = defineDomainError('ChainUnavailable');
 
 /** SQLite reports a full disk or a full database file as SQLITE_FULL. */
 export function isStorageFull(err: unknown): boolean {

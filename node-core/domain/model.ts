@@ -1,3 +1,4 @@
+import type { ChainsInfo } from './chain-model.ts';
 import type { BotCommand, InlineButton } from './bot-model.ts';
 
 /**
@@ -229,7 +230,7 @@ export interface StoreFigures {
 export interface NodeStatus {
   readonly status: 'ready' | 'starting' | 'stopping';
   readonly version: string;
-  readonly role: 'user' | 'relay';
+  readonly role: 'user' | 'relay' | 'validator';
   readonly network: string;
   readonly chain_id: string;
   readonly started_at: number;
@@ -246,6 +247,10 @@ export interface NodeStatus {
     readonly relays_connected: number;
   } | null;
   readonly relay: RelayFigures | null;
+  /** The ledgers this node keeps; null until they run. */
+  readonly chains: ChainsInfo | null;
+  /** 0–1: how far this node's chains have caught up with the heights its peers show (1 = synced). */
+  readonly sync_progress: number;
   /** What the UI should honour ([accessibility] in the config). */
   readonly accessibility: { readonly wcag_strict_mode: boolean; readonly keyboard_shortcut_conflict_check: boolean };
 }

@@ -57,6 +57,7 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
     messaging,
     attachments,
     network: undefined,
+    ledgers: () => undefined,
     bots,
   }));
   return {

@@ -547,7 +547,100 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(JSON.stringify(bots).includes(second.signing_secret), false, 'the list never shows it');
     await rejectsWith(a.call('bots.rotateWebhookSecret', { id: 999 }), 'BotNotFound');
   },
+  'chains.info': async ({ a, b }) => {
+    const info = await a.call('chains.info', {});
+    for (const kind of ['chat', 'currency'] as const) {
+      const chain = info[kind];
+      assert.equal(chain.kind, kind);
+      assert.equal(chain.local, true, 'no genesis given: a local chain');
+      assert.equal(chain.role, 'validator');
+      assert.deepEqual([chain.validators, chain.quorum, chain.byzantine_faults], [1, 1, 0]);
+      assert.equal(chain.sync_progress, 1);
+      assert.match(chain.hash, /^[0-9a-f]{64}$/);
+    }
+    assert.notEqual(info.chat.chain_id, info.currency.chain_id);
+    assert.notEqual((await b.call('chains.info', {})).currency.chain_id, info.currency.chain_id, 'each node its own local chain');
+  },
+  'chains.block': async ({ a }) => {
+    const { id } = await funded(a);
+    const block = await a.call('chains.block', { chain: 'currency', height: (await a.call('wallet.get', { identity_id: id })).final_height });
+    assert.equal(block.certificate.signatures.length, 1);
+    assert.match(block.hash, /^[0-9a-f]{64}$/);
+    assert.ok(block.transactions.some((t) => t.from === id && t.kind === 'faucet'));
+    await rejectsWith(a.call('chains.block', { chain: 'currency', height: 1e9 }), 'BlockNotFound');
+  },
+  'wallet.get': async ({ a }) => {
+    const identity = await a.call('identities.create', { username: unique('wallet') });
+    const wallet = await a.call('wallet.get', { identity_id: identity.id });
+    assert.deepEqual([wallet.address, wallet.balance, wallet.staked, wallet.nonce, wallet.decimals], [identity.id, 0, 0, 0, 6]);
+    assert.ok(wallet.faucet_amount > 0 && wallet.min_fee > 0);
+  },
+  'wallet.faucet': async ({ a }) => {
+    const { id, gift } = await funded(a);
+    assert.equal((await a.call('wallet.get', { identity_id: id })).balance, gift);
+    await rejectsWith(a.call('wallet.faucet', { identity_id: id }), 'TransactionRejected');
+  },
+  'wallet.transfer': async ({ a }) => {
+    const { id, gift } = await funded(a);
+    const to = await a.call('identities.create', { username: unique('payee') });
+    const sent = await a.call('wallet.transfer', { identity_id: id, to: to.id, amount: 1_500_000, fee: 2_000 });
+    assert.equal(sent.status, 'final');
+    assert.equal((await a.call('wallet.get', { identity_id: id })).balance, gift - 1_500_000 - 2_000, 'the fee is burned');
+    assert.equal((await a.call('wallet.get', { identity_id: to.id })).balance, 1_500_000);
+    await rejectsWith(a.call('wallet.transfer', { identity_id: id, to: to.id, amount: gift * 2 }), 'TransactionRejected');
+    await rejectsWith(a.call('wallet.transfer', { identity_id: id, to: to.id, amount: -5 }), 'ValidationError');
+    await rejectsWith(a.call('wallet.transfer', { identity_id: id, to: to.id, amount: 5, fee: 0 }), 'TransactionRejected');
+  },
+  'wallet.stake': async ({ a }) => {
+    const { id } = await funded(a);
+    assert.equal((await a.call('wallet.stake', { identity_id: id, amount: 10_000_000 })).status, 'final');
+    assert.equal((await a.call('wallet.get', { identity_id: id })).staked, 10_000_000);
+  },
+  'wallet.unstake': async ({ a }) => {
+    const { id } = await funded(a);
+    await a.call('wallet.stake', { identity_id: id, amount: 10_000_000 });
+    const unstaked = await a.call('wallet.unstake', { identity_id: id, amount: 4_000_000 });
+    const wallet = await a.call('wallet.get', { identity_id: id });
+    assert.equal(wallet.staked, 6_000_000);
+    assert.deepEqual(wallet.unbonding.map((u) => u.amount), [4_000_000]);
+    assert.ok(wallet.unbonding[0]!.release_height > unstaked.height!);
+    await rejectsWith(a.call('wallet.unstake', { identity_id: id, amount: 99_000_000 }), 'TransactionRejected');
+  },
+  'wallet.history': async ({ a }) => {
+    const { id } = await funded(a);
+    await a.call('wallet.transfer', { identity_id: id, to: 'ab'.repeat(32), amount: 1_000_000 });
+    const { entries } = await a.call('wallet.history', { identity_id: id, limit: 10 });
+    assert.deepEqual(entries.map((e) => [e.tx.kind, e.direction]), [['transfer', 'out'], ['faucet', 'self']]);
+    assert.equal(entries[0]!.amount, 1_000_000);
+  },
+  'directory.lookup': async ({ a }) => {
+    const missing = await a.call('directory.lookup', { username: unique('nobody') });
+    assert.equal(missing.record, null);
+    assert.equal(missing.verified, true, 'absence is proved too');
+    await rejectsWith(a.call('directory.lookup', { username: 'No Such' }), 'ValidationError');
+  },
+  'identities.register': async ({ a }) => {
+    const first = await a.call('identities.create', { username: unique('reg') });
+    const name = unique('handle');
+    const done = await a.call('identities.register', { id: first.id, username: name });
+    assert.deepEqual([done.status, done.username], ['final', name]);
+    const found = await a.call('directory.lookup', { username: name });
+    assert.equal(found.record?.identity_key, first.id);
+    assert.equal(found.verified, true);
+    assert.equal(found.record?.peer_id, a.node.p2p?.peerId);
+    const second = await a.call('identities.create', { username: unique('reg') });
+    await rejectsWith(a.call('identities.register', { id: second.id, username: name }), 'UsernameTaken');
+  },
 };
+
+/** A new identity on `n` with the faucet's gift on the currency chain. */
+async function funded(n: TestNode): Promise<{ id: string; gift: number }> {
+  const identity = await n.call('identities.create', { username: unique('rich') });
+  const gift = (await n.call('wallet.get', { identity_id: identity.id })).faucet_amount;
+  const answer = await n.call('wallet.faucet', { identity_id: identity.id });
+  assert.equal(answer.status, 'final');
+  return { id: identity.id, gift };
+}
 
 /** Each event: what causes it, and that it carries what was stored. */
 const eventTests: { readonly [E in EventName]: Test } = {

@@ -1,0 +1,46 @@
+import type { Chains } from '../../chain/chains-service.ts';
+import type { WalletService } from '../../chain/wallet-service.ts';
+import { ChainUnavailableError } from '../../domain/errors.ts';
+import * as S from '../schemas.ts';
+import { bind, rest, type SpecsOf } from './define.ts';
+
+/** The ledgers: chains and blocks, the wallet on the currency chain, the chat chain's directory. */
+export const chainSpecs = {
+  'chains.info': { schema: S.empty, rest: rest.get('/api/chains', 'query') },
+  'chains.block': { schema: S.chainBlockRef, rest: rest.get('/api/chains/:chain/blocks/:height', 'query') },
+  'wallet.get': { schema: S.walletRef, rest: rest.get('/api/wallet', 'query') },
+  'wallet.history': { schema: S.walletHistory, rest: rest.get('/api/wallet/history', 'query') },
+  'wallet.transfer': { schema: S.walletTransfer, rest: rest.post('/api/wallet/transfer', 'body') },
+  'wallet.stake': { schema: S.walletStake, rest: rest.post('/api/wallet/stake', 'body') },
+  'wallet.unstake': { schema: S.walletStake, rest: rest.post('/api/wallet/unstake', 'body') },
+  'wallet.faucet': { schema: S.walletFaucet, rest: rest.post('/api/wallet/faucet', 'body') },
+  'directory.lookup': { schema: S.directoryRef, rest: rest.get('/api/directory/:username', 'query') },
+  'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
+} as const satisfies SpecsOf<
+  'chains.info' | 'chains.block' | 'wallet.get' | 'wallet.history' | 'wallet.transfer' | 'wallet.stake' | 'wallet.unstake' | 'wallet.faucet' | 'directory.lookup' | 'identities.register'
+>;
+
+export interface LedgerParts {
+  readonly chains: Chains;
+  readonly wallet: WalletService;
+}
+
+export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
+  const need = (): LedgerParts => {
+    const parts = ledgers();
+    if (!parts) throw new ChainUnavailableError('the chains are not running on this node yet');
+    return parts;
+  };
+  return bind(chainSpecs, {
+    'chains.info': () => need().chains.info(),
+    'chains.block': (i) => need().wallet.block(i.chain, i.height),
+    'wallet.get': (i) => need().wallet.wallet(i.identity_id),
+    'wallet.history': (i) => ({ entries: need().wallet.history(i.identity_id, i.limit) }),
+    'wallet.transfer': (i) => need().wallet.transfer(i),
+    'wallet.stake': (i) => need().wallet.stake(i),
+    'wallet.unstake': (i) => need().wallet.unstake(i),
+    'wallet.faucet': (i) => need().wallet.faucet(i),
+    'directory.lookup': (i) => need().wallet.lookup(i.username),
+    'identities.register': (i) => need().wallet.register(i),
+  });
+};

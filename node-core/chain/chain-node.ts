@@ -1,0 +1,233 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { Logger } from 'pino';
+import { bytesToHex } from '../crypto/hex.ts';
+import type { Network } from '../p2p/network.ts';
+import type { Startable } from '../runtime/startable.ts';
+import type { Certificate } from './blocks.ts';
+import { createConsensusEngine, type ConsensusEngine } from './chain-engine.ts';
+import { createChainSync } from './chain-sync.ts';
+import type { CommittedChain } from './committed-chain.ts';
+import { consensusTopic, decodeConsensusFrame, encodeConsensusFrame, txTopic, type ChainRequest, type ConsensusFrame } from './consensus-wire.ts';
+import type { Execution } from './ledger.ts';
+import { createMempool, type Mempool } from './mempool.ts';
+import type { SignGuard } from './sign-guard.ts';
+import type { DecodedTx } from './transactions.ts';
+import type { ChainMetrics } from './chain-metrics.ts';
+
+/**
+ * One chain on this node: its committed state, mempool and consensus, its two gossip topics
+ * (consensus messages, transactions) and catching up when a peer is ahead. Runs with or without
+ * the network (a node with p2p off keeps its local chain alone).
+ */
+
+export interface ChainNodeInit {
+  readonly committed: CommittedChain;
+  readonly network: Network | undefined;
+  readonly secretKey: Uint8Array | undefined;
+  readonly guard: SignGuard | undefined;
+  readonly logger: Logger;
+  readonly metrics: ChainMetrics;
+  ask(peer: string, request: ChainRequest): Promise<Uint8Array>;
+  onBlock(execution: Execution): void;
+  now?: () => number;
+}
+
+export interface ChainNode extends Startable {
+  readonly committed: CommittedChain;
+  readonly mempool: Mempool;
+  readonly engine: ConsensusEngine;
+  /** Checks, holds and gossips a transaction. */
+  submit(bytes: Uint8Array): DecodedTx;
+  /** Resolves with the height once the transaction is in a final block (rejects after timeoutMs). */
+  finalized(id: string, timeoutMs: number): Promise<number>;
+  /** The highest height any peer has shown us (at least ours). */
+  readonly knownHeight: number;
+  readonly syncing: boolean;
+}
+
+const POLL_MS = 2_000;
+const RECENT_KEPT = 20_000;
+
+export function createChainNode(init: ChainNodeInit): ChainNode {
+  const { committed, network, metrics } = init;
+  const chain = committed.chain;
+  const log = init.logger.child({ chain });
+  const now = init.now ?? Date.now;
+  const mempool = createMempool(chain, committed.genesis.params, (address) => committed.rules.nonce(committed.top.tree, address));
+  const waiters = new Map<string, Array<(height: number) => void>>();
+  const submittedAt = new Map<string, number>();
+  // Lately final transactions: a single validator can decide inside submit(), before anyone waits.
+  const recentlyFinal = new Map<string, number>();
+  const sources = new WeakMap<Uint8Array, string>();
+  let knownHeight = 0;
+  let syncing: Promise<void> | undefined;
+  let lastCommitAt = now();
+  let poller: NodeJS.Timeout | undefined;
+
+  const applied = (execution: Execution, certificate: Certificate, via: 'consensus' | 'sync') => {
+    lastCommitAt = now();
+    metrics.block(chain, via, execution.block.txs.length);
+    for (const id of execution.txIds) {
+      recentlyFinal.set(id, execution.block.header.height);
+      if (recentlyFinal.size > RECENT_KEPT) recentlyFinal.delete(recentlyFinal.keys().next().value!);
+      const since = submittedAt.get(id);
+      if (since !== undefined) metrics.finality(chain, (lastCommitAt - since) / 1000);
+      submittedAt.delete(id);
+      for (const resolve of waiters.get(id) ?? []) resolve(execution.block.header.height);
+      waiters.delete(id);
+    }
+    void certificate;
+    init.onBlock(execution);
+  };
+
+  const publish = (topic: string, data: Uint8Array) => {
+    if (!network) return;
+    network.pubsub.publish(topic, data).catch((err: Error) => log.debug({ err: err.message }, 'chain gossip publish failed'));
+  };
+
+  const engine = createConsensusEngine({
+    committed,
+    mempool,
+    secretKey: init.secretKey,
+    guard: init.guard,
+    publish: (frame) => {
+      metrics.vote(chain, frame.t === 'p' ? 'proposal' : frame.type);
+      publish(consensusTopic(chain), encodeConsensusFrame(frame));
+    },
+    committedBlock: (execution, certificate) => applied(execution, certificate, 'consensus'),
+    behind: (peer, height) => {
+      knownHeight = Math.max(knownHeight, height - 1);
+      if (peer && height > committed.top.height + 1) catchUp(peer);
+    },
+    warn: (message, err) => log.warn({ err }, message),
+    now,
+  });
+
+  const sync = createChainSync({ committed, mempool, ask: init.ask, applied: (execution, certificate) => applied(execution, certificate, 'sync') });
+
+  function catchUp(peer: string): void {
+    if (syncing) return;
+    syncing = (async () => {
+      const status = await sync.status(peer);
+      knownHeight = Math.max(knownHeight, status.height);
+      const interval = committed.snapshotInterval;
+      const snapshot = status.snapshots.find((h) => h > committed.top.height + interval);
+      if (committed.top.height === 0 && snapshot !== undefined) {
+        log.info({ peer, height: snapshot }, 'state-syncing from a snapshot');
+        await sync.fromSnapshot(peer, snapshot);
+      }
+      const applied = await sync.blocksFrom(peer);
+      if (applied > 0) log.debug({ peer, applied, height: committed.top.height }, 'caught up');
+    })()
+      .catch((err: Error) => log.info({ peer, err: err.message }, 'could not catch up from this peer'))
+      .finally(() => {
+        syncing = undefined;
+        engine.restartAfterSync();
+      });
+  }
+
+  /** Stuck with no block for a while: ask a peer where it is. */
+  function poll(): void {
+    poller = setTimeout(poll, POLL_MS);
+    poller.unref();
+    if (!network || syncing) return;
+    const quiet = now() - lastCommitAt > committed.genesis.params.empty_block_interval_ms + POLL_MS;
+    if (!quiet && knownHeight <= committed.top.height) return;
+    const peers = network.libp2p.getPeers().map(String);
+    const peer = peers[Math.floor(Math.random() * peers.length)];
+    if (peer) catchUp(peer);
+  }
+
+  const validate = (kind: 'consensus' | 'tx') => (peer: { toString(): string }, message: { data: Uint8Array }): TopicValidatorResult => {
+    try {
+      if (kind === 'consensus') {
+        const frame = decodeConsensusFrame(message.data);
+        if (frame.chain !== chain) return TopicValidatorResult.Reject;
+      } else {
+        mempool.add(message.data);
+      }
+      sources.set(message.data, peer.toString());
+      return TopicValidatorResult.Accept;
+    } catch {
+      // A transaction that no longer applies (a nonce used meanwhile) is not the forwarder's fault.
+      return kind === 'tx' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
+    }
+  };
+
+  const onGossip = (event: CustomEvent<{ topic: string; data: Uint8Array }>) => {
+    const { topic, data } = event.detail;
+    if (topic === txTopic(chain)) return engine.wake();
+    if (topic !== consensusTopic(chain)) return;
+    let frame: ConsensusFrame;
+    try {
+      frame = decodeConsensusFrame(data);
+    } catch {
+      return;
+    }
+    knownHeight = Math.max(knownHeight, frame.height - 1);
+    engine.receive(frame, sources.get(data));
+  };
+
+  return {
+    committed,
+    mempool,
+    engine,
+    start() {
+      committed.load();
+      knownHeight = committed.top.height;
+      if (network) {
+        for (const [topic, kind] of [[consensusTopic(chain), 'consensus'], [txTopic(chain), 'tx']] as const) {
+          network.pubsub.topicValidators.set(topic, validate(kind));
+          network.pubsub.subscribe(topic);
+        }
+        network.pubsub.addEventListener('message', onGossip);
+      }
+      engine.start();
+      poller = setTimeout(poll, POLL_MS);
+      poller.unref();
+    },
+    async stop() {
+      if (poller) clearTimeout(poller);
+      engine.stop();
+      if (network) {
+        network.pubsub.removeEventListener('message', onGossip);
+        for (const topic of [consensusTopic(chain), txTopic(chain)]) {
+          network.pubsub.unsubscribe(topic);
+          network.pubsub.topicValidators.delete(topic);
+        }
+      }
+      await syncing;
+      for (const id of waiters.keys()) waiters.delete(id);
+    },
+    submit(bytes) {
+      const entry = mempool.add(bytes);
+      if (!submittedAt.has(entry.id)) submittedAt.set(entry.id, now());
+      if (submittedAt.size > 100_000) submittedAt.delete(submittedAt.keys().next().value!);
+      publish(txTopic(chain), entry.bytes);
+      engine.wake();
+      return entry;
+    },
+    finalized(id, timeoutMs) {
+      return new Promise<number>((resolve, reject) => {
+        const final = recentlyFinal.get(id);
+        if (final !== undefined) return resolve(final);
+        const timer = setTimeout(() => reject(new Error(`transaction ${id} is not final after ${timeoutMs} ms`)), timeoutMs);
+        timer.unref();
+        const list = waiters.get(id) ?? [];
+        list.push((height) => {
+          clearTimeout(timer);
+          resolve(height);
+        });
+        waiters.set(id, list);
+      });
+    },
+    get knownHeight() {
+      return Math.max(knownHeight, committed.top.height);
+    },
+    get syncing() {
+      return syncing !== undefined;
+    },
+  };
+}
+
+export const shortHash = (hash: Uint8Array) => bytesToHex(hash).slice(0, 12);

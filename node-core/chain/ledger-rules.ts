@@ -1,0 +1,246 @@
+import { bytesToHex } from '../crypto/hex.ts';
+import { decodeIdentityRecord } from '../wire/identity-record.ts';
+import type { ChainKind, ChainParams } from './genesis.ts';
+import { checkQuorum } from './genesis.ts';
+import type { StateView } from './state-view.ts';
+import { rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBody } from './transactions.ts';
+
+/**
+ * What a transaction does to the state, for both chains. Deterministic: every validator and
+ * full node executing the same block from the same state reaches the same state root. A
+ * transaction either applies whole or is refused with a TxRejectedError naming the rule; the
+ * proposer only puts transactions that apply into a block, so a block with one that does not
+ * is invalid.
+ *
+ * State keys: a/<address> accounts, n/<username> directory records, k/<identity key> its
+ * username, c/<name> channels, h/<root> anchors, r/<height> unbonding releases due, v the
+ * validator set, e/<validator>/<height>/<round>/<type> evidence.
+ */
+
+export interface Account {
+  balance: number;
+  nonce: number;
+  staked: number;
+  /** [amount, height at which it returns to the balance] */
+  unbonding: Array<[number, number]>;
+}
+
+export interface DirectoryRecord {
+  username: string;
+  key: Uint8Array;
+  /** The signed identity record (wire/identity-record.ts). */
+  record: Uint8Array;
+  prekeys: Uint8Array;
+  registered: number;
+  updated: number;
+  /** The keys this username had before, oldest first: a change the directory shows, like a safety-number change. */
+  previous_keys: Uint8Array[];
+}
+
+export interface ValidatorSet {
+  set: Array<{ name: string; key: Uint8Array }>;
+  quorum: number;
+  faults: number;
+  nonce: number;
+}
+
+export class TxRejectedError extends Error {
+  override readonly name = 'TxRejectedError';
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface LedgerContext {
+  readonly chain: string;
+  readonly kind: ChainKind;
+  readonly params: ChainParams;
+  readonly height: number;
+}
+
+const reject = (code: string, message: string): never => {
+  throw new TxRejectedError(code, message);
+};
+
+export const accountKey = (address: Uint8Array) => `a/${bytesToHex(address)}`;
+export const emptyAccount = (): Account => ({ balance: 0, nonce: 0, staked: 0, unbonding: [] });
+export const readAccount = (view: StateView, address: Uint8Array): Account => view.read<Account>(accountKey(address)) ?? emptyAccount();
+
+const CHAIN_OF_KIND: Record<TxBody['kind'], ChainKind | 'both'> = {
+  transfer: 'currency',
+  stake: 'currency',
+  unstake: 'currency',
+  faucet: 'both',
+  register: 'chat',
+  update: 'chat',
+  rotate: 'chat',
+  channel: 'chat',
+  anchor: 'chat',
+  validators: 'both',
+};
+
+/** Applies one signature-checked transaction to `view`; returns the other accounts it touched. */
+export function applyTx(ctx: LedgerContext, view: StateView, tx: SignedTx): Uint8Array[] {
+  if (tx.chain !== ctx.chain) reject('wrong-chain', `the transaction is for chain ${tx.chain}, not ${ctx.chain}`);
+  const home = CHAIN_OF_KIND[tx.body.kind];
+  if (home !== 'both' && home !== ctx.kind) reject('wrong-chain', `${tx.body.kind} transactions belong on the ${home} chain`);
+  const account = readAccount(view, tx.from);
+  if (tx.nonce !== account.nonce) reject('bad-nonce', `expected nonce ${account.nonce}, got ${tx.nonce}`);
+  const faucet = tx.body.kind === 'faucet';
+  if (!faucet && tx.fee < ctx.params.min_fee) reject('fee-too-low', `the fee ${tx.fee} is below the minimum ${ctx.params.min_fee}`);
+  if (account.balance < tx.fee) reject('insufficient-funds', `the balance ${account.balance} does not cover the fee ${tx.fee}`);
+  account.balance -= tx.fee;
+  account.nonce += 1;
+  const touched = KIND_RULES[tx.body.kind](ctx, view, tx, account);
+  view.write(accountKey(tx.from), account);
+  return touched;
+}
+
+type Rule = (ctx: LedgerContext, view: StateView, tx: SignedTx, sender: Account) => Uint8Array[];
+type BodyOf<K extends TxBody['kind']> = Extract<TxBody, { kind: K }>;
+const body = <K extends TxBody['kind']>(tx: SignedTx) => tx.body as BodyOf<K>;
+
+const spend = (account: Account, amount: number, what: string) => {
+  if (account.balance < amount) reject('insufficient-funds', `the balance ${account.balance} does not cover ${what} of ${amount}`);
+  account.balance -= amount;
+};
+
+const transfer: Rule = (_ctx, view, tx, sender) => {
+  const { to, amount } = body<'transfer'>(tx);
+  spend(sender, amount, 'the transfer');
+  if (Buffer.compare(to, tx.from) === 0) {
+    sender.balance += amount;
+    return [];
+  }
+  const recipient = readAccount(view, to);
+  recipient.balance += amount;
+  view.write(accountKey(to), recipient);
+  return [to];
+};
+
+const stake: Rule = (_ctx, _view, tx, sender) => {
+  const { amount } = body<'stake'>(tx);
+  spend(sender, amount, 'the stake');
+  sender.staked += amount;
+  return [];
+};
+
+const unstake: Rule = (ctx, view, tx, sender) => {
+  const { amount } = body<'unstake'>(tx);
+  if (sender.staked < amount) reject('insufficient-stake', `only ${sender.staked} is staked`);
+  sender.staked -= amount;
+  const release = ctx.height + ctx.params.unbonding_blocks;
+  sender.unbonding.push([amount, release]);
+  const due = view.read<Uint8Array[]>(`r/${release}`) ?? [];
+  if (!due.some((a) => Buffer.compare(a, tx.from) === 0)) view.write(`r/${release}`, [...due, tx.from]);
+  return [];
+};
+
+const faucet: Rule = (ctx, _view, _tx, sender) => {
+  const gift = ctx.params.faucet_amount;
+  if (gift === 0) reject('no-faucet', 'this chain has no faucet (it is not a devnet)');
+  if (sender.balance >= gift) reject('faucet-limit', 'the faucet only tops up accounts holding less than one gift');
+  sender.balance += gift;
+  return [];
+};
+
+/** The record must be one the sender signed about itself. */
+function checkIdentityRecord(bytes: Uint8Array, key: Uint8Array): void {
+  let record;
+  try {
+    record = decodeIdentityRecord(bytes);
+  } catch (err) {
+    return reject('bad-record', (err as Error).message);
+  }
+  if (Buffer.compare(record.identity_key, key) !== 0) reject('bad-record', 'the identity record is about another key');
+}
+
+const usernameOf = (view: StateView, key: Uint8Array) => view.read<string>(`k/${bytesToHex(key)}`);
+
+const register: Rule = (ctx, view, tx, sender) => {
+  const b = body<'register'>(tx);
+  if (view.get(`n/${b.username}`)) reject('username-taken', `${b.username} is already registered`);
+  if (usernameOf(view, tx.from)) reject('already-registered', `this key already holds the username ${usernameOf(view, tx.from)}`);
+  spend(sender, ctx.params.username_fee, 'the username fee');
+  checkIdentityRecord(b.record, tx.from);
+  const record: DirectoryRecord = { username: b.username, key: tx.from, record: b.record, prekeys: b.prekeys, registered: ctx.height, updated: ctx.height, previous_keys: [] };
+  view.write(`n/${b.username}`, record);
+  view.write(`k/${bytesToHex(tx.from)}`, b.username);
+  return [];
+};
+
+const ownRecord = (view: StateView, key: Uint8Array): DirectoryRecord => {
+  const username = usernameOf(view, key) ?? reject('not-registered', 'this key holds no username');
+  return view.read<DirectoryRecord>(`n/${username}`)!;
+};
+
+const update: Rule = (ctx, view, tx) => {
+  const b = body<'update'>(tx);
+  const record = ownRecord(view, tx.from);
+  checkIdentityRecord(b.record, tx.from);
+  view.write(`n/${record.username}`, { ...record, record: b.record, prekeys: b.prekeys, updated: ctx.height });
+  return [];
+};
+
+const rotate: Rule = (ctx, view, tx) => {
+  const b = body<'rotate'>(tx);
+  const record = ownRecord(view, tx.from);
+  if (usernameOf(view, b.new_key)) reject('already-registered', 'the new key already holds a username');
+  if (!rotateConsentStatement.verify(b.new_key, { chain: ctx.chain, username: record.username, old_key: tx.from }, b.new_key_sig)) {
+    reject('bad-signature', 'the new key did not sign the rotation');
+  }
+  view.delete(`k/${bytesToHex(tx.from)}`);
+  view.write(`k/${bytesToHex(b.new_key)}`, record.username);
+  view.write(`n/${record.username}`, { ...record, key: b.new_key, updated: ctx.height, previous_keys: [...record.previous_keys, tx.from] });
+  return [];
+};
+
+const channel: Rule = (ctx, view, tx) => {
+  const b = body<'channel'>(tx);
+  if (view.get(`c/${b.name}`)) reject('channel-taken', `the channel ${b.name} is already registered`);
+  view.write(`c/${b.name}`, { name: b.name, owner: tx.from, policy: b.policy, registered: ctx.height });
+  return [];
+};
+
+const anchor: Rule = (ctx, view, tx) => {
+  const b = body<'anchor'>(tx);
+  const key = `h/${bytesToHex(b.root)}`;
+  if (!view.get(key)) view.write(key, { by: tx.from, count: b.count, height: ctx.height });
+  return [];
+};
+
+const validators: Rule = (ctx, view, tx) => {
+  const b = body<'validators'>(tx);
+  const current = view.read<ValidatorSet>('v') ?? reject('no-validators', 'the chain has no validator set');
+  const approved = new Set<number>();
+  for (const [index, sig] of b.approvals) {
+    const member = current.set[index];
+    if (member && validatorSetStatement.verify(member.key, { chain: ctx.chain, set: b.set, quorum: b.quorum, faults: b.faults, nonce: current.nonce }, sig)) approved.add(index);
+  }
+  if (approved.size < current.quorum) reject('not-certified', `${approved.size} of the current validators approved the new set; ${current.quorum} must`);
+  try {
+    checkQuorum(b.set.length, b.quorum, b.faults);
+  } catch (err) {
+    reject('unsafe-quorum', (err as Error).message);
+  }
+  view.write('v', { set: b.set, quorum: b.quorum, faults: b.faults, nonce: current.nonce + 1 } satisfies ValidatorSet);
+  return [];
+};
+
+const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, validators };
+
+/** At the start of each block: stakes whose unbonding ends now return to their balances. */
+export function releaseUnbonded(view: StateView, height: number): void {
+  const due = view.read<Uint8Array[]>(`r/${height}`);
+  if (!due) return;
+  for (const address of due) {
+    const account = readAccount(view, address);
+    const returned = account.unbonding.filter(([, at]) => at <= height).reduce((sum, [amount]) => sum + amount, 0);
+    account.unbonding = account.unbonding.filter(([, at]) => at > height);
+    account.balance += returned;
+    view.write(accountKey(address), account);
+  }
+  view.delete(`r/${height}`);
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { bytesToHex } from '../crypto/hex.ts';
+import { defineStatement } from '../crypto/statements.ts';
+import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
+import { bytes } from '../wire/protocols.ts';
+
+/**
+ * Transactions: one signed shape for both chains. The sender's Ed25519 key is its account
+ * address; the nonce orders its transactions and stops replays; the fee is burned. The body is
+ * one of the kinds below, checked by schema here and by the chain's rules when it executes.
+ */
+
+const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const hash32 = bytes(32);
+export const USERNAME_PATTERN = /^[a-z][a-z0-9_]{2,31}$/;
+
+export const txBodySchema = z.discriminatedUnion('kind', [
+  // currency chain
+  z.object({ kind: z.literal('transfer'), to: bytes(32), amount, memo: z.string().max(140).optional() }),
+  z.object({ kind: z.literal('stake'), amount }),
+  z.object({ kind: z.literal('unstake'), amount }),
+  z.object({ kind: z.literal('faucet') }),
+  // chat chain
+  /**
+   * `record` is the identity's signed identity record (peer id, addresses, chosen relays, display
+   * name): what a contact needs to reach it, so a username is enough to start a chat.
+   * `prekeys` is the hash of its current signed prekey.
+   */
+  z.object({ kind: z.literal('register'), username: z.string().regex(USERNAME_PATTERN), record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes'), prekeys: hash32 }),
+  z.object({ kind: z.literal('update'), record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes'), prekeys: hash32 }),
+  /** Moves a username to a new identity key; signed by the old one (the sender). */
+  z.object({ kind: z.literal('rotate'), new_key: bytes(32), new_key_sig: bytes(64) }),
+  z.object({ kind: z.literal('channel'), name: z.string().regex(USERNAME_PATTERN), policy: z.enum(['public', 'invite']) }),
+  z.object({ kind: z.literal('anchor'), root: hash32, count: z.number().int().positive().max(1 << 20) }),
+  // both: the validator set changes only by a transaction the current quorum signed
+  z.object({ kind: z.literal('validators'), set: z.array(z.object({ name: z.string().min(1).max(64), key: bytes(32) })).min(1).max(100), quorum: z.number().int().positive(), faults: z.number().int().nonnegative(), approvals: z.array(z.tuple([z.number().int().nonnegative(), bytes(64)])).max(100) }),
+]);
+export type TxBody = z.output<typeof txBodySchema>;
+export type TxKind = TxBody['kind'];
+
+export const txSchema = z.object({
+  chain: z.string().min(1).max(64),
+  from: bytes(32),
+  nonce: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  fee: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  body: txBodySchema,
+  sig: bytes(64),
+});
+export type SignedTx = z.output<typeof txSchema>;
+export type UnsignedTx = Omit<SignedTx, 'sig'>;
+
+export const txStatement = defineStatement<UnsignedTx>('dchat/chain/tx/v1', (tx) => encodeCbor({ chain: tx.chain, from: tx.from, nonce: tx.nonce, fee: tx.fee, body: tx.body }));
+
+/** The new key's consent to a rotation (it signs the username and the old key). */
+export const rotateConsentStatement = defineStatement<{ chain: string; username: string; old_key: Uint8Array }>('dchat/chain/rotate/v1', (f) => encodeCbor(f));
+
+/** The current validators' approval of a new set (each signs the set, the quorum and the height it is meant for). */
+export const validatorSetStatement = defineStatement<{ chain: string; set: Array<{ name: string; key: Uint8Array }>; quorum: number; faults: number; nonce: number }>(
+  'dchat/chain/validator-set/v1',
+  (f) => encodeCbor(f),
+);
+
+export class TxFormatError extends Error {
+  override readonly name = 'TxFormatError';
+}
+
+export interface DecodedTx {
+  readonly tx: SignedTx;
+  readonly bytes: Uint8Array;
+  /** sha256 of the signed bytes, hex: the transaction's id. */
+  readonly id: string;
+}
+
+export const txId = (encoded: Uint8Array): string => createHash('sha256').update(encoded).digest('hex');
+
+export function signTx(secretKey: Uint8Array, tx: UnsignedTx): DecodedTx {
+  const signed: SignedTx = { ...tx, sig: txStatement.sign(secretKey, tx) };
+  const encoded = encodeCbor(signed);
+  return { tx: signed, bytes: encoded, id: txId(encoded) };
+}
+
+/** Shape only; the signature is checked by verifyTx (cached by id in the mempool). */
+export function decodeTx(encoded: Uint8Array, maxBytes: number): DecodedTx {
+  if (encoded.length > maxBytes) throw new TxFormatError(`the transaction is ${encoded.length} bytes, more than ${maxBytes}`);
+  let raw: unknown;
+  try {
+    raw = decodeCbor(encoded);
+  } catch (err) {
+    throw new TxFormatError((err as Error).message);
+  }
+  const parsed = txSchema.safeParse(raw);
+  if (!parsed.success) throw new TxFormatError(`not a transaction: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+  // Re-encoding must give the same bytes: one transaction has one encoding, so one id.
+  const canonical = encodeCbor(parsed.data);
+  if (Buffer.compare(canonical, encoded) !== 0) throw new TxFormatError('the transaction is not canonically encoded');
+  return { tx: parsed.data, bytes: encoded, id: txId(encoded) };
+}
+
+export const verifyTx = (tx: SignedTx): boolean => txStatement.verify(tx.from, tx, tx.sig);
+
+export const addressOf = (key: Uint8Array): string => bytesToHex(key);

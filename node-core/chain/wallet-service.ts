@@ -1,0 +1,170 @@
+import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
+import type { DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
+import { BlockNotFoundError, IdentityLockedError, IdentityNotFoundError, NoIdentityError, TransactionRejectedError, UsernameTakenError } from '../domain/errors.ts';
+import type { Store } from '../store/store.ts';
+import type { Block } from './blocks.ts';
+import { blockView, directoryView, historyEntry, txView } from './chain-views.ts';
+import type { ChainNode } from './chain-node.ts';
+import type { Chains } from './chains-service.ts';
+import { COIN } from './chain-setup.ts';
+import { readAccount, TxRejectedError, type DirectoryRecord } from './ledger-rules.ts';
+import { MempoolError } from './mempool.ts';
+import { verifyStateProof, encodeStateProof } from './state-tree.ts';
+import { keyBytes, StateView } from './state-view.ts';
+import { decodeTx, signTx, type TxBody } from './transactions.ts';
+
+/**
+ * What a person does with the ledgers through the API: their wallet on the currency chain (the
+ * account is their identity key), transfers, stakes, the devnet faucet, and their username in the
+ * chat chain's directory. Transactions are signed with the identity's key, held by the key ring.
+ */
+
+export interface WalletInit {
+  readonly chains: Chains;
+  readonly store: Store;
+  /** The unlocked secret key of a local identity. */
+  secretKey(identityId: string): Uint8Array | undefined;
+  /** This identity's signed identity record and the hash of its signed prekey, for the directory. */
+  directoryEntry(identityId: string): { record: Uint8Array; prekeys: Uint8Array };
+}
+
+const FINAL_WAIT_MS = 30_000;
+
+export function createWalletService(init: WalletInit) {
+  const { chains, store } = init;
+
+  const identity = (identityId?: string): string => {
+    if (identityId) {
+      if (!store.repos.identities.get(identityId)) throw new IdentityNotFoundError(`no local identity with id ${identityId}`);
+      return identityId;
+    }
+    const fallback = store.repos.identities.getDefault();
+    if (!fallback) throw new NoIdentityError('create an identity first (POST /api/identities)');
+    return fallback.id;
+  };
+
+  /** The next nonce: after the committed one and any of ours still waiting. */
+  const nextNonce = (node: ChainNode, address: string): number => {
+    const committed = node.committed.rules.nonce(node.committed.top.tree, address);
+    const waiting = node.mempool.pendingFor(address).map((t) => t.tx.nonce);
+    return Math.max(committed, ...waiting.map((n) => n + 1));
+  };
+
+  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody, fee: number | undefined, wait: boolean): Promise<SubmittedTransaction> {
+    const id = identity(identityId);
+    const secret = init.secretKey(id);
+    if (!secret) throw new IdentityLockedError('unlock the identity first (POST /api/identities/:id/unlock)');
+    const params = node.committed.genesis.params;
+    const signed = signTx(secret, { chain: node.committed.chain, from: hexToBytes(id), nonce: nextNonce(node, id), fee: fee ?? (body.kind === 'faucet' ? 0 : params.min_fee), body });
+    const before = node.committed.rules.build({ top: node.committed.top, candidates: [...node.mempool.pendingFor(id), signed].sort((a, b) => a.tx.nonce - b.tx.nonce), evidence: [], time: Date.now(), proposer: 0 });
+    const refused = before.rejected.find((r) => r.id === signed.id);
+    if (refused) throw asDomainError(refused.error);
+    try {
+      node.submit(signed.bytes);
+    } catch (err) {
+      throw asDomainError(err);
+    }
+    const answer = { tx_id: signed.id, chain_id: node.committed.chain };
+    if (!wait) return { ...answer, status: 'pending', height: null };
+    const height = await node.finalized(signed.id, FINAL_WAIT_MS).catch(() => null);
+    return { ...answer, status: height === null ? 'pending' : 'final', height };
+  }
+
+  function wallet(identityId?: string): Wallet {
+    const id = identity(identityId);
+    const node = chains.currency;
+    const account = readAccount(new StateView(node.committed.top.tree), hexToBytes(id));
+    const params = node.committed.genesis.params;
+    return {
+      address: id,
+      identity_id: id,
+      balance: account.balance,
+      staked: account.staked,
+      unbonding: account.unbonding.map(([amount, release_height]) => ({ amount, release_height })),
+      nonce: account.nonce,
+      pending: node.mempool.pendingFor(id).map(txView),
+      min_fee: params.min_fee,
+      faucet_amount: params.faucet_amount,
+      chain_id: node.committed.chain,
+      final_height: node.committed.top.height,
+      decimals: Math.log10(COIN),
+      symbol: 'DCT',
+    };
+  }
+
+  function history(identityId: string | undefined, limit: number): WalletHistoryEntry[] {
+    const id = identity(identityId);
+    const node = chains.currency;
+    const max = node.committed.genesis.params.max_tx_bytes;
+    const blocks = new Map<number, Block | undefined>();
+    const out: WalletHistoryEntry[] = [];
+    for (const { height, position } of node.committed.accountTxs(hexToBytes(id), limit)) {
+      if (!blocks.has(height)) blocks.set(height, node.committed.block(height)?.block);
+      const block = blocks.get(height);
+      const encoded = block?.txs[position];
+      if (block && encoded) out.push(historyEntry(id, height, block.header.time, decodeTx(encoded, max)));
+    }
+    return out;
+  }
+
+  function lookup(username: string): DirectoryAnswer {
+    const committed = chains.chat.committed;
+    const top = committed.top;
+    const key = keyBytes(`n/${username}`);
+    const value = top.tree.get(key);
+    const proof = top.tree.prove(key);
+    const record = value === undefined ? undefined : new StateView(top.tree).read<DirectoryRecord>(`n/${username}`);
+    return {
+      username,
+      record: record ? directoryView(record) : null,
+      height: top.height,
+      state_root: bytesToHex(top.tree.root),
+      block_hash: bytesToHex(top.hash),
+      proof: encodeStateProof(proof),
+      verified: verifyStateProof(top.tree.root, key, value, proof),
+    };
+  }
+
+  return {
+    wallet,
+    history,
+    transfer: (i: { identity_id?: string | undefined; to: string; amount: number; fee?: number | undefined; memo?: string | undefined; wait: boolean }) =>
+      submit(chains.currency, i.identity_id, { kind: 'transfer', to: hexToBytes(i.to), amount: i.amount, ...(i.memo ? { memo: i.memo } : {}) }, i.fee, i.wait),
+    stake: (i: { identity_id?: string | undefined; amount: number; fee?: number | undefined; wait: boolean }) => submit(chains.currency, i.identity_id, { kind: 'stake', amount: i.amount }, i.fee, i.wait),
+    unstake: (i: { identity_id?: string | undefined; amount: number; fee?: number | undefined; wait: boolean }) => submit(chains.currency, i.identity_id, { kind: 'unstake', amount: i.amount }, i.fee, i.wait),
+    faucet: (i: { identity_id?: string | undefined; wait: boolean }) => submit(chains.currency, i.identity_id, { kind: 'faucet' }, 0, i.wait),
+    lookup,
+    async register(i: { id: string; username: string; wait: boolean }) {
+      const entry = init.directoryEntry(identity(i.id));
+      const fee = chains.chat.committed.genesis.params.min_fee;
+      // The chat chain's fee and the username fee come from the chat chain's faucet on a devnet.
+      await ensureChatFunds(i.id, fee + chains.chat.committed.genesis.params.username_fee);
+      const result = await submit(chains.chat, i.id, { kind: 'register', username: i.username, record: entry.record, prekeys: entry.prekeys }, fee, i.wait);
+      return { ...result, username: i.username };
+    },
+    block(kind: 'chat' | 'currency', height: number) {
+      const node = chains.byKind(kind);
+      const found = node.committed.block(height);
+      if (!found) throw new BlockNotFoundError(`${node.committed.chain} has no final block ${height} here (final height ${node.committed.top.height})`);
+      return blockView(found.block, found.certificate, node.committed.genesis.params.max_tx_bytes);
+    },
+  };
+
+  async function ensureChatFunds(identityId: string, needed: number): Promise<void> {
+    const node = chains.chat;
+    const account = readAccount(new StateView(node.committed.top.tree), hexToBytes(identityId));
+    if (account.balance >= needed || node.committed.genesis.params.faucet_amount === 0) return;
+    await submit(node, identityId, { kind: 'faucet' }, 0, true);
+  }
+}
+
+export type WalletService = ReturnType<typeof createWalletService>;
+
+function asDomainError(err: unknown): Error {
+  if (err instanceof TxRejectedError) {
+    if (err.code === 'username-taken') return new UsernameTakenError(err.message);
+    return new TransactionRejectedError(`${err.code}: ${err.message}`);
+  }
+  if (err instanceof MempoolError) return new TransactionRejectedError(`${err.code}: ${err.message}`);
+  return err as Error;
+}

@@ -1,0 +1,121 @@
+/** What the domain knows of the ledgers: chains, blocks, wallets, the username directory. */
+
+export type ChainKindName = 'chat' | 'currency';
+
+export interface ChainInfo {
+  readonly chain_id: string;
+  readonly kind: ChainKindName;
+  /** The highest height this node knows of (from its peers), at least final_height. */
+  readonly height: number;
+  /** The last block this node holds as final (with its certificate). */
+  readonly final_height: number;
+  /** Hash of that block (hex); the genesis hash at height 0. */
+  readonly hash: string;
+  readonly state_root: string;
+  readonly time: number;
+  readonly validators: number;
+  readonly quorum: number;
+  /** f: the Byzantine validators the genesis says its quorum tolerates (0 = crash faults only). */
+  readonly byzantine_faults: number;
+  /** 0–1: final_height / height. */
+  readonly sync_progress: number;
+  readonly syncing: boolean;
+  readonly mempool: number;
+  /** This node's part: a validator (with its index and where its consensus is) or a full node. */
+  readonly role: 'validator' | 'full';
+  readonly validator: { readonly index: number; readonly round: number; readonly step: string } | null;
+  /** A local chain: a single validator on this node (no genesis was given). */
+  readonly local: boolean;
+}
+
+export interface ChainsInfo {
+  readonly chat: ChainInfo;
+  readonly currency: ChainInfo;
+}
+
+export interface BlockView {
+  readonly chain_id: string;
+  readonly height: number;
+  readonly hash: string;
+  readonly time: number;
+  readonly prev: string;
+  readonly state_root: string;
+  readonly proposer: number;
+  readonly transactions: readonly TransactionView[];
+  readonly evidence: number;
+  readonly certificate: { readonly round: number; readonly signatures: readonly { readonly validator: number; readonly signature: string }[] };
+}
+
+export interface TransactionView {
+  readonly id: string;
+  readonly from: string;
+  readonly nonce: number;
+  readonly fee: number;
+  readonly kind: string;
+  /** The body's fields, keys and hashes as hex. */
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+export interface Wallet {
+  /** The account: the identity's Ed25519 key (hex). */
+  readonly address: string;
+  readonly identity_id: string;
+  readonly balance: number;
+  readonly staked: number;
+  readonly unbonding: readonly { readonly amount: number; readonly release_height: number }[];
+  readonly nonce: number;
+  /** Sent and not yet in a final block. */
+  readonly pending: readonly TransactionView[];
+  readonly min_fee: number;
+  /** What one faucet request gives on a devnet; 0 where there is no faucet. */
+  readonly faucet_amount: number;
+  readonly chain_id: string;
+  readonly final_height: number;
+  /** The currency has 6 decimals: amounts are counted in millionths. */
+  readonly decimals: number;
+  readonly symbol: string;
+}
+
+export interface WalletHistoryEntry {
+  readonly height: number;
+  readonly time: number;
+  readonly tx: TransactionView;
+  /** Seen from this account: money in (+), out (−, fee included). */
+  readonly direction: 'in' | 'out' | 'self';
+  readonly amount: number;
+}
+
+/** A transaction this node accepted, and whether it is final yet. */
+export interface SubmittedTransaction {
+  readonly tx_id: string;
+  readonly chain_id: string;
+  readonly status: 'pending' | 'final';
+  readonly height: number | null;
+}
+
+export interface DirectoryRecordView {
+  readonly username: string;
+  readonly identity_key: string;
+  readonly display_name: string;
+  readonly peer_id: string;
+  /** The relays the identity chose (multiaddrs), from its signed identity record. */
+  readonly relays: readonly string[];
+  readonly prekeys_hash: string;
+  /** sha256 of the signed identity record held on chain. */
+  readonly profile_hash: string;
+  readonly registered_height: number;
+  readonly updated_height: number;
+  readonly previous_keys: readonly string[];
+}
+
+/** A directory answer: the record (or none) with a proof against a final block's state root. */
+export interface DirectoryAnswer {
+  readonly username: string;
+  readonly record: DirectoryRecordView | null;
+  readonly height: number;
+  readonly state_root: string;
+  readonly block_hash: string;
+  readonly proof: { readonly siblings: readonly string[]; readonly terminal: { readonly kind: 'empty' } | { readonly kind: 'leaf'; readonly path: string; readonly value_hash: string } };
+  /** Checked here against the state root of a block with a valid certificate. */
+  readonly verified: boolean;
+}
