@@ -63,6 +63,8 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
   let idle: NodeJS.Timeout | undefined;
   let waiting = false;
   let resender: NodeJS.Timeout | undefined;
+  // Each re-send differs in this (unsigned) number, or gossip's duplicate filter would drop it.
+  let resends = 0;
 
   const self = (): number | undefined => {
     if (!publicKey) return undefined;
@@ -172,7 +174,8 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
     resender.unref();
     if (!host || !machine) return;
     const round = machine.state.round;
-    for (const frame of host.sent) if (frame.round >= round - 1) init.publish({ ...frame, n: frame.n + 1 });
+    resends++;
+    for (const frame of host.sent) if (frame.round >= round - 1) init.publish({ ...frame, n: resends });
   }
 
   return {

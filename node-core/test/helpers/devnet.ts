@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { devnetInit } from '../../cli/devnet.ts';
+import type { ChainsInfo } from '../../domain/chain-model.ts';
+import { json, waitFor } from './p2p-net.ts';
+import { startNode, tempDir, type RunningNode } from './spawn-node.ts';
+
+/** A devnet written by `dchat devnet init` (the real code), its nodes started as real processes. */
+export interface Devnet {
+  readonly dir: string;
+  readonly names: string[];
+  readonly nodes: Map<string, RunningNode>;
+  start(name: string): Promise<RunningNode>;
+  node(name: string): RunningNode;
+  info(name: string): Promise<ChainsInfo>;
+}
+
+const silent = { stdout: () => undefined, stderr: () => undefined };
+
+export async function createDevnet(validators: number, fullNodes: number): Promise<Devnet> {
+  const dir = tempDir('dchat-devnet-');
+  // Ports named in the genesis and bootstrap lists: a random block of them on loopback.
+  const basePort = 30_000 + Math.floor(Math.random() * 2_000) * 10;
+  const manifest = await devnetInit(dir, validators, fullNodes, undefined, basePort, silent);
+  const nodes = new Map<string, RunningNode>();
+  const entry = (name: string) => manifest.nodes.find((n) => n.name === name)!;
+  const start = async (name: string) => {
+    const n = entry(name);
+    const port = Number(new URL(n.api).port);
+    const node = await startNode({
+      dataDir: n.dir,
+      args: ['--config', n.config, '--api-port', String(port), '--p2p-port', String(port + 1), '--p2p-ws-port', String(port + 2)],
+      env: { DCHAT_LOG_LEVEL: 'info' },
+      timeoutMs: 60_000,
+    });
+    nodes.set(name, node);
+    return node;
+  };
+  return {
+    dir,
+    names: manifest.nodes.map((n) => n.name),
+    nodes,
+    start,
+    node: (name) => nodes.get(name)!,
+    info: async (name) => json<ChainsInfo>(nodes.get(name)!.api('/api/chains')),
+  };
+}
+
+/** Waits until every named node holds the currency chain at `height` or above. */
+export async function allAtLeast(net: Devnet, names: readonly string[], height: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`${names.join(', ')} at currency height ${height}`, async () => {
+    const heights = await Promise.all(names.map(async (n) => (await net.info(n)).currency.final_height));
+    return heights.every((h) => h >= height) || undefined;
+  }, timeoutMs);
+}
+
+export const devnetPath = (net: Devnet, name: string, file: string) => path.join(net.dir, name, file);
