@@ -4,7 +4,7 @@ import type { LedgerParts } from './api/methods/chain-methods.ts';
 import { createChains } from './chain/chains-service.ts';
 import { createWalletService } from './chain/wallet-service.ts';
 import { NetworkDisabledError } from './domain/errors.ts';
-import { encodeIdentityRecord } from './wire/identity-record.ts';
+import { decodeIdentityRecord, encodeIdentityRecord, encodeInvite } from './wire/identity-record.ts';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApiTokenSource, loadOrCreateApiToken, type ApiTokenSource } from './api/api-token.ts';
@@ -117,7 +117,11 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
       return { record: encodeIdentityRecord(networked.ownRecord(id)), prekeys: createHash('sha256').update(prekey?.public_key ?? new Uint8Array()).digest() };
     },
   });
-  return { chains, wallet };
+  const addContact = (record: Uint8Array, identityId: string | undefined) => {
+    if (!networked) throw new NetworkDisabledError('contacts need peer-to-peer networking (server.p2p_enabled)');
+    return networked.contacts.add({ invite: encodeInvite(decodeIdentityRecord(record)), identity_id: identityId });
+  };
+  return { chains, wallet, addContact };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */

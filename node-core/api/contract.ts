@@ -135,6 +135,8 @@ export interface ApiMethods {
   /** Devnets only: a gift of faucet_amount to an account holding less. */
   'wallet.faucet': { input: Input<typeof S.walletFaucet>; output: SubmittedTransaction };
   /** A username's record in the chat chain's directory, with its proof against a final state root. */
+  /** Adds the identity a username names in the chat chain's directory (proof checked), as an invite would. */
+  'contacts.addByUsername': { input: Input<typeof S.addContactByUsername>; output: { contact: Contact; chat: Chat; chat_id: string } };
   'directory.lookup': { input: Input<typeof S.directoryRef>; output: DirectoryAnswer };
   /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
   'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };

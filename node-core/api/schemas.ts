@@ -274,3 +274,4 @@ export const walletStake = z.strictObject({ identity_id: hexKey.optional(), amou
 export const walletFaucet = z.strictObject({ identity_id: hexKey.optional(), wait: waitFinal });
 export const directoryRef = z.object({ username: usernameOnChain });
 export const registerUsername = z.strictObject({ id: hexKey, username: usernameOnChain, wait: waitFinal });
+export const addContactByUsername = z.strictObject({ username: usernameOnChain, identity_id: hexKey.optional() });

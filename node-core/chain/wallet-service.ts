@@ -1,6 +1,6 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import type { DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
-import { BlockNotFoundError, IdentityLockedError, IdentityNotFoundError, NoIdentityError, TransactionRejectedError, UsernameTakenError } from '../domain/errors.ts';
+import { BlockNotFoundError, ChainUnavailableError, IdentityLockedError, UsernameNotFoundError, IdentityNotFoundError, NoIdentityError, TransactionRejectedError, UsernameTakenError } from '../domain/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Block } from './blocks.ts';
 import { blockView, directoryView, historyEntry, txView } from './chain-views.ts';
@@ -125,9 +125,19 @@ export function createWalletService(init: WalletInit) {
     };
   }
 
+  /** The signed identity record a username names, from a proof-checked directory answer. */
+  function resolve(username: string): Uint8Array {
+    const answer = lookup(username);
+    if (!answer.verified) throw new ChainUnavailableError('the directory answer did not verify against the final state root');
+    const record = answer.record ? new StateView(chains.chat.committed.top.tree).read<DirectoryRecord>(`n/${username}`) : undefined;
+    if (!record) throw new UsernameNotFoundError(`nobody registered ${username} on ${chains.chat.committed.chain} (final height ${answer.height})`);
+    return record.record;
+  }
+
   return {
     wallet,
     history,
+    resolve,
     transfer: (i: { identity_id?: string | undefined; to: string; amount: number; fee?: number | undefined; memo?: string | undefined; wait: boolean }) =>
       submit(chains.currency, i.identity_id, { kind: 'transfer', to: hexToBytes(i.to), amount: i.amount, ...(i.memo ? { memo: i.memo } : {}) }, i.fee, i.wait),
     stake: (i: { identity_id?: string | undefined; amount: number; fee?: number | undefined; wait: boolean }) => submit(chains.currency, i.identity_id, { kind: 'stake', amount: i.amount }, i.fee, i.wait),

@@ -1,6 +1,7 @@
 import type { Chains } from '../../chain/chains-service.ts';
 import type { WalletService } from '../../chain/wallet-service.ts';
 import { ChainUnavailableError } from '../../domain/errors.ts';
+import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
 
@@ -16,13 +17,16 @@ export const chainSpecs = {
   'wallet.faucet': { schema: S.walletFaucet, rest: rest.post('/api/wallet/faucet', 'body') },
   'directory.lookup': { schema: S.directoryRef, rest: rest.get('/api/directory/:username', 'query') },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
+  'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
 } as const satisfies SpecsOf<
-  'chains.info' | 'chains.block' | 'wallet.get' | 'wallet.history' | 'wallet.transfer' | 'wallet.stake' | 'wallet.unstake' | 'wallet.faucet' | 'directory.lookup' | 'identities.register'
+  'chains.info' | 'chains.block' | 'wallet.get' | 'wallet.history' | 'wallet.transfer' | 'wallet.stake' | 'wallet.unstake' | 'wallet.faucet' | 'directory.lookup' | 'identities.register' | 'contacts.addByUsername'
 >;
 
 export interface LedgerParts {
   readonly chains: Chains;
   readonly wallet: WalletService;
+  /** A contact from a directory record (the contacts component adds it as it adds an invite). */
+  addContact(record: Uint8Array, identityId: string | undefined): Promise<{ contact: Contact; chat: Chat }>;
 }
 
 export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
@@ -42,5 +46,10 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'wallet.faucet': (i) => need().wallet.faucet(i),
     'directory.lookup': (i) => need().wallet.lookup(i.username),
     'identities.register': (i) => need().wallet.register(i),
+    'contacts.addByUsername': async (i) => {
+      const parts = need();
+      const { contact, chat } = await parts.addContact(parts.wallet.resolve(i.username), i.identity_id);
+      return { contact, chat, chat_id: chat.chat_id };
+    },
   });
 };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SubmittedTransaction } from '../../domain/chain-model.ts';
 import { allAtLeast, createDevnet, type Devnet } from '../helpers/devnet.ts';
-import { json } from '../helpers/p2p-net.ts';
+import { json, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes } from '../helpers/spawn-node.ts';
 
 const VALIDATORS = ['validator-0', 'validator-1', 'validator-2', 'validator-3'];
@@ -77,5 +77,41 @@ describe('a devnet of 4 validators and 2 full nodes', { timeout: 240_000 }, () =
     await agree(ALL, height);
     const history = await json<{ entries: Array<{ tx: { id: string } }> }>(net.node('full-0').api('/api/wallet/history?limit=20'));
     assert.ok(history.entries.some((e) => e.tx.id === queued.tx_id), 'the transaction sent during the halt is final now');
+  });
+});
+
+describe('two users on two nodes of one devnet', { timeout: 180_000 }, () => {
+  let pair: Devnet;
+  before(async () => {
+    pair = await createDevnet(1, 1);
+    await Promise.all(pair.names.map((n) => pair.start(n)));
+  });
+  after(killAllNodes);
+
+  it('find each other by username, the directory proof verified, and chat', async () => {
+    const alice = pair.node('validator-0');
+    const bob = pair.node('full-0');
+    const aliceId = (await json<{ id: string }>(alice.api('/api/identities', { json: { username: 'alice' } }))).id;
+    const bobId = (await json<{ id: string }>(bob.api('/api/identities', { json: { username: 'bob' } }))).id;
+    const registered = await json<SubmittedTransaction>(alice.api(`/api/identities/${aliceId}/register`, { json: { username: 'alice_dc' } }));
+    assert.equal(registered.status, 'final');
+    await allAtLeast(pair, pair.names, 0);
+    const found = await waitFor('alice in the directory at B', async () => {
+      const answer = await json<{ record: { identity_key: string } | null; verified: boolean }>(bob.api('/api/directory/alice_dc'));
+      return answer.record ? answer : undefined;
+    });
+    assert.equal(found.verified, true);
+    assert.equal(found.record!.identity_key, aliceId);
+    const added = await json<{ chat_id: string; contact: { identity_key: string } }>(bob.api('/api/contacts/by-username', { json: { username: 'alice_dc' } }));
+    assert.equal(added.contact.identity_key, aliceId);
+    const sent = await json<{ id: string }>(bob.api('/api/messages/send', { json: { chat_id: added.chat_id, text: 'found you by name' } }));
+    const at = await waitFor('the message at Alice', async () => {
+      const chats = await json<{ chats: Array<{ chat_id: string; peer_identity: string | null }> }>(alice.api('/api/chats'));
+      const chat = chats.chats.find((c) => c.peer_identity === bobId);
+      if (!chat) return undefined;
+      const page = await json<{ messages: Array<{ id: string; text: string }> }>(alice.api(`/api/messages?chat_id=${encodeURIComponent(chat.chat_id)}`));
+      return page.messages.find((m) => m.id === sent.id);
+    }, 30_000);
+    assert.equal(at.text, 'found you by name');
   });
 });

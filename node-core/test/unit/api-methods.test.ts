@@ -631,6 +631,14 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     const second = await a.call('identities.create', { username: unique('reg') });
     await rejectsWith(a.call('identities.register', { id: second.id, username: name }), 'UsernameTaken');
   },
+  'contacts.addByUsername': async ({ a }) => {
+    // Two nodes with a shared chain are in chain-devnet.test.ts; here one node's own chain.
+    const owner = await a.call('identities.create', { username: unique('owner') });
+    const name = unique('named');
+    await a.call('identities.register', { id: owner.id, username: name });
+    await rejectsWith(a.call('contacts.addByUsername', { username: name }), 'ValidationError');
+    await rejectsWith(a.call('contacts.addByUsername', { username: unique('ghost') }), 'UsernameNotFound');
+  },
 };
 
 /** A new identity on `n` with the faucet's gift on the currency chain. */
