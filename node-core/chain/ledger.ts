@@ -177,6 +177,10 @@ export function createLedgerRules(genesis: Genesis) {
       for (const field of ['txs', 'state', 'validators', 'next_validators', 'evidence'] as const) {
         if (Buffer.compare(expected[field], h[field]) !== 0) throw new BlockInvalidError(`the block's ${field} hash is not what its contents give`);
       }
+      // State sync learns the next set from next_set alone: it must be exactly what execution gives.
+      if (Buffer.compare(encodeCbor(execution.block.next_set ?? null), encodeCbor(block.next_set ?? null)) !== 0) {
+        throw new BlockInvalidError("the block's next_set is not the validator set its transactions make");
+      }
       return { ...execution, block, hash: blockHash(h) };
     },
 
