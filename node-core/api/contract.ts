@@ -127,6 +127,8 @@ export interface ApiMethods {
   /** Both ledgers as this node holds them. */
   'chains.info': { input: Input<typeof S.empty>; output: ChainsInfo };
   'chains.block': { input: Input<typeof S.chainBlockRef>; output: BlockView };
+  /** Submits a transaction signed elsewhere; it is checked (signature, nonce, fee, size) like any. */
+  'chains.submit': { input: Input<typeof S.submitTransaction>; output: SubmittedTransaction };
   'wallet.get': { input: Input<typeof S.walletRef>; output: Wallet };
   'wallet.history': { input: Input<typeof S.walletHistory>; output: { entries: WalletHistoryEntry[] } };
   'wallet.transfer': { input: Input<typeof S.walletTransfer>; output: SubmittedTransaction };

@@ -275,3 +275,5 @@ export const walletFaucet = z.strictObject({ identity_id: hexKey.optional(), wai
 export const directoryRef = z.object({ username: usernameOnChain });
 export const registerUsername = z.strictObject({ id: hexKey, username: usernameOnChain, wait: waitFinal });
 export const addContactByUsername = z.strictObject({ username: usernameOnChain, identity_id: hexKey.optional() });
+/** A transaction signed elsewhere (an external wallet, a bench), as hex of its CBOR bytes. */
+export const submitTransaction = z.strictObject({ chain: chainKind, tx: z.string().regex(/^(?:[0-9a-f]{2}){1,65536}$/, 'expected the signed transaction as lowercase hex'), wait: z.boolean().default(false) });

@@ -29,6 +29,8 @@ export interface EngineInit {
   /** A frame for a height above ours arrived from `peer`: we are behind. */
   behind(peer: string | undefined, height: number): void;
   warn(message: string, err?: unknown): void;
+  /** A validator signed two conflicting votes (the evidence goes into the next block we propose). */
+  evidence(): void;
   now(): number;
 }
 
@@ -96,6 +98,7 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
       guard: init.guard,
       executions,
       evidencePool,
+      onEvidence: init.evidence,
       publish: init.publish,
       schedule: (kind, h, round, ms) => void later(ms, () => (machine === current ? current.timeout(kind as TimeoutKind, h, round) : undefined)),
       decided: (execution, certificate) => decided(execution, certificate),

@@ -1,6 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Logger } from 'pino';
 import { bytesToHex } from '../crypto/hex.ts';
+import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 import type { Network } from '../p2p/network.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { Certificate } from './blocks.ts';
@@ -47,6 +48,15 @@ export interface ChainNode extends Startable {
 
 const POLL_MS = 2_000;
 const RECENT_KEPT = 20_000;
+const TX_BATCH = 256;
+const RESEND_TXS = 2_048;
+
+function decodeTxBatch(data: Uint8Array): Uint8Array[] {
+  const value = decodeCbor(data) as { n?: unknown; txs?: unknown };
+  const txs = value?.txs;
+  if (typeof value?.n !== 'number' || !Array.isArray(txs) || txs.length === 0 || txs.length > TX_BATCH || !txs.every((t) => t instanceof Uint8Array)) throw new Error('not a transaction batch');
+  return txs as Uint8Array[];
+}
 
 export function createChainNode(init: ChainNodeInit): ChainNode {
   const { committed, network, metrics } = init;
@@ -61,7 +71,8 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
   const sources = new WeakMap<Uint8Array, string>();
   let knownHeight = 0;
   let syncing: Promise<void> | undefined;
-  let lastCommitAt = now();
+  // 0: the first poll asks a peer at once (a node just started may be far behind).
+  let lastCommitAt = 0;
   let poller: NodeJS.Timeout | undefined;
 
   const applied = (execution: Execution, certificate: Certificate, via: 'consensus' | 'sync') => {
@@ -80,6 +91,16 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     init.onBlock(execution);
   };
 
+  // Transactions submitted in one tick go out as one gossip message (per-message costs dominate).
+  let outgoing: Uint8Array[] = [];
+  let flushing: NodeJS.Immediate | undefined;
+  // Batches differ in n, so waiting transactions gossiped again are not dropped as duplicates.
+  let batches = 0;
+  const flushTxs = () => {
+    flushing = undefined;
+    for (let i = 0; i < outgoing.length; i += TX_BATCH) publish(txTopic(chain), encodeCbor({ n: batches++, txs: outgoing.slice(i, i + TX_BATCH) }));
+    outgoing = [];
+  };
   const publish = (topic: string, data: Uint8Array) => {
     if (!network) return;
     network.pubsub.publish(topic, data).catch((err: Error) => log.debug({ err: err.message }, 'chain gossip publish failed'));
@@ -100,6 +121,7 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       if (peer && height > committed.top.height + 1) catchUp(peer);
     },
     warn: (message, err) => log.warn({ err }, message),
+    evidence: () => metrics.evidence(chain),
     now,
   });
 
@@ -131,6 +153,16 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     poller = setTimeout(poll, POLL_MS);
     poller.unref();
     if (!network || syncing) return;
+    // Transactions still waiting go out again: a peer (the proposer) may have missed them, e.g.
+    // when they were sent before the gossip mesh had formed.
+    if (mempool.size > 0 && now() - lastCommitAt > POLL_MS) {
+      let resent = 0;
+      for (const tx of mempool.candidates()) {
+        outgoing.push(tx.bytes);
+        if (++resent >= RESEND_TXS) break;
+      }
+      flushTxs();
+    }
     const quiet = now() - lastCommitAt > committed.genesis.params.empty_block_interval_ms + POLL_MS;
     if (!quiet && knownHeight <= committed.top.height) return;
     const peers = network.libp2p.getPeers().map(String);
@@ -144,7 +176,17 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
         const frame = decodeConsensusFrame(message.data);
         if (frame.chain !== chain) return TopicValidatorResult.Reject;
       } else {
-        mempool.add(message.data);
+        // A batch of transactions: accepted (and forwarded) if any of them is new and valid.
+        let accepted = 0;
+        for (const tx of decodeTxBatch(message.data)) {
+          try {
+            mempool.add(tx);
+            accepted++;
+          } catch {
+            // one bad or stale transaction does not sink the others
+          }
+        }
+        if (accepted === 0) throw new Error('nothing new in the batch');
       }
       sources.set(message.data, peer.toString());
       return TopicValidatorResult.Accept;
@@ -188,6 +230,9 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     },
     async stop() {
       if (poller) clearTimeout(poller);
+      if (flushing) clearImmediate(flushing);
+      flushing = undefined;
+      outgoing = [];
       engine.stop();
       if (network) {
         network.pubsub.removeEventListener('message', onGossip);
@@ -203,7 +248,8 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       const entry = mempool.add(bytes);
       if (!submittedAt.has(entry.id)) submittedAt.set(entry.id, now());
       if (submittedAt.size > 100_000) submittedAt.delete(submittedAt.keys().next().value!);
-      publish(txTopic(chain), entry.bytes);
+      outgoing.push(entry.bytes);
+      flushing ??= setImmediate(flushTxs);
       engine.wake();
       return entry;
     },

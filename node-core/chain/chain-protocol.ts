@@ -27,7 +27,8 @@ export function chainRequestHandler(chains: () => readonly CommittedChain[]): Fr
         let bytes = 0;
         let height = request.from;
         const last = Math.min(chain.top.height, request.from + request.count - 1);
-        if (request.from < chain.lowest && request.from <= chain.top.height) return errorReply('not-found', `blocks below ${chain.lowest} are not kept here (this node state-synced)`);
+        // A state-synced node holds its lowest block without transactions: it serves from the one after.
+        if (chain.lowest > 1 && request.from <= chain.lowest && request.from <= chain.top.height) return errorReply('not-found', `blocks up to ${chain.lowest} are not kept here (this node state-synced)`);
         while (height <= last && (request.op === 'headers' || out.length < MAX_BLOCKS_PER_REQUEST)) {
           const stored = chain.stored(height);
           if (!stored) break;

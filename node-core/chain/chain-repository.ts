@@ -38,6 +38,8 @@ export interface ChainRepository {
   restore(chain: string, entries: Iterable<readonly [Uint8Array, Uint8Array]>, anchor: StoredBlock): void;
   meta(chain: string, name: string): Uint8Array | undefined;
   setMeta(chain: string, name: string, value: Uint8Array): void;
+  /** Runs `fn` in one transaction (commits inside it become savepoints: one fsync for all). */
+  inTransaction(fn: () => void): void;
 }
 
 export function createChainRepository(db: Database): ChainRepository {
@@ -96,6 +98,7 @@ export function createChainRepository(db: Database): ChainRepository {
     restore,
     meta: (chain, name) => (getMeta.get(chain, name) as Uint8Array | undefined) ?? undefined,
     setMeta: (chain, name, value) => void setMeta.run(chain, name, value),
+    inTransaction: (fn) => db.transaction(fn)(),
   };
 }
 

@@ -47,17 +47,29 @@ export function createChainSync(init: SyncInit) {
     while (committed.top.height < until) {
       const reply = parseReply(await init.ask(peer, { op: 'blocks', chain, from: committed.top.height + 1, count: MAX_BLOCKS_PER_REQUEST }), blocksReply);
       if (reply.blocks.length === 0) break;
-      for (const [encodedBlock, encodedCert] of reply.blocks) {
-        const block = decodeBlock(encodedBlock);
-        const certificate = decodeCertificate(encodedCert);
-        const set = committed.validators;
-        if (block.header.height !== committed.top.height + 1 || certificate.height !== block.header.height) throw new SyncRefusedError(`the peer sent block ${block.header.height} where ${committed.top.height + 1} was due`);
-        verifyCertificate(chain, certificate, blockHash(block.header), set.set, set.quorum);
-        const execution = committed.rules.check(committed.top, block, init.mempool.verified);
-        committed.commit(execution, certificate);
-        init.applied(execution, certificate);
-        applied++;
+      // Every block of the answer is checked on the one before it, then the good ones are written
+      // at once (one transaction); a bad one ends the sync with the blocks before it kept.
+      let top = committed.top;
+      const checked: Array<{ execution: Execution; certificate: Certificate }> = [];
+      let refusal: unknown;
+      try {
+        for (const [encodedBlock, encodedCert] of reply.blocks) {
+          const block = decodeBlock(encodedBlock);
+          const certificate = decodeCertificate(encodedCert);
+          const set = committed.rules.set(top.tree);
+          if (block.header.height !== top.height + 1 || certificate.height !== block.header.height) throw new SyncRefusedError(`the peer sent block ${block.header.height} where ${top.height + 1} was due`);
+          verifyCertificate(chain, certificate, blockHash(block.header), set.set, set.quorum);
+          const execution = committed.rules.check(top, block, init.mempool.verified);
+          checked.push({ execution, certificate });
+          top = { height: block.header.height, hash: execution.hash, time: block.header.time, tree: execution.tree };
+        }
+      } catch (err) {
+        refusal = err;
       }
+      committed.commitMany(checked);
+      for (const { execution, certificate } of checked) init.applied(execution, certificate);
+      applied += checked.length;
+      if (refusal) throw refusal;
     }
     return applied;
   }

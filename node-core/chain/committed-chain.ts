@@ -31,6 +31,8 @@ export interface CommittedChain {
   readonly snapshotInterval: number;
   load(): void;
   commit(execution: Execution, certificate: Certificate): void;
+  /** Several blocks, each executed on the one before, in one transaction: all or none. */
+  commitMany(blocks: ReadonlyArray<{ execution: Execution; certificate: Certificate }>): void;
   stored(height: number): StoredBlock | undefined;
   block(height: number): { block: Block; certificate: Certificate } | undefined;
   snapshotHeights(): number[];
@@ -121,6 +123,17 @@ export function createCommittedChain(genesis: Genesis, repository: () => ChainRe
       });
       adopt({ height: h.height, hash: execution.hash, time: h.time, tree: execution.tree });
       if (h.height % snapshotInterval === 0) snapshot(h.height, execution.tree);
+    },
+    commitMany(blocks) {
+      const before = top;
+      try {
+        repository().inTransaction(() => {
+          for (const { execution, certificate } of blocks) this.commit(execution, certificate);
+        });
+      } catch (err) {
+        adopt(before);
+        throw err;
+      }
     },
     stored: (height) => repository().block(chain, height),
     block(height) {

@@ -24,6 +24,7 @@ export interface HostInit {
   /** Blocks seen this height (built or received), by hash. */
   readonly executions: Map<string, Execution>;
   readonly evidencePool: Evidence[];
+  onEvidence(): void;
   publish(frame: ProposalFrame | VoteFrame): void;
   schedule(kind: TimeoutKind, height: number, round: number, afterMs: number): void;
   decided(execution: Execution, certificate: Certificate): void;
@@ -67,7 +68,8 @@ export function createHeightHost(init: HostInit): HeightHost {
     getValue() {
       const time = Math.max(init.now(), committed.top.time);
       const { execution, rejected } = committed.rules.build({ top: committed.top, candidates: init.mempool.candidates(), evidence: init.evidencePool, time, proposer: init.self ?? 0 });
-      for (const r of rejected) init.mempool.remove(r.id);
+      // A nonce gap may close with the next arrival: only what can never apply leaves the mempool.
+      for (const r of rejected) if (r.error.code !== 'bad-nonce') init.mempool.remove(r.id);
       const hash = bytesToHex(execution.hash);
       init.executions.set(hash, execution);
       return hash;
@@ -109,6 +111,7 @@ export function createHeightHost(init: HostInit): HeightHost {
       const a = signatures.get(voteKey(e.first));
       const b = signatures.get(voteKey(e.second));
       if (!a || !b) return;
+      init.onEvidence();
       init.evidencePool.push({ validator: e.first.validator, height: e.first.height, round: e.first.round, type: e.first.type, a: { value: value(e.first.value), sig: a }, b: { value: value(e.second.value), sig: b } });
     },
     noteSignature(vote, sig) {

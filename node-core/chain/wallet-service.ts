@@ -134,10 +134,25 @@ export function createWalletService(init: WalletInit) {
     return record.record;
   }
 
+  async function submitSigned(kind: 'chat' | 'currency', bytes: Uint8Array, wait: boolean): Promise<SubmittedTransaction> {
+    const node = chains.byKind(kind);
+    let entry;
+    try {
+      entry = node.submit(bytes);
+    } catch (err) {
+      throw asDomainError(err);
+    }
+    const answer = { tx_id: entry.id, chain_id: node.committed.chain };
+    if (!wait) return { ...answer, status: 'pending', height: null };
+    const height = await node.finalized(entry.id, FINAL_WAIT_MS).catch(() => null);
+    return { ...answer, status: height === null ? 'pending' : 'final', height };
+  }
+
   return {
     wallet,
     history,
     resolve,
+    submitSigned,
     transfer: (i: { identity_id?: string | undefined; to: string; amount: number; fee?: number | undefined; memo?: string | undefined; wait: boolean }) =>
       submit(chains.currency, i.identity_id, { kind: 'transfer', to: hexToBytes(i.to), amount: i.amount, ...(i.memo ? { memo: i.memo } : {}) }, i.fee, i.wait),
     stake: (i: { identity_id?: string | undefined; amount: number; fee?: number | undefined; wait: boolean }) => submit(chains.currency, i.identity_id, { kind: 'stake', amount: i.amount }, i.fee, i.wait),

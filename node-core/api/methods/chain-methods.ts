@@ -9,6 +9,7 @@ import { bind, rest, type SpecsOf } from './define.ts';
 export const chainSpecs = {
   'chains.info': { schema: S.empty, rest: rest.get('/api/chains', 'query') },
   'chains.block': { schema: S.chainBlockRef, rest: rest.get('/api/chains/:chain/blocks/:height', 'query') },
+  'chains.submit': { schema: S.submitTransaction, rest: rest.post('/api/chains/:chain/transactions', 'body', 202) },
   'wallet.get': { schema: S.walletRef, rest: rest.get('/api/wallet', 'query') },
   'wallet.history': { schema: S.walletHistory, rest: rest.get('/api/wallet/history', 'query') },
   'wallet.transfer': { schema: S.walletTransfer, rest: rest.post('/api/wallet/transfer', 'body') },
@@ -19,7 +20,7 @@ export const chainSpecs = {
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
   'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
 } as const satisfies SpecsOf<
-  'chains.info' | 'chains.block' | 'wallet.get' | 'wallet.history' | 'wallet.transfer' | 'wallet.stake' | 'wallet.unstake' | 'wallet.faucet' | 'directory.lookup' | 'identities.register' | 'contacts.addByUsername'
+  'chains.info' | 'chains.block' | 'chains.submit' | 'wallet.get' | 'wallet.history' | 'wallet.transfer' | 'wallet.stake' | 'wallet.unstake' | 'wallet.faucet' | 'directory.lookup' | 'identities.register' | 'contacts.addByUsername'
 >;
 
 export interface LedgerParts {
@@ -38,6 +39,7 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
   return bind(chainSpecs, {
     'chains.info': () => need().chains.info(),
     'chains.block': (i) => need().wallet.block(i.chain, i.height),
+    'chains.submit': (i) => need().wallet.submitSigned(i.chain, Buffer.from(i.tx, 'hex'), i.wait),
     'wallet.get': (i) => need().wallet.wallet(i.identity_id),
     'wallet.history': (i) => ({ entries: need().wallet.history(i.identity_id, i.limit) }),
     'wallet.transfer': (i) => need().wallet.transfer(i),

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { ApiEvent, EventName, MethodInput, MethodName, MethodOutput } from '../../api/contract.ts';
 import { loadConfig } from '../../config/load.ts';
+import { signTx } from '../../chain/transactions.ts';
+import { generateSigningKeyPair } from '../../crypto/signing.ts';
 import { createNode, type DchatNode } from '../../node.ts';
 import { waitFor } from '../helpers/p2p-net.ts';
 import { rejectsWith, routerHarness } from '../helpers/router.ts';
@@ -568,6 +570,19 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.match(block.hash, /^[0-9a-f]{64}$/);
     assert.ok(block.transactions.some((t) => t.from === id && t.kind === 'faucet'));
     await rejectsWith(a.call('chains.block', { chain: 'currency', height: 1e9 }), 'BlockNotFound');
+  },
+  'chains.submit': async ({ a }) => {
+    const key = generateSigningKeyPair();
+    const chain = (await a.call('chains.info', {})).currency.chain_id;
+    const faucet = signTx(key.secretKey, { chain, from: key.publicKey, nonce: 0, fee: 0, body: { kind: 'faucet' } });
+    const done = await a.call('chains.submit', { chain: 'currency', tx: Buffer.from(faucet.bytes).toString('hex'), wait: true });
+    assert.deepEqual([done.tx_id, done.status], [faucet.id, 'final']);
+    const replay = a.call('chains.submit', { chain: 'currency', tx: Buffer.from(faucet.bytes).toString('hex') });
+    await rejectsWith(replay, 'TransactionRejected');
+    const forged = Buffer.from(faucet.bytes);
+    forged[forged.length - 1]! ^= 1;
+    await rejectsWith(a.call('chains.submit', { chain: 'currency', tx: forged.toString('hex') }), 'TransactionRejected');
+    await rejectsWith(a.call('chains.submit', { chain: 'currency', tx: 'zz' }), 'ValidationError');
   },
   'wallet.get': async ({ a }) => {
     const identity = await a.call('identities.create', { username: unique('wallet') });

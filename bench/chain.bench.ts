@@ -1,0 +1,138 @@
+/**
+ * `npm run bench chain` — the ledgers on loopback, node processes as `dchat devnet init` writes them.
+ *  - finality latency: a transfer submitted to a validator's API until the answer says final
+ *    (wait: true), one at a time; 4 validators (quorum 3), beside a single-validator local chain
+ *    (the same node code, no consensus network) as the same run's baseline;
+ *  - finalized transfers/s while signed transfers from many accounts are offered as fast as the
+ *    validators' APIs take them, sustained for the window (60 s full size), from the
+ *    `dchat_chain_transactions_total` counter of a validator;
+ *  - full-node sync: a full node started after the load catches up; blocks/s;
+ *  - state-proof verification per second (directory proofs), in this process.
+ * Goals (2 cores): finality p50 < 200 ms, p99 < 500 ms; ≥ 3,000 transfers/s; sync ≥ 2,000 blocks/s.
+ */
+import { signTx, type DecodedTx } from '../node-core/chain/transactions.ts';
+import { stateTreeFrom, verifyStateProof } from '../node-core/chain/state-tree.ts';
+import { generateSigningKeyPair } from '../node-core/crypto/signing.ts';
+import type { ChainsInfo } from '../node-core/domain/chain-model.ts';
+import { createDevnet, type Devnet } from '../node-core/test/helpers/devnet.ts';
+import { json, waitFor } from '../node-core/test/helpers/p2p-net.ts';
+import { killAllNodes, startNode, type RunningNode } from '../node-core/test/helpers/spawn-node.ts';
+import { fmt, percentile, rate, table } from './lib.ts';
+import { sized } from './size.ts';
+
+const LATENCY_RUNS = sized(200, 10);
+const WINDOW_MS = sized(60_000, 3_000);
+const ACCOUNTS = sized(200, 8);
+const IN_FLIGHT = 32;
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const submit = (node: RunningNode, tx: DecodedTx, wait: boolean) => node.api('/api/chains/currency/transactions', { json: { chain: 'currency', tx: hex(tx.bytes), wait } });
+
+async function finality(node: RunningNode, chain: string, runs: number): Promise<number[]> {
+  const key = generateSigningKeyPair();
+  const gift = await submit(node, signTx(key.secretKey, { chain, from: key.publicKey, nonce: 0, fee: 0, body: { kind: 'faucet' } }), true);
+  if (gift.status !== 202) throw new Error(`faucet: ${gift.status} ${await gift.text()}`);
+  const times: number[] = [];
+  for (let i = 1; i <= runs; i++) {
+    const tx = signTx(key.secretKey, { chain, from: key.publicKey, nonce: i, fee: 1_000, body: { kind: 'transfer', to: new Uint8Array(32).fill(7), amount: 1 } });
+    const t0 = performance.now();
+    const answer = await json<{ status: string }>(submit(node, tx, true));
+    if (answer.status !== 'final') throw new Error('a transfer was not final within 30 s');
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const counter = async (node: RunningNode): Promise<number> => {
+  const text = await (await fetch(`${node.url}/metrics`, { headers: { authorization: `Bearer ${node.token}` } })).text();
+  const line = text.split('\n').find((l) => l.startsWith('dchat_chain_transactions_total{') && l.includes('chain="currency"'));
+  return line ? Number(line.split(' ').pop()) : 0;
+};
+
+/** Offers signed transfers from many funded accounts to the validators for `windowMs`. */
+async function throughput(net: Devnet, validators: readonly string[], chain: string, windowMs: number): Promise<{ perSecond: number; offered: number; refused: number }> {
+  const accounts = Array.from({ length: ACCOUNTS }, () => ({ key: generateSigningKeyPair(), nonce: 1 }));
+  const nodes = validators.map((n) => net.node(n));
+  await Promise.all(accounts.map((a, i) => submit(nodes[i % nodes.length]!, signTx(a.key.secretKey, { chain, from: a.key.publicKey, nonce: 0, fee: 0, body: { kind: 'faucet' } }), true)));
+  const before = await counter(nodes[0]!);
+  const t0 = performance.now();
+  let offered = 0;
+  let refused = 0;
+  // Each worker owns its accounts, so one account's nonces go out in order, one at a time.
+  const workers = Math.min(IN_FLIGHT, accounts.length);
+  await Promise.all(Array.from({ length: workers }, async (_, worker) => {
+    const mine = accounts.filter((_, i) => i % workers === worker);
+    for (let turn = 0; performance.now() - t0 < windowMs; turn++) {
+      const account = mine[turn % mine.length]!;
+      const tx = signTx(account.key.secretKey, { chain, from: account.key.publicKey, nonce: account.nonce, fee: 1_000, body: { kind: 'transfer', to: accounts[(turn + 1) % accounts.length]!.key.publicKey, amount: 1 } });
+      const res = await submit(nodes[worker % nodes.length]!, tx, false);
+      await res.arrayBuffer();
+      offered++;
+      if (res.status === 202) account.nonce++;
+      else {
+        refused++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }));
+  const elapsed = performance.now() - t0;
+  const final = (await counter(nodes[0]!)) - before;
+  return { perSecond: rate(final, elapsed), offered, refused };
+}
+
+async function syncRate(net: Devnet, name: string, source: string): Promise<{ blocks: number; perSecond: number }> {
+  const target = (await net.info(source)).currency.final_height;
+  await net.start(name);
+  // From the moment it is ready (its start-up is the coldstart suite's figure).
+  const t0 = performance.now();
+  await waitFor('the new full node caught up', async () => (await net.info(name)).currency.final_height >= target || undefined, 600_000);
+  return { blocks: target, perSecond: rate(target, performance.now() - t0) };
+}
+
+function proofRate(entries: number, proofs: number): number {
+  const key = (i: number) => Buffer.from(`n/user${i}`);
+  const tree = stateTreeFrom(Array.from({ length: entries }, (_, i) => [key(i), Buffer.from(`record ${i}`)] as const));
+  const made = Array.from({ length: proofs }, (_, i) => ({ k: key((i * 7919) % entries), v: tree.get(key((i * 7919) % entries)), p: tree.prove(key((i * 7919) % entries)) }));
+  const t0 = performance.now();
+  for (const m of made) if (!verifyStateProof(tree.root, m.k, m.v, m.p)) throw new Error('a proof did not verify');
+  return rate(proofs, performance.now() - t0);
+}
+
+export async function runChainBench(): Promise<Record<string, number>> {
+  try {
+    const local = await startNode({ env: { DCHAT_LOG_LEVEL: 'info' } });
+    const localChain = (await json<ChainsInfo>(local.api('/api/chains'))).currency.chain_id;
+    const localTimes = await finality(local, localChain, LATENCY_RUNS);
+    await local.stop();
+
+    const net = await createDevnet(4, 1);
+    const validators = ['validator-0', 'validator-1', 'validator-2', 'validator-3'];
+    await Promise.all(validators.map((n) => net.start(n)));
+    const chain = (await net.info('validator-0')).currency.chain_id;
+    const times = await finality(net.node('validator-0'), chain, LATENCY_RUNS);
+    const load = await throughput(net, validators, chain, WINDOW_MS);
+    const sync = await syncRate(net, 'full-0', 'validator-0');
+    const proofs = proofRate(sized(100_000, 2_000), sized(20_000, 500));
+    const figures = {
+      finality_p50_ms: percentile(times, 50),
+      finality_p99_ms: percentile(times, 99),
+      local_finality_p50_ms: percentile(localTimes, 50),
+      local_finality_p99_ms: percentile(localTimes, 99),
+      transfers_final_per_s: load.perSecond,
+      transfers_offered: load.offered,
+      transfers_refused: load.refused,
+      sync_blocks: sync.blocks,
+      sync_blocks_per_s: sync.perSecond,
+      proof_verifications_per_s: proofs,
+    };
+    table('ledgers on loopback (4 validators, quorum 3; baseline: a single-validator local chain, same run)', [
+      { figure: 'finality p50 / p99, 4 validators', value: `${fmt(figures.finality_p50_ms)} / ${fmt(figures.finality_p99_ms)}`, baseline: `local: ${fmt(figures.local_finality_p50_ms)} / ${fmt(figures.local_finality_p99_ms)}`, goal: '< 200 / < 500 ms' },
+      { figure: `finalized transfers/s over ${WINDOW_MS / 1000} s`, value: Math.round(load.perSecond), baseline: `${load.offered} offered, ${load.refused} refused (mempool limits)`, goal: '≥ 3,000' },
+      { figure: 'full-node sync, blocks/s', value: Math.round(sync.perSecond), baseline: `${sync.blocks} blocks`, goal: '≥ 2,000' },
+      { figure: 'state-proof verifications/s', value: Math.round(proofs), baseline: '—', goal: '—' },
+    ]);
+    return figures;
+  } finally {
+    await killAllNodes();
+  }
+}
