@@ -24,6 +24,7 @@ const LATENCY_RUNS = sized(200, 10);
 const WINDOW_MS = sized(60_000, 3_000);
 const ACCOUNTS = sized(200, 8);
 const IN_FLIGHT = 32;
+const UNLIMITED = { DCHAT_RATE_LIMIT_ENABLED: 'false' };
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const submit = (node: RunningNode, tx: DecodedTx, wait: boolean) => node.api('/api/chains/currency/transactions', { json: { chain: 'currency', tx: hex(tx.bytes), wait } });
@@ -100,12 +101,13 @@ function proofRate(entries: number, proofs: number): number {
 
 export async function runChainBench(): Promise<Record<string, number>> {
   try {
-    const local = await startNode({ env: { DCHAT_LOG_LEVEL: 'info' } });
+    const local = await startNode({ env: { DCHAT_LOG_LEVEL: 'info', ...UNLIMITED } });
     const localChain = (await json<ChainsInfo>(local.api('/api/chains'))).currency.chain_id;
     const localTimes = await finality(local, localChain, LATENCY_RUNS);
     await local.stop();
 
-    const net = await createDevnet(4, 1);
+    // The API's per-address limit (100 requests/s) would measure itself, not the chain.
+    const net = await createDevnet(4, 1, UNLIMITED);
     const validators = ['validator-0', 'validator-1', 'validator-2', 'validator-3'];
     await Promise.all(validators.map((n) => net.start(n)));
     const chain = (await net.info('validator-0')).currency.chain_id;
@@ -127,7 +129,7 @@ export async function runChainBench(): Promise<Record<string, number>> {
     };
     table('ledgers on loopback (4 validators, quorum 3; baseline: a single-validator local chain, same run)', [
       { figure: 'finality p50 / p99, 4 validators', value: `${fmt(figures.finality_p50_ms)} / ${fmt(figures.finality_p99_ms)}`, baseline: `local: ${fmt(figures.local_finality_p50_ms)} / ${fmt(figures.local_finality_p99_ms)}`, goal: '< 200 / < 500 ms' },
-      { figure: `finalized transfers/s over ${WINDOW_MS / 1000} s`, value: Math.round(load.perSecond), baseline: `${load.offered} offered, ${load.refused} refused (mempool limits)`, goal: '≥ 3,000' },
+      { figure: `finalized transfers/s over ${WINDOW_MS / 1000} s`, value: Math.round(load.perSecond), baseline: `${load.offered} offered, ${load.refused} refused (mempool limits; retried)`, goal: '≥ 3,000' },
       { figure: 'full-node sync, blocks/s', value: Math.round(sync.perSecond), baseline: `${sync.blocks} blocks`, goal: '≥ 2,000' },
       { figure: 'state-proof verifications/s', value: Math.round(proofs), baseline: '—', goal: '—' },
     ]);

@@ -41,6 +41,8 @@ const ROWS: ReadonlyArray<{ readonly label: (f: Figures) => string; readonly sui
   { suite: 'p2p', label: () => "event-loop delay of the node's thread (Electron's main) at 1,000 msg/s, p99", figure: (f) => ms(f.event_loop_p99_ms_at_1000, 1) },
   { suite: 'bots', label: () => 'bot updates drained from a stored backlog, long polling / webhook', figure: (f) => `${int(f.bot_longpoll_updates_s)} / ${int(f.bot_webhook_updates_s)} updates/s` },
   { suite: 'bots', label: () => 'person → bot → person across two nodes, p50 / p99', figure: (f) => `${ms(f.bot_round_trip_p50_ms)} / ${ms(f.bot_round_trip_p99_ms)}` },
+  { suite: 'chain', label: () => 'transfer finality, 4 validators on loopback, p50 / p99', figure: (f) => `${ms(f.finality_p50_ms)} / ${ms(f.finality_p99_ms)} (one validator, same run: ${ms(f.local_finality_p50_ms)} / ${ms(f.local_finality_p99_ms)})` },
+  { suite: 'chain', label: () => 'finalized transfers/s offered for 60 s; full-node sync; proof checks', figure: (f) => `${int(f.transfers_final_per_s)} tx/s; ${int(f.sync_blocks_per_s)} blocks/s; ${int(f.proof_verifications_per_s)} proofs/s` },
   { suite: 'ui', label: (f) => `UI: navigation to a list of ${int(f.conversations)} conversations on screen / handling a click`, figure: (f) => `${ms(f.list_shown_ms_p50)} / ${ms(f.list_interactive_ms_p50)}` },
   { suite: 'ui', label: (f) => `UI: frame time p95 scrolling ${int(f.messages)} messages, flick / jump anywhere`, figure: (f) => `${ms(f.scroll_flick_frame_time_p95_ms, 1)} / ${ms(f.scroll_jump_frame_time_p95_ms, 1)} (${int(f.scroll_dropped_frames)} dropped frames)` },
   { suite: 'ui', label: (f) => `UI: JS heap with ${int(f.messages)} messages loaded; rows in the DOM`, figure: (f) => `${int(f.heap_100k_mb)} MB; ${int(f.message_rows_in_dom)}` },

@@ -16,7 +16,7 @@ export interface Devnet {
 
 const silent = { stdout: () => undefined, stderr: () => undefined };
 
-export async function createDevnet(validators: number, fullNodes: number): Promise<Devnet> {
+export async function createDevnet(validators: number, fullNodes: number, env: Record<string, string> = {}): Promise<Devnet> {
   const dir = tempDir('dchat-devnet-');
   // Ports named in the genesis and bootstrap lists: a random block of them on loopback.
   const basePort = 30_000 + Math.floor(Math.random() * 2_000) * 10;
@@ -29,7 +29,7 @@ export async function createDevnet(validators: number, fullNodes: number): Promi
     const node = await startNode({
       dataDir: n.dir,
       args: ['--config', n.config, '--api-port', String(port), '--p2p-port', String(port + 1), '--p2p-ws-port', String(port + 2)],
-      env: { DCHAT_LOG_LEVEL: 'info' },
+      env: { DCHAT_LOG_LEVEL: 'info', ...env },
       timeoutMs: 60_000,
     });
     nodes.set(name, node);
