@@ -30,6 +30,14 @@ export interface WalletInit {
 
 const FINAL_WAIT_MS = 30_000;
 
+/** What a submitter hears: pending at once, or (waiting) final with its height, pending if it is not final in time. */
+async function outcome(node: ChainNode, id: string, wait: boolean): Promise<SubmittedTransaction> {
+  const answer = { tx_id: id, chain_id: node.committed.chain };
+  if (!wait) return { ...answer, status: 'pending', height: null };
+  const height = await node.finalized(id, FINAL_WAIT_MS).catch(() => null);
+  return { ...answer, status: height === null ? 'pending' : 'final', height };
+}
+
 export function createWalletService(init: WalletInit) {
   const { chains, store } = init;
 
@@ -64,10 +72,7 @@ export function createWalletService(init: WalletInit) {
     } catch (err) {
       throw asDomainError(err);
     }
-    const answer = { tx_id: signed.id, chain_id: node.committed.chain };
-    if (!wait) return { ...answer, status: 'pending', height: null };
-    const height = await node.finalized(signed.id, FINAL_WAIT_MS).catch(() => null);
-    return { ...answer, status: height === null ? 'pending' : 'final', height };
+    return outcome(node, signed.id, wait);
   }
 
   function wallet(identityId?: string): Wallet {
@@ -142,10 +147,7 @@ export function createWalletService(init: WalletInit) {
     } catch (err) {
       throw asDomainError(err);
     }
-    const answer = { tx_id: entry.id, chain_id: node.committed.chain };
-    if (!wait) return { ...answer, status: 'pending', height: null };
-    const height = await node.finalized(entry.id, FINAL_WAIT_MS).catch(() => null);
-    return { ...answer, status: height === null ? 'pending' : 'final', height };
+    return outcome(node, entry.id, wait);
   }
 
   return {
