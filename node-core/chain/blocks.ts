@@ -28,6 +28,7 @@ export const headerSchema = z.object({
 });
 export type BlockHeader = z.output<typeof headerSchema>;
 
+export const MAX_BLOCK_EVIDENCE = 100;
 export const evidenceSchema = z.object({
   validator: z.number().int().nonnegative(),
   height: z.number().int().positive(),
@@ -37,11 +38,13 @@ export const evidenceSchema = z.object({
   b: z.object({ value: bytes(32).nullable(), sig: bytes(64) }),
 });
 export type Evidence = z.output<typeof evidenceSchema>;
+/** Where the chain state records a piece of evidence (one per validator, height, round and vote type). */
+export const evidenceKey = (e: Pick<Evidence, 'validator' | 'height' | 'round' | 'type'>) => `e/${e.validator}/${e.height}/${e.round}/${e.type}`;
 
 export const blockSchema = z.object({
   header: headerSchema,
   txs: z.array(bytes()).max(100_000),
-  evidence: z.array(evidenceSchema).max(100),
+  evidence: z.array(evidenceSchema).max(MAX_BLOCK_EVIDENCE),
   /** Present when next_validators differs from validators: the new set, so followers can check the next certificates. */
   next_set: z
     .object({ set: z.array(z.object({ name: z.string().min(1).max(64), key: bytes(32) })).min(1).max(100), quorum: z.number().int().positive(), faults: z.number().int().nonnegative() })

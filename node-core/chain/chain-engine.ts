@@ -1,7 +1,7 @@
 import { bytesToHex } from '../crypto/hex.ts';
 import { signingPublicKey } from '../crypto/signing.ts';
 import type { Startable } from '../runtime/startable.ts';
-import { proposalStatement, voteStatement, type Certificate, type Evidence } from './blocks.ts';
+import { evidenceKey, proposalStatement, voteStatement, type Certificate, type Evidence } from './blocks.ts';
 import type { CommittedChain } from './committed-chain.ts';
 import { createConsensus, type Consensus } from './consensus.ts';
 import { createHeightHost, type HeightHost } from './consensus-host.ts';
@@ -57,6 +57,7 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
   const timers = new Set<NodeJS.Timeout>();
   const future: Array<{ frame: ConsensusFrame; peer: string | undefined }> = [];
   let machine: Consensus | undefined;
+  let machineHeight = 0;
   let host: HeightHost | undefined;
   let executions = new Map<string, Execution>();
   let validity = new Map<string, boolean>();
@@ -108,6 +109,7 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
     const timeouts = { base: params.timeout_vote_ms, delta: params.timeout_delta_ms };
     const current = createConsensus(host, { validators: set.set.length, quorum: set.quorum, faults: set.faults, timeouts: { propose: { base: params.timeout_propose_ms, delta: params.timeout_delta_ms }, prevote: timeouts, precommit: timeouts } });
     machine = current;
+    machineHeight = height;
     current.startHeight(height);
     for (const held of future.splice(0)) receive(held.frame, held.peer);
   }
@@ -115,11 +117,20 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
   function decided(execution: Execution, certificate: Certificate): void {
     const at = init.now();
     committed.commit(execution, certificate);
+    forgetRecorded(execution.block.evidence);
     machine = undefined;
     host = undefined;
     mempool.committed(execution.txIds, (address) => committed.rules.nonce(committed.top.tree, address));
     init.committedBlock(execution, certificate, at);
     scheduleNext(params.block_interval_ms);
+  }
+
+  /** Evidence now on chain leaves the pool (a proposer would only find it stale again). */
+  function forgetRecorded(recorded: readonly Evidence[]): void {
+    if (recorded.length === 0) return;
+    const keys = new Set(recorded.map(evidenceKey));
+    const kept = evidencePool.filter((e) => !keys.has(evidenceKey(e)));
+    evidencePool.splice(0, evidencePool.length, ...kept);
   }
 
   /** After a block: wait the block interval, then for a transaction (or the empty-block interval). */
@@ -201,7 +212,10 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
       if (running && waiting) startHeight();
     },
     restartAfterSync() {
-      if (!running) return;
+      // A height still undecided goes on as it is: starting it again at round 0 would forget its
+      // rounds (and the sign guard would refuse the votes it already cast), so an attempt to
+      // catch up that found nothing new must not disturb it.
+      if (!running || !machine || machineHeight > committed.top.height) return;
       machine = undefined;
       host = undefined;
       for (const timer of timers) clearTimeout(timer);

@@ -33,7 +33,7 @@ export function blockView(block: Block, certificate: Certificate, maxTxBytes: nu
     state_root: bytesToHex(h.state),
     proposer: h.proposer,
     transactions: block.txs.map((t) => txView(decodeTx(t, maxTxBytes))),
-    evidence: block.evidence.length,
+    evidence: block.evidence.map((e) => ({ validator: e.validator, height: e.height, round: e.round, type: e.type })),
     certificate: { round: certificate.round, signatures: certificate.sigs.map(([validator, sig]) => ({ validator, signature: bytesToHex(sig) })) },
   };
 }

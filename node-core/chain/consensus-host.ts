@@ -1,11 +1,13 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
-import { encodeBlock, proposalStatement, voteStatement, type Certificate, type Evidence } from './blocks.ts';
+import { encodeBlock, evidenceKey, proposalStatement, voteStatement, type Certificate, type Evidence } from './blocks.ts';
 import type { ConsensusHost, Decision, Equivocation, ProposalMessage, TimeoutKind, VoteMessage } from './consensus-types.ts';
 import type { ProposalFrame, VoteFrame } from './consensus-wire.ts';
 import type { CommittedChain } from './committed-chain.ts';
 import type { Execution } from './ledger.ts';
 import type { Mempool } from './mempool.ts';
 import { DoubleSignRefusedError, type SignGuard } from './sign-guard.ts';
+
+const MAX_PENDING_EVIDENCE = 1_000;
 
 /**
  * The validator's side of the consensus machine for one height: it builds blocks when it is
@@ -112,6 +114,8 @@ export function createHeightHost(init: HostInit): HeightHost {
       const b = signatures.get(voteKey(e.second));
       if (!a || !b) return;
       init.onEvidence();
+      // Bounded: a validator equivocating in every round must not grow the pool without end.
+      if (init.evidencePool.length >= MAX_PENDING_EVIDENCE || init.evidencePool.some((held) => evidenceKey(held) === evidenceKey(e.first))) return;
       init.evidencePool.push({ validator: e.first.validator, height: e.first.height, round: e.first.round, type: e.first.type, a: { value: value(e.first.value), sig: a }, b: { value: value(e.second.value), sig: b } });
     },
     noteSignature(vote, sig) {

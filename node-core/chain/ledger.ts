@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeCbor } from '../p2p/codec.ts';
-import { blockHash, decodeBlock, evidenceHash, txsHash, validatorSetHash, voteStatement, type Block, type BlockHeader, type Certificate, type Evidence } from './blocks.ts';
+import { blockHash, decodeBlock, evidenceHash, evidenceKey, MAX_BLOCK_EVIDENCE, txsHash, validatorSetHash, voteStatement, type Block, type BlockHeader, type Certificate, type Evidence } from './blocks.ts';
 import type { Genesis } from './genesis.ts';
 import { accountKey, applyTx, releaseUnbonded, TxRejectedError, type LedgerContext, type ValidatorSet } from './ledger-rules.ts';
 import { emptyStateTree, type StateTree } from './state-tree.ts';
@@ -81,7 +81,7 @@ export function createLedgerRules(genesis: Genesis) {
       if (!voteStatement.verify(member.key, { chain, height: e.height, round: e.round, type: e.type, value: side.value }, side.sig)) throw new BlockInvalidError('an evidence signature does not verify');
     }
     if (e.height > height) throw new BlockInvalidError('evidence from the future');
-    const key = `e/${e.validator}/${e.height}/${e.round}/${e.type}`;
+    const key = evidenceKey(e);
     if (view.get(key)) throw new BlockInvalidError('this evidence is already on chain');
     view.write(key, e);
   }
@@ -108,6 +108,7 @@ export function createLedgerRules(genesis: Genesis) {
       const set = validatorSetOf(top.tree);
       const evidence: Evidence[] = [];
       for (const e of input.evidence) {
+        if (evidence.length >= MAX_BLOCK_EVIDENCE) break;
         const attempt = view.fork();
         try {
           recordEvidence(attempt, set, height, e);

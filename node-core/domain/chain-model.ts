@@ -42,7 +42,8 @@ export interface BlockView {
   readonly state_root: string;
   readonly proposer: number;
   readonly transactions: readonly TransactionView[];
-  readonly evidence: number;
+  /** Equivocations recorded in this block: who signed two different votes, and where. */
+  readonly evidence: ReadonlyArray<{ readonly validator: number; readonly height: number; readonly round: number; readonly type: 'prevote' | 'precommit' }>;
   readonly certificate: { readonly round: number; readonly signatures: readonly { readonly validator: number; readonly signature: string }[] };
 }
 
