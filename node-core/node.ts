@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { LedgerParts } from './api/methods/chain-methods.ts';
 import { createChains } from './chain/chains-service.ts';
 import { createWalletService } from './chain/wallet-service.ts';
+import { changedStateKeys, chatDirectory } from './chain/chat-directory.ts';
+import { createKeyChangeWatch } from './contacts/key-change-watch.ts';
 import { NetworkDisabledError } from './domain/errors.ts';
 import { decodeIdentityRecord, encodeIdentityRecord, encodeInvite } from './wire/identity-record.ts';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +108,11 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     validatorKeyFile: config.chain.validator_key_file,
     snapshotInterval: config.bridge.state_snapshot_interval,
     requireValidator: config.node.role === 'validator',
+    onBlock: (kind, execution) => {
+      if (kind === 'chat') keyChanges.blockApplied(execution.block.header.height, changedStateKeys(execution.changes));
+    },
   });
+  const keyChanges = createKeyChangeWatch({ store, events: ctx.events, directory: chatDirectory(chains), logger: ctx.init.logger });
   const wallet = createWalletService({
     chains,
     store,
@@ -121,7 +127,7 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     if (!networked) throw new NetworkDisabledError('contacts need peer-to-peer networking (server.p2p_enabled)');
     return networked.contacts.add({ invite: encodeInvite(decodeIdentityRecord(record)), identity_id: identityId });
   };
-  return { chains, wallet, addContact };
+  return { chains, wallet, addContact, keyChanges };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
@@ -190,10 +196,12 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
         component: step(
           async () => {
             await ledgers.chains.start();
+            ledgers.keyChanges.start();
             ctx.ledgers = ledgers;
           },
           async () => {
             ctx.ledgers = undefined;
+            await ledgers.keyChanges.stop();
             await ledgers.chains.stop();
           },
         ),

@@ -40,6 +40,8 @@ export type {
   TypingState,
   Bot,
   BotCredentials,
+  KeyChange,
+  RotatedUsername,
 } from '../domain/model.ts';
 import type { BlockView, ChainsInfo, DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
@@ -61,6 +63,8 @@ import type {
   PrivacySettings,
   Bot,
   BotCredentials,
+  KeyChange,
+  RotatedUsername,
 } from '../domain/model.ts';
 
 /** Inputs as callers write them (before defaults apply). */
@@ -142,6 +146,10 @@ export interface ApiMethods {
   'directory.lookup': { input: Input<typeof S.directoryRef>; output: DirectoryAnswer };
   /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
   'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };
+  /** Moves the username to another local identity (rotate, then the new key's record as an update); contacts see a safety-number change. */
+  'identities.rotate': { input: Input<typeof S.rotateIdentity>; output: RotatedUsername };
+  /** Safety-number changes seen in the chat chain's directory for contacts, oldest first. */
+  'contacts.keyChanges': { input: Input<typeof S.keyChangesRef>; output: { key_changes: KeyChange[] } };
   /** The bot stops (its token, its updates); its identity and chats stay on the node. */
   'bots.delete': { input: Input<typeof S.botRef>; output: { deleted: true } };
   /** A new token; the old one stops at once. */

@@ -275,5 +275,9 @@ export const walletFaucet = z.strictObject({ identity_id: hexKey.optional(), wai
 export const directoryRef = z.object({ username: usernameOnChain });
 export const registerUsername = z.strictObject({ id: hexKey, username: usernameOnChain, wait: waitFinal });
 export const addContactByUsername = z.strictObject({ username: usernameOnChain, identity_id: hexKey.optional() });
+/** Moves the identity's chat-chain username to another identity of this node (`to`, unlocked): the old key signs, the new one consents. */
+export const rotateIdentity = z.strictObject({ id: hexKey, to: hexKey, wait: waitFinal });
+/** Safety-number changes: of one chat, or of every chat of this node. */
+export const keyChangesRef = z.object({ chat_id: z.string().min(1).max(128).optional() });
 /** A transaction signed elsewhere (an external wallet, a bench), as hex of its CBOR bytes. */
 export const submitTransaction = z.strictObject({ chain: chainKind, tx: z.string().regex(/^(?:[0-9a-f]{2}){1,65536}$/, 'expected the signed transaction as lowercase hex'), wait: z.boolean().default(false) });

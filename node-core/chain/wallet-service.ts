@@ -1,6 +1,7 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import type { DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
-import { BlockNotFoundError, ChainUnavailableError, IdentityLockedError, UsernameNotFoundError, IdentityNotFoundError, NoIdentityError, TransactionRejectedError, UsernameTakenError } from '../domain/errors.ts';
+import { BlockNotFoundError, ChainUnavailableError, IdentityLockedError, UsernameNotFoundError, IdentityNotFoundError, NoIdentityError, TransactionRejectedError, UsernameTakenError, ValidationError } from '../domain/errors.ts';
+import type { RotatedUsername } from '../domain/model.ts';
 import type { Store } from '../store/store.ts';
 import type { Block } from './blocks.ts';
 import { blockView, directoryView, historyEntry, txView } from './chain-views.ts';
@@ -11,7 +12,7 @@ import { readAccount, TxRejectedError, type DirectoryRecord } from './ledger-rul
 import { MempoolError } from './mempool.ts';
 import { verifyStateProof, encodeStateProof } from './state-tree.ts';
 import { keyBytes, StateView } from './state-view.ts';
-import { decodeTx, signTx, type TxBody } from './transactions.ts';
+import { decodeTx, rotateConsentStatement, signTx, type TxBody } from './transactions.ts';
 
 /**
  * What a person does with the ledgers through the API: their wallet on the currency chain (the
@@ -169,6 +170,7 @@ export function createWalletService(init: WalletInit) {
       const result = await submit(chains.chat, i.id, { kind: 'register', username: i.username, record: entry.record, prekeys: entry.prekeys }, fee, i.wait);
       return { ...result, username: i.username };
     },
+    rotate,
     block(kind: 'chat' | 'currency', height: number) {
       const node = chains.byKind(kind);
       const found = node.committed.block(height);
@@ -176,6 +178,32 @@ export function createWalletService(init: WalletInit) {
       return blockView(found.block, found.certificate, node.committed.genesis.params.max_tx_bytes);
     },
   };
+
+  /**
+   * Moves the username `i.id` holds to the local identity `i.to`: the old key signs the rotation,
+   * the new key its consent; once final, the new key publishes its own signed record (an update),
+   * since the directory entry still holds the old key's record until then.
+   */
+  async function rotate(i: { id: string; to: string; wait: boolean }): Promise<RotatedUsername> {
+    const from = identity(i.id);
+    const to = identity(i.to);
+    if (from === to) throw new ValidationError('to: the username can only move to another identity', [{ path: 'to', message: 'the same identity' }]);
+    const newSecret = init.secretKey(to);
+    if (!newSecret) throw new IdentityLockedError('unlock the new identity first (POST /api/identities/:id/unlock): it signs its consent');
+    const node = chains.chat;
+    const username = new StateView(node.committed.top.tree).read<string>(`k/${from}`);
+    if (!username) throw new UsernameNotFoundError(`identity ${from} holds no username on ${node.committed.chain}`);
+    const fee = node.committed.genesis.params.min_fee;
+    await ensureChatFunds(from, fee);
+    await ensureChatFunds(to, fee);
+    const new_key_sig = rotateConsentStatement.sign(newSecret, { chain: node.committed.chain, username, old_key: hexToBytes(from) });
+    const rotated = await submit(node, from, { kind: 'rotate', new_key: hexToBytes(to), new_key_sig }, fee, true);
+    const answer = { username, identity_id: to, previous_identity_id: from, rotate: { tx_id: rotated.tx_id, status: rotated.status, height: rotated.height } };
+    if (rotated.status !== 'final') return { ...answer, update: null };
+    const entry = init.directoryEntry(to);
+    const updated = await submit(node, to, { kind: 'update', record: entry.record, prekeys: entry.prekeys }, fee, i.wait);
+    return { ...answer, update: { tx_id: updated.tx_id, status: updated.status, height: updated.height } };
+  }
 
   async function ensureChatFunds(identityId: string, needed: number): Promise<void> {
     const node = chains.chat;

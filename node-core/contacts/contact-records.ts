@@ -24,7 +24,17 @@ export function resolveLocal(repos: Repositories, identityId?: string): string {
   return fallback.id;
 }
 
-export const toContact = (c: ContactRecord): Contact => ({
+/**
+ * The direct chat's id: derived from both keys, except for a chat kept across the other side's
+ * key change (found by its peer), so the conversation goes on where it was, as in Signal.
+ */
+export function chatIdWith(repos: Repositories, local: string, remote: string): string {
+  const id = directChatId(local, remote);
+  if (repos.conversations.exists(id)) return id;
+  return repos.conversations.directWith(local, remote)?.chat_id ?? id;
+}
+
+export const toContact = (repos: Repositories, c: ContactRecord): Contact => ({
   identity_key: c.identity_key,
   local_identity: c.local_identity,
   username: c.username,
@@ -35,7 +45,7 @@ export const toContact = (c: ContactRecord): Contact => ({
   origin: c.origin,
   verified: c.verified_at !== null,
   verified_at: c.verified_at,
-  chat_id: directChatId(c.local_identity, c.identity_key),
+  chat_id: chatIdWith(repos, c.local_identity, c.identity_key),
 });
 
 export function requireContact(repos: Repositories, local: string, key: string): ContactRecord {
@@ -62,13 +72,13 @@ export function upsertFromRecord(repos: Repositories, local: string, record: Sig
     updated_at: Math.max(record.updated_at, at),
     created_at: existing?.created_at ?? at,
   });
-  const chat = repos.conversations.get(directChatId(local, key));
+  const chat = repos.conversations.get(chatIdWith(repos, local, key));
   if (chat && chat.title !== record.display_name) repos.conversations.setTitle(chat.chat_id, record.display_name);
 }
 
 /** The direct chat between two identities (same id on both sides), created if missing. */
 export function ensureDirectChat(repos: Repositories, local: string, remote: string, at: number): { chat: Chat; created: boolean } {
-  const id = directChatId(local, remote);
+  const id = chatIdWith(repos, local, remote);
   const existing = repos.conversations.get(id);
   if (existing) return { chat: existing, created: false };
   const contact = repos.contacts.get(local, remote);

@@ -9,7 +9,7 @@ import { decodeInvite, encodeInvite, INVITE_PREFIX, RecordError, type SignedIden
 import { ensureDirectChat, requireContact, resolveLocal, routeTo, toContact, upsertFromRecord } from './contact-records.ts';
 import { safetyNumber } from './safety-number.ts';
 
-export { directChatId } from './contact-records.ts';
+export { chatIdWith, directChatId } from './contact-records.ts';
 
 export interface ContactService {
   invite(identityId?: string): { invite: string; link: string; identity_id: string };
@@ -59,15 +59,15 @@ export function createContactService(init: ContactServiceInit): ContactService {
         if (repos.identities.get(remote)) throw new ValidationError("invite: that is one of this node's own identities");
         upsertFromRecord(repos, local, record, 'added', now());
         const { chat, created } = ensureDirectChat(repos, local, remote, now());
-        return { contact: toContact(requireContact(repos, local, remote)), chat, created };
+        return { contact: toContact(repos, requireContact(repos, local, remote)), chat, created };
       });
       if (result.created) events.emit('chat.created', result.chat);
       return { contact: result.contact, chat: result.chat };
     },
-    list: (identityId) => store.repos.contacts.list(identityId).map(toContact),
+    list: (identityId) => store.repos.contacts.list(identityId).map((c) => toContact(store.repos, c)),
     get(identityKey, identityId) {
       const local = resolveLocal(store.repos, identityId);
-      return toContact(requireContact(store.repos, local, identityKey));
+      return toContact(store.repos, requireContact(store.repos, local, identityKey));
     },
     safety(identityKey, identityId) {
       const local = resolveLocal(store.repos, identityId);
@@ -79,7 +79,7 @@ export function createContactService(init: ContactServiceInit): ContactService {
         const local = resolveLocal(repos, identityId);
         requireContact(repos, local, identityKey);
         repos.contacts.setVerified(local, identityKey, verified ? now() : null);
-        return toContact(requireContact(repos, local, identityKey));
+        return toContact(repos, requireContact(repos, local, identityKey));
       }),
     upsertFromRecord,
     ensureDirectChat,

@@ -1,4 +1,4 @@
-import type { ButtonAnswer, Chat, Identity, Message, PrivacySettings, TypingState } from './model.ts';
+import type { ButtonAnswer, Chat, Identity, KeyChange, Message, PrivacySettings, TypingState } from './model.ts';
 
 /** Events a node emits when its state changes; the API streams them to subscribers (WebSocket /api/events, or IPC). */
 export interface NodeEvents {
@@ -12,6 +12,8 @@ export interface NodeEvents {
   'chat.updated': Chat;
   'identity.created': Identity;
   'identity.updated': Identity;
+  /** A contact's key changed in the chat chain's directory (a safety-number change). */
+  'contact.keyChanged': KeyChange;
   /** The other side answered a button press of ours. */
   'button.answered': ButtonAnswer;
   /** Someone pressed a button of a message of ours (the bots component turns it into a callback_query). */

@@ -100,6 +100,36 @@ export interface Contact {
   readonly chat_id: string;
 }
 
+/**
+ * A safety-number change, as Signal shows one in the conversation: the chat-chain username of a
+ * contact moved from the key we knew to another. The chat goes on with the new key (new sessions),
+ * unverified until the new safety number is compared.
+ */
+export interface KeyChange {
+  readonly id: number;
+  readonly chat_id: string;
+  readonly local_identity: string;
+  /** The username in the chat chain's directory. */
+  readonly username: string;
+  readonly display_name: string;
+  readonly old_key: string;
+  readonly new_key: string;
+  /** 'rotated': the key we knew signed the move (the new key consenting); 'reset': it did not. */
+  readonly kind: 'rotated' | 'reset';
+  /** The final block of the chat chain that showed the change. */
+  readonly height: number;
+  readonly at: number;
+}
+
+/** A username moved to another local identity: the rotation and the new key's record (null while the rotation is not final). */
+export interface RotatedUsername {
+  readonly username: string;
+  readonly identity_id: string;
+  readonly previous_identity_id: string;
+  readonly rotate: { readonly tx_id: string; readonly status: 'pending' | 'final'; readonly height: number | null };
+  readonly update: { readonly tx_id: string; readonly status: 'pending' | 'final'; readonly height: number | null } | null;
+}
+
 export interface GroupInfo {
   readonly group_id: string;
   readonly chat_id: string;

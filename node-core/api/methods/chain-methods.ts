@@ -1,6 +1,7 @@
 import type { Chains } from '../../chain/chains-service.ts';
 import type { WalletService } from '../../chain/wallet-service.ts';
 import { ChainUnavailableError } from '../../domain/errors.ts';
+import type { KeyChangeWatch } from '../../contacts/key-change-watch.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
@@ -19,8 +20,23 @@ export const chainSpecs = {
   'directory.lookup': { schema: S.directoryRef, rest: rest.get('/api/directory/:username', 'query') },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
   'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
+  'identities.rotate': { schema: S.rotateIdentity, rest: rest.post('/api/identities/:id/rotate', 'body') },
+  'contacts.keyChanges': { schema: S.keyChangesRef, rest: rest.get('/api/contacts/key-changes', 'query') },
 } as const satisfies SpecsOf<
-  'chains.info' | 'chains.block' | 'chains.submit' | 'wallet.get' | 'wallet.history' | 'wallet.transfer' | 'wallet.stake' | 'wallet.unstake' | 'wallet.faucet' | 'directory.lookup' | 'identities.register' | 'contacts.addByUsername'
+  | 'chains.info'
+  | 'chains.block'
+  | 'chains.submit'
+  | 'wallet.get'
+  | 'wallet.history'
+  | 'wallet.transfer'
+  | 'wallet.stake'
+  | 'wallet.unstake'
+  | 'wallet.faucet'
+  | 'directory.lookup'
+  | 'identities.register'
+  | 'contacts.addByUsername'
+  | 'identities.rotate'
+  | 'contacts.keyChanges'
 >;
 
 export interface LedgerParts {
@@ -28,6 +44,8 @@ export interface LedgerParts {
   readonly wallet: WalletService;
   /** A contact from a directory record (the contacts component adds it as it adds an invite). */
   addContact(record: Uint8Array, identityId: string | undefined): Promise<{ contact: Contact; chat: Chat }>;
+  /** Contacts' keys against the directory: safety-number changes. */
+  readonly keyChanges: KeyChangeWatch;
 }
 
 export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
@@ -51,7 +69,10 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'contacts.addByUsername': async (i) => {
       const parts = need();
       const { contact, chat } = await parts.addContact(parts.wallet.resolve(i.username), i.identity_id);
+      await parts.keyChanges.link(contact.local_identity, contact.identity_key, i.username);
       return { contact, chat, chat_id: chat.chat_id };
     },
+    'identities.rotate': (i) => need().wallet.rotate(i),
+    'contacts.keyChanges': (i) => ({ key_changes: need().keyChanges.list(i.chat_id) }),
   });
 };

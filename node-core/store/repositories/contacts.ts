@@ -36,6 +36,7 @@ export interface ContactRepository {
   /** Every local identity that knows this remote identity. */
   byIdentityKey(identityKey: string): ContactRecord[];
   setVerified(localIdentity: string, identityKey: string, at: number | null): void;
+  remove(localIdentity: string, identityKey: string): void;
 }
 
 export function createContactRepository(db: Database): ContactRepository {
@@ -52,6 +53,7 @@ export function createContactRepository(db: Database): ContactRepository {
   const listFor = db.prepare('SELECT * FROM contacts WHERE local_identity = ? ORDER BY display_name, identity_key') as Statement<[string], ContactRow>;
   const byKey = db.prepare('SELECT * FROM contacts WHERE identity_key = ?') as Statement<[string], ContactRow>;
   const verify = db.prepare('UPDATE contacts SET verified_at = ? WHERE local_identity = ? AND identity_key = ?');
+  const remove = db.prepare('DELETE FROM contacts WHERE local_identity = ? AND identity_key = ?');
   return {
     upsert: (c) =>
       void upsert.run({
@@ -67,5 +69,6 @@ export function createContactRepository(db: Database): ContactRepository {
     list: (local) => (local ? listFor.all(local) : listAll.all()).map(fromRow),
     byIdentityKey: (key) => byKey.all(key).map(fromRow),
     setVerified: (local, key, at) => void verify.run(at, local, key),
+    remove: (local, key) => void remove.run(local, key),
   };
 }

@@ -96,6 +96,10 @@ export interface ConversationRepository {
   count(): number;
   /** Marks a direct chat as a bot's, with the commands the bot listed. */
   setBotCommands(id: string, commands: NonNullable<Chat['bot_commands']>): void;
+  /** The direct chat of a local identity with a remote one, whatever its id (it keeps its id across a key change). */
+  directWith(identityId: string, peer: string): Chat | undefined;
+  /** A direct chat now talks to another key of the same person (their key changed). */
+  setPeer(id: string, peer: string): void;
 }
 
 // The last message is read by its seq on its own: SQLite's LEFT JOIN here cost ten times the
@@ -135,6 +139,8 @@ export function createConversationRepository(db: Database, now: () => number = D
   };
   const lastMessage = db.prepare(`SELECT id, sender, substr(text, 1, ${PREVIEW_CHARS}) AS text, sent_at, deleted_at FROM messages WHERE seq = ?`) as Statement<[number], LastMessageRow>;
   const setBotCommands = db.prepare('UPDATE conversations SET bot_commands = ? WHERE id = ?');
+  const directWith = db.prepare(`${SELECT} WHERE c.identity_id = ? AND c.peer_identity = ? AND c.kind = 'direct' ORDER BY c.created_at LIMIT 1`) as Statement<[string, string], ConversationRow>;
+  const setPeer = db.prepare('UPDATE conversations SET peer_identity = ? WHERE id = ?');
   const chat = (row: ConversationRow) => toChat(row, row.last_message_seq === null ? undefined : lastMessage.get(row.last_message_seq), now());
 
   return {
@@ -162,5 +168,10 @@ export function createConversationRepository(db: Database, now: () => number = D
     },
     count: () => count.get()!,
     setBotCommands: (id, commands) => void setBotCommands.run(JSON.stringify(commands), id),
+    directWith: (identityId, peer) => {
+      const row = directWith.get(identityId, peer);
+      return row && chat(row);
+    },
+    setPeer: (id, peer) => void setPeer.run(peer, id),
   };
 }

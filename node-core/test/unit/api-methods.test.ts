@@ -15,6 +15,7 @@ import { loadConfig } from '../../config/load.ts';
 import { signTx } from '../../chain/transactions.ts';
 import { generateSigningKeyPair } from '../../crypto/signing.ts';
 import { createNode, type DchatNode } from '../../node.ts';
+import { directoryClient, recordOf, remoteKey } from '../helpers/directory-keys.ts';
 import { waitFor } from '../helpers/p2p-net.ts';
 import { rejectsWith, routerHarness } from '../helpers/router.ts';
 import { tempDir } from '../helpers/spawn-node.ts';
@@ -654,7 +655,44 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     await rejectsWith(a.call('contacts.addByUsername', { username: name }), 'ValidationError');
     await rejectsWith(a.call('contacts.addByUsername', { username: unique('ghost') }), 'UsernameNotFound');
   },
+  'identities.rotate': async ({ a }) => {
+    const first = await a.call('identities.create', { username: unique('rot') });
+    const second = await a.call('identities.create', { username: unique('rot') });
+    const name = unique('moving');
+    await a.call('identities.register', { id: first.id, username: name });
+    const moved = await a.call('identities.rotate', { id: first.id, to: second.id });
+    assert.deepEqual([moved.username, moved.identity_id, moved.previous_identity_id, moved.rotate.status, moved.update?.status], [name, second.id, first.id, 'final', 'final']);
+    const found = await a.call('directory.lookup', { username: name });
+    assert.equal(found.record?.identity_key, second.id);
+    assert.deepEqual(found.record?.previous_keys, [first.id], 'the directory lists the key it had');
+    assert.equal(found.record?.updated_height, moved.update?.height, "the new key's own record is in the entry");
+    await rejectsWith(a.call('identities.rotate', { id: first.id, to: second.id }), 'UsernameNotFound');
+    await rejectsWith(a.call('identities.rotate', { id: second.id, to: second.id }), 'ValidationError');
+    await rejectsWith(a.call('identities.rotate', { id: second.id, to: 'ab'.repeat(32) }), 'IdentityNotFound');
+  },
+  'contacts.keyChanges': async ({ a }) => {
+    const { identity, chatId, username, next } = await contactWhoRotates(a);
+    const { key_changes } = await waitFor('the key change', async () => {
+      const answer = await a.call('contacts.keyChanges', { chat_id: chatId });
+      return answer.key_changes.length > 0 ? answer : undefined;
+    });
+    assert.deepEqual(key_changes.map((c) => [c.username, c.new_key, c.kind, c.local_identity]), [[username, next, 'rotated', identity]]);
+    assert.deepEqual((await a.call('contacts.keyChanges', { chat_id: 'no-such-chat' })).key_changes, []);
+  },
 };
+
+/** A contact of a new identity on `n`, found by username, whose key then moves to another key. */
+async function contactWhoRotates(n: TestNode) {
+  const identity = await n.call('identities.create', { username: unique('knower') });
+  const directory = directoryClient((method, input) => n.call(method, input));
+  const old = remoteKey();
+  const next = remoteKey();
+  const username = unique('keyed');
+  await directory.register(old, username, recordOf(old, 'Keyed', n.node.p2p!.peerId));
+  const added = await n.call('contacts.addByUsername', { username, identity_id: identity.id });
+  await directory.rotate(old, next, username);
+  return { identity: identity.id, chatId: added.chat_id, username, old: old.hex, next: next.hex };
+}
 
 /** A new identity on `n` with the faucet's gift on the currency chain. */
 async function funded(n: TestNode): Promise<{ id: string; gift: number }> {
@@ -735,6 +773,13 @@ const eventTests: { readonly [E in EventName]: Test } = {
     const mark = a.mark();
     const made = await a.call('identities.create', { username: unique('evented') });
     assert.deepEqual(a.eventsSince(mark).filter((e) => e.type === 'identity.created').map((e) => e.data), [made]);
+  },
+  'contact.keyChanged': async ({ a }) => {
+    const mark = a.mark();
+    const { chatId, old, next } = await contactWhoRotates(a);
+    const event = await waitFor('the event', async () => a.eventsSince(mark).find((e) => e.type === 'contact.keyChanged'));
+    assert.deepEqual([event.data.chat_id, event.data.old_key, event.data.new_key], [chatId, old, next]);
+    assert.deepEqual((await a.call('contacts.keyChanges', { chat_id: chatId })).key_changes, [event.data], 'the event carries what was stored');
   },
   'identity.updated': async ({ a }) => {
     const made = await a.call('identities.create', { username: unique('reevented') });
