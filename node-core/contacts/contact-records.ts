@@ -34,6 +34,15 @@ export function chatIdWith(repos: Repositories, local: string, remote: string): 
   return repos.conversations.directWith(local, remote)?.chat_id ?? id;
 }
 
+/**
+ * A key the chat with it moved away from (the other side's key changed in the directory): what it
+ * sends is no longer taken into the chat, as Signal stops taking a replaced identity key.
+ */
+export function retiredKey(repos: Repositories, local: string, remote: string): boolean {
+  const chat = repos.conversations.get(directChatId(local, remote));
+  return chat !== undefined && chat.kind === 'direct' && chat.peer_identity !== null && chat.peer_identity !== remote;
+}
+
 export const toContact = (repos: Repositories, c: ContactRecord): Contact => ({
   identity_key: c.identity_key,
   local_identity: c.local_identity,

@@ -9,7 +9,7 @@ import { decodeInvite, encodeInvite, INVITE_PREFIX, RecordError, type SignedIden
 import { ensureDirectChat, requireContact, resolveLocal, routeTo, toContact, upsertFromRecord } from './contact-records.ts';
 import { safetyNumber } from './safety-number.ts';
 
-export { chatIdWith, directChatId } from './contact-records.ts';
+export { chatIdWith, directChatId, retiredKey } from './contact-records.ts';
 
 export interface ContactService {
   invite(identityId?: string): { invite: string; link: string; identity_id: string };

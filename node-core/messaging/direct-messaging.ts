@@ -4,7 +4,7 @@ import { decodeIdentityRecord, RecordError } from '../wire/identity-record.ts';
 import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
 import { messageContent, type AttachmentManifest, type ChatUpdate, type DirectPayload } from '../delivery/payloads.ts';
-import { chatIdWith } from '../contacts/contact-service.ts';
+import { chatIdWith, retiredKey } from '../contacts/contact-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Startable } from '../runtime/startable.ts';
 import { storeIncoming, type IncomingAttachments } from './incoming.ts';
@@ -219,6 +219,7 @@ class DirectMessagingComponent implements DirectMessaging {
 
   private handleMessage(repos: Repositories, payload: Extract<DirectPayload, { k: 'msg' }>, context: DirectContext): AfterCommit | void {
     const { local, remote } = context;
+    if (retiredKey(repos, local, remote)) return;
     if (payload.rec) this.learnSender(repos, payload.rec, context);
     const { chat, created } = this.init.contacts.ensureDirectChat(repos, local, remote, context.now);
     repos.outbox.oweReceipt(local, remote, payload.id);
@@ -251,6 +252,7 @@ class DirectMessagingComponent implements DirectMessaging {
 
   /** Reactions, edits, deletes, timer and typing changes: only in a chat we already have with the sender. */
   private handleUpdate(repos: Repositories, update: ChatUpdate, context: DirectContext): AfterCommit | void {
+    if (retiredKey(repos, context.local, context.remote)) return;
     const chatId = chatIdWith(repos, context.local, context.remote);
     if (!repos.conversations.exists(chatId)) return;
     return applyIncomingUpdate(repos, this.changes, { chatId, sender: context.remote, local: context.local, receivedAt: context.now }, update);

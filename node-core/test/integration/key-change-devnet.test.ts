@@ -14,7 +14,7 @@ import { json, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes, type RunningNode } from '../helpers/spawn-node.ts';
 
 interface Page {
-  messages: Array<{ id: string; text: string; sender: string }>;
+  messages: Array<{ id: string; text: string; sender: string; status: string }>;
 }
 
 const messagesIn = async (node: RunningNode, chatId: string) => json<Page>(node.api(`/api/messages?chat_id=${encodeURIComponent(chatId)}`));
@@ -75,6 +75,20 @@ describe('a contact rotates its key while we are offline', { timeout: 180_000 },
     const after = await json<{ id: string }>(anna.api('/api/messages/send', { json: { chat_id: added.chat_id, text: 'still you?' } }));
     const there = await waitFor("Anna's message at Ben's new identity", () => arrived(ben, newBen, annaId, after.id), 30_000);
     assert.equal(there.text, 'still you?');
-    assert.deepEqual((await messagesIn(anna, added.chat_id)).messages.map((m) => m.text), ['hello Ben', 'still you?'], 'one conversation, before and after');
+
+    // The old key is retired for this chat, as Signal stops taking a replaced identity key; the new one answers into it.
+    const oldChat = (await json<{ chats: Array<{ chat_id: string; peer_identity: string | null; identity_id: string }> }>(ben.api('/api/chats'))).chats.find((c) => c.identity_id === benId && c.peer_identity === annaId)!;
+    const newChat = (await json<{ chats: Array<{ chat_id: string; peer_identity: string | null; identity_id: string }> }>(ben.api('/api/chats'))).chats.find((c) => c.identity_id === newBen && c.peer_identity === annaId)!;
+    const stale = await json<{ id: string }>(ben.api('/api/messages/send', { json: { chat_id: oldChat.chat_id, text: 'from the old key' } }));
+    const reply = await json<{ id: string }>(ben.api('/api/messages/send', { json: { chat_id: newChat.chat_id, text: 'yes, new key' } }));
+    await waitFor("the new key's reply in Anna's chat", async () => (await messagesIn(anna, added.chat_id)).messages.find((m) => m.id === reply.id), 30_000);
+    await waitFor('the old-key message delivered to Anna’s node', async () => {
+      const page = await messagesIn(ben, oldChat.chat_id);
+      return page.messages.some((m) => m.id === stale.id && ['sent', 'delivered'].includes(m.status)) || undefined;
+    }, 30_000);
+    const texts = (await messagesIn(anna, added.chat_id)).messages.map((m) => m.text);
+    assert.deepEqual(texts, ['hello Ben', 'still you?', 'yes, new key'], 'one conversation, before and after; nothing from the old key');
+    const annaChats = await json<{ chats: Array<{ peer_identity: string | null }> }>(anna.api('/api/chats'));
+    assert.equal(annaChats.chats.filter((c) => c.peer_identity === benId).length, 0, 'no chat with the old key either');
   });
 });
