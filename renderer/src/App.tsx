@@ -14,6 +14,7 @@ import { useShortcuts } from './shortcuts/use-shortcuts.ts';
 import { catchUp } from './state/catch-up.ts';
 import { startLocalExpiry } from './state/local-expiry.ts';
 import { applyMessagingEvent, loadSettings } from './state/messaging.ts';
+import { applyKeyChangeEvent } from './state/key-changes.ts';
 import { onButtonAnswered } from './state/button-presses.ts';
 import { useApp } from './state/store.ts';
 import { MessagingDialogs } from './screens/messages/MessagingDialogs.tsx';
@@ -69,6 +70,7 @@ function Signed() {
     const unsubscribe = client.subscribe((event) => {
       useApp.getState().applyEvent(event);
       applyMessagingEvent(event);
+      applyKeyChangeEvent(event);
       if (event.type === 'button.answered') onButtonAnswered(event.data);
     });
     void loadSettings();

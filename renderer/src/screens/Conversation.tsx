@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApp } from '../state/store.ts';
 import { Composer, pendingFiles, type PendingFile } from './Composer.tsx';
 import { ConversationHeader, TypingIndicator } from './messages/ConversationParts.tsx';
+import { KeyChangeNotices } from './messages/KeyChangeNotices.tsx';
 import { MessageList, type People } from './messages/MessageList.tsx';
 
 /** Who is who in a chat: display names by identity key, our own keys and usernames. */
@@ -47,6 +48,7 @@ export function Conversation(props: { readonly chatId: string }) {
       }}
     >
       <ConversationHeader chat={chat} />
+      {chat.kind === 'direct' && <KeyChangeNotices chatId={chatId} />}
       <MessageList chatId={chatId} unreadAtOpen={unreadAtOpen} people={people} />
       <TypingIndicator chatId={chatId} names={people.names} />
       <Composer chatId={chatId} files={files} setFiles={setFiles} names={people.names} />
