@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { devnetInit } from '../../cli/devnet.ts';
 import type { ChainsInfo } from '../../domain/chain-model.ts';
@@ -16,21 +17,30 @@ export interface Devnet {
 
 const silent = { stdout: () => undefined, stderr: () => undefined };
 
-export async function createDevnet(validators: number, fullNodes: number, env: Record<string, string> = {}): Promise<Devnet> {
+/** Where a node runs when not on loopback: its address, and the command it runs under. */
+export interface Placement {
+  readonly host: string;
+  readonly wrapper: readonly string[];
+}
+
+export async function createDevnet(validators: number, fullNodes: number, env: Record<string, string> = {}, placement?: (name: string) => Placement): Promise<Devnet> {
   const dir = tempDir('dchat-devnet-');
   // Ports named in the genesis and bootstrap lists: a random block of them on loopback.
   const basePort = 30_000 + Math.floor(Math.random() * 2_000) * 10;
   const manifest = await devnetInit(dir, validators, fullNodes, undefined, basePort, silent);
+  if (placement) place(dir, manifest.nodes, placement);
   const nodes = new Map<string, RunningNode>();
   const entry = (name: string) => manifest.nodes.find((n) => n.name === name)!;
   const start = async (name: string) => {
     const n = entry(name);
     const port = Number(new URL(n.api).port);
+    const where = placement?.(name);
     const node = await startNode({
       dataDir: n.dir,
       args: ['--config', n.config, '--api-port', String(port), '--p2p-port', String(port + 1), '--p2p-ws-port', String(port + 2)],
-      env: { DCHAT_LOG_LEVEL: 'info', ...env },
+      env: { DCHAT_LOG_LEVEL: 'info', ...env, ...(where ? { DCHAT_P2P_HOST: where.host, DCHAT_API_HOST: where.host } : {}) },
       timeoutMs: 60_000,
+      ...(where ? { wrapper: where.wrapper } : {}),
     });
     nodes.set(name, node);
     return node;
@@ -43,6 +53,16 @@ export async function createDevnet(validators: number, fullNodes: number, env: R
     node: (name) => nodes.get(name)!,
     info: async (name) => json<ChainsInfo>(nodes.get(name)!.api('/api/chains')),
   };
+}
+
+/** Rewrites the loopback p2p addresses `devnet init` wrote (genesis, bootstrap lists) to each node's host. */
+function place(dir: string, nodes: ReadonlyArray<{ name: string; p2p: string; config: string }>, placement: (name: string) => Placement): void {
+  const files = [path.join(dir, 'genesis.json'), ...nodes.map((n) => n.config)];
+  for (const file of files) {
+    let text = fs.readFileSync(file, 'utf8');
+    for (const n of nodes) text = text.replaceAll(n.p2p, n.p2p.replace('/ip4/127.0.0.1/', `/ip4/${placement(n.name).host}/`));
+    fs.writeFileSync(file, text);
+  }
 }
 
 /** Waits until every named node holds the currency chain at `height` or above. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { addContact, createIdentity, messages, send, sendAndWait, startRelay, startUser, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes, REPO_ROOT, runScript, type RunningNode } from '../helpers/spawn-node.ts';
+import { createNamespaces, namespacesUnavailable } from '../helpers/netns.ts';
 
 after(killAllNodes);
 
@@ -110,61 +110,26 @@ describe('abuse and faults', () => {
 
 describe('nodes on separate network addresses', () => {
   it('two nodes in their own network namespaces chat over a virtual link', async (t) => {
-    const can = () => {
-      try {
-        execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-        return process.getuid?.() === 0;
-      } catch {
-        return false;
-      }
-    };
-    if (!can()) {
-      t.skip('needs root and iproute2 (ip netns) to make network namespaces');
+    const unavailable = namespacesUnavailable();
+    if (unavailable) {
+      t.skip(unavailable);
       return;
     }
     // Two namespaces on one bridge: A at 10.77.0.1, B at 10.77.0.2, the test (and its HTTP calls) at .254.
-    const suffix = String(process.pid % 10000);
-    const nsA = `dchat-a-${suffix}`;
-    const nsB = `dchat-b-${suffix}`;
-    const bridge = `dbr${suffix}`;
-    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-    const cleanup = () => {
-      for (const args of [['netns', 'del', nsA], ['netns', 'del', nsB], ['link', 'del', bridge]]) {
-        try {
-          ip(...args);
-        } catch {
-          // already gone
-        }
-      }
-    };
-    try {
-      ip('link', 'add', bridge, 'type', 'bridge');
-      ip('addr', 'add', '10.77.0.254/24', 'dev', bridge);
-      ip('link', 'set', bridge, 'up');
-      for (const [ns, address, host, peer] of [[nsA, '10.77.0.1', `ha${suffix}`, `va${suffix}`], [nsB, '10.77.0.2', `hb${suffix}`, `vb${suffix}`]] as const) {
-        ip('netns', 'add', ns);
-        ip('link', 'add', host, 'type', 'veth', 'peer', 'name', peer);
-        ip('link', 'set', peer, 'netns', ns);
-        ip('link', 'set', host, 'master', bridge);
-        ip('link', 'set', host, 'up');
-        ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', peer);
-        ip('-n', ns, 'link', 'set', peer, 'up');
-        ip('-n', ns, 'link', 'set', 'lo', 'up');
-      }
-    } catch (err) {
-      cleanup();
-      t.skip(`cannot create network namespaces here: ${(err as Error).message.split('\n')[0]}`);
+    const spaces = createNamespaces(['a', 'b'], '10.77.0');
+    if (typeof spaces === 'string') {
+      t.skip(spaces);
       return;
     }
-    const inNs = (ns: string, address: string) => ({
-      wrapper: ['ip', 'netns', 'exec', ns],
-      env: { DCHAT_P2P_HOST: address, DCHAT_API_HOST: address, DCHAT_RATE_LIMIT_ENABLED: 'false' },
+    const inNs = (name: string) => ({
+      wrapper: spaces.wrapper(name),
+      env: { DCHAT_P2P_HOST: spaces.host(name), DCHAT_API_HOST: spaces.host(name), DCHAT_RATE_LIMIT_ENABLED: 'false' },
     });
     let a: RunningNode | undefined;
     let b: RunningNode | undefined;
     try {
-      const nodeA = (a = await startUser(null, inNs(nsA, '10.77.0.1')));
-      const nodeB = (b = await startUser(null, inNs(nsB, '10.77.0.2')));
+      const nodeA = (a = await startUser(null, inNs('a')));
+      const nodeB = (b = await startUser(null, inNs('b')));
       assert.ok(nodeA.p2pAddresses.some((x) => x.startsWith('/ip4/10.77.0.1/')), nodeA.p2pAddresses.join(' '));
       assert.ok(nodeB.p2pAddresses.some((x) => x.startsWith('/ip4/10.77.0.2/')), nodeB.p2pAddresses.join(' '));
       await createIdentity(nodeA, 'alice');
@@ -176,7 +141,7 @@ describe('nodes on separate network addresses', () => {
       await waitFor('the reply', async () => (await messages(nodeA, chat)).some((m) => m.text === 'and back'));
     } finally {
       await Promise.all([a?.stop(), b?.stop()]);
-      cleanup();
+      spaces.cleanup();
     }
   });
 });
