@@ -14,6 +14,7 @@ import { createMempool, type Mempool } from './mempool.ts';
 import type { SignGuard } from './sign-guard.ts';
 import type { DecodedTx } from './transactions.ts';
 import type { ChainMetrics } from './chain-metrics.ts';
+import { createValidatorLinks } from './validator-links.ts';
 
 /**
  * One chain on this node: its committed state, mempool and consensus, its two gossip topics
@@ -74,6 +75,7 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
   // 0: the first poll asks a peer at once (a node just started may be far behind).
   let lastCommitAt = 0;
   let poller: NodeJS.Timeout | undefined;
+  const links = network ? createValidatorLinks(network, committed.genesis.validators.flatMap((v) => v.addresses), log) : undefined;
 
   const applied = (execution: Execution, certificate: Certificate, via: 'consensus' | 'sync') => {
     lastCommitAt = now();
@@ -133,7 +135,8 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       const status = await sync.status(peer);
       knownHeight = Math.max(knownHeight, status.height);
       const interval = committed.snapshotInterval;
-      const snapshot = status.snapshots.find((h) => h > committed.top.height + interval);
+      // The latest snapshot far enough ahead: fewer blocks to fetch and execute after it.
+      const snapshot = Math.max(...status.snapshots.filter((h) => h > committed.top.height + interval), 0) || undefined;
       if (committed.top.height === 0 && snapshot !== undefined) {
         log.info({ peer, height: snapshot }, 'state-syncing from a snapshot');
         await sync.fromSnapshot(peer, snapshot);
@@ -152,6 +155,7 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
   function poll(): void {
     poller = setTimeout(poll, POLL_MS);
     poller.unref();
+    links?.check(now());
     if (!network || syncing) return;
     // Transactions still waiting go out again: a peer (the proposer) may have missed them, e.g.
     // when they were sent before the gossip mesh had formed.
