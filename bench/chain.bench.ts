@@ -5,16 +5,23 @@
  *    (the same node code, no consensus network) as the same run's baseline;
  *  - finalized transfers/s while signed transfers from many accounts are offered as fast as the
  *    validators' APIs take them, sustained for the window (60 s full size), from the
- *    `dchat_chain_transactions_total` counter of a validator;
- *  - full-node sync: a full node started after the load catches up; blocks/s;
+ *    `dchat_chain_transactions_total` counter of a validator; with the CPU each validator process
+ *    and this client spent per finalized transfer, beside one Ed25519 verification here (every
+ *    node checks every transaction's signature once: the floor under the per-node cost);
+ *  - full-node sync: a full node started after the load catches up block by block (every
+ *    certificate and transaction signature checked, every block executed); blocks/s and
+ *    transactions/s; and a second new node by state sync (headers and certificates, then the
+ *    latest snapshot, then the blocks after it); and on a long chain of empty blocks (10,000 full
+ *    size), state sync and block sync from the node's start;
  *  - state-proof verification per second (directory proofs), in this process.
  * Goals (2 cores): finality p50 < 200 ms, p99 < 500 ms; ≥ 3,000 transfers/s; sync ≥ 2,000 blocks/s.
  */
+import fs from 'node:fs';
 import { signTx, type DecodedTx } from '../node-core/chain/transactions.ts';
 import { stateTreeFrom, verifyStateProof } from '../node-core/chain/state-tree.ts';
-import { generateSigningKeyPair } from '../node-core/crypto/signing.ts';
+import { generateSigningKeyPair, signWithContext, verifyWithContext } from '../node-core/crypto/signing.ts';
 import type { ChainsInfo } from '../node-core/domain/chain-model.ts';
-import { createDevnet, type Devnet } from '../node-core/test/helpers/devnet.ts';
+import { createDevnet, devnetPath, keyAway, noBlockIntervals, type Devnet } from '../node-core/test/helpers/devnet.ts';
 import { json, waitFor } from '../node-core/test/helpers/p2p-net.ts';
 import { killAllNodes, startNode, type RunningNode } from '../node-core/test/helpers/spawn-node.ts';
 import { fmt, percentile, rate, table } from './lib.ts';
@@ -25,6 +32,8 @@ const WINDOW_MS = sized(60_000, 3_000);
 const ACCOUNTS = sized(200, 8);
 const IN_FLIGHT = 32;
 const UNLIMITED = { DCHAT_RATE_LIMIT_ENABLED: 'false' };
+const SNAPSHOT_EVERY = sized(100, 10);
+const LONG_CHAIN = sized(10_000, 200);
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const submit = (node: RunningNode, tx: DecodedTx, wait: boolean) => node.api('/api/chains/currency/transactions', { json: { chain: 'currency', tx: hex(tx.bytes), wait } });
@@ -51,11 +60,13 @@ const counter = async (node: RunningNode): Promise<number> => {
 };
 
 /** Offers signed transfers from many funded accounts to the validators for `windowMs`. */
-async function throughput(net: Devnet, validators: readonly string[], chain: string, windowMs: number): Promise<{ perSecond: number; offered: number; refused: number }> {
+async function throughput(net: Devnet, validators: readonly string[], chain: string, windowMs: number): Promise<{ perSecond: number; offered: number; refused: number; validatorCpuUs: number; clientCpuUs: number }> {
   const accounts = Array.from({ length: ACCOUNTS }, () => ({ key: generateSigningKeyPair(), nonce: 1 }));
   const nodes = validators.map((n) => net.node(n));
   await Promise.all(accounts.map((a, i) => submit(nodes[i % nodes.length]!, signTx(a.key.secretKey, { chain, from: a.key.publicKey, nonce: 0, fee: 0, body: { kind: 'faucet' } }), true)));
   const before = await counter(nodes[0]!);
+  const cpuBefore = await Promise.all(nodes.map(processCpu));
+  const clientBefore = process.cpuUsage();
   const t0 = performance.now();
   let offered = 0;
   let refused = 0;
@@ -78,16 +89,61 @@ async function throughput(net: Devnet, validators: readonly string[], chain: str
   }));
   const elapsed = performance.now() - t0;
   const final = (await counter(nodes[0]!)) - before;
-  return { perSecond: rate(final, elapsed), offered, refused };
+  const client = process.cpuUsage(clientBefore);
+  const cpuAfter = await Promise.all(nodes.map(processCpu));
+  const validatorUs = cpuAfter.map((c, i) => ((c - cpuBefore[i]!) * 1e6) / Math.max(1, final));
+  return { perSecond: rate(final, elapsed), offered, refused, validatorCpuUs: validatorUs.reduce((a, b) => a + b, 0) / validatorUs.length, clientCpuUs: (client.user + client.system) / Math.max(1, final) };
 }
 
-async function syncRate(net: Devnet, name: string, source: string): Promise<{ blocks: number; perSecond: number }> {
+/** A node's own CPU seconds so far (prom-client's process metric). */
+async function processCpu(node: RunningNode): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/** Ed25519 verifications per second on one core here: every node checks every transaction's signature once. */
+function verifyRate(count: number): number {
+  const key = generateSigningKeyPair();
+  const messages = Array.from({ length: count }, (_, i) => Buffer.from(`transfer ${i}`));
+  const sigs = messages.map((m) => signWithContext('dchat/bench/v1', key.secretKey, m));
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) if (!verifyWithContext('dchat/bench/v1', key.publicKey, messages[i]!, sigs[i]!)) throw new Error('a signature did not verify');
+  return rate(count, performance.now() - t0);
+}
+
+async function syncRate(net: Devnet, name: string, source: string): Promise<{ blocks: number; perSecond: number; txsPerSecond: number }> {
   const target = (await net.info(source)).currency.final_height;
+  const txs = await counter(net.node(source));
   await net.start(name);
   // From the moment it is ready (its start-up is the coldstart suite's figure).
   const t0 = performance.now();
   await waitFor('the new full node caught up', async () => (await net.info(name)).currency.final_height >= target || undefined, 600_000);
-  return { blocks: target, perSecond: rate(target, performance.now() - t0) };
+  const elapsed = performance.now() - t0;
+  return { blocks: target, perSecond: rate(target, elapsed), txsPerSecond: rate(txs, elapsed) };
+}
+
+/** Validators and full-1 keep a state snapshot every SNAPSHOT_EVERY blocks (full-0 the default 1,000, so it syncs block by block). */
+function snapshotOften(net: Devnet, names: readonly string[]): void {
+  for (const name of names) fs.appendFileSync(devnetPath(net, name, 'config.toml'), `[bridge]\nstate_snapshot_interval = ${SNAPSHOT_EVERY}\n`);
+}
+
+/**
+ * A long chain of empty blocks: one validator with no block intervals makes LONG_CHAIN blocks,
+ * then serves them without its key (so the chain stands still); full-0 catches up by state sync
+ * (its default snapshot interval, 1,000), full-1 block by block (snapshots never far enough ahead).
+ */
+async function longChainSync(): Promise<{ blocks: number; stateSyncPerSecond: number; blockSyncPerSecond: number }> {
+  const net = await createDevnet(1, 2, UNLIMITED);
+  noBlockIntervals(net);
+  fs.appendFileSync(devnetPath(net, 'full-1', 'config.toml'), `[bridge]\nstate_snapshot_interval = ${LONG_CHAIN * 10}\n`);
+  await net.start('validator-0');
+  await waitFor('the long chain', async () => (await net.info('validator-0')).currency.final_height >= LONG_CHAIN || undefined, 600_000);
+  await net.node('validator-0').stop();
+  keyAway(net, 'validator-0', true);
+  await net.start('validator-0');
+  const state = await syncRate(net, 'full-0', 'validator-0');
+  const blocks = await syncRate(net, 'full-1', 'validator-0');
+  return { blocks: state.blocks, stateSyncPerSecond: state.perSecond, blockSyncPerSecond: blocks.perSecond };
 }
 
 function proofRate(entries: number, proofs: number): number {
@@ -107,13 +163,18 @@ export async function runChainBench(): Promise<Record<string, number>> {
     await local.stop();
 
     // The API's per-address limit (100 requests/s) would measure itself, not the chain.
-    const net = await createDevnet(4, 1, UNLIMITED);
+    const net = await createDevnet(4, 2, UNLIMITED);
     const validators = ['validator-0', 'validator-1', 'validator-2', 'validator-3'];
+    snapshotOften(net, [...validators, 'full-1']);
     await Promise.all(validators.map((n) => net.start(n)));
     const chain = (await net.info('validator-0')).currency.chain_id;
     const times = await finality(net.node('validator-0'), chain, LATENCY_RUNS);
     const load = await throughput(net, validators, chain, WINDOW_MS);
     const sync = await syncRate(net, 'full-0', 'validator-0');
+    const stateSync = await syncRate(net, 'full-1', 'validator-0');
+    const verifies = verifyRate(sized(20_000, 500));
+    await killAllNodes();
+    const long = await longChainSync();
     const proofs = proofRate(sized(100_000, 2_000), sized(20_000, 500));
     const figures = {
       finality_p50_ms: percentile(times, 50),
@@ -125,12 +186,23 @@ export async function runChainBench(): Promise<Record<string, number>> {
       transfers_refused: load.refused,
       sync_blocks: sync.blocks,
       sync_blocks_per_s: sync.perSecond,
+      sync_txs_per_s: sync.txsPerSecond,
+      state_sync_blocks_per_s: stateSync.perSecond,
+      validator_cpu_us_per_tx: load.validatorCpuUs,
+      client_cpu_us_per_tx: load.clientCpuUs,
+      ed25519_verify_per_s: verifies,
+      long_chain_blocks: long.blocks,
+      long_state_sync_blocks_per_s: long.stateSyncPerSecond,
+      long_block_sync_blocks_per_s: long.blockSyncPerSecond,
       proof_verifications_per_s: proofs,
     };
     table('ledgers on loopback (4 validators, quorum 3; baseline: a single-validator local chain, same run)', [
       { figure: 'finality p50 / p99, 4 validators', value: `${fmt(figures.finality_p50_ms)} / ${fmt(figures.finality_p99_ms)}`, baseline: `local: ${fmt(figures.local_finality_p50_ms)} / ${fmt(figures.local_finality_p99_ms)}`, goal: '< 200 / < 500 ms' },
       { figure: `finalized transfers/s over ${WINDOW_MS / 1000} s`, value: Math.round(load.perSecond), baseline: `${load.offered} offered, ${load.refused} refused (mempool limits; retried)`, goal: '≥ 3,000' },
-      { figure: 'full-node sync, blocks/s', value: Math.round(sync.perSecond), baseline: `${sync.blocks} blocks`, goal: '≥ 2,000' },
+      { figure: 'CPU per finalized transfer: each validator / the bench client', value: `${Math.round(load.validatorCpuUs)} / ${Math.round(load.clientCpuUs)} µs`, baseline: `one Ed25519 check: ${Math.round(1e6 / verifies)} µs`, goal: '—' },
+      { figure: 'full-node block sync, blocks/s (transactions/s)', value: `${Math.round(sync.perSecond)} (${Math.round(sync.txsPerSecond)})`, baseline: `${sync.blocks} blocks`, goal: '≥ 2,000' },
+      { figure: `state sync (snapshot every ${SNAPSHOT_EVERY}), blocks/s`, value: Math.round(stateSync.perSecond), baseline: `${sync.blocks}+ blocks`, goal: '≥ 2,000' },
+      { figure: `${long.blocks} empty blocks: state sync / block sync, blocks/s`, value: `${Math.round(long.stateSyncPerSecond)} / ${Math.round(long.blockSyncPerSecond)}`, baseline: 'one validator, no block interval', goal: '≥ 2,000' },
       { figure: 'state-proof verifications/s', value: Math.round(proofs), baseline: '—', goal: '—' },
     ]);
     return figures;

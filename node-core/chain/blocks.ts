@@ -122,16 +122,32 @@ export class CertificateError extends Error {
  * least `quorum` distinct members of `set` (the set that certifies that height).
  */
 export function verifyCertificate(chain: string, cert: Certificate, hash: Uint8Array, set: ReadonlyArray<{ key: Uint8Array }>, quorum: number): void {
+  const votes = certificateVotes(chain, cert, hash, set, quorum);
+  for (const vote of votes) if (!voteStatement.verify(vote.key, vote.fields, vote.sig)) throw badCertificateSignature(vote.index, cert.height);
+}
+
+/** verifyCertificate() with the signatures checked at once on the thread pool (block sync checks many). */
+export async function verifyCertificateAsync(chain: string, cert: Certificate, hash: Uint8Array, set: ReadonlyArray<{ key: Uint8Array }>, quorum: number): Promise<void> {
+  const votes = certificateVotes(chain, cert, hash, set, quorum);
+  const valid = await Promise.all(votes.map((vote) => voteStatement.verifyAsync(vote.key, vote.fields, vote.sig)));
+  const bad = valid.indexOf(false);
+  if (bad >= 0) throw badCertificateSignature(votes[bad]!.index, cert.height);
+}
+
+/** Everything about a certificate but its signatures: the block, distinct members, a quorum. */
+function certificateVotes(chain: string, cert: Certificate, hash: Uint8Array, set: ReadonlyArray<{ key: Uint8Array }>, quorum: number) {
   if (Buffer.compare(cert.block, hash) !== 0) throw new CertificateError(`the certificate at height ${cert.height} is for another block`);
   const seen = new Set<number>();
+  const votes: Array<{ index: number; key: Uint8Array; sig: Uint8Array; fields: VoteFields }> = [];
   for (const [index, sig] of cert.sigs) {
     const member = set[index];
     if (!member) throw new CertificateError(`the certificate names validator ${index}, not in the set of ${set.length}`);
     if (seen.has(index)) throw new CertificateError(`the certificate names validator ${index} twice`);
-    if (!voteStatement.verify(member.key, { chain, height: cert.height, round: cert.round, type: 'precommit', value: hash }, sig)) {
-      throw new CertificateError(`validator ${index}'s signature in the certificate at height ${cert.height} does not verify`);
-    }
     seen.add(index);
+    votes.push({ index, key: member.key, sig, fields: { chain, height: cert.height, round: cert.round, type: 'precommit', value: hash } });
   }
   if (seen.size < quorum) throw new CertificateError(`the certificate at height ${cert.height} has ${seen.size} signatures, fewer than the quorum of ${quorum}`);
+  return votes;
 }
+
+const badCertificateSignature = (index: number, height: number) => new CertificateError(`validator ${index}'s signature in the certificate at height ${height} does not verify`);

@@ -10,7 +10,7 @@ import { createChainSync } from './chain-sync.ts';
 import type { CommittedChain } from './committed-chain.ts';
 import { consensusTopic, decodeConsensusFrame, encodeConsensusFrame, txTopic, type ChainRequest, type ConsensusFrame } from './consensus-wire.ts';
 import type { Execution } from './ledger.ts';
-import { createMempool, type Mempool } from './mempool.ts';
+import { createMempool, MempoolError, type Mempool } from './mempool.ts';
 import type { SignGuard } from './sign-guard.ts';
 import type { DecodedTx } from './transactions.ts';
 import type { ChainMetrics } from './chain-metrics.ts';
@@ -40,6 +40,8 @@ export interface ChainNode extends Startable {
   readonly engine: ConsensusEngine;
   /** Checks, holds and gossips a transaction. */
   submit(bytes: Uint8Array): DecodedTx;
+  /** submit() with the signature checked on the thread pool (the API's path: many requests at once use every core). */
+  submitAsync(bytes: Uint8Array): Promise<DecodedTx>;
   /** Resolves with the height once the transaction is in a final block (rejects after timeoutMs). */
   finalized(id: string, timeoutMs: number): Promise<number>;
   /** The highest height any peer has shown us (at least ours). */
@@ -48,6 +50,7 @@ export interface ChainNode extends Startable {
 }
 
 const POLL_MS = 2_000;
+const FIRST_POLL_MS = 300;
 const RECENT_KEPT = 20_000;
 const TX_BATCH = 256;
 const RESEND_TXS = 2_048;
@@ -174,30 +177,40 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     if (peer) catchUp(peer);
   }
 
-  const validate = (kind: 'consensus' | 'tx') => (peer: { toString(): string }, message: { data: Uint8Array }): TopicValidatorResult => {
+  /** A transaction submitted here: timed for the finality figure, gossiped with this tick's others. */
+  const track = (entry: DecodedTx): DecodedTx => {
+    if (!submittedAt.has(entry.id)) submittedAt.set(entry.id, now());
+    if (submittedAt.size > 100_000) submittedAt.delete(submittedAt.keys().next().value!);
+    outgoing.push(entry.bytes);
+    flushing ??= setImmediate(flushTxs);
+    engine.wake();
+    return entry;
+  };
+
+  const validateConsensus = (peer: { toString(): string }, message: { data: Uint8Array }): TopicValidatorResult => {
     try {
-      if (kind === 'consensus') {
-        const frame = decodeConsensusFrame(message.data);
-        if (frame.chain !== chain) return TopicValidatorResult.Reject;
-      } else {
-        // A batch of transactions: accepted (and forwarded) if any of them is new and valid.
-        let accepted = 0;
-        for (const tx of decodeTxBatch(message.data)) {
-          try {
-            mempool.add(tx);
-            accepted++;
-          } catch {
-            // one bad or stale transaction does not sink the others
-          }
-        }
-        if (accepted === 0) throw new Error('nothing new in the batch');
-      }
-      sources.set(message.data, peer.toString());
-      return TopicValidatorResult.Accept;
+      if (decodeConsensusFrame(message.data).chain !== chain) return TopicValidatorResult.Reject;
     } catch {
-      // A transaction that no longer applies (a nonce used meanwhile) is not the forwarder's fault.
-      return kind === 'tx' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
+      return TopicValidatorResult.Reject;
     }
+    sources.set(message.data, peer.toString());
+    return TopicValidatorResult.Accept;
+  };
+
+  /**
+   * A batch of transactions: accepted (and forwarded) if any of them is new and valid; their
+   * signatures are checked together on the thread pool. One that no longer applies (a nonce used
+   * meanwhile) is not the forwarder's fault: such a batch is ignored, not rejected.
+   */
+  const validateTxs = async (_peer: unknown, message: { data: Uint8Array }): Promise<TopicValidatorResult> => {
+    let txs: Uint8Array[];
+    try {
+      txs = decodeTxBatch(message.data);
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    const results = await mempool.addMany(txs);
+    return results.some((r) => !(r instanceof MempoolError)) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
   };
 
   const onGossip = (event: CustomEvent<{ topic: string; data: Uint8Array }>) => {
@@ -222,14 +235,14 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       committed.load();
       knownHeight = committed.top.height;
       if (network) {
-        for (const [topic, kind] of [[consensusTopic(chain), 'consensus'], [txTopic(chain), 'tx']] as const) {
-          network.pubsub.topicValidators.set(topic, validate(kind));
-          network.pubsub.subscribe(topic);
-        }
+        network.pubsub.topicValidators.set(consensusTopic(chain), validateConsensus);
+        network.pubsub.topicValidators.set(txTopic(chain), validateTxs);
+        for (const topic of [consensusTopic(chain), txTopic(chain)]) network.pubsub.subscribe(topic);
         network.pubsub.addEventListener('message', onGossip);
       }
       engine.start();
-      poller = setTimeout(poll, POLL_MS);
+      // Soon after start (a node just started may be far behind), then every POLL_MS.
+      poller = setTimeout(poll, FIRST_POLL_MS);
       poller.unref();
     },
     async stop() {
@@ -248,14 +261,11 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       await syncing;
       for (const id of waiters.keys()) waiters.delete(id);
     },
-    submit(bytes) {
-      const entry = mempool.add(bytes);
-      if (!submittedAt.has(entry.id)) submittedAt.set(entry.id, now());
-      if (submittedAt.size > 100_000) submittedAt.delete(submittedAt.keys().next().value!);
-      outgoing.push(entry.bytes);
-      flushing ??= setImmediate(flushTxs);
-      engine.wake();
-      return entry;
+    submit: (bytes) => track(mempool.add(bytes)),
+    async submitAsync(bytes) {
+      const [entry] = await mempool.addMany([bytes]);
+      if (entry instanceof MempoolError) throw entry;
+      return track(entry!);
     },
     finalized(id, timeoutMs) {
       return new Promise<number>((resolve, reject) => {

@@ -1,12 +1,13 @@
 import { encodeCbor } from '../p2p/codec.ts';
 import { parseReply } from '../wire/protocols.ts';
-import { blockHash, decodeBlock, decodeCertificate, decodeWith, blockSchema, validatorSetHash, verifyCertificate, type Certificate } from './blocks.ts';
+import { blockHash, decodeBlock, decodeCertificate, decodeWith, blockSchema, validatorSetHash, verifyCertificate, verifyCertificateAsync, type Certificate } from './blocks.ts';
 import { decodeSnapshotChunk, type CommittedChain } from './committed-chain.ts';
 import { blocksReply, headersReply, MAX_BLOCKS_PER_REQUEST, MAX_HEADERS_PER_REQUEST, snapshotReply, statusReply, type ChainRequest } from './consensus-wire.ts';
 import { genesisHash, type Execution } from './ledger.ts';
 import type { ValidatorSet } from './ledger-rules.ts';
 import type { Mempool } from './mempool.ts';
 import { stateTreeFrom } from './state-tree.ts';
+import { decodeTx, type DecodedTx } from './transactions.ts';
 
 /**
  * Catching up from peers. Block sync asks for the blocks above ours with their certificates; each
@@ -41,30 +42,51 @@ export function createChainSync(init: SyncInit) {
     return parseReply(await init.ask(peer, { op: 'status', chain }), statusReply);
   }
 
-  /** Fetches and applies blocks from `peer` until it has none above ours; returns how many. */
+  /**
+   * Fetches and applies blocks from `peer` until it has none above ours; returns how many. The
+   * next answer is asked for while one is checked, and an answer's signatures (transactions and
+   * certificates) are verified all at once on the thread pool before its blocks are executed in
+   * order; a certificate made by a validator set that changed within the answer is checked again
+   * against the new set.
+   */
   async function blocksFrom(peer: string, until = Number.MAX_SAFE_INTEGER): Promise<number> {
     let applied = 0;
-    while (committed.top.height < until) {
-      const reply = parseReply(await init.ask(peer, { op: 'blocks', chain, from: committed.top.height + 1, count: MAX_BLOCKS_PER_REQUEST }), blocksReply);
+    const request = (from: number) => {
+      const answer = init.ask(peer, { op: 'blocks', chain, from, count: MAX_BLOCKS_PER_REQUEST }).then((r) => parseReply(r, blocksReply));
+      answer.catch(() => undefined); // a prefetch left behind by a refusal must not go unhandled
+      return answer;
+    };
+    let next = committed.top.height < until ? request(committed.top.height + 1) : undefined;
+    while (next) {
+      const reply = await next;
+      next = undefined;
       if (reply.blocks.length === 0) break;
+      const after = committed.top.height + reply.blocks.length;
+      if (after < until) next = request(after + 1);
       // Every block of the answer is checked on the one before it, then the good ones are written
       // at once (one transaction); a bad one ends the sync with the blocks before it kept.
       let top = committed.top;
       const checked: Array<{ execution: Execution; certificate: Certificate }> = [];
       let refusal: unknown;
       try {
-        for (const [encodedBlock, encodedCert] of reply.blocks) {
-          const block = decodeBlock(encodedBlock);
-          const certificate = decodeCertificate(encodedCert);
+        const decoded = reply.blocks.map(([b, c]) => ({ block: decodeBlock(b), certificate: decodeCertificate(c) }));
+        const startSet = committed.rules.set(top.tree);
+        const [certificates] = await Promise.all([
+          Promise.all(decoded.map(({ block, certificate }) => verifyCertificateAsync(chain, certificate, blockHash(block.header), startSet.set, startSet.quorum).then(() => undefined, (err: unknown) => err))),
+          init.mempool.preverify(decoded.flatMap(({ block }) => block.txs.flatMap((t) => decodedOrNone(t)))),
+        ]);
+        for (const [i, { block, certificate }] of decoded.entries()) {
           const set = committed.rules.set(top.tree);
           if (block.header.height !== top.height + 1 || certificate.height !== block.header.height) throw new SyncRefusedError(`the peer sent block ${block.header.height} where ${top.height + 1} was due`);
-          verifyCertificate(chain, certificate, blockHash(block.header), set.set, set.quorum);
+          if (set.nonce !== startSet.nonce) verifyCertificate(chain, certificate, blockHash(block.header), set.set, set.quorum);
+          else if (certificates[i]) throw certificates[i];
           const execution = committed.rules.check(top, block, init.mempool.verified);
           checked.push({ execution, certificate });
           top = { height: block.header.height, hash: execution.hash, time: block.header.time, tree: execution.tree };
         }
       } catch (err) {
         refusal = err;
+        next = undefined;
       }
       committed.commitMany(checked);
       for (const { execution, certificate } of checked) init.applied(execution, certificate);
@@ -72,6 +94,15 @@ export function createChainSync(init: SyncInit) {
       if (refusal) throw refusal;
     }
     return applied;
+  }
+
+  /** A block's transaction decoded for signature checking; a malformed one is left to the block check to refuse. */
+  function decodedOrNone(bytes: Uint8Array): DecodedTx[] {
+    try {
+      return [decodeTx(bytes, committed.genesis.params.max_tx_bytes)];
+    } catch {
+      return [];
+    }
   }
 
   /** Checks headers 1..height and returns the validator set and header at `height`. */

@@ -1,4 +1,4 @@
-import { addressOf, decodeTx, verifyTx, type DecodedTx, type TxFormatError } from './transactions.ts';
+import { addressOf, decodeTx, verifyTx, verifyTxAsync, type DecodedTx, type TxFormatError } from './transactions.ts';
 import type { ChainParams } from './genesis.ts';
 
 /**
@@ -30,6 +30,13 @@ export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = { perSender: 256, total: 50
 export interface Mempool {
   /** Checks and adds; returns the entry, or throws MempoolError. A transaction already held is returned as is. */
   add(bytes: Uint8Array): DecodedTx;
+  /**
+   * add() for many at once, their signatures verified together on the thread pool first: each
+   * result is the entry or the MempoolError that refused it (one bad transaction sinks no other).
+   */
+  addMany(list: readonly Uint8Array[]): Promise<Array<DecodedTx | MempoolError>>;
+  /** Verifies signatures ahead of a block check (see verified()), on the thread pool. */
+  preverify(entries: readonly DecodedTx[]): Promise<void>;
   candidates(): Iterable<DecodedTx>;
   /** After a block: drop what it included and what can no longer apply. */
   committed(ids: readonly string[], nonceOf: (address: string) => number): void;
@@ -57,36 +64,66 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
     if (queue?.size === 0) bySender.delete(sender);
   };
 
+  const decode = (bytes: Uint8Array): DecodedTx => {
+    try {
+      return decodeTx(bytes, params.max_tx_bytes);
+    } catch (err) {
+      throw new MempoolError('malformed', (err as TxFormatError).message);
+    }
+  };
+
+  function admit(entry: DecodedTx): DecodedTx {
+    const held = byId.get(entry.id);
+    if (held) return held;
+    const { tx } = entry;
+    if (tx.chain !== chain) throw new MempoolError('wrong-chain', `the transaction is for chain ${tx.chain}, not ${chain}`);
+    if (tx.body.kind !== 'faucet' && tx.fee < params.min_fee) throw new MempoolError('fee-too-low', `the fee ${tx.fee} is below the minimum ${params.min_fee}`);
+    const sender = addressOf(tx.from);
+    const committedNonce = nonceOf(sender);
+    if (tx.nonce < committedNonce) throw new MempoolError('bad-nonce', `nonce ${tx.nonce} is already used (the next is ${committedNonce})`);
+    if (tx.nonce >= committedNonce + limits.nonceWindow) throw new MempoolError('bad-nonce', `nonce ${tx.nonce} is too far ahead of ${committedNonce}`);
+    const queue = bySender.get(sender);
+    if (queue?.has(tx.nonce)) throw new MempoolError('duplicate', `a transaction with nonce ${tx.nonce} from this sender is already waiting`);
+    if ((queue?.size ?? 0) >= limits.perSender) throw new MempoolError('sender-full', `this sender has ${limits.perSender} transactions waiting already`);
+    if (byId.size >= limits.total) throw new MempoolError('full', `the mempool holds ${limits.total} transactions; try again shortly`);
+    if (!verifiedIds.has(entry.id)) {
+      if (!verifyTx(tx)) throw new MempoolError('bad-signature', 'the transaction is not signed by its sender');
+      remember(entry.id);
+    }
+    byId.set(entry.id, entry);
+    if (queue) queue.set(tx.nonce, entry);
+    else bySender.set(sender, new Map([[tx.nonce, entry]]));
+    return entry;
+  }
+
+  /** Verifies the signatures not verified yet, all at once on the thread pool; remembers the good ones. */
+  async function preverify(entries: readonly DecodedTx[]): Promise<void> {
+    const fresh = entries.filter((e) => !verifiedIds.has(e.id));
+    const results = await Promise.all(fresh.map((e) => verifyTxAsync(e.tx)));
+    fresh.forEach((e, i) => results[i] && remember(e.id));
+  }
+
   return {
-    add(bytes) {
-      let entry: DecodedTx;
-      try {
-        entry = decodeTx(bytes, params.max_tx_bytes);
-      } catch (err) {
-        throw new MempoolError('malformed', (err as TxFormatError).message);
-      }
-      const held = byId.get(entry.id);
-      if (held) return held;
-      const { tx } = entry;
-      if (tx.chain !== chain) throw new MempoolError('wrong-chain', `the transaction is for chain ${tx.chain}, not ${chain}`);
-      if (tx.body.kind !== 'faucet' && tx.fee < params.min_fee) throw new MempoolError('fee-too-low', `the fee ${tx.fee} is below the minimum ${params.min_fee}`);
-      const sender = addressOf(tx.from);
-      const committedNonce = nonceOf(sender);
-      if (tx.nonce < committedNonce) throw new MempoolError('bad-nonce', `nonce ${tx.nonce} is already used (the next is ${committedNonce})`);
-      if (tx.nonce >= committedNonce + limits.nonceWindow) throw new MempoolError('bad-nonce', `nonce ${tx.nonce} is too far ahead of ${committedNonce}`);
-      const queue = bySender.get(sender);
-      if (queue?.has(tx.nonce)) throw new MempoolError('duplicate', `a transaction with nonce ${tx.nonce} from this sender is already waiting`);
-      if ((queue?.size ?? 0) >= limits.perSender) throw new MempoolError('sender-full', `this sender has ${limits.perSender} transactions waiting already`);
-      if (byId.size >= limits.total) throw new MempoolError('full', `the mempool holds ${limits.total} transactions; try again shortly`);
-      if (!verifiedIds.has(entry.id)) {
-        if (!verifyTx(tx)) throw new MempoolError('bad-signature', 'the transaction is not signed by its sender');
-        remember(entry.id);
-      }
-      byId.set(entry.id, entry);
-      if (queue) queue.set(tx.nonce, entry);
-      else bySender.set(sender, new Map([[tx.nonce, entry]]));
-      return entry;
+    add: (bytes) => admit(decode(bytes)),
+    async addMany(list) {
+      const decoded = list.map((bytes) => {
+        try {
+          return decode(bytes);
+        } catch (err) {
+          return err as MempoolError;
+        }
+      });
+      await preverify(decoded.filter((d): d is DecodedTx => !(d instanceof MempoolError) && !byId.has(d.id)));
+      return decoded.map((d) => {
+        if (d instanceof MempoolError) return d;
+        try {
+          return admit(d);
+        } catch (err) {
+          return err as MempoolError;
+        }
+      });
     },
+    preverify,
     *candidates() {
       for (const queue of bySender.values()) yield* [...queue.values()].sort((a, b) => a.tx.nonce - b.tx.nonce);
     },

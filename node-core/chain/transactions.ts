@@ -98,5 +98,6 @@ export function decodeTx(encoded: Uint8Array, maxBytes: number): DecodedTx {
 }
 
 export const verifyTx = (tx: SignedTx): boolean => txStatement.verify(tx.from, tx, tx.sig);
+export const verifyTxAsync = (tx: SignedTx): Promise<boolean> => txStatement.verifyAsync(tx.from, tx, tx.sig);
 
 export const addressOf = (key: Uint8Array): string => bytesToHex(key);

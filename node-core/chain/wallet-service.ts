@@ -144,7 +144,7 @@ export function createWalletService(init: WalletInit) {
     const node = chains.byKind(kind);
     let entry;
     try {
-      entry = node.submit(bytes);
+      entry = await node.submitAsync(bytes);
     } catch (err) {
       throw asDomainError(err);
     }

@@ -87,3 +87,20 @@ export function verifyWithContext(
     return false;
   }
 }
+
+/**
+ * The same check off the main thread: Node runs an Ed25519 verification given a callback on its
+ * libuv thread pool, so a batch of them (a block, a gossiped batch of transactions) uses every
+ * core while the event loop goes on. Without native Ed25519 it is the synchronous check.
+ */
+export function verifyWithContextAsync(context: string, publicKey: Uint8Array, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  if (!NATIVE) return Promise.resolve(verifyWithContext(context, publicKey, payload, signature));
+  if (publicKey.length !== 32 || signature.length !== 64) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      nodeVerify(null, withContext(context, payload), publicKeyObject(publicKey), signature, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

@@ -1,4 +1,4 @@
-import { signWithContext, verifyWithContext } from './signing.ts';
+import { signWithContext, verifyWithContext, verifyWithContextAsync } from './signing.ts';
 
 /**
  * A kind of signed statement: its domain-separation context and the one function that turns its
@@ -10,6 +10,8 @@ export interface Statement<Fields> {
   bytes(fields: Fields): Uint8Array;
   sign(secretKey: Uint8Array, fields: Fields): Uint8Array;
   verify(publicKey: Uint8Array, fields: Fields, signature: Uint8Array): boolean;
+  /** verify() on the thread pool (see verifyWithContextAsync). */
+  verifyAsync(publicKey: Uint8Array, fields: Fields, signature: Uint8Array): Promise<boolean>;
 }
 
 export function defineStatement<Fields>(context: string, encode: (fields: Fields) => Uint8Array): Statement<Fields> {
@@ -18,5 +20,6 @@ export function defineStatement<Fields>(context: string, encode: (fields: Fields
     bytes: encode,
     sign: (secretKey, fields) => signWithContext(context, secretKey, encode(fields)),
     verify: (publicKey, fields, signature) => verifyWithContext(context, publicKey, encode(fields), signature),
+    verifyAsync: (publicKey, fields, signature) => verifyWithContextAsync(context, publicKey, encode(fields), signature),
   };
 }

@@ -74,3 +74,23 @@ export async function allAtLeast(net: Devnet, names: readonly string[], height: 
 }
 
 export const devnetPath = (net: Devnet, name: string, file: string) => path.join(net.dir, name, file);
+
+/**
+ * Takes a stopped validator's key away (role "user": it serves the chain it holds and adds
+ * nothing), or gives it back. A single-validator chain then stands still for a syncing node.
+ */
+export function keyAway(net: Devnet, name: string, away: boolean): void {
+  const [from, to] = away ? ['validator-key', 'validator-key.away'] : ['validator-key.away', 'validator-key'];
+  fs.renameSync(devnetPath(net, name, from), devnetPath(net, name, to));
+  const config = devnetPath(net, name, 'config.toml');
+  const [was, now] = away ? ['role = "validator"', 'role = "user"'] : ['role = "user"', 'role = "validator"'];
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(was, now));
+}
+
+/** Makes the devnet's currency chain produce blocks as fast as it can (before any node starts). */
+export function noBlockIntervals(net: Devnet): void {
+  const file = path.join(net.dir, 'genesis.json');
+  const genesis = JSON.parse(fs.readFileSync(file, 'utf8')) as { currency: { params: Record<string, number> } };
+  Object.assign(genesis.currency.params, { block_interval_ms: 0, empty_block_interval_ms: 0 });
+  fs.writeFileSync(file, JSON.stringify(genesis));
+}

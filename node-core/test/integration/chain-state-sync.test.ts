@@ -8,11 +8,9 @@
  * chain goes on and the new node follows it.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BlockView, ChainsInfo } from '../../domain/chain-model.ts';
-import { createDevnet } from '../helpers/devnet.ts';
+import { createDevnet, keyAway, noBlockIntervals } from '../helpers/devnet.ts';
 import { json, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes } from '../helpers/spawn-node.ts';
 
@@ -23,10 +21,7 @@ describe('a new node state-syncs 10,000 blocks from a snapshot', { timeout: 300_
 
   it('verifies the headers, takes the snapshot, fetches the rest, and follows', { timeout: 240_000 }, async () => {
     const net = await createDevnet(1, 1);
-    const genesisFile = path.join(net.dir, 'genesis.json');
-    const genesis = JSON.parse(fs.readFileSync(genesisFile, 'utf8')) as { currency: { params: Record<string, number> } };
-    Object.assign(genesis.currency.params, { block_interval_ms: 0, empty_block_interval_ms: 0 });
-    fs.writeFileSync(genesisFile, JSON.stringify(genesis));
+    noBlockIntervals(net);
 
     await net.start('validator-0');
     const currency = async (name: string) => (await net.info(name)).currency;
@@ -34,10 +29,7 @@ describe('a new node state-syncs 10,000 blocks from a snapshot', { timeout: 300_
 
     // The validator again, without its key: the same chain, served by a node that adds nothing.
     await net.node('validator-0').stop();
-    const dir = path.join(net.dir, 'validator-0');
-    fs.renameSync(path.join(dir, 'validator-key'), path.join(dir, 'validator-key.away'));
-    const config = path.join(dir, 'config.toml');
-    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('role = "validator"', 'role = "user"'));
+    keyAway(net, 'validator-0', true);
     await net.start('validator-0');
     const served = await currency('validator-0');
     assert.equal(served.role, 'full');
@@ -63,8 +55,7 @@ describe('a new node state-syncs 10,000 blocks from a snapshot', { timeout: 300_
     assert.equal(last.hash, served.hash);
 
     await net.node('validator-0').stop();
-    fs.renameSync(path.join(dir, 'validator-key.away'), path.join(dir, 'validator-key'));
-    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('role = "user"', 'role = "validator"'));
+    keyAway(net, 'validator-0', false);
     await net.start('validator-0');
     try {
       await waitFor('the synced node following new blocks', async () => (await currency('full-0')).final_height > served.final_height + 100 || undefined, 60_000);

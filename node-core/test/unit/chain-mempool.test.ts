@@ -53,6 +53,21 @@ describe('mempool entry checks', () => {
     assert.equal(mempool.size, 0);
   });
 
+  it('adds many at once, their signatures checked together off the event loop: a forged or malformed one sinks no other', async () => {
+    const mempool = pool();
+    const good = [transfer(alice!, 0), transfer(carol!, 0)];
+    const forged = signTx(mallory!.secretKey, { chain: genesis.chain_id, from: bob!.publicKey, nonce: 0, fee: genesis.params.min_fee, body: { kind: 'faucet' } });
+    const results = await mempool.addMany([good[0]!.bytes, forged.bytes, Uint8Array.of(1, 2, 3), good[1]!.bytes]);
+    assert.equal((results[0] as DecodedTx).id, good[0]!.id);
+    assert.ok(results[1] instanceof MempoolError && results[1].code === 'bad-signature', String(results[1]));
+    assert.ok(results[2] instanceof MempoolError && results[2].code === 'malformed', String(results[2]));
+    assert.equal((results[3] as DecodedTx).id, good[1]!.id);
+    assert.equal(mempool.size, 2);
+    assert.equal(mempool.verified(forged.id), false, 'a forged signature is never remembered as verified');
+    await mempool.preverify([forged]);
+    assert.equal(mempool.verified(forged.id), false);
+  });
+
   it('refuses a fee below the minimum (the faucet excepted)', () => {
     const mempool = pool();
     assert.throws(() => mempool.add(transfer(alice!, 0, genesis.params.min_fee - 1).bytes), refusal('fee-too-low'));
