@@ -1,19 +1,20 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Logger } from 'pino';
 import { bytesToHex } from '../crypto/hex.ts';
-import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 import type { Network } from '../p2p/network.ts';
 import type { Startable } from '../runtime/startable.ts';
-import type { Certificate } from './blocks.ts';
 import { createConsensusEngine, type ConsensusEngine } from './chain-engine.ts';
+import { createCatchUp } from './chain-catchup.ts';
 import { createChainSync } from './chain-sync.ts';
 import type { CommittedChain } from './committed-chain.ts';
 import { consensusTopic, decodeConsensusFrame, encodeConsensusFrame, txTopic, type ChainRequest, type ConsensusFrame } from './consensus-wire.ts';
+import { createFinalityWaiters } from './finality-waiters.ts';
 import type { Execution } from './ledger.ts';
 import { createMempool, MempoolError, type Mempool } from './mempool.ts';
 import type { SignGuard } from './sign-guard.ts';
 import type { DecodedTx } from './transactions.ts';
 import type { ChainMetrics } from './chain-metrics.ts';
+import { createTxGossip } from './tx-gossip.ts';
 import { createValidatorLinks } from './validator-links.ts';
 
 /**
@@ -51,16 +52,7 @@ export interface ChainNode extends Startable {
 
 const POLL_MS = 2_000;
 const FIRST_POLL_MS = 300;
-const RECENT_KEPT = 20_000;
-const TX_BATCH = 256;
 const RESEND_TXS = 2_048;
-
-function decodeTxBatch(data: Uint8Array): Uint8Array[] {
-  const value = decodeCbor(data) as { n?: unknown; txs?: unknown };
-  const txs = value?.txs;
-  if (typeof value?.n !== 'number' || !Array.isArray(txs) || txs.length === 0 || txs.length > TX_BATCH || !txs.every((t) => t instanceof Uint8Array)) throw new Error('not a transaction batch');
-  return txs as Uint8Array[];
-}
 
 export function createChainNode(init: ChainNodeInit): ChainNode {
   const { committed, network, metrics } = init;
@@ -68,48 +60,24 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
   const log = init.logger.child({ chain });
   const now = init.now ?? Date.now;
   const mempool = createMempool(chain, committed.genesis.params, (address) => committed.rules.nonce(committed.top.tree, address));
-  const waiters = new Map<string, Array<(height: number) => void>>();
-  const submittedAt = new Map<string, number>();
-  // Lately final transactions: a single validator can decide inside submit(), before anyone waits.
-  const recentlyFinal = new Map<string, number>();
+  const waiters = createFinalityWaiters(chain, metrics, now);
   const sources = new WeakMap<Uint8Array, string>();
-  let knownHeight = 0;
-  let syncing: Promise<void> | undefined;
   // 0: the first poll asks a peer at once (a node just started may be far behind).
   let lastCommitAt = 0;
   let poller: NodeJS.Timeout | undefined;
   const links = network ? createValidatorLinks(network, committed.genesis.validators.flatMap((v) => v.addresses), log) : undefined;
 
-  const applied = (execution: Execution, certificate: Certificate, via: 'consensus' | 'sync') => {
+  const applied = (execution: Execution, via: 'consensus' | 'sync') => {
     lastCommitAt = now();
     metrics.block(chain, via, execution.block.txs.length);
-    for (const id of execution.txIds) {
-      recentlyFinal.set(id, execution.block.header.height);
-      if (recentlyFinal.size > RECENT_KEPT) recentlyFinal.delete(recentlyFinal.keys().next().value!);
-      const since = submittedAt.get(id);
-      if (since !== undefined) metrics.finality(chain, (lastCommitAt - since) / 1000);
-      submittedAt.delete(id);
-      for (const resolve of waiters.get(id) ?? []) resolve(execution.block.header.height);
-      waiters.delete(id);
-    }
-    void certificate;
+    waiters.applied(execution);
     init.onBlock(execution);
-  };
-
-  // Transactions submitted in one tick go out as one gossip message (per-message costs dominate).
-  let outgoing: Uint8Array[] = [];
-  let flushing: NodeJS.Immediate | undefined;
-  // Batches differ in n, so waiting transactions gossiped again are not dropped as duplicates.
-  let batches = 0;
-  const flushTxs = () => {
-    flushing = undefined;
-    for (let i = 0; i < outgoing.length; i += TX_BATCH) publish(txTopic(chain), encodeCbor({ n: batches++, txs: outgoing.slice(i, i + TX_BATCH) }));
-    outgoing = [];
   };
   const publish = (topic: string, data: Uint8Array) => {
     if (!network) return;
     network.pubsub.publish(topic, data).catch((err: Error) => log.debug({ err: err.message }, 'chain gossip publish failed'));
   };
+  const txs = createTxGossip(chain, mempool, publish);
 
   const engine = createConsensusEngine({
     committed,
@@ -120,69 +88,38 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       metrics.vote(chain, frame.t === 'p' ? 'proposal' : frame.type);
       publish(consensusTopic(chain), encodeConsensusFrame(frame));
     },
-    committedBlock: (execution, certificate) => applied(execution, certificate, 'consensus'),
+    committedBlock: (execution) => applied(execution, 'consensus'),
     behind: (peer, height) => {
-      knownHeight = Math.max(knownHeight, height - 1);
-      if (peer && height > committed.top.height + 1) catchUp(peer);
+      catchUp.observe(height - 1);
+      if (peer && height > committed.top.height + 1) catchUp.from(peer);
     },
     warn: (message, err) => log.warn({ err }, message),
     evidence: () => metrics.evidence(chain),
     now,
   });
-
-  const sync = createChainSync({ committed, mempool, ask: init.ask, applied: (execution, certificate) => applied(execution, certificate, 'sync') });
-
-  function catchUp(peer: string): void {
-    if (syncing) return;
-    syncing = (async () => {
-      const status = await sync.status(peer);
-      knownHeight = Math.max(knownHeight, status.height);
-      const interval = committed.snapshotInterval;
-      // The latest snapshot far enough ahead: fewer blocks to fetch and execute after it.
-      const snapshot = Math.max(...status.snapshots.filter((h) => h > committed.top.height + interval), 0) || undefined;
-      if (committed.top.height === 0 && snapshot !== undefined) {
-        log.info({ peer, height: snapshot }, 'state-syncing from a snapshot');
-        await sync.fromSnapshot(peer, snapshot);
-      }
-      const applied = await sync.blocksFrom(peer);
-      if (applied > 0) log.debug({ peer, applied, height: committed.top.height }, 'caught up');
-    })()
-      .catch((err: Error) => log.info({ peer, err: err.message }, 'could not catch up from this peer'))
-      .finally(() => {
-        syncing = undefined;
-        engine.restartAfterSync();
-      });
-  }
+  const sync = createChainSync({ committed, mempool, ask: init.ask, applied: (execution) => applied(execution, 'sync') });
+  const catchUp = createCatchUp(committed, sync, log, () => engine.restartAfterSync());
 
   /** Stuck with no block for a while: ask a peer where it is. */
   function poll(): void {
     poller = setTimeout(poll, POLL_MS);
     poller.unref();
     links?.check(now());
-    if (!network || syncing) return;
+    if (!network || catchUp.syncing) return;
     // Transactions still waiting go out again: a peer (the proposer) may have missed them, e.g.
     // when they were sent before the gossip mesh had formed.
-    if (mempool.size > 0 && now() - lastCommitAt > POLL_MS) {
-      let resent = 0;
-      for (const tx of mempool.candidates()) {
-        outgoing.push(tx.bytes);
-        if (++resent >= RESEND_TXS) break;
-      }
-      flushTxs();
-    }
+    if (mempool.size > 0 && now() - lastCommitAt > POLL_MS) txs.resend(Array.from(take(mempool.candidates(), RESEND_TXS), (tx) => tx.bytes));
     const quiet = now() - lastCommitAt > committed.genesis.params.empty_block_interval_ms + POLL_MS;
-    if (!quiet && knownHeight <= committed.top.height) return;
+    if (!quiet && catchUp.knownHeight <= committed.top.height) return;
     const peers = network.libp2p.getPeers().map(String);
     const peer = peers[Math.floor(Math.random() * peers.length)];
-    if (peer) catchUp(peer);
+    if (peer) catchUp.from(peer);
   }
 
   /** A transaction submitted here: timed for the finality figure, gossiped with this tick's others. */
   const track = (entry: DecodedTx): DecodedTx => {
-    if (!submittedAt.has(entry.id)) submittedAt.set(entry.id, now());
-    if (submittedAt.size > 100_000) submittedAt.delete(submittedAt.keys().next().value!);
-    outgoing.push(entry.bytes);
-    flushing ??= setImmediate(flushTxs);
+    waiters.submitted(entry.id);
+    txs.queue(entry.bytes);
     engine.wake();
     return entry;
   };
@@ -197,22 +134,6 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     return TopicValidatorResult.Accept;
   };
 
-  /**
-   * A batch of transactions: accepted (and forwarded) if any of them is new and valid; their
-   * signatures are checked together on the thread pool. One that no longer applies (a nonce used
-   * meanwhile) is not the forwarder's fault: such a batch is ignored, not rejected.
-   */
-  const validateTxs = async (_peer: unknown, message: { data: Uint8Array }): Promise<TopicValidatorResult> => {
-    let txs: Uint8Array[];
-    try {
-      txs = decodeTxBatch(message.data);
-    } catch {
-      return TopicValidatorResult.Reject;
-    }
-    const results = await mempool.addMany(txs);
-    return results.some((r) => !(r instanceof MempoolError)) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
-  };
-
   const onGossip = (event: CustomEvent<{ topic: string; data: Uint8Array }>) => {
     const { topic, data } = event.detail;
     if (topic === txTopic(chain)) return engine.wake();
@@ -223,7 +144,7 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     } catch {
       return;
     }
-    knownHeight = Math.max(knownHeight, frame.height - 1);
+    catchUp.observe(frame.height - 1);
     engine.receive(frame, sources.get(data));
   };
 
@@ -233,10 +154,10 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     engine,
     start() {
       committed.load();
-      knownHeight = committed.top.height;
+      catchUp.observe(committed.top.height);
       if (network) {
         network.pubsub.topicValidators.set(consensusTopic(chain), validateConsensus);
-        network.pubsub.topicValidators.set(txTopic(chain), validateTxs);
+        network.pubsub.topicValidators.set(txTopic(chain), txs.validate);
         for (const topic of [consensusTopic(chain), txTopic(chain)]) network.pubsub.subscribe(topic);
         network.pubsub.addEventListener('message', onGossip);
       }
@@ -247,9 +168,7 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
     },
     async stop() {
       if (poller) clearTimeout(poller);
-      if (flushing) clearImmediate(flushing);
-      flushing = undefined;
-      outgoing = [];
+      txs.stop();
       engine.stop();
       if (network) {
         network.pubsub.removeEventListener('message', onGossip);
@@ -258,8 +177,8 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
           network.pubsub.topicValidators.delete(topic);
         }
       }
-      await syncing;
-      for (const id of waiters.keys()) waiters.delete(id);
+      await catchUp.settled();
+      waiters.clear();
     },
     submit: (bytes) => track(mempool.add(bytes)),
     async submitAsync(bytes) {
@@ -267,27 +186,23 @@ export function createChainNode(init: ChainNodeInit): ChainNode {
       if (entry instanceof MempoolError) throw entry;
       return track(entry!);
     },
-    finalized(id, timeoutMs) {
-      return new Promise<number>((resolve, reject) => {
-        const final = recentlyFinal.get(id);
-        if (final !== undefined) return resolve(final);
-        const timer = setTimeout(() => reject(new Error(`transaction ${id} is not final after ${timeoutMs} ms`)), timeoutMs);
-        timer.unref();
-        const list = waiters.get(id) ?? [];
-        list.push((height) => {
-          clearTimeout(timer);
-          resolve(height);
-        });
-        waiters.set(id, list);
-      });
-    },
+    finalized: (id, timeoutMs) => waiters.finalized(id, timeoutMs),
     get knownHeight() {
-      return Math.max(knownHeight, committed.top.height);
+      return catchUp.knownHeight;
     },
     get syncing() {
-      return syncing !== undefined;
+      return catchUp.syncing;
     },
   };
+}
+
+function* take<T>(items: Iterable<T>, count: number): Iterable<T> {
+  if (count <= 0) return;
+  let n = 0;
+  for (const item of items) {
+    yield item;
+    if (++n >= count) return;
+  }
 }
 
 export const shortHash = (hash: Uint8Array) => bytesToHex(hash).slice(0, 12);
