@@ -36,7 +36,7 @@ const test = base.extend<object, { scene: Scene }>({
       const added = await call('contacts.addByUsername', { username });
       const rotate = async () => {
         const next = remoteKey();
-        await directory.rotate(key, next, username);
+        await directory.rotate(key, next, username, recordOf(next, 'Carol', node.peerId!));
         key = next;
         return next.hex;
       };

@@ -191,9 +191,11 @@ const rotate: Rule = (ctx, view, tx) => {
   if (!rotateConsentStatement.verify(b.new_key, { chain: ctx.chain, username: record.username, old_key: tx.from }, b.new_key_sig)) {
     reject('bad-signature', 'the new key did not sign the rotation');
   }
+  // The new key's own signed record moves in with it: the entry never shows a record about a key it no longer holds.
+  checkIdentityRecord(b.record, b.new_key);
   view.delete(`k/${bytesToHex(tx.from)}`);
   view.write(`k/${bytesToHex(b.new_key)}`, record.username);
-  view.write(`n/${record.username}`, { ...record, key: b.new_key, updated: ctx.height, previous_keys: [...record.previous_keys, tx.from] });
+  view.write(`n/${record.username}`, { ...record, key: b.new_key, record: b.record, prekeys: b.prekeys, updated: ctx.height, previous_keys: [...record.previous_keys, tx.from] });
   return [];
 };
 

@@ -30,7 +30,7 @@ export const txBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('register'), username: z.string().regex(USERNAME_PATTERN), record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes'), prekeys: hash32 }),
   z.object({ kind: z.literal('update'), record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes'), prekeys: hash32 }),
   /** Moves a username to a new identity key; signed by the old one (the sender). */
-  z.object({ kind: z.literal('rotate'), new_key: bytes(32), new_key_sig: bytes(64) }),
+  z.object({ kind: z.literal('rotate'), new_key: bytes(32), new_key_sig: bytes(64), record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes'), prekeys: hash32 }),
   z.object({ kind: z.literal('channel'), name: z.string().regex(USERNAME_PATTERN), policy: z.enum(['public', 'invite']) }),
   z.object({ kind: z.literal('anchor'), root: hash32, count: z.number().int().positive().max(1 << 20) }),
   // both: the validator set changes only by a transaction the current quorum signed

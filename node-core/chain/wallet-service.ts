@@ -181,8 +181,7 @@ export function createWalletService(init: WalletInit) {
 
   /**
    * Moves the username `i.id` holds to the local identity `i.to`: the old key signs the rotation,
-   * the new key its consent; once final, the new key publishes its own signed record (an update),
-   * since the directory entry still holds the old key's record until then.
+   * the new key its consent, and the rotation carries the new key's own signed record.
    */
   async function rotate(i: { id: string; to: string; wait: boolean }): Promise<RotatedUsername> {
     const from = identity(i.id);
@@ -197,12 +196,9 @@ export function createWalletService(init: WalletInit) {
     await ensureChatFunds(from, fee);
     await ensureChatFunds(to, fee);
     const new_key_sig = rotateConsentStatement.sign(newSecret, { chain: node.committed.chain, username, old_key: hexToBytes(from) });
-    const rotated = await submit(node, from, { kind: 'rotate', new_key: hexToBytes(to), new_key_sig }, fee, true);
-    const answer = { username, identity_id: to, previous_identity_id: from, rotate: { tx_id: rotated.tx_id, status: rotated.status, height: rotated.height } };
-    if (rotated.status !== 'final') return { ...answer, update: null };
     const entry = init.directoryEntry(to);
-    const updated = await submit(node, to, { kind: 'update', record: entry.record, prekeys: entry.prekeys }, fee, i.wait);
-    return { ...answer, update: { tx_id: updated.tx_id, status: updated.status, height: updated.height } };
+    const rotated = await submit(node, from, { kind: 'rotate', new_key: hexToBytes(to), new_key_sig, record: entry.record, prekeys: entry.prekeys }, fee, i.wait);
+    return { username, identity_id: to, previous_identity_id: from, rotate: { tx_id: rotated.tx_id, status: rotated.status, height: rotated.height } };
   }
 
   async function ensureChatFunds(identityId: string, needed: number): Promise<void> {

@@ -121,13 +121,12 @@ export interface KeyChange {
   readonly at: number;
 }
 
-/** A username moved to another local identity: the rotation and the new key's record (null while the rotation is not final). */
+/** A username moved to another local identity by one rotation (which carries the new key's record). */
 export interface RotatedUsername {
   readonly username: string;
   readonly identity_id: string;
   readonly previous_identity_id: string;
   readonly rotate: { readonly tx_id: string; readonly status: 'pending' | 'final'; readonly height: number | null };
-  readonly update: { readonly tx_id: string; readonly status: 'pending' | 'final'; readonly height: number | null } | null;
 }
 
 export interface GroupInfo {

@@ -48,11 +48,11 @@ export function directoryClient(call: Call) {
       await send(key, { kind: 'faucet' });
       return send(key, { kind: 'register', username, record: encodeIdentityRecord(record), prekeys: new Uint8Array(32) });
     },
-    /** The rotation, signed by the old key with the new key's consent. */
-    async rotate(from: RemoteKey, to: RemoteKey, username: string) {
+    /** The rotation, signed by the old key with the new key's consent, carrying the new key's record. */
+    async rotate(from: RemoteKey, to: RemoteKey, username: string, record: SignedIdentityRecord) {
       const info = await chain();
       const new_key_sig = rotateConsentStatement.sign(to.secretKey, { chain: info.chain_id, username, old_key: from.publicKey });
-      return send(from, { kind: 'rotate', new_key: to.publicKey, new_key_sig });
+      return send(from, { kind: 'rotate', new_key: to.publicKey, new_key_sig, record: encodeIdentityRecord(record), prekeys: new Uint8Array(32) });
     },
     /** The new key's own record (it pays the fee, so it takes test coins first). */
     async update(key: RemoteKey, record: SignedIdentityRecord) {

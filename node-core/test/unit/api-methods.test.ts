@@ -661,11 +661,11 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     const name = unique('moving');
     await a.call('identities.register', { id: first.id, username: name });
     const moved = await a.call('identities.rotate', { id: first.id, to: second.id });
-    assert.deepEqual([moved.username, moved.identity_id, moved.previous_identity_id, moved.rotate.status, moved.update?.status], [name, second.id, first.id, 'final', 'final']);
+    assert.deepEqual([moved.username, moved.identity_id, moved.previous_identity_id, moved.rotate.status], [name, second.id, first.id, 'final']);
     const found = await a.call('directory.lookup', { username: name });
     assert.equal(found.record?.identity_key, second.id);
     assert.deepEqual(found.record?.previous_keys, [first.id], 'the directory lists the key it had');
-    assert.equal(found.record?.updated_height, moved.update?.height, "the new key's own record is in the entry");
+    assert.equal(found.record?.updated_height, moved.rotate.height, "the new key's own record came with the rotation");
     await rejectsWith(a.call('identities.rotate', { id: first.id, to: second.id }), 'UsernameNotFound');
     await rejectsWith(a.call('identities.rotate', { id: second.id, to: second.id }), 'ValidationError');
     await rejectsWith(a.call('identities.rotate', { id: second.id, to: 'ab'.repeat(32) }), 'IdentityNotFound');
@@ -690,7 +690,7 @@ async function contactWhoRotates(n: TestNode) {
   const username = unique('keyed');
   await directory.register(old, username, recordOf(old, 'Keyed', n.node.p2p!.peerId));
   const added = await n.call('contacts.addByUsername', { username, identity_id: identity.id });
-  await directory.rotate(old, next, username);
+  await directory.rotate(old, next, username, recordOf(next, 'Keyed', n.node.p2p!.peerId));
   return { identity: identity.id, chatId: added.chat_id, username, old: old.hex, next: next.hex };
 }
 

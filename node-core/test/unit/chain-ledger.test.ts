@@ -139,16 +139,19 @@ describe('ledger: the username directory', () => {
     assert.equal(chain.read('n/bobby'), undefined);
   });
 
-  it('rotates a username to a new key with its consent, keeping the old key in previous_keys; refuses without it', () => {
+  it('rotates a username to a new key with its consent and the new key\'s record, keeping the old key in previous_keys; refuses without them', () => {
     const chain = funded();
     chain.block([register(alice!, 1, 'alice')]);
     const consent = (signer: SigningKeyPair) => rotateConsentStatement.sign(signer.secretKey, { chain: genesis.chain_id, username: 'alice', old_key: alice!.publicKey });
-    const refused = chain.block([tx(genesis, alice!, 2, { kind: 'rotate', new_key: aliceNew!.publicKey, new_key_sig: consent(alice!) })]);
-    assert.deepEqual(refused.rejected.map((r) => r.error.code), ['bad-signature']);
-    const { rejected } = chain.block([tx(genesis, alice!, 2, { kind: 'rotate', new_key: aliceNew!.publicKey, new_key_sig: consent(aliceNew!) })]);
+    const rotation = (sig: Uint8Array, record: Uint8Array) => tx(genesis, alice!, 2, { kind: 'rotate', new_key: aliceNew!.publicKey, new_key_sig: sig, record, prekeys: new Uint8Array(32).fill(9) });
+    const refused = chain.block([rotation(consent(alice!), identityRecord(aliceNew!, 'alice')), rotation(consent(aliceNew!), identityRecord(alice!, 'alice'))]);
+    assert.deepEqual(refused.rejected.map((r) => r.error.code), ['bad-signature', 'bad-record'], 'no consent; a record about the old key');
+    const { rejected } = chain.block([rotation(consent(aliceNew!), identityRecord(aliceNew!, 'alice'))]);
     assert.deepEqual(rejected, []);
     const record = chain.read<DirectoryRecord>('n/alice')!;
     assert.deepEqual(Buffer.from(record.key), Buffer.from(aliceNew!.publicKey));
+    assert.deepEqual(Buffer.from(record.record), Buffer.from(identityRecord(aliceNew!, 'alice')), 'the entry holds the new key\'s own record');
+    assert.deepEqual(Buffer.from(record.prekeys), Buffer.from(new Uint8Array(32).fill(9)));
     assert.deepEqual(record.previous_keys.map((k) => Buffer.from(k)), [Buffer.from(alice!.publicKey)]);
     assert.equal(chain.read(`k/${Buffer.from(alice!.publicKey).toString('hex')}`), undefined, 'the old key holds no username now');
     assert.equal(chain.read(`k/${Buffer.from(aliceNew!.publicKey).toString('hex')}`), 'alice');

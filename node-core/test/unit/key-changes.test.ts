@@ -45,7 +45,7 @@ describe('safety-number changes from the directory', { timeout: 60_000 }, () => 
     const mark = seen.length;
 
     const next = remoteKey();
-    const rotated = await directory.rotate(old, next, username);
+    const rotated = await directory.rotate(old, next, username, recordOf(next, 'Carol', peerId));
     const { key_changes } = await waitFor('the key change', async () => {
       const answer = await call('contacts.keyChanges', { chat_id: added.chat_id });
       return answer.key_changes.length > 0 ? answer : undefined;
@@ -81,7 +81,7 @@ describe('safety-number changes from the directory', { timeout: 60_000 }, () => 
     await directory.register(old, username, record);
     const added = await call('contacts.add', { invite: inviteOf(record), identity_id: me });
     const next = remoteKey();
-    await directory.rotate(old, next, username);
+    await directory.rotate(old, next, username, recordOf(next, 'Dave', peerId));
     const change = await waitFor('the key change', async () => (await call('contacts.keyChanges', { chat_id: added.chat_id })).key_changes[0]);
     assert.deepEqual([change.kind, change.old_key, change.new_key, change.username], ['rotated', old.hex, next.hex, username]);
     assert.ok((await call('contacts.keyChanges', {})).key_changes.some((c) => c.id === change.id), 'listed among all chats too');
