@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LedgerParts } from './api/methods/chain-methods.ts';
 import { createChains } from './chain/chains-service.ts';
 import { createWalletService } from './chain/wallet-service.ts';
+import { createRelayRegistry } from './chain/relay-registry.ts';
 import { changedStateKeys, chatDirectory } from './chain/chat-directory.ts';
 import { createKeyChangeWatch } from './contacts/key-change-watch.ts';
 import { NetworkDisabledError } from './domain/errors.ts';
@@ -127,7 +128,12 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     if (!networked) throw new NetworkDisabledError('contacts need peer-to-peer networking (server.p2p_enabled)');
     return networked.contacts.add({ invite: encodeInvite(decodeIdentityRecord(record)), identity_id: identityId });
   };
-  return { chains, wallet, addContact, keyChanges };
+  const relays = createRelayRegistry({
+    chains,
+    submit: (identityId, body, wait) => wallet.submitChat(identityId, body, wait),
+    self: () => (networked ? { peerId: networked.network.peerId, addresses: networked.network.addresses() } : undefined),
+  });
+  return { chains, wallet, addContact, keyChanges, relays };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */

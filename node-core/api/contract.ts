@@ -43,7 +43,7 @@ export type {
   KeyChange,
   RotatedUsername,
 } from '../domain/model.ts';
-import type { BlockView, ChainsInfo, DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
+import type { BlockView, ChainsInfo, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
   Identity,
@@ -144,6 +144,8 @@ export interface ApiMethods {
   /** Adds the identity a username names in the chat chain's directory (proof checked), as an invite would. */
   'contacts.addByUsername': { input: Input<typeof S.addContactByUsername>; output: { contact: Contact; chat: Chat; chat_id: string } };
   'directory.lookup': { input: Input<typeof S.directoryRef>; output: DirectoryAnswer };
+  'relays.registry': { input: Input<typeof S.empty>; output: RelayRegistry };
+  'relays.announce': { input: Input<typeof S.announceRelay>; output: SubmittedTransaction };
   /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
   'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };
   /** Moves the username to another local identity (rotate, then the new key's record as an update); contacts see a safety-number change. */

@@ -273,6 +273,8 @@ export const walletTransfer = z.strictObject({ identity_id: hexKey.optional(), t
 export const walletStake = z.strictObject({ identity_id: hexKey.optional(), amount: coins, fee: z.number().int().nonnegative().optional(), wait: waitFinal });
 export const walletFaucet = z.strictObject({ identity_id: hexKey.optional(), wait: waitFinal });
 export const directoryRef = z.object({ username: usernameOnChain });
+/** This node announced as a relay in the chat chain's registry, signed by a local identity. */
+export const announceRelay = z.strictObject({ identity_id: hexKey.optional(), wait: waitFinal });
 export const registerUsername = z.strictObject({ id: hexKey, username: usernameOnChain, wait: waitFinal });
 export const addContactByUsername = z.strictObject({ username: usernameOnChain, identity_id: hexKey.optional() });
 /** Moves the identity's chat-chain username to another identity of this node (`to`, unlocked): the old key signs, the new one consents. */

@@ -40,6 +40,8 @@ export const chainParamsSchema = z.object({
   unbonding_blocks: z.number().int().nonnegative().default(100),
   /** What registering a username costs (burned), against squatting. */
   username_fee: amount.default(100),
+  /** Blocks per relay uptime-attestation period. */
+  attestation_period_blocks: z.number().int().positive().max(1_000_000).default(1_000),
   /** What one faucet request gives (0 = no faucet: not a devnet). */
   faucet_amount: amount.default(0),
   /** Consensus timeouts, growing per round. */

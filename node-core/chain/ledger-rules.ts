@@ -14,7 +14,9 @@ import { rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBo
  *
  * State keys: a/<address> accounts, n/<username> directory records, k/<identity key> its
  * username, c/<name> channels, h/<root> anchors, r/<height> unbonding releases due, v the
- * validator set, e/<validator>/<height>/<round>/<type> evidence.
+ * validator set, e/<validator>/<height>/<round>/<type> evidence; the relay registry: l the list of
+ * relay keys, l/<relay> a listing, u/<relay>/<period>/<attester> uptime attestations,
+ * d/<relay>/<root> recipients' proofs of delivery.
  */
 
 export interface Account {
@@ -78,6 +80,9 @@ const CHAIN_OF_KIND: Record<TxBody['kind'], ChainKind | 'both'> = {
   rotate: 'chat',
   channel: 'chat',
   anchor: 'chat',
+  relay: 'chat',
+  attest: 'chat',
+  delivery: 'chat',
   validators: 'both',
 };
 
@@ -213,6 +218,67 @@ const anchor: Rule = (ctx, view, tx) => {
   return [];
 };
 
+/** A registered relay as the chat chain keeps it (l/<relay key>); the bridge carries stakes and rewards to it. */
+export interface RelayListing {
+  readonly key: Uint8Array;
+  readonly peer_id: string;
+  readonly addresses: string[];
+  readonly registered: number;
+  readonly updated: number;
+  /** Uptime attestations received, in all and in the latest period that had any. */
+  readonly attestations: number;
+  readonly period: number;
+  readonly period_attestations: number;
+  /** Messages recipients proved it delivered. */
+  readonly delivered: number;
+}
+
+/** Every relay key ever listed, so the registry can be read without walking the whole state. */
+export const RELAY_INDEX = 'l';
+const MAX_RELAYS = 10_000;
+const relayKey = (key: Uint8Array) => `l/${bytesToHex(key)}`;
+const listedRelay = (view: StateView, key: Uint8Array) => view.read<RelayListing>(relayKey(key)) ?? reject('unknown-relay', 'no relay is registered under that key');
+
+const relay: Rule = (ctx, view, tx) => {
+  const b = body<'relay'>(tx);
+  const held = view.read<RelayListing>(relayKey(tx.from));
+  if (!held) {
+    const index = view.read<Uint8Array[]>(RELAY_INDEX) ?? [];
+    if (index.length >= MAX_RELAYS) reject('registry-full', `the relay registry holds ${MAX_RELAYS} relays`);
+    view.write(RELAY_INDEX, [...index, tx.from]);
+  }
+  const listing: RelayListing = held
+    ? { ...held, peer_id: b.peer_id, addresses: b.addresses, updated: ctx.height }
+    : { key: tx.from, peer_id: b.peer_id, addresses: b.addresses, registered: ctx.height, updated: ctx.height, attestations: 0, period: 0, period_attestations: 0, delivered: 0 };
+  view.write(relayKey(tx.from), listing);
+  return [];
+};
+
+const attest: Rule = (ctx, view, tx) => {
+  const b = body<'attest'>(tx);
+  const current = Math.floor(ctx.height / ctx.params.attestation_period_blocks);
+  if (b.period !== current) reject('wrong-period', `attestations are for the current period ${current}, not ${b.period}`);
+  if (Buffer.compare(b.relay, tx.from) === 0) reject('self-attestation', 'a relay cannot attest to itself');
+  const listing = listedRelay(view, b.relay);
+  const key = `u/${bytesToHex(b.relay)}/${b.period}/${bytesToHex(tx.from)}`;
+  if (view.get(key)) reject('already-attested', 'this key already attested to this relay in this period');
+  view.write(key, ctx.height);
+  const samePeriod = listing.period === b.period;
+  view.write(relayKey(b.relay), { ...listing, attestations: listing.attestations + 1, period: b.period, period_attestations: samePeriod ? listing.period_attestations + 1 : 1 });
+  return [];
+};
+
+const delivery: Rule = (ctx, view, tx) => {
+  const b = body<'delivery'>(tx);
+  const listing = listedRelay(view, b.relay);
+  const key = `d/${bytesToHex(b.relay)}/${bytesToHex(b.root)}`;
+  // The same proof twice counts once (the bridge pays for a proof at most once).
+  if (view.get(key)) reject('proof-reused', 'this proof of delivery is already on chain');
+  view.write(key, { recipient: tx.from, count: b.count, height: ctx.height });
+  view.write(relayKey(b.relay), { ...listing, delivered: listing.delivered + b.count });
+  return [];
+};
+
 const validators: Rule = (ctx, view, tx) => {
   const b = body<'validators'>(tx);
   const current = view.read<ValidatorSet>('v') ?? reject('no-validators', 'the chain has no validator set');
@@ -231,7 +297,7 @@ const validators: Rule = (ctx, view, tx) => {
   return [];
 };
 
-const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, validators };
+const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, relay, attest, delivery, validators };
 
 /** At the start of each block: stakes whose unbonding ends now return to their balances. */
 export function releaseUnbonded(view: StateView, height: number): void {

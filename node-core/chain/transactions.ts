@@ -33,6 +33,12 @@ export const txBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rotate'), new_key: bytes(32), new_key_sig: bytes(64), record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes'), prekeys: hash32 }),
   z.object({ kind: z.literal('channel'), name: z.string().regex(USERNAME_PATTERN), policy: z.enum(['public', 'invite']) }),
   z.object({ kind: z.literal('anchor'), root: hash32, count: z.number().int().positive().max(1 << 20) }),
+  /** A relay announces itself (the sender's key is the relay's): its libp2p peer id and addresses. */
+  z.object({ kind: z.literal('relay'), peer_id: z.string().min(1).max(128), addresses: z.array(z.string().min(1).max(300)).max(8) }),
+  /** A user attests that a relay served it during an attestation period (one per user, relay and period). */
+  z.object({ kind: z.literal('attest'), relay: bytes(32), period: z.number().int().nonnegative() }),
+  /** A recipient's signed proof that a relay delivered `count` messages, committed to by `root` (their hashes' Merkle root). */
+  z.object({ kind: z.literal('delivery'), relay: bytes(32), root: hash32, count: z.number().int().positive().max(1 << 20) }),
   // both: the validator set changes only by a transaction the current quorum signed
   z.object({ kind: z.literal('validators'), set: z.array(z.object({ name: z.string().min(1).max(64), key: bytes(32) })).min(1).max(100), quorum: z.number().int().positive(), faults: z.number().int().nonnegative(), approvals: z.array(z.tuple([z.number().int().nonnegative(), bytes(64)])).max(100) }),
 ]);

@@ -152,6 +152,12 @@ export function createWalletService(init: WalletInit) {
   }
 
   return {
+    /** A transaction on the chat chain signed by a local identity (the relay registry's announcements); a devnet's faucet pays its fee. */
+    async submitChat(identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction> {
+      const id = identity(identityId);
+      await ensureChatFunds(id, chains.chat.committed.genesis.params.min_fee);
+      return submit(chains.chat, id, body, undefined, wait);
+    },
     wallet,
     history,
     resolve,

@@ -110,6 +110,29 @@ export interface DirectoryRecordView {
 }
 
 /** A directory answer: the record (or none) with a proof against a final block's state root. */
+/** A relay in the chat chain's registry. */
+export interface RelayListingView {
+  /** The relay's key (hex): the identity that announced it. */
+  readonly key: string;
+  readonly peer_id: string;
+  readonly addresses: readonly string[];
+  readonly registered_height: number;
+  readonly updated_height: number;
+  /** Uptime attestations from users, in all and in the current period. */
+  readonly attestations: number;
+  readonly period_attestations: number;
+  /** Messages recipients proved it delivered. */
+  readonly delivered: number;
+}
+
+export interface RelayRegistry {
+  readonly relays: readonly RelayListingView[];
+  readonly height: number;
+  /** The current attestation period and its length in blocks. */
+  readonly period: number;
+  readonly period_blocks: number;
+}
+
 export interface DirectoryAnswer {
   readonly username: string;
   readonly record: DirectoryRecordView | null;

@@ -2,6 +2,7 @@ import type { Chains } from '../../chain/chains-service.ts';
 import type { WalletService } from '../../chain/wallet-service.ts';
 import { ChainUnavailableError } from '../../domain/errors.ts';
 import type { KeyChangeWatch } from '../../contacts/key-change-watch.ts';
+import type { RelayRegistryService } from '../../chain/relay-registry.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
@@ -18,6 +19,8 @@ export const chainSpecs = {
   'wallet.unstake': { schema: S.walletStake, rest: rest.post('/api/wallet/unstake', 'body') },
   'wallet.faucet': { schema: S.walletFaucet, rest: rest.post('/api/wallet/faucet', 'body') },
   'directory.lookup': { schema: S.directoryRef, rest: rest.get('/api/directory/:username', 'query') },
+  'relays.registry': { schema: S.empty, rest: rest.get('/api/relays/registry', 'query') },
+  'relays.announce': { schema: S.announceRelay, rest: rest.post('/api/relays/registry', 'body') },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
   'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
   'identities.rotate': { schema: S.rotateIdentity, rest: rest.post('/api/identities/:id/rotate', 'body') },
@@ -33,6 +36,8 @@ export const chainSpecs = {
   | 'wallet.unstake'
   | 'wallet.faucet'
   | 'directory.lookup'
+  | 'relays.registry'
+  | 'relays.announce'
   | 'identities.register'
   | 'contacts.addByUsername'
   | 'identities.rotate'
@@ -46,6 +51,7 @@ export interface LedgerParts {
   addContact(record: Uint8Array, identityId: string | undefined): Promise<{ contact: Contact; chat: Chat }>;
   /** Contacts' keys against the directory: safety-number changes. */
   readonly keyChanges: KeyChangeWatch;
+  readonly relays: RelayRegistryService;
 }
 
 export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
@@ -65,6 +71,8 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'wallet.unstake': (i) => need().wallet.unstake(i),
     'wallet.faucet': (i) => need().wallet.faucet(i),
     'directory.lookup': (i) => need().wallet.lookup(i.username),
+    'relays.registry': () => need().relays.list(),
+    'relays.announce': (i) => need().relays.announce(i),
     'identities.register': (i) => need().wallet.register(i),
     'contacts.addByUsername': async (i) => {
       const parts = need();

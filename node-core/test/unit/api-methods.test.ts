@@ -629,6 +629,36 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.deepEqual(entries.map((e) => [e.tx.kind, e.direction]), [['transfer', 'out'], ['faucet', 'self']]);
     assert.equal(entries[0]!.amount, 1_000_000);
   },
+  'relays.announce': async ({ a }) => {
+    const relay = await a.call('identities.create', { username: unique('relay') });
+    const first = await a.call('relays.announce', { identity_id: relay.id });
+    assert.equal(first.status, 'final');
+    const listed = (await a.call('relays.registry', {})).relays.find((r) => r.key === relay.id);
+    assert.equal(listed?.peer_id, a.node.p2p!.peerId, "the node's own peer id");
+    assert.ok(listed!.addresses.length > 0 && listed!.addresses.every((x) => !x.includes('/0.0.0.0/')), listed!.addresses.join(' '));
+    assert.equal(listed!.registered_height, first.height);
+    const again = await a.call('relays.announce', { identity_id: relay.id });
+    const relays = (await a.call('relays.registry', {})).relays.filter((r) => r.key === relay.id);
+    assert.equal(relays.length, 1, 'announcing again updates the listing');
+    assert.deepEqual([relays[0]!.registered_height, relays[0]!.updated_height], [first.height, again.height]);
+    await rejectsWith(a.call('relays.announce', { identity_id: 'ab'.repeat(32) }), 'IdentityNotFound');
+  },
+  'relays.registry': async ({ a }) => {
+    const relay = await a.call('identities.create', { username: unique('relay') });
+    await a.call('relays.announce', { identity_id: relay.id });
+    const registry = await a.call('relays.registry', {});
+    assert.ok(registry.period_blocks > 0);
+    // A user attests to its uptime and proves deliveries, with raw transactions signed elsewhere.
+    const directory = directoryClient((method, input) => a.call(method, input));
+    const user = remoteKey();
+    await directory.send(user, { kind: 'faucet' });
+    const relayKey = Buffer.from(relay.id, 'hex');
+    const period = Math.floor(((await a.call('chains.info', {})).chat.final_height + 1) / registry.period_blocks);
+    await directory.send(user, { kind: 'attest', relay: relayKey, period });
+    await directory.send(user, { kind: 'delivery', relay: relayKey, root: new Uint8Array(32).fill(3), count: 12 });
+    const listed = (await a.call('relays.registry', {})).relays.find((r) => r.key === relay.id)!;
+    assert.deepEqual([listed.attestations, listed.period_attestations, listed.delivered], [1, 1, 12]);
+  },
   'directory.lookup': async ({ a }) => {
     const missing = await a.call('directory.lookup', { username: unique('nobody') });
     assert.equal(missing.record, null);

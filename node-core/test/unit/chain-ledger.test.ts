@@ -6,7 +6,7 @@ import { decodeCbor, encodeCbor } from '../../p2p/codec.ts';
 import { validatorSetHash, voteStatement, type Evidence } from '../../chain/blocks.ts';
 import { parseGenesis, type Genesis } from '../../chain/genesis.ts';
 import { BlockInvalidError, createLedgerRules, genesisHash, genesisTree, type Top } from '../../chain/ledger.ts';
-import { readAccount, type Account, type DirectoryRecord } from '../../chain/ledger-rules.ts';
+import { readAccount, type Account, type DirectoryRecord, type RelayListing } from '../../chain/ledger-rules.ts';
 import { StateView } from '../../chain/state-view.ts';
 import { rotateConsentStatement, signTx, validatorSetStatement, type DecodedTx, type SignedTx } from '../../chain/transactions.ts';
 import { buildOn, identityRecord, keys, nextTop, testGenesis, tx } from '../helpers/chain-fixtures.ts';
@@ -155,6 +155,35 @@ describe('ledger: the username directory', () => {
     assert.deepEqual(record.previous_keys.map((k) => Buffer.from(k)), [Buffer.from(alice!.publicKey)]);
     assert.equal(chain.read(`k/${Buffer.from(alice!.publicKey).toString('hex')}`), undefined, 'the old key holds no username now');
     assert.equal(chain.read(`k/${Buffer.from(aliceNew!.publicKey).toString('hex')}`), 'alice');
+  });
+});
+
+describe('ledger: the relay registry', () => {
+  const [v0] = keys(1);
+  const [relay, alice, bob] = keys(3);
+  const genesis = testGenesis('chat', [v0!]);
+  const funded = () => {
+    const chain = ledger(genesis);
+    chain.block([relay!, alice!, bob!].map((p) => tx(genesis, p, 0, { kind: 'faucet' }, 0)));
+    return chain;
+  };
+  const codes = (result: { rejected: Array<{ error: { code: string } }> }) => result.rejected.map((r) => r.error.code);
+
+  it('lists a relay once, counts one attestation per user and period, and a proof of delivery once', () => {
+    const chain = funded();
+    const hexKey = Buffer.from(relay!.publicKey).toString('hex');
+    assert.deepEqual(codes(chain.block([tx(genesis, alice!, 1, { kind: 'attest', relay: relay!.publicKey, period: 0 })])), ['unknown-relay']);
+    assert.deepEqual(codes(chain.block([tx(genesis, relay!, 1, { kind: 'relay', peer_id: '12D3KooWRelay', addresses: ['/ip4/10.0.0.1/tcp/4001'] })])), []);
+    assert.deepEqual(codes(chain.block([tx(genesis, relay!, 2, { kind: 'relay', peer_id: '12D3KooWRelay', addresses: ['/ip4/10.0.0.2/tcp/4001'] })])), []);
+    assert.equal((chain.read<Uint8Array[]>('l') ?? []).length, 1, 'announcing again does not list it twice');
+    const attest = (pair: SigningKeyPair, nonce: number, period = 0) => tx(genesis, pair, nonce, { kind: 'attest', relay: relay!.publicKey, period });
+    assert.deepEqual(codes(chain.block([attest(alice!, 1), attest(bob!, 1)])), []);
+    assert.deepEqual(codes(chain.block([attest(alice!, 2), attest(bob!, 2, 7), attest(relay!, 3)])), ['already-attested', 'wrong-period', 'self-attestation']);
+    const proof = (nonce: number) => tx(genesis, alice!, nonce, { kind: 'delivery', relay: relay!.publicKey, root: new Uint8Array(32).fill(5), count: 40 });
+    assert.deepEqual(codes(chain.block([proof(2)])), []);
+    assert.deepEqual(codes(chain.block([proof(3)])), ['proof-reused']);
+    const listing = chain.read<RelayListing>(`l/${hexKey}`)!;
+    assert.deepEqual([listing.addresses, listing.attestations, listing.period_attestations, listing.delivered], [['/ip4/10.0.0.2/tcp/4001'], 2, 2, 40]);
   });
 });
 
