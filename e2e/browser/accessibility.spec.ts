@@ -95,6 +95,10 @@ test.describe('accessibility (axe-core, WCAG 2.2 AA; violations and undecided ch
       await expect(page.locator('#relays')).toBeVisible();
       await check('onboarding-relays');
       await page.locator('form button[type=submit]').click();
+      // The username was left to be published (the default for a name the chain accepts): its outcome.
+      await expect(page.getByTestId('onboarding-directory-state')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+      await check('onboarding-directory');
+      await page.locator('main .button-row button').click();
 
       // The empty chat list (no chats, no chat chosen).
       await expect(page.locator('#chat-list-title')).toBeVisible();

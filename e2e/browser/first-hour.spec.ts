@@ -72,6 +72,7 @@ test.describe('the first hour', () => {
     await usePreferences(page, 'en', 'light');
     await openUi(page, fresh);
     await page.locator('#username').fill('erin');
+    await page.locator('#publish-username').uncheck();
     await page.locator('form button[type=submit]').click();
     // Focus goes to the step's heading, so it is read from the start.
     await expect(page.getByRole('heading', { name: 'Choose your relays' })).toBeFocused();
@@ -105,6 +106,7 @@ test.describe('the first hour', () => {
     defer(() => stopAll(skipper));
     await openUi(page, skipper);
     await page.locator('#username').fill('frank');
+    await page.locator('#publish-username').uncheck();
     await page.locator('form button[type=submit]').click();
     await expect(page.getByRole('heading', { name: 'Choose your relays' })).toBeFocused();
     await expect(page.locator('[id^="offered-relay-"]')).toHaveCount(0);

@@ -100,6 +100,11 @@ test.describe('keyboard and screen reader', () => {
     await expect(page.locator('label[for="offered-relay-0"]')).toHaveText(relay.relayAddress);
     await tabTo(page, 'button[type=submit]', problems);
     await page.keyboard.press('Enter');
+    // Then the username's registration in the directory (on by default), its outcome and on.
+    await expect(page.locator('#directory-title'), 'focus moves to the directory step').toBeFocused();
+    await expect(page.getByTestId('onboarding-directory-state')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+    await tabTo(page, 'main .button-row button', problems);
+    await page.keyboard.press('Enter');
     await expect(page.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();
 
     // Add a contact: the shortcut opens the dialog with focus in its first field.

@@ -113,6 +113,9 @@ for (const zoom of ZOOMS) {
         await expect(page.locator('#relays')).toBeVisible();
         await log.check('onboarding-relays');
         await page.locator('form button[type=submit]').click();
+        await expect(page.getByTestId('onboarding-directory-state')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+        await log.check('onboarding-directory');
+        await page.locator('main .button-row button').click();
         await expect(page.locator('#chat-list-title')).toBeVisible();
         await log.check('chats-empty');
         log.finish();

@@ -95,6 +95,7 @@ test.describe('the Electron app', () => {
       await expect(win.locator('#username')).toBeVisible();
 
       await win.locator('#username').fill('alice');
+      await win.locator('#publish-username').uncheck();
       await win.locator('form button[type=submit]').click();
       await win.locator('form button[type=submit]').click();
       await expect(win.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();

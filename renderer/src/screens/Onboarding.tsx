@@ -4,21 +4,30 @@ import { describeError } from '../components/errors.ts';
 import { parseRelayInput } from '../relay-input.ts';
 import { useApp } from '../state/store.ts';
 import { FieldError } from '../components/FieldError.tsx';
+import { formatNumber } from '../i18n/index.ts';
+import { fitsChatChain, useDirectoryRegistration } from './identity/use-directory-registration.ts';
 
 /**
- * First run: create an identity (optionally protected by a passphrase), then choose relays. The
+ * First run: create an identity (optionally protected by a passphrase), then choose relays, then
+ * (opted in on the first step, on by default for a username the chat chain accepts) see the
+ * username registered in the chat chain's directory. Registration waits for the relay step
+ * because the directory entry carries the identity's signed record with its chosen relays. The
  * relay step explains what a relay is, that it may be skipped, and how to get one; it offers the
  * relays the node is set up with (`relay.home_relays`, which `relays.list` answers with until a
  * choice is saved). The node's `relay.bootstrap_nodes` are not offered: no API method tells them,
  * and a bootstrap peer need not be a relay.
  */
 export function Onboarding() {
-  const { t } = useTranslation(['people', 'common']);
+  const { t, i18n } = useTranslation(['people', 'wallet', 'common']);
   const client = useApp((s) => s.client)!;
   const loadIdentities = useApp((s) => s.loadIdentities);
   const finishOnboarding = useApp((s) => s.finishOnboarding);
-  const [step, setStep] = useState<'identity' | 'relays'>('identity');
+  const [step, setStep] = useState<'identity' | 'relays' | 'directory'>('identity');
   const [username, setUsername] = useState('');
+  /** The user's own choice about publishing; null until they touch the box, so it follows whether the name fits. */
+  const [publishChoice, setPublishChoice] = useState<boolean | null>(null);
+  const [created, setCreated] = useState<{ id: string; username: string; publish: boolean } | null>(null);
+  const { submission, register } = useDirectoryRegistration(t);
   const [displayName, setDisplayName] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -28,11 +37,15 @@ export function Onboarding() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const relaysTitle = useRef<HTMLHeadingElement>(null);
+  const directoryTitle = useRef<HTMLHeadingElement>(null);
+  const fits = fitsChatChain(username.trim());
+  const publish = fits && (publishChoice ?? true);
 
-  // The second step replaces the form under the user's focus: move focus to its heading, so a
+  // Each later step replaces the form under the user's focus: move focus to its heading, so a
   // screen reader reads on from there (what a relay is) rather than starting in a field.
   useEffect(() => {
     if (step === 'relays') relaysTitle.current?.focus();
+    if (step === 'directory') directoryTitle.current?.focus();
   }, [step]);
 
   const createIdentity = async (event: FormEvent) => {
@@ -44,12 +57,13 @@ export function Onboarding() {
     setBusy(true);
     setError(null);
     try {
-      await client.call('identities.create', {
+      const identity = await client.call('identities.create', {
         username: username.trim(),
         ...(displayName.trim() ? { display_name: displayName.trim() } : {}),
         ...(passphrase ? { passphrase } : {}),
       });
       const current = await client.call('relays.list', {}).catch(() => ({ relays: [] }));
+      setCreated({ id: identity.id, username: identity.username, publish });
       setOffered(current.relays.flatMap((r) => (r.addresses[0] ? [{ address: r.addresses[0], chosen: true }] : [])));
       setStep('relays');
     } catch (err) {
@@ -62,6 +76,14 @@ export function Onboarding() {
   const finish = async () => {
     await loadIdentities();
     finishOnboarding();
+  };
+
+  /** After the relays: into the app, or first to the directory step when publishing was chosen. */
+  const afterRelays = async () => {
+    if (!created?.publish) return finish();
+    setBusy(false);
+    setStep('directory');
+    void register(created.id, created.username);
   };
 
   const saveRelays = async (event: FormEvent) => {
@@ -77,7 +99,7 @@ export function Onboarding() {
     setError(null);
     try {
       await client.call('relays.set', { relays: list });
-      await finish();
+      await afterRelays();
     } catch (err) {
       setError(describeError(err, t));
       setBusy(false);
@@ -89,12 +111,53 @@ export function Onboarding() {
     setBusy(true);
     setError(null);
     try {
+      await afterRelays();
+    } catch (err) {
+      setError(describeError(err, t));
+      setBusy(false);
+    }
+  };
+
+  const leaveDirectory = async () => {
+    setBusy(true);
+    setError(null);
+    try {
       await finish();
     } catch (err) {
       setError(describeError(err, t));
       setBusy(false);
     }
   };
+
+  if (step === 'directory' && created) {
+    const name = created.username;
+    return (
+      <main className="centered-page" id="main">
+        <section className="card" aria-labelledby="directory-title">
+          <h1 id="directory-title" ref={directoryTitle} tabIndex={-1}>
+            {t('onboarding.directoryTitle')}
+          </h1>
+          <p role="status" data-testid="onboarding-directory-state" data-phase={submission.phase}>
+            {submission.phase === 'pending' || submission.phase === 'idle'
+              ? t('onboarding.directoryPending', { username: name })
+              : submission.phase === 'done'
+                ? submission.height === null
+                  ? t('onboarding.directorySubmitted', { username: name })
+                  : t('onboarding.directoryDone', { username: name, height: formatNumber(submission.height, i18n.language) })
+                : t('onboarding.directoryFailed', { username: name })}
+          </p>
+          <FieldError error={submission.phase === 'failed' ? submission.error : null} />
+          {submission.phase === 'failed' && <p>{t('onboarding.directoryLater')}</p>}
+          <FieldError error={error} />
+          <div className="button-row">
+            <button type="button" className="primary" disabled={busy} onClick={() => void leaveDirectory()}>
+              {t('onboarding.finish')}
+            </button>
+          </div>
+        </section>
+      </main>
+    );
+  }
 
   return (
     <main className="centered-page" id="main">
@@ -106,6 +169,23 @@ export function Onboarding() {
           <input id="username" value={username} onChange={(e) => setUsername(e.target.value.toLowerCase())} required pattern="[a-z0-9_]{3,32}" aria-describedby="username-help" autoComplete="username" />
           <p id="username-help" className="hint">
             {t('onboarding.usernameHelp')}
+          </p>
+          <div className="checkbox-row">
+            <input
+              id="publish-username"
+              type="checkbox"
+              checked={publish}
+              disabled={!fits}
+              onChange={(e) => setPublishChoice(e.target.checked)}
+              aria-describedby="publish-help publish-fee"
+            />
+            <label htmlFor="publish-username">{t('onboarding.publish')}</label>
+          </div>
+          <p id="publish-help" className="hint">
+            {t('onboarding.publishHelp')}
+          </p>
+          <p id="publish-fee" className="hint">
+            {t('onboarding.publishFee')}
           </p>
           <label htmlFor="display-name">{t('onboarding.displayName')}</label>
           <input id="display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} autoComplete="nickname" />

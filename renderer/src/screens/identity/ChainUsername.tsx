@@ -4,12 +4,9 @@ import type { MethodOutput } from '../../../../node-core/api/contract.ts';
 import { FieldError } from '../../components/FieldError.tsx';
 import { formatNumber } from '../../i18n/index.ts';
 import { useApp } from '../../state/store.ts';
-import { useSubmission } from '../wallet/use-submission.ts';
+import { fitsChatChain, useDirectoryRegistration } from './use-directory-registration.ts';
 
 type DirectoryAnswer = MethodOutput<'directory.lookup'>;
-
-/** The chat chain's rule for usernames (node-core/api/schemas.ts usernameOnChain), stricter than a local one: it starts with a letter. */
-const ON_CHAIN = /^[a-z][a-z0-9_]{2,31}$/;
 
 /**
  * Your username in the chat chain's directory, where others look up your key: whether it is
@@ -21,9 +18,9 @@ export function ChainUsername() {
   const client = useApp((s) => s.client)!;
   const me = useApp((s) => s.identities.find((i) => i.is_default) ?? s.identities[0]);
   const [record, setRecord] = useState<DirectoryAnswer | null>(null);
-  const { submission, run } = useSubmission(t);
+  const { submission, register: registerUsername } = useDirectoryRegistration(t);
   const username = me?.username ?? '';
-  const valid = ON_CHAIN.test(username);
+  const valid = fitsChatChain(username);
   const lang = i18n.language;
   const state = useRef<HTMLParagraphElement>(null);
 
@@ -47,7 +44,7 @@ export function ChainUsername() {
   if (!me) return null;
   const owner = record?.record ?? null;
   const mine = owner !== null && owner.identity_key.toLowerCase() === me.id.toLowerCase();
-  const register = () => run(async () => client.call('identities.register', { id: me.id, username, wait: true }));
+  const register = () => registerUsername(me.id, username);
 
   return (
     <section aria-labelledby="chain-username-title">
