@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { MethodOutput } from '../../node-core/api/contract.ts';
-import { json, startUser } from '../../node-core/test/helpers/p2p-net.ts';
-import type { RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
+import { createIdentity, json, startUser } from '../../node-core/test/helpers/p2p-net.ts';
+import { REPO_ROOT, startNode, type RunningNode } from '../../node-core/test/helpers/spawn-node.ts';
 import { auditLog, expect, openUi, stopAll, test } from './fixtures.ts';
 import { layoutProblems, zoomedViewport } from './layout-checks.ts';
 import { usePreferences } from './scenes.ts';
@@ -82,4 +84,61 @@ test('with the offer off (or a name the chain refuses), nothing is registered', 
   const answer = await lookup(node, 'eve_dc');
   expect(answer.verified).toBe(true);
   expect(answer.record).toBeNull();
+});
+
+test("a name someone else holds on the chain: the chain's named error, and where to do it later", async ({ page, defer }) => {
+  const node = await startUser(null);
+  defer(() => stopAll(node));
+  await usePreferences(page, 'en', 'light');
+  await openUi(page, node);
+  await expect(page.locator('#username')).toBeVisible();
+  // While onboarding is open, another identity of this node takes the name on the chain.
+  const holder = await createIdentity(node, 'holder');
+  await json(node.api(`/api/identities/${holder}/register`, { json: { username: 'gina_dc' } }));
+
+  await page.getByLabel('Username', { exact: true }).fill('gina_dc');
+  await expect(page.locator('#publish-username')).toBeChecked();
+  await page.getByRole('button', { name: 'Create identity' }).click();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
+  const state = page.getByTestId('onboarding-directory-state');
+  await expect(state).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
+  await expect(state).toHaveText('@gina_dc could not be published in the directory.');
+  await expect(page.locator('main .field-error')).toContainText('UsernameTaken');
+  await expect(page.locator('main')).toContainText('Someone else holds @gina_dc on the chat chain, so it cannot be yours there; people can still add you with your invite, on the Contacts page.');
+  const log = auditLog(page);
+  for (const zoom of [100, 400]) {
+    await page.setViewportSize(zoomedViewport(zoom));
+    await log.check(`onboarding-directory/taken@${zoom}`);
+    expect(await layoutProblems(page, `onboarding-directory/taken@${zoom}`)).toEqual([]);
+  }
+  log.finish();
+  await page.setViewportSize(zoomedViewport(100));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats', level: 1 })).toBeVisible();
+  expect((await lookup(node, 'gina_dc')).record?.identity_key.toLowerCase()).toBe(holder.toLowerCase());
+});
+
+test('registration the node cannot make (no peer-to-peer networking) says so and points to the Contacts page, in Arabic, right to left', async ({ page, defer }) => {
+  const node = await startNode({ env: { DCHAT_P2P_ENABLED: 'false', DCHAT_RATE_LIMIT_ENABLED: 'false' } });
+  defer(() => stopAll(node));
+  const ar = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'renderer/src/i18n/locales/ar/people.json'), 'utf8')) as { onboarding: Record<string, string> }).onboarding;
+  await usePreferences(page, 'ar', 'dark');
+  await openUi(page, node);
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await page.locator('#username').fill('hana_dc');
+  await expect(page.getByLabel(ar.publish!)).toBeChecked();
+  await page.locator('form button[type=submit]').click();
+  await expect(page.locator('#relays-title')).toBeFocused();
+  // Skipped: without networking the node can save no relays either.
+  await page.locator('form .button-row button.secondary').click();
+  const state = page.getByTestId('onboarding-directory-state');
+  await expect(state).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
+  await expect(state).toHaveText(ar.directoryFailed!.replace('{{username}}', 'hana_dc'));
+  await expect(page.locator('main .field-error')).toContainText('NetworkDisabled');
+  await expect(page.locator('main')).toContainText(ar.directoryLater!);
+  const log = auditLog(page);
+  await log.check('onboarding-directory/failed-ar-dark');
+  log.finish();
+  await page.locator('main .button-row button').press('Enter');
+  await expect(page.locator('#chat-list-title')).toBeVisible();
 });

@@ -147,7 +147,7 @@ export function Onboarding() {
                 : t('onboarding.directoryFailed', { username: name })}
           </p>
           <FieldError error={submission.phase === 'failed' ? submission.error : null} />
-          {submission.phase === 'failed' && <p>{t('onboarding.directoryLater')}</p>}
+          {submission.phase === 'failed' && <p>{submission.errorName === 'UsernameTaken' ? t('onboarding.directoryTaken', { username: name }) : t('onboarding.directoryLater')}</p>}
           <FieldError error={error} />
           <div className="button-row">
             <button type="button" className="primary" disabled={busy} onClick={() => void leaveDirectory()}>

@@ -4,7 +4,7 @@ import { ApiError } from '../../api/api-error.ts';
 import { describeError } from '../../components/errors.ts';
 
 /** Where a write to a chain is: not sent, waiting for its block to be final, final (in block height), or refused. */
-export type Submission = { readonly phase: 'idle' } | { readonly phase: 'pending' } | { readonly phase: 'done'; readonly height: number | null } | { readonly phase: 'failed'; readonly error: string };
+export type Submission = { readonly phase: 'idle' } | { readonly phase: 'pending' } | { readonly phase: 'done'; readonly height: number | null } | { readonly phase: 'failed'; readonly error: string; readonly errorName?: string };
 
 /** The node's refusal as it said it (its message and the error's name), in a sentence of the user's language. */
 export function describeRefusal(err: unknown, t: TFunction): string {
@@ -37,7 +37,7 @@ export function useSubmission(t: TFunction, onLate?: (outcome: Submission) => vo
       try {
         outcome = { phase: 'done', height: (await write()).height };
       } catch (err) {
-        outcome = { phase: 'failed', error: describeRefusal(err, t) };
+        outcome = { phase: 'failed', error: describeRefusal(err, t), ...(err instanceof ApiError ? { errorName: err.name } : {}) };
       }
       if (mounted.current) setSubmission(outcome);
       else late.current?.(outcome);
