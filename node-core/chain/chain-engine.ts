@@ -49,6 +49,7 @@ export interface ConsensusEngine extends Startable {
 const FUTURE_HEIGHTS = 2;
 const FUTURE_FRAMES = 2_000;
 const RESEND_MS = 1_000;
+const MAX_HEARD = 1_000;
 
 export function createConsensusEngine(init: EngineInit): ConsensusEngine {
   const { committed, mempool } = init;
@@ -61,6 +62,8 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
   let host: HeightHost | undefined;
   let executions = new Map<string, Execution>();
   let validity = new Map<string, boolean>();
+  /** Prevotes for a value heard at this height, by round and validator (see resend). */
+  let heard = new Map<string, VoteFrame>();
   const evidencePool: Evidence[] = [];
   let running = false;
   let idle: NodeJS.Timeout | undefined;
@@ -89,6 +92,7 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
     const height = committed.top.height + 1;
     executions = new Map();
     validity = new Map();
+    heard = new Map();
     const set = committed.validators;
     host = createHeightHost({
       committed,
@@ -179,6 +183,7 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
     if (!voteStatement.verify(member.key, { chain: frame.chain, height: frame.height, round: frame.round, type: frame.type, value: frame.value }, frame.sig)) return;
     const vote = { height: frame.height, round: frame.round, type: frame.type, value: frame.value ? bytesToHex(frame.value) : null, validator: frame.v };
     host!.noteSignature(vote, frame.sig);
+    if (frame.type === 'prevote' && frame.value !== null && frame.v !== host!.self && heard.size < MAX_HEARD) heard.set(`${frame.round}/${frame.v}`, frame);
     machine.receiveVote(vote);
   }
 
@@ -190,6 +195,10 @@ export function createConsensusEngine(init: EngineInit): ConsensusEngine {
     const round = machine.state.round;
     resends++;
     for (const frame of host.sent) if (frame.round >= round - 1) init.publish({ ...frame, n: resends });
+    // Others' prevotes for a value go out again too: a validator that restarted (and lost what it
+    // saw) needs a proposal's proof-of-lock prevotes to accept it, or a height whose lockers wait
+    // for it never ends. They are signed, so relaying them is safe.
+    for (const frame of heard.values()) init.publish({ ...frame, n: resends });
   }
 
   return {
