@@ -236,7 +236,7 @@ export interface RelayListing {
 /** Every relay key ever listed, so the registry can be read without walking the whole state. */
 export const RELAY_INDEX = 'l';
 const MAX_RELAYS = 10_000;
-const relayKey = (key: Uint8Array) => `l/${bytesToHex(key)}`;
+export const relayKey = (key: Uint8Array) => `l/${bytesToHex(key)}`;
 const listedRelay = (view: StateView, key: Uint8Array) => view.read<RelayListing>(relayKey(key)) ?? reject('unknown-relay', 'no relay is registered under that key');
 
 const relay: Rule = (ctx, view, tx) => {

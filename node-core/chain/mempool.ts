@@ -36,7 +36,7 @@ export interface Mempool {
    */
   addMany(list: readonly Uint8Array[]): Promise<Array<DecodedTx | MempoolError>>;
   /** Verifies signatures ahead of a block check (see verified()), on the thread pool. */
-  preverify(entries: readonly DecodedTx[]): Promise<void>;
+  preverify(entries: readonly DecodedTx[]): Promise<Set<string>>;
   candidates(): Iterable<DecodedTx>;
   /** After a block: drop what it included and what can no longer apply. */
   committed(ids: readonly string[], nonceOf: (address: string) => number): void;
@@ -72,7 +72,8 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
     }
   };
 
-  function admit(entry: DecodedTx): DecodedTx {
+  /** `forged`: its signature already failed (on the thread pool), so it is not checked again. */
+  function admit(entry: DecodedTx, forged = false): DecodedTx {
     const held = byId.get(entry.id);
     if (held) return held;
     const { tx } = entry;
@@ -87,7 +88,7 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
     if ((queue?.size ?? 0) >= limits.perSender) throw new MempoolError('sender-full', `this sender has ${limits.perSender} transactions waiting already`);
     if (byId.size >= limits.total) throw new MempoolError('full', `the mempool holds ${limits.total} transactions; try again shortly`);
     if (!verifiedIds.has(entry.id)) {
-      if (!verifyTx(tx)) throw new MempoolError('bad-signature', 'the transaction is not signed by its sender');
+      if (forged || !verifyTx(tx)) throw new MempoolError('bad-signature', 'the transaction is not signed by its sender');
       remember(entry.id);
     }
     byId.set(entry.id, entry);
@@ -96,11 +97,13 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
     return entry;
   }
 
-  /** Verifies the signatures not verified yet, all at once on the thread pool; remembers the good ones. */
-  async function preverify(entries: readonly DecodedTx[]): Promise<void> {
+  /** Verifies the signatures not verified yet, all at once on the thread pool; remembers the good ones and returns the ids of the bad. */
+  async function preverify(entries: readonly DecodedTx[]): Promise<Set<string>> {
     const fresh = entries.filter((e) => !verifiedIds.has(e.id));
     const results = await Promise.all(fresh.map((e) => verifyTxAsync(e.tx)));
-    fresh.forEach((e, i) => results[i] && remember(e.id));
+    const forged = new Set<string>();
+    fresh.forEach((e, i) => (results[i] ? remember(e.id) : forged.add(e.id)));
+    return forged;
   }
 
   return {
@@ -113,11 +116,11 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
           return err as MempoolError;
         }
       });
-      await preverify(decoded.filter((d): d is DecodedTx => !(d instanceof MempoolError) && !byId.has(d.id)));
+      const forged = await preverify(decoded.filter((d): d is DecodedTx => !(d instanceof MempoolError) && !byId.has(d.id)));
       return decoded.map((d) => {
         if (d instanceof MempoolError) return d;
         try {
-          return admit(d);
+          return admit(d, forged.has(d.id));
         } catch (err) {
           return err as MempoolError;
         }

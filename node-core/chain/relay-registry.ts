@@ -2,7 +2,7 @@ import { bytesToHex } from '../crypto/hex.ts';
 import type { RelayRegistry, SubmittedTransaction } from '../domain/chain-model.ts';
 import { NetworkDisabledError } from '../domain/errors.ts';
 import type { Chains } from './chains-service.ts';
-import { RELAY_INDEX, type RelayListing } from './ledger-rules.ts';
+import { RELAY_INDEX, relayKey, type RelayListing } from './ledger-rules.ts';
 import { StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
 
@@ -34,7 +34,7 @@ export function createRelayRegistry(init: RelayRegistryInit) {
       const periodBlocks = node.committed.genesis.params.attestation_period_blocks;
       const period = Math.floor((height + 1) / periodBlocks);
       const relays = keys.flatMap((key) => {
-        const listing = view.read<RelayListing>(`l/${bytesToHex(key)}`);
+        const listing = view.read<RelayListing>(relayKey(key));
         if (!listing) return [];
         return [{
           key: bytesToHex(listing.key),

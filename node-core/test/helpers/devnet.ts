@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { devnetInit } from '../../cli/devnet.ts';
@@ -62,6 +63,14 @@ function place(dir: string, nodes: ReadonlyArray<{ name: string; p2p: string; co
     let text = fs.readFileSync(file, 'utf8');
     for (const n of nodes) text = text.replaceAll(n.p2p, n.p2p.replace('/ip4/127.0.0.1/', `/ip4/${placement(n.name).host}/`));
     fs.writeFileSync(file, text);
+  }
+}
+
+/** Every named node has the same currency block at every height up to `height` (no fork). */
+export async function agree(net: Devnet, names: readonly string[], height: number): Promise<void> {
+  for (let h = 1; h <= height; h++) {
+    const hashes = await Promise.all(names.map(async (n) => (await json<{ hash: string }>(net.node(n).api(`/api/chains/currency/blocks/${h}`))).hash));
+    assert.equal(new Set(hashes).size, 1, `one block at height ${h} on ${names.join(', ')}: ${hashes.join(' ')}`);
   }
 }
 

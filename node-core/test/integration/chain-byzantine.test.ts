@@ -13,7 +13,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { BlockView, SubmittedTransaction } from '../../domain/chain-model.ts';
-import { allAtLeast, createDevnet, type Devnet } from '../helpers/devnet.ts';
+import { agree as agreeOn, allAtLeast, createDevnet, type Devnet } from '../helpers/devnet.ts';
 import { json, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes, REPO_ROOT } from '../helpers/spawn-node.ts';
 
@@ -38,12 +38,7 @@ const transfer = (amount: number, wait = true) => json<SubmittedTransaction>(net
 const block = (name: string, height: number) => json<BlockView>(net.node(name).api(`/api/chains/currency/blocks/${height}`));
 const finalHeight = async (name: string) => (await net.info(name)).currency.final_height;
 
-async function agree(names: readonly string[], height: number): Promise<void> {
-  for (let h = 1; h <= height; h++) {
-    const hashes = await Promise.all(names.map(async (n) => (await block(n, h)).hash));
-    assert.equal(new Set(hashes).size, 1, `one final block at height ${h}: ${hashes.join(' ')}`);
-  }
-}
+const agree = (names: readonly string[], height: number) => agreeOn(net, names, height);
 
 describe('an equivocating validator and a validator killed right after signing', { timeout: 300_000 }, () => {
   before(async () => {

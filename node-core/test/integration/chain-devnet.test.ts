@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SubmittedTransaction } from '../../domain/chain-model.ts';
-import { allAtLeast, createDevnet, type Devnet } from '../helpers/devnet.ts';
+import { agree as agreeOn, allAtLeast, createDevnet, type Devnet } from '../helpers/devnet.ts';
 import { json, waitFor } from '../helpers/p2p-net.ts';
 import { killAllNodes } from '../helpers/spawn-node.ts';
 
@@ -21,13 +21,7 @@ let net: Devnet;
 const transfer = (amount: number, wait = true) =>
   json<SubmittedTransaction>(net.node('full-0').api('/api/wallet/transfer', { json: { to: PAYEE, amount, wait } }));
 
-/** Every running node has the same block hash at every height up to `height`. */
-async function agree(names: readonly string[], height: number): Promise<void> {
-  for (let h = 1; h <= height; h++) {
-    const hashes = await Promise.all(names.map(async (n) => (await json<{ hash: string }>(net.node(n).api(`/api/chains/currency/blocks/${h}`))).hash));
-    assert.equal(new Set(hashes).size, 1, `one block at height ${h} on ${names.join(', ')}: ${hashes.join(' ')}`);
-  }
-}
+const agree = (names: readonly string[], height: number) => agreeOn(net, names, height);
 
 describe('a devnet of 4 validators and 2 full nodes', { timeout: 240_000 }, () => {
   before(async () => {
