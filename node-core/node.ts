@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LedgerParts } from './api/methods/chain-methods.ts';
 import { createChains } from './chain/chains-service.ts';
 import { createWalletService } from './chain/wallet-service.ts';
+import { createBridgeService } from './chain/bridge-service.ts';
 import { createRelayRegistry } from './chain/relay-registry.ts';
 import { changedStateKeys, chatDirectory } from './chain/chat-directory.ts';
 import { createKeyChangeWatch } from './contacts/key-change-watch.ts';
@@ -89,6 +90,7 @@ function createHttp(ctx: NodeContext, tokens: ApiTokenSource): HttpServer {
     readyProblem: () => (store.damage ? { error: 'DatabaseDamaged', message: new DatabaseDamagedError(store.file, store.damage.reason).message } : undefined),
     uiDir: init.uiDir ?? DEFAULT_UI_DIR,
     bots: () => ctx.bots,
+    bridgeHealth: () => ctx.ledgers?.bridge.health(),
     attachmentFile: (id) => {
       if (!ctx.attachments) throw new Error('the node is not started');
       return ctx.attachments.file(id);
@@ -111,6 +113,7 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     requireValidator: config.node.role === 'validator',
     onBlock: (kind, execution) => {
       if (kind === 'chat') keyChanges.blockApplied(execution.block.header.height, changedStateKeys(execution.changes));
+      bridge.blockApplied(kind, execution);
     },
   });
   const keyChanges = createKeyChangeWatch({ store, events: ctx.events, directory: chatDirectory(chains), logger: ctx.init.logger });
@@ -133,7 +136,16 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     submit: (identityId, body, wait) => wallet.submitChat(identityId, body, wait),
     self: () => (networked ? { peerId: networked.network.peerId, addresses: networked.network.addresses() } : undefined),
   });
-  return { chains, wallet, addContact, keyChanges, relays };
+  const bridge = createBridgeService({
+    chains,
+    wallet,
+    logger: ctx.init.logger,
+    telemetry: ctx.metrics.telemetry,
+    relayer: config.bridge.relayer,
+    transactionTimeoutSecs: config.bridge.transaction_timeout_secs,
+    finalityProofTimeoutSecs: config.bridge.finality_proof_timeout_secs,
+  });
+  return { chains, wallet, addContact, keyChanges, relays, bridge };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
@@ -203,10 +215,12 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
           async () => {
             await ledgers.chains.start();
             ledgers.keyChanges.start();
+            await ledgers.bridge.start();
             ctx.ledgers = ledgers;
           },
           async () => {
             ctx.ledgers = undefined;
+            await ledgers.bridge.stop();
             await ledgers.keyChanges.stop();
             await ledgers.chains.stop();
           },

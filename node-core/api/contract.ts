@@ -43,7 +43,7 @@ export type {
   KeyChange,
   RotatedUsername,
 } from '../domain/model.ts';
-import type { BlockView, ChainsInfo, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
+import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
   Identity,
@@ -146,6 +146,14 @@ export interface ApiMethods {
   'directory.lookup': { input: Input<typeof S.directoryRef>; output: DirectoryAnswer };
   'relays.registry': { input: Input<typeof S.empty>; output: RelayRegistry };
   'relays.announce': { input: Input<typeof S.announceRelay>; output: SubmittedTransaction };
+  /** Stakes as a relay on the currency chain; the bridge carries the stake to the chat chain's registry. */
+  'relays.stake': { input: Input<typeof S.relayStake>; output: SubmittedTransaction };
+  'relays.unstake': { input: Input<typeof S.relayStake>; output: SubmittedTransaction };
+  /** Moves funds to the other chain: a bridge packet, Initiated → FinalityProved → Executed (or RolledBack at its timeout). */
+  'bridge.transfer': { input: Input<typeof S.bridgeTransfer>; output: SubmittedTransaction };
+  'bridge.packets': { input: Input<typeof S.bridgePackets>; output: { packets: BridgePacketView[] } };
+  /** Light clients of both chains, backlog, oldest pending, the relayer (also GET /health/bridge on the probe port). */
+  'bridge.health': { input: Input<typeof S.empty>; output: BridgeHealth };
   /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
   'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };
   /** Moves the username to another local identity (rotate, then the new key's record as an update); contacts see a safety-number change. */

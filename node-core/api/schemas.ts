@@ -281,5 +281,11 @@ export const addContactByUsername = z.strictObject({ username: usernameOnChain, 
 export const rotateIdentity = z.strictObject({ id: hexKey, to: hexKey, wait: waitFinal });
 /** Safety-number changes: of one chat, or of every chat of this node. */
 export const keyChangesRef = z.object({ chat_id: z.string().min(1).max(128).optional() });
+/** Funds moved to the other chain over the bridge (to this identity there unless `to` names another account). */
+export const bridgeTransfer = z.strictObject({ identity_id: hexKey.optional(), to_chain: chainKind, to: hexKey.optional(), amount: coins, wait: waitFinal });
+/** This identity's bridge operations (as sender or recipient), or every packet this node has seen (`all`). */
+export const bridgePackets = z.object({ identity_id: hexKey.optional(), all: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(), limit: z.coerce.number().int().positive().max(1000).default(100) });
+/** A relay's stake on the currency chain (the bridge reports it to the chat chain's relay registry). */
+export const relayStake = z.strictObject({ identity_id: hexKey.optional(), amount: coins, wait: waitFinal });
 /** A transaction signed elsewhere (an external wallet, a bench), as hex of its CBOR bytes. */
 export const submitTransaction = z.strictObject({ chain: chainKind, tx: z.string().regex(/^(?:[0-9a-f]{2}){1,65536}$/, 'expected the signed transaction as lowercase hex'), wait: z.boolean().default(false) });

@@ -51,7 +51,8 @@ export function devnetGenesis(kind: Genesis['kind'], chainId: string, validators
     validators,
     quorum,
     byzantine_faults: faults,
-    params: { faucet_amount: 1_000 * COIN, min_fee: COIN / 1_000, username_fee: COIN },
+    // The currency chain's reward pool pays relays 0.001 DCT per proved delivery.
+    params: { faucet_amount: 1_000 * COIN, min_fee: COIN / 1_000, username_fee: COIN, ...(kind === 'currency' ? { relay_reward_pool: 1_000_000 * COIN, relay_reward_per_message: COIN / 1_000, min_relay_stake: 10 * COIN } : {}) },
     allocations: [],
   });
 }

@@ -99,7 +99,7 @@ export function createChainSync(init: SyncInit) {
   /** A block's transaction decoded for signature checking; a malformed one is left to the block check to refuse. */
   function decodedOrNone(bytes: Uint8Array): DecodedTx[] {
     try {
-      return [decodeTx(bytes, committed.genesis.params.max_tx_bytes)];
+      return [decodeTx(bytes, committed.genesis.params)];
     } catch {
       return [];
     }

@@ -5,7 +5,7 @@ import { decodeIdentityRecord } from '../wire/identity-record.ts';
 import type { Block, Certificate } from './blocks.ts';
 import { blockHashHex } from './blocks.ts';
 import type { DirectoryRecord } from './ledger-rules.ts';
-import { decodeTx, type DecodedTx } from './transactions.ts';
+import { decodeTx, type DecodedTx, type TxSizeLimits } from './transactions.ts';
 
 /** Ledger data as the API shows it: hashes and keys in hex, bodies as plain fields. */
 
@@ -22,7 +22,7 @@ export function txView(decoded: DecodedTx): TransactionView {
   return { id: decoded.id, from: bytesToHex(tx.from), nonce: tx.nonce, fee: tx.fee, kind, body: plain(body) as Record<string, unknown> };
 }
 
-export function blockView(block: Block, certificate: Certificate, maxTxBytes: number): BlockView {
+export function blockView(block: Block, certificate: Certificate, limits: TxSizeLimits): BlockView {
   const h = block.header;
   return {
     chain_id: h.chain,
@@ -32,7 +32,7 @@ export function blockView(block: Block, certificate: Certificate, maxTxBytes: nu
     prev: bytesToHex(h.prev),
     state_root: bytesToHex(h.state),
     proposer: h.proposer,
-    transactions: block.txs.map((t) => txView(decodeTx(t, maxTxBytes))),
+    transactions: block.txs.map((t) => txView(decodeTx(t, limits))),
     evidence: block.evidence.map((e) => ({ validator: e.validator, height: e.height, round: e.round, type: e.type })),
     certificate: { round: certificate.round, signatures: certificate.sigs.map(([validator, sig]) => ({ validator, signature: bytesToHex(sig) })) },
   };

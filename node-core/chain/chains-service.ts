@@ -50,6 +50,8 @@ export interface Chains extends Startable {
   /** 0–1 over both chains. */
   syncProgress(): number;
   readonly validatorPublicKey: string;
+  /** The validator key: it also signs this node's relaying transactions (its own account on each chain). */
+  readonly validatorKey: Uint8Array;
 }
 
 export class NotAValidatorError extends Error {
@@ -72,7 +74,7 @@ export function createChains(init: ChainsInit): Chains {
   };
   for (const kind of ['chat', 'currency'] as const) {
     const g = genesis[kind];
-    const committed = createCommittedChain(g, repository, init.snapshotInterval);
+    const committed = createCommittedChain(g, repository, init.snapshotInterval, genesis[kind === 'chat' ? 'currency' : 'chat']);
     const guard = openSignGuard(path.join(init.dataDir, 'chain', `${g.chain_id}.sign-state.json`));
     nodes[kind] = createChainNode({
       committed,
@@ -151,5 +153,6 @@ export function createChains(init: ChainsInit): Chains {
       return Math.min(a.sync_progress, b.sync_progress);
     },
     validatorPublicKey: bytesToHex(signingPublicKey(validatorKey)),
+    validatorKey,
   };
 }

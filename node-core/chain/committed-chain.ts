@@ -22,6 +22,7 @@ const SNAPSHOTS_KEPT = 2;
 
 export interface CommittedChain {
   readonly genesis: Genesis;
+  readonly counterparty: Genesis | undefined;
   readonly rules: LedgerRules;
   readonly chain: string;
   readonly top: Top;
@@ -52,10 +53,11 @@ export const decodeSnapshotChunk = (data: Uint8Array): Array<[Uint8Array, Uint8A
 };
 
 /** `snapshotInterval`: blocks between state snapshots (the guide's bridge.state_snapshot_interval). */
-export function createCommittedChain(genesis: Genesis, repository: () => ChainRepository, snapshotInterval: number): CommittedChain {
+/** `counterparty`: the network's other chain (the bridge's light client starts from its genesis). */
+export function createCommittedChain(genesis: Genesis, repository: () => ChainRepository, snapshotInterval: number, counterparty?: Genesis): CommittedChain {
   const chain = genesis.chain_id;
-  const rules = createLedgerRules(genesis);
-  const origin: Top = { height: 0, hash: genesisHash(genesis), time: genesis.genesis_time, tree: genesisTree(genesis) };
+  const rules = createLedgerRules(genesis, counterparty);
+  const origin: Top = { height: 0, hash: genesisHash(genesis), time: genesis.genesis_time, tree: genesisTree(genesis, counterparty) };
   let top = origin;
   let validators = validatorSetOf(top.tree);
   let lowest = 1;
@@ -81,6 +83,7 @@ export function createCommittedChain(genesis: Genesis, repository: () => ChainRe
 
   return {
     genesis,
+    counterparty,
     rules,
     chain,
     get top() {

@@ -35,6 +35,8 @@ export const chainParamsSchema = z.object({
   max_block_txs: z.number().int().positive().max(100_000).default(5_000),
   max_block_bytes: z.number().int().positive().max(1_900_000).default(1_500_000),
   max_tx_bytes: z.number().int().positive().max(65_536).default(4_096),
+  /** Relaying transactions (bridge proofs, batched) may be this large. */
+  max_relay_tx_bytes: z.number().int().positive().max(1_000_000).default(262_144),
   min_fee: amount.default(1),
   /** Blocks a stake stays bonded after unstaking. */
   unbonding_blocks: z.number().int().nonnegative().default(100),
@@ -42,6 +44,16 @@ export const chainParamsSchema = z.object({
   username_fee: amount.default(100),
   /** Blocks per relay uptime-attestation period. */
   attestation_period_blocks: z.number().int().positive().max(1_000_000).default(1_000),
+  /** The bridge: how long this chain's light client of the other trusts a header (IBC's trusting period). */
+  trusting_period_ms: z.number().int().positive().default(14 * 24 * 3_600_000),
+  /** How long packets this chain makes itself (stake reports, delivery rewards) wait for the other chain. */
+  bridge_packet_timeout_ms: z.number().int().positive().default(600_000),
+  /** Currency chain: what a relay earns per message a recipient proved it delivered, from the reward pool. */
+  relay_reward_per_message: amount.default(0),
+  /** Currency chain: the reward pool at genesis. */
+  relay_reward_pool: amount.default(0),
+  /** Currency chain: the stake a relay needs to earn rewards. */
+  min_relay_stake: amount.default(1_000_000),
   /** What one faucet request gives (0 = no faucet: not a devnet). */
   faucet_amount: amount.default(0),
   /** Consensus timeouts, growing per round. */

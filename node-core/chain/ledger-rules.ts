@@ -1,6 +1,8 @@
 import { bytesToHex } from '../crypto/hex.ts';
 import { decodeIdentityRecord } from '../wire/identity-record.ts';
-import type { ChainKind, ChainParams } from './genesis.ts';
+import type { ChainKind } from './genesis.ts';
+import { accountKey, readAccount, reject, scheduleRelease, type Account, type LedgerContext } from './ledger-context.ts';
+import { BRIDGE_RULES, rewardDelivery } from './bridge-rules.ts';
 import { checkQuorum } from './genesis.ts';
 import type { StateView } from './state-view.ts';
 import { rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBody } from './transactions.ts';
@@ -19,13 +21,7 @@ import { rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBo
  * d/<relay>/<root> recipients' proofs of delivery.
  */
 
-export interface Account {
-  balance: number;
-  nonce: number;
-  staked: number;
-  /** [amount, height at which it returns to the balance] */
-  unbonding: Array<[number, number]>;
-}
+export { accountKey, emptyAccount, readAccount, TxRejectedError, type Account, type LedgerContext } from './ledger-context.ts';
 
 export interface DirectoryRecord {
   username: string;
@@ -46,29 +42,6 @@ export interface ValidatorSet {
   nonce: number;
 }
 
-export class TxRejectedError extends Error {
-  override readonly name = 'TxRejectedError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-export interface LedgerContext {
-  readonly chain: string;
-  readonly kind: ChainKind;
-  readonly params: ChainParams;
-  readonly height: number;
-}
-
-const reject = (code: string, message: string): never => {
-  throw new TxRejectedError(code, message);
-};
-
-export const accountKey = (address: Uint8Array) => `a/${bytesToHex(address)}`;
-export const emptyAccount = (): Account => ({ balance: 0, nonce: 0, staked: 0, unbonding: [] });
-export const readAccount = (view: StateView, address: Uint8Array): Account => view.read<Account>(accountKey(address)) ?? emptyAccount();
 
 const CHAIN_OF_KIND: Record<TxBody['kind'], ChainKind | 'both'> = {
   transfer: 'currency',
@@ -84,6 +57,14 @@ const CHAIN_OF_KIND: Record<TxBody['kind'], ChainKind | 'both'> = {
   attest: 'chat',
   delivery: 'chat',
   validators: 'both',
+  bridge_send: 'both',
+  bridge_recv: 'both',
+  bridge_ack: 'both',
+  bridge_timeout: 'both',
+  bridge_update: 'both',
+  client_recover: 'both',
+  relay_stake: 'currency',
+  relay_unstake: 'currency',
 };
 
 /** Applies one signature-checked transaction to `view`; returns the other accounts it touched. */
@@ -136,10 +117,7 @@ const unstake: Rule = (ctx, view, tx, sender) => {
   const { amount } = body<'unstake'>(tx);
   if (sender.staked < amount) reject('insufficient-stake', `only ${sender.staked} is staked`);
   sender.staked -= amount;
-  const release = ctx.height + ctx.params.unbonding_blocks;
-  sender.unbonding.push([amount, release]);
-  const due = view.read<Uint8Array[]>(`r/${release}`) ?? [];
-  if (!due.some((a) => Buffer.compare(a, tx.from) === 0)) view.write(`r/${release}`, [...due, tx.from]);
+  scheduleRelease(ctx, view, tx.from, sender, amount);
   return [];
 };
 
@@ -270,12 +248,14 @@ const attest: Rule = (ctx, view, tx) => {
 
 const delivery: Rule = (ctx, view, tx) => {
   const b = body<'delivery'>(tx);
+  if (Buffer.compare(b.relay, tx.from) === 0) reject('self-delivery', 'a relay cannot prove deliveries to itself');
   const listing = listedRelay(view, b.relay);
   const key = `d/${bytesToHex(b.relay)}/${bytesToHex(b.root)}`;
   // The same proof twice counts once (the bridge pays for a proof at most once).
   if (view.get(key)) reject('proof-reused', 'this proof of delivery is already on chain');
   view.write(key, { recipient: tx.from, count: b.count, height: ctx.height });
   view.write(relayKey(b.relay), { ...listing, delivered: listing.delivered + b.count });
+  rewardDelivery(ctx, view, tx.from, b.relay, b.root, b.count);
   return [];
 };
 
@@ -297,7 +277,7 @@ const validators: Rule = (ctx, view, tx) => {
   return [];
 };
 
-const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, relay, attest, delivery, validators };
+const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, relay, attest, delivery, validators, ...BRIDGE_RULES };
 
 /** At the start of each block: stakes whose unbonding ends now return to their balances. */
 export function releaseUnbonded(view: StateView, height: number): void {

@@ -3,6 +3,8 @@ import { encodeCbor } from '../p2p/codec.ts';
 import { blockHash, decodeBlock, evidenceHash, evidenceKey, MAX_BLOCK_EVIDENCE, txsHash, validatorSetHash, voteStatement, type Block, type BlockHeader, type Certificate, type Evidence } from './blocks.ts';
 import type { Genesis } from './genesis.ts';
 import { accountKey, applyTx, releaseUnbonded, TxRejectedError, type LedgerContext, type ValidatorSet } from './ledger-rules.ts';
+import { bridgeKeys } from './bridge-wire.ts';
+import type { LightClient } from './light-client.ts';
 import { emptyStateTree, type StateTree } from './state-tree.ts';
 import { keyBytes, StateView } from './state-view.ts';
 import { addressOf, decodeTx, verifyTx, type DecodedTx } from './transactions.ts';
@@ -37,9 +39,20 @@ export interface Top {
 
 export const genesisHash = (genesis: Genesis): Uint8Array => createHash('sha256').update('dchat/chain/genesis/v1').update(encodeCbor(genesis)).digest();
 
-export function genesisTree(genesis: Genesis): StateTree {
-  const set: ValidatorSet = { set: genesis.validators.map((v) => ({ name: v.name, key: Buffer.from(v.public_key, 'hex') })), quorum: genesis.quorum, faults: genesis.byzantine_faults, nonce: 0 };
+const genesisSet = (genesis: Genesis): ValidatorSet => ({ set: genesis.validators.map((v) => ({ name: v.name, key: Buffer.from(v.public_key, 'hex') })), quorum: genesis.quorum, faults: genesis.byzantine_faults, nonce: 0 });
+
+/** The light client of the other chain, as genesis starts it: trusting the other's genesis validators. */
+export function genesisClient(other: Genesis): LightClient {
+  const { set, quorum, faults } = genesisSet(other);
+  return { chain: other.chain_id, height: 0, hash: genesisHash(other), time: other.genesis_time, root: new Uint8Array(32), next: { set, quorum, faults }, next_hash: validatorSetHash(set, quorum), frozen: null };
+}
+
+/** `counterparty`: the other chain of the network, whose light client this one starts with. */
+export function genesisTree(genesis: Genesis, counterparty?: Genesis): StateTree {
+  const set = genesisSet(genesis);
   const entries: Array<[Uint8Array, Uint8Array]> = [[keyBytes('v'), encodeCbor(set)]];
+  if (counterparty) entries.push([keyBytes(bridgeKeys.client(counterparty.chain_id)), encodeCbor(genesisClient(counterparty))]);
+  if (genesis.params.relay_reward_pool > 0) entries.push([keyBytes(bridgeKeys.rewardPool), encodeCbor(genesis.params.relay_reward_pool)]);
   const balances = new Map<string, number>();
   for (const a of genesis.allocations) balances.set(a.address, (balances.get(a.address) ?? 0) + a.amount);
   for (const [address, balance] of balances) entries.push([keyBytes(accountKey(Buffer.from(address, 'hex'))), encodeCbor({ balance, nonce: 0, staked: 0, unbonding: [] })]);
@@ -56,10 +69,11 @@ export interface BuildInput {
   readonly proposer: number;
 }
 
-export function createLedgerRules(genesis: Genesis) {
+export function createLedgerRules(genesis: Genesis, counterparty?: Genesis) {
   const chain = genesis.chain_id;
   const params = genesis.params;
-  const context = (height: number): LedgerContext => ({ chain, kind: genesis.kind, params, height });
+  const other = counterparty?.chain_id ?? '';
+  const context = (height: number, time: number): LedgerContext => ({ chain, kind: genesis.kind, params, height, time, counterparty: other });
 
   function header(top: Top, height: number, tree: StateTree, txs: Uint8Array[], evidence: readonly Evidence[], time: number, proposer: number): { header: BlockHeader; next?: ValidatorSet } {
     const current = validatorSetOf(top.tree);
@@ -126,7 +140,7 @@ export function createLedgerRules(genesis: Genesis) {
         if (chosen.length >= params.max_block_txs || bytes + candidate.bytes.length > params.max_block_bytes) break;
         const attempt = view.fork();
         try {
-          const others = applyTx(context(height), attempt, candidate.tx);
+          const others = applyTx(context(height, input.time), attempt, candidate.tx);
           view.merge(attempt);
           const id = Buffer.from(candidate.id, 'hex');
           for (const account of [candidate.tx.from, ...others]) touched.push([account, chosen.length, id]);
@@ -159,13 +173,13 @@ export function createLedgerRules(genesis: Genesis) {
       for (const [position, encoded] of block.txs.entries()) {
         let decoded: DecodedTx;
         try {
-          decoded = decodeTx(encoded, params.max_tx_bytes);
+          decoded = decodeTx(encoded, params);
         } catch (err) {
           throw new BlockInvalidError(`transaction ${position}: ${(err as Error).message}`);
         }
         if (!verified(decoded.id) && !verifyTx(decoded.tx)) throw new BlockInvalidError(`transaction ${position} is not signed by its sender`);
         try {
-          const others = applyTx(context(height), view, decoded.tx);
+          const others = applyTx(context(height, h.time), view, decoded.tx);
           const id = Buffer.from(decoded.id, 'hex');
           for (const account of [decoded.tx.from, ...others]) touched.push([account, position, id]);
         } catch (err) {

@@ -66,7 +66,7 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
 
   const decode = (bytes: Uint8Array): DecodedTx => {
     try {
-      return decodeTx(bytes, params.max_tx_bytes);
+      return decodeTx(bytes, params);
     } catch (err) {
       throw new MempoolError('malformed', (err as TxFormatError).message);
     }

@@ -3,6 +3,8 @@ import type { RelayRegistry, SubmittedTransaction } from '../domain/chain-model.
 import { NetworkDisabledError } from '../domain/errors.ts';
 import type { Chains } from './chains-service.ts';
 import { RELAY_INDEX, relayKey, type RelayListing } from './ledger-rules.ts';
+import type { RelayStake } from './bridge-rules.ts';
+import { bridgeKeys } from './bridge-wire.ts';
 import { StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
 
@@ -33,7 +35,11 @@ export function createRelayRegistry(init: RelayRegistryInit) {
       const height = node.committed.top.height;
       const periodBlocks = node.committed.genesis.params.attestation_period_blocks;
       const period = Math.floor((height + 1) / periodBlocks);
+      const currency = new StateView(init.chains.currency.committed.top.tree);
+      const minStake = init.chains.currency.committed.genesis.params.min_relay_stake;
       const relays = keys.flatMap((key) => {
+        const reported = view.read<{ staked: number }>(bridgeKeys.relayStake(key))?.staked ?? 0;
+        const paid = currency.read<RelayStake>(bridgeKeys.relayStake(key));
         const listing = view.read<RelayListing>(relayKey(key));
         if (!listing) return [];
         return [{
@@ -45,8 +51,14 @@ export function createRelayRegistry(init: RelayRegistryInit) {
           attestations: listing.attestations,
           period_attestations: listing.period === period ? listing.period_attestations : 0,
           delivered: listing.delivered,
+          stake: reported,
+          staked: reported >= minStake,
+          rewards_earned: paid?.earned ?? 0,
+          deliveries_paid: paid?.deliveries ?? 0,
         }];
       });
+      // Staked relays first (most stake first), then by proved deliveries: the list a user picks from.
+      relays.sort((a, b) => Number(b.staked) - Number(a.staked) || b.stake - a.stake || b.delivered - a.delivered);
       return { relays, height, period, period_blocks: periodBlocks };
     },
     announce(i: { identity_id?: string | undefined; wait: boolean }): Promise<SubmittedTransaction> {

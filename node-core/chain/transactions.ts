@@ -4,6 +4,7 @@ import { bytesToHex } from '../crypto/hex.ts';
 import { defineStatement } from '../crypto/statements.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 import { bytes } from '../wire/protocols.ts';
+import { packetSchema, proofHeaderSchema, proofSchema, receiptSchema, sendPayloadSchema } from './bridge-wire.ts';
 
 /**
  * Transactions: one signed shape for both chains. The sender's Ed25519 key is its account
@@ -13,6 +14,12 @@ import { bytes } from '../wire/protocols.ts';
 
 const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const hash32 = bytes(32);
+const seq = z.number().int().positive();
+export const MAX_BRIDGE_BATCH = 1_000;
+/** A relaying transaction's proofs are against a header it shows (and the client verifies now) or one the client already verified. */
+const atHeader = { header: proofHeaderSchema.optional(), height: z.number().int().positive().optional() };
+/** Kinds that carry proofs, allowed up to max_relay_tx_bytes instead of max_tx_bytes. */
+export const RELAYING_KINDS: ReadonlySet<string> = new Set(['bridge_recv', 'bridge_ack', 'bridge_timeout', 'bridge_update', 'client_recover']);
 export const USERNAME_PATTERN = /^[a-z][a-z0-9_]{2,31}$/;
 
 export const txBodySchema = z.discriminatedUnion('kind', [
@@ -39,6 +46,16 @@ export const txBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('attest'), relay: bytes(32), period: z.number().int().nonnegative() }),
   /** A recipient's signed proof that a relay delivered `count` messages, committed to by `root` (their hashes' Merkle root). */
   z.object({ kind: z.literal('delivery'), relay: bytes(32), root: hash32, count: z.number().int().positive().max(1 << 20) }),
+  // the bridge (both chains; bridge-rules.ts)
+  z.object({ kind: z.literal('bridge_send'), timeout: z.number().int().positive(), payload: sendPayloadSchema }),
+  z.object({ kind: z.literal('bridge_recv'), ...atHeader, packets: z.array(z.object({ packet: packetSchema, proof: proofSchema })).min(1).max(MAX_BRIDGE_BATCH) }),
+  z.object({ kind: z.literal('bridge_ack'), ...atHeader, acks: z.array(z.object({ seq, receipt: receiptSchema, proof: proofSchema })).min(1).max(MAX_BRIDGE_BATCH) }),
+  z.object({ kind: z.literal('bridge_timeout'), ...atHeader, packets: z.array(z.object({ seq, proof: proofSchema })).min(1).max(MAX_BRIDGE_BATCH) }),
+  z.object({ kind: z.literal('bridge_update'), header: proofHeaderSchema }),
+  z.object({ kind: z.literal('client_recover'), header: proofHeaderSchema, approvals: z.array(z.tuple([z.number().int().nonnegative(), bytes(64)])).max(100) }),
+  /** A relay's stake on the currency chain; the bridge carries the total to the chat chain's relay registry. */
+  z.object({ kind: z.literal('relay_stake'), amount }),
+  z.object({ kind: z.literal('relay_unstake'), amount }),
   // both: the validator set changes only by a transaction the current quorum signed
   z.object({ kind: z.literal('validators'), set: z.array(z.object({ name: z.string().min(1).max(64), key: bytes(32) })).min(1).max(100), quorum: z.number().int().positive(), faults: z.number().int().nonnegative(), approvals: z.array(z.tuple([z.number().int().nonnegative(), bytes(64)])).max(100) }),
 ]);
@@ -86,8 +103,15 @@ export function signTx(secretKey: Uint8Array, tx: UnsignedTx): DecodedTx {
   return { tx: signed, bytes: encoded, id: txId(encoded) };
 }
 
+/** A chain's size limits: most transactions up to max_tx_bytes, relaying ones (proofs) up to max_relay_tx_bytes. */
+export interface TxSizeLimits {
+  readonly max_tx_bytes: number;
+  readonly max_relay_tx_bytes: number;
+}
+
 /** Shape only; the signature is checked by verifyTx (cached by id in the mempool). */
-export function decodeTx(encoded: Uint8Array, maxBytes: number): DecodedTx {
+export function decodeTx(encoded: Uint8Array, limits: TxSizeLimits): DecodedTx {
+  const maxBytes = Math.max(limits.max_tx_bytes, limits.max_relay_tx_bytes);
   if (encoded.length > maxBytes) throw new TxFormatError(`the transaction is ${encoded.length} bytes, more than ${maxBytes}`);
   let raw: unknown;
   try {
@@ -100,6 +124,7 @@ export function decodeTx(encoded: Uint8Array, maxBytes: number): DecodedTx {
   // Re-encoding must give the same bytes: one transaction has one encoding, so one id.
   const canonical = encodeCbor(parsed.data);
   if (Buffer.compare(canonical, encoded) !== 0) throw new TxFormatError('the transaction is not canonically encoded');
+  if (encoded.length > limits.max_tx_bytes && !RELAYING_KINDS.has(parsed.data.body.kind)) throw new TxFormatError(`the transaction is ${encoded.length} bytes, more than ${limits.max_tx_bytes}`);
   return { tx: parsed.data, bytes: encoded, id: txId(encoded) };
 }
 

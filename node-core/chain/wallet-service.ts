@@ -95,13 +95,15 @@ export function createWalletService(init: WalletInit) {
       final_height: node.committed.top.height,
       decimals: Math.log10(COIN),
       symbol: 'DCT',
+      chat_balance: readAccount(new StateView(chains.chat.committed.top.tree), hexToBytes(id)).balance,
+      chat_chain_id: chains.chat.committed.chain,
     };
   }
 
   function history(identityId: string | undefined, limit: number): WalletHistoryEntry[] {
     const id = identity(identityId);
     const node = chains.currency;
-    const max = node.committed.genesis.params.max_tx_bytes;
+    const max = node.committed.genesis.params;
     const blocks = new Map<number, Block | undefined>();
     const out: WalletHistoryEntry[] = [];
     for (const { height, position } of node.committed.accountTxs(hexToBytes(id), limit)) {
@@ -152,6 +154,13 @@ export function createWalletService(init: WalletInit) {
   }
 
   return {
+    /** Any transaction signed by a local identity, checked against the chain's rules first (the bridge's path). */
+    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction> {
+      const id = identity(identityId);
+      if (kind === 'chat') await ensureChatFunds(id, chains.chat.committed.genesis.params.min_fee);
+      return submit(chains.byKind(kind), id, body, undefined, wait);
+    },
+    identity,
     /** A transaction on the chat chain signed by a local identity (the relay registry's announcements); a devnet's faucet pays its fee. */
     async submitChat(identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction> {
       const id = identity(identityId);
@@ -181,7 +190,7 @@ export function createWalletService(init: WalletInit) {
       const node = chains.byKind(kind);
       const found = node.committed.block(height);
       if (!found) throw new BlockNotFoundError(`${node.committed.chain} has no final block ${height} here (final height ${node.committed.top.height})`);
-      return blockView(found.block, found.certificate, node.committed.genesis.params.max_tx_bytes);
+      return blockView(found.block, found.certificate, node.committed.genesis.params);
     },
   };
 

@@ -123,6 +123,8 @@ const bridgeSection = z.object({
   finality_proof_timeout_secs: seconds.default(600),
   validator_quorum: positiveInt.default(2),
   state_snapshot_interval: positiveInt.default(1000),
+  /** Relay bridge packets between the chains: 'auto' does when this node validates either chain. */
+  relayer: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 const accessibilitySection = z.object({
@@ -231,9 +233,7 @@ export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'marketplace.cache_size': 'the marketplace',
   'marketplace.escrow_timeout_secs': 'the marketplace',
   'marketplace.payment_confirmation_timeout_secs': 'the marketplace',
-  'bridge.transaction_timeout_secs': 'the cross-chain bridge',
-  'bridge.finality_proof_timeout_secs': 'the cross-chain bridge',
-  'bridge.validator_quorum': 'the cross-chain bridge',
+  'bridge.validator_quorum': 'the genesis quorum (each chain\'s genesis names its quorum; this key is informational)',
   'logging.max_file_size_mb': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'logging.max_backups': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'security.jwt_secret': 'JWT sessions (the API uses the bearer token in the data directory)',

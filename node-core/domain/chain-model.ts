@@ -75,6 +75,9 @@ export interface Wallet {
   /** The currency has 6 decimals: amounts are counted in millionths. */
   readonly decimals: number;
   readonly symbol: string;
+  /** The same account on the chat chain: its fees, and funds moved there over the bridge. */
+  readonly chat_balance: number;
+  readonly chat_chain_id: string;
 }
 
 export interface WalletHistoryEntry {
@@ -123,6 +126,13 @@ export interface RelayListingView {
   readonly period_attestations: number;
   /** Messages recipients proved it delivered. */
   readonly delivered: number;
+  /** Its stake on the currency chain, as the bridge last reported it to the chat chain (0: not staked). */
+  readonly stake: number;
+  /** Whether that stake is enough to earn rewards (the currency chain's min_relay_stake). */
+  readonly staked: boolean;
+  /** Rewards the currency chain paid it for proved deliveries, and the deliveries paid for. */
+  readonly rewards_earned: number;
+  readonly deliveries_paid: number;
 }
 
 export interface RelayRegistry {
@@ -142,4 +152,53 @@ export interface DirectoryAnswer {
   readonly proof: { readonly siblings: readonly string[]; readonly terminal: { readonly kind: 'empty' } | { readonly kind: 'leaf'; readonly path: string; readonly value_hash: string } };
   /** Checked here against the state root of a block with a valid certificate. */
   readonly verified: boolean;
+}
+
+/** A cross-chain operation as the chains show it (see chain/bridge-tracker.ts for the states). */
+export interface BridgePacketView {
+  /** `<source chain id>/<sequence>` */
+  readonly id: string;
+  readonly seq: number;
+  readonly from_chain: string;
+  readonly to_chain: string;
+  readonly direction: 'chat-to-currency' | 'currency-to-chat' | string;
+  readonly app: 'transfer' | 'stake' | 'reward' | 'membership';
+  readonly sender: string;
+  /** Who it is for: the transfer's recipient, the member, or the relay. */
+  readonly recipient: string;
+  /** Units moved (transfer, membership price), the stake total (stake) or the messages proved (reward). */
+  readonly amount: number;
+  /** Held in escrow on the source until the outcome. */
+  readonly held: number;
+  readonly state: 'Initiated' | 'FinalityProved' | 'Executed' | 'RolledBack';
+  /** Destination time (ms) after which it is rolled back. */
+  readonly timeout: number;
+  readonly initiated: { readonly height: number; readonly time: number };
+  /** When the destination accepted the finality proof and executed it (or refused it, with `error`). */
+  readonly proved: { readonly height: number; readonly time: number } | null;
+  readonly finished: { readonly height: number; readonly time: number } | null;
+  /** Why it was rolled back: the destination's refusal ('insufficient-escrow', 'no-channel', …) or 'timeout'; null otherwise. */
+  readonly error: string | null;
+}
+
+export interface LightClientStatus {
+  /** The chain this client follows. */
+  readonly tracks: string;
+  readonly height: number;
+  readonly header_time: number;
+  /** Age of the trusted header by the tracking chain's last block time (ms). */
+  readonly age_ms: number;
+  readonly trusting_period_ms: number;
+  readonly status: 'active' | 'expired' | 'frozen';
+  readonly frozen: string | null;
+}
+
+export interface BridgeHealth {
+  readonly status: 'healthy' | 'degraded';
+  /** The light client each chain keeps of the other. */
+  readonly clients: { readonly chat: LightClientStatus; readonly currency: LightClientStatus };
+  readonly backlog: number;
+  readonly oldest_pending: { readonly id: string; readonly age_ms: number } | null;
+  readonly relayer: { readonly enabled: boolean; readonly submitted: number; readonly failures: number; readonly last_error: string | null };
+  readonly problems: readonly string[];
 }

@@ -1,3 +1,4 @@
+import type { BridgeHealth } from '../../domain/chain-model.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DchatConfig } from '../../config/schema.ts';
@@ -27,6 +28,8 @@ export interface HttpServerInit {
   readonly attachmentFile: (id: string) => { path: string; row: { name: string; mime: string; size: number } };
   /** The bots this node hosts, once started (the Bot API authenticates against them). */
   readonly bots: () => BotService | undefined;
+  /** The bridge's health once the chains run (/health/bridge on the probe port). */
+  readonly bridgeHealth?: () => BridgeHealth | undefined;
 }
 
 export type ErrorSender = (err: unknown, req: FastifyRequest, reply: FastifyReply) => FastifyReply;

@@ -19,6 +19,12 @@ export function registerProbeRoutes(app: FastifyInstance, ctx: HttpContext): voi
     if (problem) return reply.status(503).send(problem);
     return { status: 'ready', version: init.version };
   });
+  // The runbook's `curl dchat-api:9001/health/bridge`: 200 when both light clients are active and nothing is overdue, 503 otherwise.
+  app.get('/health/bridge', probe, async (_req, reply) => {
+    const health = init.bridgeHealth?.();
+    if (!health) return reply.status(503).send({ error: 'NotReady', message: 'the chains are not running on this node yet' } satisfies ApiErrorBody);
+    return reply.status(health.status === 'healthy' ? 200 : 503).send(health);
+  });
   if (init.config.observability.metrics_enabled) {
     app.get('/metrics', probe, async (_req, reply) => reply.type(init.metrics.contentType).send(await init.metrics.render()));
   }

@@ -3,6 +3,7 @@ import type { WalletService } from '../../chain/wallet-service.ts';
 import { ChainUnavailableError } from '../../domain/errors.ts';
 import type { KeyChangeWatch } from '../../contacts/key-change-watch.ts';
 import type { RelayRegistryService } from '../../chain/relay-registry.ts';
+import type { BridgeService } from '../../chain/bridge-service.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
@@ -21,6 +22,11 @@ export const chainSpecs = {
   'directory.lookup': { schema: S.directoryRef, rest: rest.get('/api/directory/:username', 'query') },
   'relays.registry': { schema: S.empty, rest: rest.get('/api/relays/registry', 'query') },
   'relays.announce': { schema: S.announceRelay, rest: rest.post('/api/relays/registry', 'body') },
+  'relays.stake': { schema: S.relayStake, rest: rest.post('/api/relays/stake', 'body') },
+  'relays.unstake': { schema: S.relayStake, rest: rest.post('/api/relays/unstake', 'body') },
+  'bridge.transfer': { schema: S.bridgeTransfer, rest: rest.post('/api/bridge/transfers', 'body') },
+  'bridge.packets': { schema: S.bridgePackets, rest: rest.get('/api/bridge/packets', 'query') },
+  'bridge.health': { schema: S.empty, rest: rest.get('/api/bridge/health', 'query') },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
   'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
   'identities.rotate': { schema: S.rotateIdentity, rest: rest.post('/api/identities/:id/rotate', 'body') },
@@ -38,6 +44,11 @@ export const chainSpecs = {
   | 'directory.lookup'
   | 'relays.registry'
   | 'relays.announce'
+  | 'relays.stake'
+  | 'relays.unstake'
+  | 'bridge.transfer'
+  | 'bridge.packets'
+  | 'bridge.health'
   | 'identities.register'
   | 'contacts.addByUsername'
   | 'identities.rotate'
@@ -52,6 +63,7 @@ export interface LedgerParts {
   /** Contacts' keys against the directory: safety-number changes. */
   readonly keyChanges: KeyChangeWatch;
   readonly relays: RelayRegistryService;
+  readonly bridge: BridgeService;
 }
 
 export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
@@ -73,6 +85,11 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'directory.lookup': (i) => need().wallet.lookup(i.username),
     'relays.registry': () => need().relays.list(),
     'relays.announce': (i) => need().relays.announce(i),
+    'relays.stake': (i) => need().bridge.stake(i),
+    'relays.unstake': (i) => need().bridge.unstake(i),
+    'bridge.transfer': (i) => need().bridge.transfer(i),
+    'bridge.packets': (i) => need().bridge.packets(i),
+    'bridge.health': () => need().bridge.health(),
     'identities.register': (i) => need().wallet.register(i),
     'contacts.addByUsername': async (i) => {
       const parts = need();

@@ -107,6 +107,19 @@ async function buttonsAtB(env: Env) {
   return { ...pair, rows };
 }
 
+/** Waits until `id` has `count` bridge packets from `chainId` and the newest is settled (Executed or RolledBack); returns it. */
+async function settled(n: TestNode, id: string, chainId: string, count = 1) {
+  return waitFor(`bridge packet from ${chainId} settled`, async () => {
+    const mine = (await n.call('bridge.packets', { identity_id: id, limit: 100 })).packets.filter((p) => p.from_chain === chainId);
+    return mine.length >= count && (mine[0]!.state === 'Executed' || mine[0]!.state === 'RolledBack') ? mine[0] : undefined;
+  }, 20_000);
+}
+const executed = async (n: TestNode, id: string, chainId: string) => {
+  const packet = await settled(n, id, chainId);
+  assert.equal(packet.state, 'Executed', packet.error ?? '');
+  return packet;
+};
+
 type Test = (env: Env) => Promise<void>;
 
 const methodTests: { readonly [M in MethodName]: Test } = {
@@ -642,6 +655,62 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(relays.length, 1, 'announcing again updates the listing');
     assert.deepEqual([relays[0]!.registered_height, relays[0]!.updated_height], [first.height, again.height]);
     await rejectsWith(a.call('relays.announce', { identity_id: 'ab'.repeat(32) }), 'IdentityNotFound');
+  },
+  'bridge.transfer': async ({ a }) => {
+    const { id, gift } = await funded(a);
+    const out = await a.call('bridge.transfer', { identity_id: id, to_chain: 'chat', amount: 3_000_000 });
+    assert.equal(out.status, 'final');
+    const there = await executed(a, id, out.chain_id);
+    assert.equal(there.amount, 3_000_000);
+    const wallet = await a.call('wallet.get', { identity_id: id });
+    assert.equal(wallet.balance, gift - 3_000_000 - wallet.min_fee, 'held on the currency chain');
+    // The chat chain's faucet gave its fees; the bridged funds are on top.
+    await waitFor('the funds on the chat chain', async () => (await a.call('wallet.get', { identity_id: id })).chat_balance >= 3_000_000 || undefined);
+    const back = await a.call('bridge.transfer', { identity_id: id, to_chain: 'currency', amount: 1_000_000 });
+    await executed(a, id, back.chain_id);
+    await waitFor('the funds back on the currency chain', async () => (await a.call('wallet.get', { identity_id: id })).balance === wallet.balance + 1_000_000 || undefined);
+    // Chat-chain funds that never came from the currency chain (this identity's chat faucet gift): the currency chain refuses, the chat chain refunds.
+    const minted = await a.call('identities.create', { username: unique('minted') });
+    const tooMuch = await a.call('bridge.transfer', { identity_id: minted.id, to_chain: 'currency', amount: 500_000_000 });
+    const refused = await settled(a, minted.id, tooMuch.chain_id);
+    assert.deepEqual([refused.state, refused.error], ['RolledBack', 'insufficient-escrow']);
+    const chatGift = 1_000_000_000; // a devnet faucet's gift
+    await waitFor('the refund on the chat chain', async () => (await a.call('wallet.get', { identity_id: minted.id })).chat_balance === chatGift - wallet.min_fee || undefined);
+    await rejectsWith(a.call('bridge.transfer', { identity_id: id, to_chain: 'chat', amount: gift * 10 }), 'TransactionRejected');
+  },
+  'bridge.packets': async ({ a }) => {
+    const { id } = await funded(a);
+    await a.call('bridge.transfer', { identity_id: id, to_chain: 'chat', amount: 1_000_000 });
+    const mine = await executed(a, id, (await a.call('chains.info', {})).currency.chain_id);
+    assert.deepEqual([mine.app, mine.sender, mine.recipient, mine.direction], ['transfer', id, id, 'currency-to-chat']);
+    assert.ok(mine.proved && mine.finished && mine.finished.height >= mine.initiated.height);
+    const other = await a.call('identities.create', { username: unique('other') });
+    assert.deepEqual((await a.call('bridge.packets', { identity_id: other.id, limit: 10 })).packets, [], "another identity's list is its own");
+    assert.ok((await a.call('bridge.packets', { all: true, limit: 1000 })).packets.some((p) => p.id === mine.id));
+  },
+  'bridge.health': async ({ a }) => {
+    const health = await a.call('bridge.health', {});
+    assert.equal(health.status, 'healthy', health.problems.join('; '));
+    assert.equal(health.relayer.enabled, true, 'a node validating its local chains relays');
+    assert.deepEqual([health.clients.chat.status, health.clients.currency.status], ['active', 'active']);
+  },
+  'relays.stake': async ({ a }) => {
+    const { id } = await funded(a);
+    await a.call('relays.announce', { identity_id: id });
+    const staked = await a.call('relays.stake', { identity_id: id, amount: 20_000_000 });
+    assert.equal(staked.status, 'final');
+    const listed = await waitFor('the stake in the chat chain registry', async () => (await a.call('relays.registry', {})).relays.find((r) => r.key === id && r.stake === 20_000_000));
+    assert.equal(listed.staked, true);
+    await rejectsWith(a.call('relays.stake', { identity_id: id, amount: 10_000_000_000 }), 'TransactionRejected');
+  },
+  'relays.unstake': async ({ a }) => {
+    const { id } = await funded(a);
+    await a.call('relays.announce', { identity_id: id });
+    await a.call('relays.stake', { identity_id: id, amount: 20_000_000 });
+    await a.call('relays.unstake', { identity_id: id, amount: 15_000_000 });
+    const listed = await waitFor('the lower stake in the registry', async () => (await a.call('relays.registry', {})).relays.find((r) => r.key === id && r.stake === 5_000_000));
+    assert.equal(listed.staked, false, 'below min_relay_stake');
+    await rejectsWith(a.call('relays.unstake', { identity_id: id, amount: 99_000_000 }), 'TransactionRejected');
   },
   'relays.registry': async ({ a }) => {
     const relay = await a.call('identities.create', { username: unique('relay') });
