@@ -7,7 +7,7 @@ import { blockHash, validatorSetHash } from './blocks.ts';
 import { bridgeKeys, clientRecoveryStatement, type Packet, type PacketOutcome, type ProofHeader, type Receipt } from './bridge-wire.ts';
 import type { ChainNode } from './chain-node.ts';
 import type { LightClient } from './light-client.ts';
-import { MAX_BRIDGE_BATCH, signTx, type TxBody } from './transactions.ts';
+import { signTx, type TxBody } from './transactions.ts';
 import { keyBytes, StateView } from './state-view.ts';
 import { readAccount } from './ledger-context.ts';
 
@@ -36,6 +36,8 @@ export interface BridgeRelayer extends Startable {
 }
 
 const other = (kind: ChainKindName): ChainKindName => (kind === 'chat' ? 'currency' : 'chat');
+/** Packets per relaying transaction: each carries a Merkle proof (~0.5–1 KB), so 200 stay well inside max_relay_tx_bytes. */
+const BATCH = 200;
 
 export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
   const { nodes } = init;
@@ -134,7 +136,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     const toAck: Array<{ seq: number; receipt: Receipt }> = [];
     const toTimeOut: number[] = [];
     let settledBelow = true;
-    for (let seq = cursor[from]; seq <= last && toReceive.length + toAck.length + toTimeOut.length < MAX_BRIDGE_BATCH; seq++) {
+    for (let seq = cursor[from]; seq <= last && toReceive.length + toAck.length + toTimeOut.length < BATCH; seq++) {
       if (here.read<PacketOutcome>(bridgeKeys.outcome(destChain, seq))) {
         if (settledBelow) cursor[from] = seq + 1;
         continue;
