@@ -171,6 +171,20 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     if (toTimeOut.length > 0) await submit(from, { kind: 'bridge_timeout', header, packets: toTimeOut.map((seq) => ({ seq, proof: proofOf(seq) })) });
   }
 
+  /** A client not updated for a third of its trusting period is updated, so a quiet bridge does not expire. */
+  async function refresh(from: ChainKindName): Promise<void> {
+    const source = nodes[from];
+    const dest = nodes[other(from)];
+    const client = new StateView(dest.committed.top.tree).read<LightClient>(bridgeKeys.client(source.committed.chain));
+    if (!client || client.frozen) return;
+    const age = dest.committed.top.time - client.time;
+    const period = dest.committed.genesis.params.trusting_period_ms;
+    if (age > period) return recoverIfLocal(other(from), client);
+    if (age < period / 3 || source.committed.top.height <= client.height) return;
+    const header = proofHeader(source, client);
+    if (header) await submit(other(from), { kind: 'bridge_update', header });
+  }
+
   async function round(): Promise<void> {
     for (const kind of ['chat', 'currency'] as const) {
       if (stopped) return;
@@ -178,6 +192,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
         await fund(kind);
         await fund(other(kind));
         await relay(kind);
+        await refresh(kind);
       } catch (err) {
         stats.failures++;
         stats.lastError = (err as Error).message;

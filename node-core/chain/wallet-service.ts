@@ -12,7 +12,7 @@ import { readAccount, TxRejectedError, type DirectoryRecord } from './ledger-rul
 import { MempoolError } from './mempool.ts';
 import { verifyStateProof, encodeStateProof } from './state-tree.ts';
 import { keyBytes, StateView } from './state-view.ts';
-import { decodeTx, rotateConsentStatement, signTx, type TxBody } from './transactions.ts';
+import { addressOf, decodeTx, rotateConsentStatement, signTx, TxFormatError, type DecodedTx, type TxBody } from './transactions.ts';
 
 /**
  * What a person does with the ledgers through the API: their wallet on the currency chain (the
@@ -65,15 +65,22 @@ export function createWalletService(init: WalletInit) {
     if (!secret) throw new IdentityLockedError('unlock the identity first (POST /api/identities/:id/unlock)');
     const params = node.committed.genesis.params;
     const signed = signTx(secret, { chain: node.committed.chain, from: hexToBytes(id), nonce: nextNonce(node, id), fee: fee ?? (body.kind === 'faucet' ? 0 : params.min_fee), body });
-    const before = node.committed.rules.build({ top: node.committed.top, candidates: [...node.mempool.pendingFor(id), signed].sort((a, b) => a.tx.nonce - b.tx.nonce), evidence: [], time: Date.now(), proposer: 0 });
-    const refused = before.rejected.find((r) => r.id === signed.id);
-    if (refused) throw asDomainError(refused.error);
+    refuseEarly(node, signed);
     try {
       node.submit(signed.bytes);
     } catch (err) {
       throw asDomainError(err);
     }
     return outcome(node, signed.id, wait);
+  }
+
+  /** What the chain's rules would say now (after the sender's waiting transactions): a refusal is named at once instead of never becoming final. */
+  function refuseEarly(node: ChainNode, signed: DecodedTx, nonceMayWait = false): void {
+    const sender = addressOf(signed.tx.from);
+    const candidates = [...node.mempool.pendingFor(sender).filter((t) => t.id !== signed.id), signed].sort((a, b) => a.tx.nonce - b.tx.nonce);
+    const before = node.committed.rules.build({ top: node.committed.top, candidates, evidence: [], time: Date.now(), proposer: 0 });
+    const refused = before.rejected.find((r) => r.id === signed.id);
+    if (refused && !(nonceMayWait && refused.error.code === 'bad-nonce')) throw asDomainError(refused.error);
   }
 
   function wallet(identityId?: string): Wallet {
@@ -146,6 +153,8 @@ export function createWalletService(init: WalletInit) {
     const node = chains.byKind(kind);
     let entry;
     try {
+      // Refused by name now if it cannot apply; one whose nonce follows others still on their way is judged when they are in.
+      refuseEarly(node, decodeTx(bytes, node.committed.genesis.params), true);
       entry = await node.submitAsync(bytes);
     } catch (err) {
       throw asDomainError(err);
@@ -232,5 +241,6 @@ function asDomainError(err: unknown): Error {
     return new TransactionRejectedError(`${err.code}: ${err.message}`);
   }
   if (err instanceof MempoolError) return new TransactionRejectedError(`${err.code}: ${err.message}`);
+  if (err instanceof TxFormatError) return new TransactionRejectedError(`malformed: ${err.message}`);
   return err as Error;
 }

@@ -597,6 +597,9 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     forged[forged.length - 1]! ^= 1;
     await rejectsWith(a.call('chains.submit', { chain: 'currency', tx: forged.toString('hex') }), 'TransactionRejected');
     await rejectsWith(a.call('chains.submit', { chain: 'currency', tx: 'zz' }), 'ValidationError');
+    // A well-formed, signed transaction the chain's rules refuse is refused by name at once, not left to never become final.
+    const tooMuch = signTx(key.secretKey, { chain, from: key.publicKey, nonce: 1, fee: 1_000, body: { kind: 'transfer', to: new Uint8Array(32).fill(1), amount: 10 ** 15 } });
+    await rejectsWith(a.call('chains.submit', { chain: 'currency', tx: Buffer.from(tooMuch.bytes).toString('hex') }), 'TransactionRejected', /insufficient-funds/);
   },
   'wallet.get': async ({ a }) => {
     const identity = await a.call('identities.create', { username: unique('wallet') });
