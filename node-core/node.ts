@@ -4,6 +4,7 @@ import type { LedgerParts } from './api/methods/chain-methods.ts';
 import { createChains } from './chain/chains-service.ts';
 import { createWalletService } from './chain/wallet-service.ts';
 import { createBridgeService } from './chain/bridge-service.ts';
+import { createDeliveryProofs } from './chain/delivery-proofs.ts';
 import { createRelayRegistry } from './chain/relay-registry.ts';
 import { changedStateKeys, chatDirectory } from './chain/chat-directory.ts';
 import { createKeyChangeWatch } from './contacts/key-change-watch.ts';
@@ -145,7 +146,12 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     transactionTimeoutSecs: config.bridge.transaction_timeout_secs,
     finalityProofTimeoutSecs: config.bridge.finality_proof_timeout_secs,
   });
-  return { chains, wallet, addContact, keyChanges, relays, bridge };
+  const batch = config.relay.delivery_proof_batch;
+  const proofs =
+    networked && batch > 0
+      ? createDeliveryProofs({ chains, logger: ctx.init.logger, batch, submit: (id, body) => wallet.submitAs('chat', id, body, false), subscribe: (listener) => networked.delivery.onRelayed(listener) })
+      : undefined;
+  return { chains, wallet, addContact, keyChanges, relays, bridge, proofs };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
@@ -216,10 +222,12 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
             await ledgers.chains.start();
             ledgers.keyChanges.start();
             await ledgers.bridge.start();
+            await ledgers.proofs?.start();
             ctx.ledgers = ledgers;
           },
           async () => {
             ctx.ledgers = undefined;
+            await ledgers.proofs?.stop();
             await ledgers.bridge.stop();
             await ledgers.keyChanges.stop();
             await ledgers.chains.stop();

@@ -152,7 +152,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     if (toReceive.length > 0) {
       const client = there.read<LightClient>(bridgeKeys.client(sourceChain));
       if (!client) return;
-      if (dest.committed.top.time > client.time + dest.committed.genesis.params.trusting_period_ms) return recoverIfLocal(other(from), client);
+      if (client.height > 0 && dest.committed.top.time > client.time + dest.committed.genesis.params.trusting_period_ms) return recoverIfLocal(other(from), client);
       const header = proofHeader(source, client);
       if (header) {
         const tree = source.committed.top.tree;
@@ -162,7 +162,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     if (toAck.length + toTimeOut.length === 0) return;
     const client = here.read<LightClient>(bridgeKeys.client(destChain));
     if (!client) return;
-    if (source.committed.top.time > client.time + source.committed.genesis.params.trusting_period_ms) return recoverIfLocal(from, client);
+    if (client.height > 0 && source.committed.top.time > client.time + source.committed.genesis.params.trusting_period_ms) return recoverIfLocal(from, client);
     const header = proofHeader(dest, client);
     if (!header) return;
     const tree = dest.committed.top.tree;
@@ -179,7 +179,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     if (!client || client.frozen) return;
     const age = dest.committed.top.time - client.time;
     const period = dest.committed.genesis.params.trusting_period_ms;
-    if (age > period) return recoverIfLocal(other(from), client);
+    if (client.height > 0 && age > period) return recoverIfLocal(other(from), client);
     if (age < period / 3 || source.committed.top.height <= client.height) return;
     const header = proofHeader(source, client);
     if (header) await submit(other(from), { kind: 'bridge_update', header });

@@ -207,7 +207,11 @@ const timeout: Rule = (ctx, view, tx) => {
 };
 
 const update: Rule = (ctx, view, tx) => {
-  trustHeader(ctx, view, body<'bridge_update'>(tx).header);
+  const { header } = body<'bridge_update'>(tx);
+  const known = view.read<ConsensusState>(bridgeKeys.consensus(ctx.counterparty, header.header.height));
+  // Shown again, a header changes nothing; shown with another block at that height, it freezes the client (trustHeader).
+  if (known && Buffer.compare(known.hash, blockHash(header.header)) === 0) reject('already-trusted', `the client already trusts height ${header.header.height}`);
+  trustHeader(ctx, view, header);
   return [];
 };
 

@@ -71,7 +71,7 @@ export function createBridgeService(init: BridgeInit): BridgeService {
     const period = committed.genesis.params.trusting_period_ms;
     if (!client) return { tracks, height: 0, header_time: 0, age_ms: 0, trusting_period_ms: period, status: 'frozen', frozen: 'no light client in this chain state' };
     const age = Math.max(0, committed.top.time - client.time);
-    return { tracks, height: client.height, header_time: client.time, age_ms: age, trusting_period_ms: period, status: client.frozen ? 'frozen' : age > period ? 'expired' : 'active', frozen: client.frozen };
+    return { tracks, height: client.height, header_time: client.time, age_ms: age, trusting_period_ms: period, status: client.frozen ? 'frozen' : client.height > 0 && age > period ? 'expired' : 'active', frozen: client.frozen };
   }
 
   init.telemetry.gauge({ name: 'bridge_backlog_packets', help: 'Bridge packets initiated and not yet executed or rolled back.', read: () => tracker.pending().length });

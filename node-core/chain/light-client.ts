@@ -63,6 +63,8 @@ function certifyingSet(client: LightClient, proof: ProofHeader): BridgeValidator
     return client.next;
   }
   const named = proof.set ?? reject('unknown-validators', `the header at height ${header.height} is certified by a validator set the client does not trust; include that set`);
+  // From genesis only the genesis set itself: skipping needs a trusting period that has started.
+  if (client.height === 0) reject('unknown-validators', 'the set changed since genesis: show the header where it changed first');
   if (!same(setHash(named), header.validators)) reject('unknown-validators', 'the included validator set is not the one the header names');
   verifyWith(proof, named);
   const trusted = new Set(client.next.set.map((v) => Buffer.from(v.key).toString('hex')));
@@ -112,7 +114,9 @@ export function trustHeader(ctx: LedgerContext, view: StateView, proof: ProofHea
   if (header.height < client.height) reject('stale-header', `the client trusts height ${client.height}; show that height or a newer one`);
   const period = ctx.params.trusting_period_ms;
   if (header.time < ctx.time - period) reject('outside-trusting-period', `the header is ${ctx.time - header.time} ms old, beyond the trusting period of ${period} ms`);
-  if (ctx.time > client.time + period) reject('client-expired', `the light client of ${other} last trusted a header ${ctx.time - client.time} ms ago, beyond its trusting period of ${period} ms`);
+  // A client still at genesis trusts the genesis file, as a full node syncing from genesis does (a
+  // network may start long after its genesis time); it expires only once it has followed a header.
+  if (client.height > 0 && ctx.time > client.time + period) reject('client-expired', `the light client of ${other} last trusted a header ${ctx.time - client.time} ms ago, beyond its trusting period of ${period} ms`);
   if (header.time > ctx.time + MAX_CLOCK_DRIFT_MS) reject('header-from-future', `the header's time is ${header.time - ctx.time} ms ahead of this chain`);
   if (header.time < client.time) reject('header-time', 'the header is older than the one the client trusts');
   const certifying = certifyingSet(client, proof);

@@ -66,6 +66,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'MARKETPLACE_CACHE_SIZE', key: 'marketplace.cache_size', type: 'int' },
   { env: 'BRIDGE_TX_TIMEOUT_SECS', key: 'bridge.transaction_timeout_secs', type: 'int' },
   { env: 'DCHAT_BRIDGE_RELAYER', key: 'bridge.relayer', type: 'string' },
+  { env: 'DCHAT_DELIVERY_PROOF_BATCH', key: 'relay.delivery_proof_batch', type: 'int' },
 
   { env: 'DCHAT_LOG_LEVEL', key: 'logging.level', type: 'string' },
   { env: 'RUST_LOG', key: 'logging.level', type: 'rust-log' },

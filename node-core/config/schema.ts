@@ -95,6 +95,8 @@ const relaySection = z.object({
   mailbox_max_messages_per_recipient: positiveInt.default(10000),
   mailbox_max_mb_per_recipient: z.number().positive().default(512),
   mailbox_max_total_mb: z.number().positive().default(4096),
+  /** Messages a registered relay delivers to an identity here before it signs a proof of delivery on the chat chain (0 = never). */
+  delivery_proof_batch: nonNegativeInt.default(50),
 });
 
 const messagesSection = z.object({

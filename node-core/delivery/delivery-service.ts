@@ -8,7 +8,7 @@ import { RELAY_DEPOSITS } from './relay-deposits.ts';
 import { createRetractions } from './retract-deposits.ts';
 import { createRouter } from './routing.ts';
 import { createSessionStarter } from './session-start.ts';
-import { HoldEnvelopeError, type DeliveredListener, type DeliveryInit, type DeliveryService, type EnvelopeHandlers } from './types.ts';
+import { HoldEnvelopeError, type DeliveredListener, type RelayedListener, type DeliveryInit, type DeliveryService, type EnvelopeHandlers } from './types.ts';
 import { DeliveryWorker } from './worker.ts';
 
 export {
@@ -44,6 +44,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
   const sign = createSigner(keyRing);
 
   const deliveredListeners = new Set<DeliveredListener>();
+  const relayedListeners = new Set<RelayedListener>();
   const deposits = store.register(RELAY_DEPOSITS);
   const retractions = createRetractions({ store, network, keyRing, deposits, log, now });
   const deliver = createRouter({
@@ -83,7 +84,7 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     [
       { name: 'delivery.inbound', component: inbound },
       { name: 'delivery.envelope-protocol', component: createEnvelopeProtocol(network, receive) },
-      { name: 'delivery.mailbox-protocol', component: createMailboxProtocol({ network, keyRing, isOurRelay: init.isOurRelay, receive }) },
+      { name: 'delivery.mailbox-protocol', component: createMailboxProtocol({ network, keyRing, isOurRelay: init.isOurRelay, receive, relayed: (to, relay, ids) => relayedListeners.forEach((listener) => listener(to, relay, ids)) }) },
       { name: 'delivery.worker', component: worker },
       { name: 'delivery.retractions', component: retractions },
     ],
@@ -103,6 +104,10 @@ export function createDeliveryService(init: DeliveryInit): DeliveryService {
     onDelivered(listener) {
       deliveredListeners.add(listener);
       return () => deliveredListeners.delete(listener);
+    },
+    onRelayed(listener) {
+      relayedListeners.add(listener);
+      return () => relayedListeners.delete(listener);
     },
     handleEnvelopes(kind, handler) {
       if (registered[kind]) throw new Error(`envelopes of kind ${kind} already have a handler`);

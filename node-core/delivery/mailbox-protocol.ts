@@ -17,6 +17,8 @@ export interface MailboxProtocolInit {
   readonly keyRing: KeyRing;
   readonly isOurRelay: (peer: string) => boolean;
   readonly receive: (bytes: Uint8Array, from: ReceivedFrom) => Promise<ReceiveResult>;
+  /** Mail the relay really delivered (new envelopes taken), for proofs of delivery. */
+  readonly relayed?: (recipient: string, relayPeer: string, ids: readonly Uint8Array[]) => void;
 }
 
 export function createMailboxProtocol(init: MailboxProtocolInit): Startable {
@@ -38,6 +40,8 @@ export function createMailboxProtocol(init: MailboxProtocolInit): Startable {
       if (!secret) return errorReply('unknown-recipient');
       const results = await Promise.all(push.envs.map((env) => init.receive(env, { peer: null, via: 'relay' })));
       const ids = results.flatMap((r) => (r.id && releasable(r) ? [r.id] : []));
+      const taken = results.flatMap((r) => (r.ok && !r.duplicate ? [r.id] : []));
+      if (taken.length > 0) init.relayed?.(bytesToHex(push.to), context.peer, taken);
       const sig = mailboxReceiptStatement.sign(secret, { relay: context.peer, ids });
       return okReply({ ids, sig });
     },

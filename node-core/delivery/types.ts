@@ -70,6 +70,8 @@ export interface ReceivedFrom {
 export type ReceiveResult = { ok: true; duplicate: boolean; id: Uint8Array } | { ok: false; error: ErrorCode; id?: Uint8Array };
 
 export type DeliveredListener = (rows: OutboxRow[]) => void;
+/** Mail a relay (`relayPeer`) delivered to the local identity `recipient`: the ids of the envelopes taken. */
+export type RelayedListener = (recipient: string, relayPeer: string, ids: readonly Uint8Array[]) => void;
 
 export interface DeliveryService extends Startable {
   start(): Promise<void>;
@@ -88,6 +90,8 @@ export interface DeliveryService extends Startable {
   readonly outboxSize: () => number;
   /** Called with outbox rows once a recipient or a relay acknowledged them; returns the unsubscribe. */
   onDelivered(listener: DeliveredListener): () => void;
+  /** Called when one of our relays delivered mail to a local identity (the envelope ids taken); returns the unsubscribe. */
+  onRelayed(listener: RelayedListener): () => void;
   /**
    * Registers what handles one kind of envelope content (1:1 payloads, group envelopes); returns
    * the unregistration. Until a kind has its handler, such envelopes are held (a relay keeps them).

@@ -4,6 +4,7 @@ import { ChainUnavailableError } from '../../domain/errors.ts';
 import type { KeyChangeWatch } from '../../contacts/key-change-watch.ts';
 import type { RelayRegistryService } from '../../chain/relay-registry.ts';
 import type { BridgeService } from '../../chain/bridge-service.ts';
+import type { DeliveryProofs } from '../../chain/delivery-proofs.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
@@ -64,6 +65,8 @@ export interface LedgerParts {
   readonly keyChanges: KeyChangeWatch;
   readonly relays: RelayRegistryService;
   readonly bridge: BridgeService;
+  /** Recipients' proofs of delivery for registered relays (with networking on). */
+  readonly proofs?: DeliveryProofs | undefined;
 }
 
 export const chainMethods = (ledgers: () => LedgerParts | undefined) => {

@@ -11,7 +11,8 @@ export interface Devnet {
   readonly dir: string;
   readonly names: string[];
   readonly nodes: Map<string, RunningNode>;
-  start(name: string): Promise<RunningNode>;
+  /** Starts a node; `env` adds to the devnet's environment for this node only. */
+  start(name: string, env?: Record<string, string>): Promise<RunningNode>;
   node(name: string): RunningNode;
   info(name: string): Promise<ChainsInfo>;
 }
@@ -27,19 +28,20 @@ export interface Placement {
 export async function createDevnet(validators: number, fullNodes: number, env: Record<string, string> = {}, placement?: (name: string) => Placement): Promise<Devnet> {
   const dir = tempDir('dchat-devnet-');
   // Ports named in the genesis and bootstrap lists: a random block of them on loopback.
-  const basePort = 30_000 + Math.floor(Math.random() * 2_000) * 10;
+  // Below Linux's ephemeral range (32768+), where outgoing connections of other processes could take a port first.
+  const basePort = 20_000 + Math.floor(Math.random() * 1_200) * 10;
   const manifest = await devnetInit(dir, validators, fullNodes, undefined, basePort, silent);
   if (placement) place(dir, manifest.nodes, placement);
   const nodes = new Map<string, RunningNode>();
   const entry = (name: string) => manifest.nodes.find((n) => n.name === name)!;
-  const start = async (name: string) => {
+  const start = async (name: string, extra: Record<string, string> = {}) => {
     const n = entry(name);
     const port = Number(new URL(n.api).port);
     const where = placement?.(name);
     const node = await startNode({
       dataDir: n.dir,
       args: ['--config', n.config, '--api-port', String(port), '--p2p-port', String(port + 1), '--p2p-ws-port', String(port + 2)],
-      env: { DCHAT_LOG_LEVEL: 'info', ...env, ...(where ? { DCHAT_P2P_HOST: where.host, DCHAT_API_HOST: where.host } : {}) },
+      env: { DCHAT_LOG_LEVEL: 'info', ...env, ...extra, ...(where ? { DCHAT_P2P_HOST: where.host, DCHAT_API_HOST: where.host } : {}) },
       timeoutMs: 60_000,
       ...(where ? { wrapper: where.wrapper } : {}),
     });
@@ -98,8 +100,13 @@ export function keyAway(net: Devnet, name: string, away: boolean): void {
 
 /** Makes the devnet's currency chain produce blocks as fast as it can (before any node starts). */
 export function noBlockIntervals(net: Devnet): void {
+  setGenesisParams(net, 'currency', { block_interval_ms: 0, empty_block_interval_ms: 0 });
+}
+
+/** Changes a chain's genesis parameters (before any node starts). */
+export function setGenesisParams(net: Devnet, kind: 'chat' | 'currency', params: Record<string, number>): void {
   const file = path.join(net.dir, 'genesis.json');
-  const genesis = JSON.parse(fs.readFileSync(file, 'utf8')) as { currency: { params: Record<string, number> } };
-  Object.assign(genesis.currency.params, { block_interval_ms: 0, empty_block_interval_ms: 0 });
+  const genesis = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<'chat' | 'currency', { params: Record<string, number> }>;
+  Object.assign(genesis[kind].params, params);
   fs.writeFileSync(file, JSON.stringify(genesis));
 }

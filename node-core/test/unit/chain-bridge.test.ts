@@ -161,6 +161,7 @@ describe('bridge: packets between the chains', () => {
     const { chat, currency } = network({}, 4);
     fund(currency, alice!, relayer);
     fund(chat, relayer);
+    assert.deepEqual(relay(chat, { kind: 'bridge_update', header: currency.header() }), [], 'the client leaves genesis');
     send(currency, alice!, 1_000_000);
     const honest = recvBody(currency, chat, [1]);
     // The same block signed by four strangers.
@@ -187,6 +188,7 @@ describe('bridge: packets between the chains', () => {
     const { chat, currency, currencyValidators } = network({}, 4);
     fund(currency, alice!, relayer);
     fund(chat, relayer);
+    assert.deepEqual(relay(chat, { kind: 'bridge_update', header: currency.header() }), [], 'the client leaves genesis');
     // The currency chain replaces one validator (a certified transaction of its current quorum).
     const newcomer = keys(1)[0]!;
     const set = [...currencyValidators.slice(0, 3), newcomer].map((p, i) => ({ name: `n${i}`, key: p.publicKey }));
@@ -233,12 +235,16 @@ describe('bridge: packets between the chains', () => {
   it('refuses a header outside the trusting period; an expired client revives only by a certified recovery', () => {
     const { chat, currency, chatValidators } = network({ trusting_period_ms: 30_000 });
     fund(currency, alice!, relayer);
+    // A network may start long after its genesis time: a client still at genesis has not begun to expire.
+    chat.block([], currency.top.time + 60_000);
     fund(chat, relayer);
+    currency.block([], chat.top.time);
+    assert.deepEqual(relay(chat, { kind: 'bridge_update', header: currency.header() }), []);
     send(currency, alice!, 1_000_000);
     const old = recvBody(currency, chat, [1]);
     chat.block([], currency.top.time + 40_000);
     assert.deepEqual(relay(chat, old), ['outside-trusting-period']);
-    // A fresh header, but the client last trusted one (genesis) beyond the trusting period.
+    // A fresh header, but the client last trusted one beyond the trusting period.
     currency.block([], currency.top.time + 40_000);
     assert.deepEqual(relay(chat, recvBody(currency, chat, [1])), ['client-expired']);
     // Recovery: this chain's validators approve a header of the other chain.
