@@ -27,6 +27,8 @@ export interface RelayerInit {
   readonly intervalMs?: number;
   /** Seconds a relaying transaction may take to become final before it is given up and re-made. */
   readonly finalWaitMs?: number;
+  /** A relaying transaction became final (its kind and how many packets it carried). */
+  onFinal?(kind: TxBody['kind'], packets: number): void;
 }
 
 export interface BridgeRelayer extends Startable {
@@ -90,6 +92,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     stats.submitted++;
     try {
       await node.finalized(signed.id, finalWait);
+      init.onFinal?.(body.kind, 'packets' in body ? body.packets.length : 'acks' in body ? body.acks.length : 0);
       return true;
     } catch {
       // Not final in time (a lost race, a stalled chain): give it up so the next nonce is not stuck behind it.

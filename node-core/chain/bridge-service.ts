@@ -74,13 +74,27 @@ export function createBridgeService(init: BridgeInit): BridgeService {
     return { tracks, height: client.height, header_time: client.time, age_ms: age, trusting_period_ms: period, status: client.frozen ? 'frozen' : client.height > 0 && age > period ? 'expired' : 'active', frozen: client.frozen };
   }
 
+  const relayed = init.telemetry.counter<'kind'>({
+    name: 'bridge_relayer_transactions_total',
+    help: "This node's relaying transactions that became final, by kind (bridge_recv carries finality proofs; bridge_ack, bridge_timeout, bridge_update, client_recover).",
+    labels: ['kind'],
+  });
+  const proofs = init.telemetry.counter({ name: 'bridge_finality_proofs_submitted_total', help: 'Packets this node proved to the other chain (in final bridge_recv transactions).' });
   init.telemetry.gauge({ name: 'bridge_backlog_packets', help: 'Bridge packets initiated and not yet executed or rolled back.', read: () => tracker.pending().length });
 
   return {
     async start() {
       tracker.rebuild();
       if (init.relayer === 'on' || (init.relayer === 'auto' && validates())) {
-        relayer = createBridgeRelayer({ nodes: { chat: chains.chat, currency: chains.currency }, secretKey: chains.validatorKey, logger: init.logger });
+        relayer = createBridgeRelayer({
+          nodes: { chat: chains.chat, currency: chains.currency },
+          secretKey: chains.validatorKey,
+          logger: init.logger,
+          onFinal(kind, packets) {
+            relayed.inc({ kind });
+            if (kind === 'bridge_recv') proofs.inc(packets);
+          },
+        });
         await relayer.start();
       }
     },

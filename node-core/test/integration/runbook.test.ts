@@ -134,4 +134,12 @@ describe('deployment guide runbook', () => {
     assert.equal(db.prepare('SELECT COUNT(*) FROM user_profiles').pluck().get(), 2);
     db.close();
   });
+
+  it('alert runbook "Bridge Finality Timeout": curl /health/bridge answers without a token, both light clients active', async () => {
+    const res = await fetch(`${node.url}/health/bridge`);
+    const health = (await res.json()) as { status: string; clients: Record<'chat' | 'currency', { status: string }>; backlog: number; relayer: { enabled: boolean } };
+    assert.equal(res.status, 200, JSON.stringify(health));
+    assert.deepEqual([health.status, health.clients.chat.status, health.clients.currency.status, health.backlog], ['healthy', 'active', 'active', 0]);
+    assert.equal(health.relayer.enabled, true, 'a node validating its local chains relays');
+  });
 });
