@@ -272,7 +272,15 @@ export const BRIDGE_RULES = {
   relay_unstake: relayUnstake,
 } satisfies Partial<Record<TxBody['kind'], Rule>>;
 
+/**
+ * Messages one proof of delivery is paid for at most. A proof is the recipient's word alone, so a
+ * relay and recipients it controls can claim deliveries that never happened; this bounds what one
+ * fee-paying transaction can draw from the pool (the registry still counts the whole claim).
+ */
+export const MAX_REWARDED_PER_PROOF = 1_000;
+
 /** A recipient's proof of delivery on the chat chain becomes a reward packet for the currency chain. */
 export function rewardDelivery(ctx: LedgerContext, view: StateView, recipient: Uint8Array, relay: Uint8Array, root: Uint8Array, count: number): void {
-  commitPacket(ctx, view, recipient, { app: 'reward', relay, recipient, root, count }, 0, ctx.time + ctx.params.bridge_packet_timeout_ms);
+  const rewarded = Math.min(count, MAX_REWARDED_PER_PROOF);
+  commitPacket(ctx, view, recipient, { app: 'reward', relay, recipient, root, count: rewarded }, 0, ctx.time + ctx.params.bridge_packet_timeout_ms);
 }

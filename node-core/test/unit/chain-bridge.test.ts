@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SigningKeyPair } from '../../crypto/signing.ts';
+import { MAX_REWARDED_PER_PROOF } from '../../chain/bridge-rules.ts';
 import { bridgeKeys, clientRecoveryStatement, type Packet, type ProofHeader, type Receipt } from '../../chain/bridge-wire.ts';
 import { blockHash, validatorSetHash } from '../../chain/blocks.ts';
 import { parseGenesis, type Genesis } from '../../chain/genesis.ts';
@@ -299,6 +300,10 @@ describe('bridge: staked relays and their rewards', () => {
     assert.deepEqual(currency.read(bridgeKeys.relayStake(relayKey.publicKey)), { staked: 20_000_000, earned: 12_000, deliveries: 12 });
     assert.deepEqual(relay(currency, recvBody(chat, currency, [1, 2])), ['nothing-to-receive'], 'a reused proof pays nothing');
     assert.equal(chat.read<RelayListing>(`l/${Buffer.from(relayKey.publicKey).toString('hex')}`)!.delivered, 12);
+    // One proof is paid for at most MAX_REWARDED_PER_PROOF messages (it is the recipient's word alone).
+    assert.deepEqual(chat.block([chat.tx(bob!, { kind: 'delivery', relay: relayKey.publicKey, root: Buffer.alloc(32, 9), count: 5_000 })]), []);
+    const capped = packetAt(chat, currency, 3).payload;
+    assert.deepEqual(capped.app === 'reward' ? capped.count : 0, MAX_REWARDED_PER_PROOF);
   });
 
   it('grants a paid channel membership on the chat chain, or refunds it when there is no such channel', () => {
