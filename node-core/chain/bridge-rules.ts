@@ -1,5 +1,5 @@
 import { bridgeKeys, clientRecoveryStatement, packetValue, receiptValue, type Packet, type PacketOutcome, type PacketPayload, type ProofHeader, type Receipt } from './bridge-wire.ts';
-import { accountKey, readAccount, reject, scheduleRelease, TxRejectedError, type Account, type LedgerContext } from './ledger-context.ts';
+import { credit, reject, scheduleRelease, TxRejectedError, type Account, type LedgerContext } from './ledger-context.ts';
 import { consensusAt, recoverClient, trustHeader, type ConsensusState } from './light-client.ts';
 import { verifyStateProof, type StateProof } from './state-tree.ts';
 import { keyBytes, type StateView } from './state-view.ts';
@@ -27,11 +27,6 @@ const body = <K extends TxBody['kind']>(tx: SignedTx) => tx.body as BodyOf<K>;
 /** The longest a packet may wait (a week of the destination's time). */
 const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
 
-const credit = (view: StateView, address: Uint8Array, amount: number) => {
-  const account = readAccount(view, address);
-  account.balance += amount;
-  view.write(accountKey(address), account);
-};
 const escrowOf = (view: StateView, other: string) => view.read<number>(bridgeKeys.escrow(other)) ?? 0;
 const addEscrow = (view: StateView, other: string, delta: number) => view.write(bridgeKeys.escrow(other), escrowOf(view, other) + delta);
 

@@ -54,6 +54,8 @@ export const chainParamsSchema = z.object({
   relay_reward_pool: amount.default(0),
   /** Currency chain: the stake a relay needs to earn rewards. */
   min_relay_stake: amount.default(1_000_000),
+  /** Currency chain: the network's fee on a seller's marketplace proceeds (basis points, burned). */
+  market_fee_bp: z.number().int().min(0).max(5_000).default(100),
   /** What one faucet request gives (0 = no faucet: not a devnet). */
   faucet_amount: amount.default(0),
   /** Consensus timeouts, growing per round. */

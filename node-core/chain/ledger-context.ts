@@ -47,3 +47,9 @@ export function scheduleRelease(ctx: LedgerContext, view: StateView, address: Ui
   const due = view.read<Uint8Array[]>(`r/${release}`) ?? [];
   if (!due.some((a) => Buffer.compare(a, address) === 0)) view.write(`r/${release}`, [...due, address]);
 }
+
+export function credit(view: StateView, address: Uint8Array, amount: number): void {
+  const account = readAccount(view, address);
+  account.balance += amount;
+  view.write(accountKey(address), account);
+}

@@ -3,6 +3,7 @@ import { decodeIdentityRecord } from '../wire/identity-record.ts';
 import type { ChainKind } from './genesis.ts';
 import { accountKey, readAccount, reject, scheduleRelease, type Account, type LedgerContext } from './ledger-context.ts';
 import { BRIDGE_RULES, rewardDelivery } from './bridge-rules.ts';
+import { MARKET_CHAINS, MARKET_RULES } from './market-rules.ts';
 import { checkQuorum } from './genesis.ts';
 import type { StateView } from './state-view.ts';
 import { rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBody } from './transactions.ts';
@@ -65,6 +66,7 @@ const CHAIN_OF_KIND: Record<TxBody['kind'], ChainKind | 'both'> = {
   client_recover: 'both',
   relay_stake: 'currency',
   relay_unstake: 'currency',
+  ...MARKET_CHAINS,
 };
 
 /** Applies one signature-checked transaction to `view`; returns the other accounts it touched. */
@@ -277,7 +279,7 @@ const validators: Rule = (ctx, view, tx) => {
   return [];
 };
 
-const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, relay, attest, delivery, validators, ...BRIDGE_RULES };
+const KIND_RULES: Record<TxBody['kind'], Rule> = { transfer, stake, unstake, faucet, register, update, rotate, channel, anchor, relay, attest, delivery, validators, ...BRIDGE_RULES, ...MARKET_RULES };
 
 /** At the start of each block: stakes whose unbonding ends now return to their balances. */
 export function releaseUnbonded(view: StateView, height: number): void {

@@ -5,6 +5,7 @@ import { defineStatement } from '../crypto/statements.ts';
 import { decodeCbor, encodeCbor } from '../p2p/codec.ts';
 import { bytes } from '../wire/protocols.ts';
 import { packetSchema, proofHeaderSchema, proofSchema, receiptSchema, sendPayloadSchema } from './bridge-wire.ts';
+import { listingFieldsSchema, listingSchema, scoresSchema } from './market-wire.ts';
 
 /**
  * Transactions: one signed shape for both chains. The sender's Ed25519 key is its account
@@ -19,7 +20,7 @@ export const MAX_BRIDGE_BATCH = 1_000;
 /** A relaying transaction's proofs are against a header it shows (and the client verifies now) or one the client already verified. */
 const atHeader = { header: proofHeaderSchema.optional(), height: z.number().int().positive().optional() };
 /** Kinds that carry proofs, allowed up to max_relay_tx_bytes instead of max_tx_bytes. */
-export const RELAYING_KINDS: ReadonlySet<string> = new Set(['bridge_recv', 'bridge_ack', 'bridge_timeout', 'bridge_update', 'client_recover']);
+export const RELAYING_KINDS: ReadonlySet<string> = new Set(['bridge_recv', 'bridge_ack', 'bridge_timeout', 'bridge_update', 'client_recover', 'order_fund']);
 export const USERNAME_PATTERN = /^[a-z][a-z0-9_]{2,31}$/;
 
 export const txBodySchema = z.discriminatedUnion('kind', [
@@ -56,6 +57,21 @@ export const txBodySchema = z.discriminatedUnion('kind', [
   /** A relay's stake on the currency chain; the bridge carries the total to the chat chain's relay registry. */
   z.object({ kind: z.literal('relay_stake'), amount }),
   z.object({ kind: z.literal('relay_unstake'), amount }),
+  // the marketplace (market-rules.ts): listings on the chat chain, orders and escrow on the currency chain
+  z.object({ kind: z.literal('listing'), fields: listingFieldsSchema, record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes') }),
+  z.object({ kind: z.literal('listing_update'), id: hash32, fields: listingFieldsSchema }),
+  z.object({ kind: z.literal('listing_close'), id: hash32 }),
+  z.object({ kind: z.literal('moderator'), fee_fixed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), fee_bp: z.number().int().min(0).max(5_000), description: z.string().max(500) }),
+  z.object({ kind: z.literal('order_fund'), ...atHeader, listing: listingSchema, proof: proofSchema, moderator: bytes(32), escrow_timeout_secs: z.number().int().positive(), rating_key: hash32.optional() }),
+  z.object({ kind: z.literal('order_deliver'), order: hash32, content: hash32 }),
+  z.object({ kind: z.literal('order_confirm'), order: hash32 }),
+  z.object({ kind: z.literal('order_cancel'), order: hash32 }),
+  z.object({ kind: z.literal('order_dispute'), order: hash32, claim: z.string().min(1).max(2_000) }),
+  z.object({ kind: z.literal('order_decide'), order: hash32, buyer: z.number().int().nonnegative(), seller: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal('order_accept'), order: hash32 }),
+  z.object({ kind: z.literal('order_settle'), order: hash32, buyer: z.number().int().nonnegative(), seller: z.number().int().nonnegative(), sigs: z.array(z.tuple([z.enum(['buyer', 'seller', 'moderator']), bytes(64)])).min(1).max(3) }),
+  z.object({ kind: z.literal('order_timeout'), order: hash32 }),
+  z.object({ kind: z.literal('order_rate'), order: hash32, scores: scoresSchema, text: z.string().max(1_000), anonymous: z.object({ key: bytes(32), sig: bytes(64) }).optional() }),
   // both: the validator set changes only by a transaction the current quorum signed
   z.object({ kind: z.literal('validators'), set: z.array(z.object({ name: z.string().min(1).max(64), key: bytes(32) })).min(1).max(100), quorum: z.number().int().positive(), faults: z.number().int().nonnegative(), approvals: z.array(z.tuple([z.number().int().nonnegative(), bytes(64)])).max(100) }),
 ]);

@@ -2,85 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SigningKeyPair } from '../../crypto/signing.ts';
 import { MAX_REWARDED_PER_PROOF } from '../../chain/bridge-rules.ts';
-import { bridgeKeys, clientRecoveryStatement, type Packet, type ProofHeader, type Receipt } from '../../chain/bridge-wire.ts';
+import { bridgeKeys, clientRecoveryStatement, type Packet, type Receipt } from '../../chain/bridge-wire.ts';
 import { blockHash, validatorSetHash } from '../../chain/blocks.ts';
-import { parseGenesis, type Genesis } from '../../chain/genesis.ts';
-import { createLedgerRules, genesisHash, genesisTree, type Execution, type Top } from '../../chain/ledger.ts';
-import { readAccount, type RelayListing } from '../../chain/ledger-rules.ts';
+import type { Execution } from '../../chain/ledger.ts';
+import type { RelayListing } from '../../chain/ledger-rules.ts';
 import type { LightClient } from '../../chain/light-client.ts';
-import { keyBytes, StateView } from '../../chain/state-view.ts';
-import { validatorSetStatement, type DecodedTx, type TxBody } from '../../chain/transactions.ts';
-import { certify, keys, nextTop, testGenesis, tx } from '../helpers/chain-fixtures.ts';
+import { validatorSetStatement, type TxBody } from '../../chain/transactions.ts';
+import { certify, keys } from '../helpers/chain-fixtures.ts';
+import { fund, network, type Chain } from '../helpers/two-chains.ts';
 
 /**
  * The bridge's rules over two real ledgers (each the real rules, blocks certified with real
  * validator signatures): packets both ways, timeouts, and every proof a chain must refuse.
  */
 
-type Kind = 'chat' | 'currency';
-
-function chainOf(genesis: Genesis, counterparty: Genesis, validators: readonly SigningKeyPair[]) {
-  const rules = createLedgerRules(genesis, counterparty);
-  let top: Top = { height: 0, hash: genesisHash(genesis), time: genesis.genesis_time, tree: genesisTree(genesis, counterparty) };
-  const blocks = new Map<number, { execution: Execution; cert: ReturnType<typeof certify> }>();
-  let signers = validators;
-  return {
-    genesis,
-    rules,
-    get top() {
-      return top;
-    },
-    useSigners(pairs: readonly SigningKeyPair[]) {
-      signers = pairs;
-    },
-    /** The next block of these transactions, at `time` (default: one second on); returns the refusals' codes. */
-    block(txs: readonly DecodedTx[] = [], time = top.time + 1_000): string[] {
-      const built = rules.build({ top, candidates: txs, evidence: [], time, proposer: 0 });
-      const cert = certify(genesis.chain_id, built.execution, signers);
-      blocks.set(built.execution.block.header.height, { execution: built.execution, cert });
-      top = nextTop(built.execution);
-      return built.rejected.map((r) => r.error.code);
-    },
-    /** A transaction from `pair` with its next committed nonce (one per block: refused ones use none up). */
-    tx(pair: SigningKeyPair, body: TxBody): DecodedTx {
-      const id = Buffer.from(pair.publicKey).toString('hex');
-      const nonce = rules.nonce(top.tree, id);
-      return tx(genesis, pair, nonce, body, body.kind === 'faucet' ? 0 : genesis.params.min_fee);
-    },
-    /** The last block as the other chain's light client is shown it. */
-    header(height = top.height): ProofHeader {
-      const { execution, cert } = blocks.get(height)!;
-      const { block } = execution;
-      return { header: block.header, cert, ...(block.next_set ? { next_set: block.next_set } : {}) };
-    },
-    read: <T>(key: string) => new StateView(top.tree).read<T>(key),
-    balance: (pair: SigningKeyPair) => readAccount(new StateView(top.tree), pair.publicKey).balance,
-    prove: (key: string) => top.tree.prove(keyBytes(key)),
-  };
-}
-type Chain = ReturnType<typeof chainOf>;
-
-function network(params: Partial<Genesis['params']> = {}, validatorCount = 1) {
-  const chatValidators = keys(validatorCount);
-  const currencyValidators = keys(validatorCount);
-  const faults = validatorCount >= 4 ? 1 : 0;
-  const quorum = validatorCount >= 4 ? 3 : validatorCount;
-  const make = (kind: Kind, v: SigningKeyPair[]) => {
-    const g = testGenesis(kind, v, quorum, faults);
-    return parseGenesis({ ...g, params: { ...g.params, ...params } });
-  };
-  const chatGenesis = make('chat', chatValidators);
-  const currencyGenesis = make('currency', currencyValidators);
-  const chat = chainOf(chatGenesis, currencyGenesis, chatValidators);
-  const currency = chainOf(currencyGenesis, chatGenesis, currencyValidators);
-  return { chat, currency, chatValidators, currencyValidators };
-}
-
 const relayer = keys(1)[0]!;
 const [alice, bob] = keys(2);
 
-/** Funds an account on a chain from its faucet. */
-const fund = (chain: Chain, ...pairs: SigningKeyPair[]) => assert.deepEqual(chain.block(pairs.map((p) => chain.tx(p, { kind: 'faucet' }))), []);
 
 const packetAt = (source: Chain, dest: Chain, seq: number) => source.read<Packet>(bridgeKeys.packet(dest.genesis.chain_id, seq))!;
 const recvBody = (source: Chain, dest: Chain, seqs: number[], header = source.header()): TxBody => ({
