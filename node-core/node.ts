@@ -5,6 +5,7 @@ import { createChains } from './chain/chains-service.ts';
 import { createWalletService } from './chain/wallet-service.ts';
 import { createBridgeService } from './chain/bridge-service.ts';
 import { createDeliveryProofs } from './chain/delivery-proofs.ts';
+import { createMarketService } from './chain/market-service.ts';
 import { createRelayRegistry } from './chain/relay-registry.ts';
 import { changedStateKeys, chatDirectory } from './chain/chat-directory.ts';
 import { createKeyChangeWatch } from './contacts/key-change-watch.ts';
@@ -115,6 +116,7 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     onBlock: (kind, execution) => {
       if (kind === 'chat') keyChanges.blockApplied(execution.block.header.height, changedStateKeys(execution.changes));
       bridge.blockApplied(kind, execution);
+      market.blockApplied(kind, execution);
     },
   });
   const keyChanges = createKeyChangeWatch({ store, events: ctx.events, directory: chatDirectory(chains), logger: ctx.init.logger });
@@ -146,12 +148,23 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     transactionTimeoutSecs: config.bridge.transaction_timeout_secs,
     finalityProofTimeoutSecs: config.bridge.finality_proof_timeout_secs,
   });
+  const market = createMarketService({
+    chains,
+    wallet,
+    telemetry: ctx.metrics.telemetry,
+    cacheSize: config.marketplace.cache_size,
+    escrowTimeoutSecs: config.marketplace.escrow_timeout_secs,
+    record(id) {
+      if (!networked) throw new NetworkDisabledError('a listing carries how buyers reach you: peer-to-peer networking must be on (server.p2p_enabled)');
+      return encodeIdentityRecord(networked.ownRecord(id));
+    },
+  });
   const batch = config.relay.delivery_proof_batch;
   const proofs =
     networked && batch > 0
       ? createDeliveryProofs({ chains, logger: ctx.init.logger, batch, submit: (id, body) => wallet.submitAs('chat', id, body, false), subscribe: (listener) => networked.delivery.onRelayed(listener) })
       : undefined;
-  return { chains, wallet, addContact, keyChanges, relays, bridge, proofs };
+  return { chains, wallet, addContact, keyChanges, relays, bridge, proofs, market };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
@@ -222,6 +235,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
             await ledgers.chains.start();
             ledgers.keyChanges.start();
             await ledgers.bridge.start();
+            ledgers.market.start();
             await ledgers.proofs?.start();
             ctx.ledgers = ledgers;
           },

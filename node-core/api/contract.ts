@@ -43,7 +43,7 @@ export type {
   KeyChange,
   RotatedUsername,
 } from '../domain/model.ts';
-import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
+import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, CreatorStatsView, ListingView, ModeratorView, OrderView, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
   Identity,
@@ -154,6 +154,28 @@ export interface ApiMethods {
   'bridge.packets': { input: Input<typeof S.bridgePackets>; output: { packets: BridgePacketView[] } };
   /** Light clients of both chains, backlog, oldest pending, the relayer (also GET /health/bridge on the probe port). */
   'bridge.health': { input: Input<typeof S.empty>; output: BridgeHealth };
+  /** Active listings from the chat chain (the latest marketplace.cache_size), newest first, filtered. */
+  'market.listings': { input: Input<typeof S.listingQuery>; output: { listings: ListingView[] } };
+  'market.listing': { input: Input<typeof S.listingRef>; output: ListingView };
+  /** Publishes a listing on the chat chain, signed by the seller (the identity). */
+  'market.sell': { input: Input<typeof S.createListing>; output: SubmittedTransaction & { listing_id: string } };
+  /** Edits a listing; only its seller can. */
+  'market.update': { input: Input<typeof S.updateListing>; output: SubmittedTransaction };
+  'market.close': { input: Input<typeof S.closeListing>; output: SubmittedTransaction };
+  /** Funds an order in escrow on the currency chain (the listing proved against the chat chain), naming a moderator. */
+  'market.buy': { input: Input<typeof S.buyListing>; output: SubmittedTransaction & { order_id: string } };
+  /** This identity's orders as buyer, seller or moderator, with the actions open to it. */
+  'market.orders': { input: Input<typeof S.ordersQuery>; output: { orders: OrderView[] } };
+  'market.order': { input: Input<typeof S.orderRef>; output: OrderView };
+  /** deliver, confirm, cancel, dispute, decide, accept or timeout: a currency-chain transaction the order's state must allow. */
+  'market.act': { input: Input<typeof S.orderAction>; output: SubmittedTransaction };
+  /** The buyer rates a purchase the seller was paid for, once. */
+  'market.rate': { input: Input<typeof S.rateOrder>; output: SubmittedTransaction };
+  'market.moderators': { input: Input<typeof S.empty>; output: { moderators: ModeratorView[] } };
+  /** Registers (or changes) this identity's terms as a moderator: a fixed fee, a percentage or both. */
+  'market.moderate': { input: Input<typeof S.becomeModerator>; output: SubmittedTransaction };
+  /** A seller's statistics: sales, revenue, ratings. */
+  'market.creator': { input: Input<typeof S.creatorRef>; output: CreatorStatsView & { key: string } };
   /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
   'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };
   /** Moves the username to another local identity (rotate, then the new key's record as an update); contacts see a safety-number change. */

@@ -80,6 +80,8 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorName, number>> = {
   BotNotFound: 404,
   TransactionRejected: 422,
   BlockNotFound: 404,
+  ListingNotFound: 404,
+  OrderNotFound: 404,
   UsernameNotFound: 404,
   ChainUnavailable: 503,
 };

@@ -287,5 +287,49 @@ export const bridgeTransfer = z.strictObject({ identity_id: hexKey.optional(), t
 export const bridgePackets = z.object({ identity_id: hexKey.optional(), all: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(), limit: z.coerce.number().int().positive().max(1000).default(100) });
 /** A relay's stake on the currency chain (the bridge reports it to the chat chain's relay registry). */
 export const relayStake = z.strictObject({ identity_id: hexKey.optional(), amount: coins, wait: waitFinal });
+// The marketplace.
+const hash32Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as 64 lowercase hex digits');
+const listingFieldsInput = {
+  type: z.enum(['sticker_pack', 'emoji_pack', 'theme', 'file', 'image', 'membership', 'bot_access']),
+  title: z.string().trim().min(1).max(80),
+  description: z.string().max(2_000).default(''),
+  price: coins,
+  period: z.enum(['once', 'month']).default('once'),
+  preview: hash32Hex,
+  content: hash32Hex,
+  license: z.string().max(200).default(''),
+  channel: z.strictObject({ name: usernameOnChain, days: z.number().int().positive().max(3660) }).optional(),
+  moderators: z.array(hexKey).max(8).default([]),
+};
+export const createListing = z.strictObject({ identity_id: hexKey.optional(), ...listingFieldsInput, wait: waitFinal });
+export const updateListing = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), ...listingFieldsInput, wait: waitFinal });
+export const listingRef = z.object({ id: hash32Hex });
+export const closeListing = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), wait: waitFinal });
+export const listingQuery = z.object({
+  type: listingFieldsInput.type.optional(),
+  seller: hexKey.optional(),
+  q: z.string().max(200).optional(),
+  max_price: z.coerce.number().int().nonnegative().optional(),
+  min_rating: z.coerce.number().min(0).max(5).optional(),
+  limit: z.coerce.number().int().positive().max(1_000).default(100),
+});
+export const buyListing = z.strictObject({ listing_id: hash32Hex, moderator: hexKey, identity_id: hexKey.optional(), wait: waitFinal });
+export const ordersQuery = z.object({ identity_id: hexKey.optional(), role: z.enum(['buyer', 'seller', 'moderator']).optional(), limit: z.coerce.number().int().positive().max(1_000).default(100) });
+export const orderRef = z.object({ id: hash32Hex, identity_id: hexKey.optional() });
+export const orderAction = z.strictObject({
+  id: hash32Hex,
+  action: z.enum(['deliver', 'confirm', 'cancel', 'dispute', 'decide', 'accept', 'timeout']),
+  identity_id: hexKey.optional(),
+  /** dispute: the claim; decide: the buyer's and seller's shares (they add up to the amount less the moderator's fee). */
+  claim: z.string().min(1).max(2_000).optional(),
+  buyer: z.number().int().nonnegative().optional(),
+  seller: z.number().int().nonnegative().optional(),
+  wait: waitFinal,
+});
+const score = z.number().int().min(1).max(5);
+export const rateOrder = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), scores: z.strictObject({ overall: score, quality: score, description: score, delivery: score }), text: z.string().max(1_000).default(''), wait: waitFinal });
+export const becomeModerator = z.strictObject({ identity_id: hexKey.optional(), fee_fixed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), fee_bp: z.number().int().min(0).max(5_000), description: z.string().max(500).default(''), wait: waitFinal });
+export const creatorRef = z.object({ key: hexKey });
+
 /** A transaction signed elsewhere (an external wallet, a bench), as hex of its CBOR bytes. */
 export const submitTransaction = z.strictObject({ chain: chainKind, tx: z.string().regex(/^(?:[0-9a-f]{2}){1,65536}$/, 'expected the signed transaction as lowercase hex'), wait: z.boolean().default(false) });

@@ -6,6 +6,7 @@ import type { Startable } from '../runtime/startable.ts';
 import { blockHash, validatorSetHash } from './blocks.ts';
 import { bridgeKeys, clientRecoveryStatement, type Packet, type PacketOutcome, type ProofHeader, type Receipt } from './bridge-wire.ts';
 import type { ChainNode } from './chain-node.ts';
+import { headerFor } from './bridge-headers.ts';
 import type { LightClient } from './light-client.ts';
 import { signTx, type TxBody } from './transactions.ts';
 import { keyBytes, StateView } from './state-view.ts';
@@ -56,21 +57,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
   let again = false;
   let stopped = true;
 
-  /** The top block of `source` as a header the destination's client can verify, or undefined when it cannot yet. */
-  function proofHeader(source: ChainNode, client: LightClient): ProofHeader | undefined {
-    const top = source.committed.top;
-    if (top.height === 0) return undefined;
-    const found = source.committed.block(top.height);
-    if (!found) return undefined;
-    const { block, certificate } = found;
-    const header = block.header;
-    const proof: ProofHeader = { header, cert: certificate, ...(block.next_set ? { next_set: block.next_set } : {}) };
-    if (Buffer.compare(header.validators, client.next_hash) === 0) return proof;
-    // The set changed: the one that certified this header is the current set unless the change was in this very block.
-    const current = source.committed.validators;
-    if (Buffer.compare(validatorSetHash(current.set, current.quorum), header.validators) !== 0) return undefined;
-    return { ...proof, set: { set: current.set, quorum: current.quorum, faults: current.faults } };
-  }
+  const proofHeader = (source: ChainNode, client: LightClient) => headerFor(source.committed, client);
 
   const nextNonce = (node: ChainNode): number => {
     const committed = node.committed.rules.nonce(node.committed.top.tree, address);

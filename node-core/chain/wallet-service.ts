@@ -59,7 +59,7 @@ export function createWalletService(init: WalletInit) {
     return Math.max(committed, ...waiting.map((n) => n + 1));
   };
 
-  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody, fee: number | undefined, wait: boolean): Promise<SubmittedTransaction> {
+  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody, fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
     const id = identity(identityId);
     const secret = init.secretKey(id);
     if (!secret) throw new IdentityLockedError('unlock the identity first (POST /api/identities/:id/unlock)');
@@ -71,7 +71,7 @@ export function createWalletService(init: WalletInit) {
     } catch (err) {
       throw asDomainError(err);
     }
-    return outcome(node, signed.id, wait);
+    return { ...(await outcome(node, signed.id, wait)), nonce: signed.tx.nonce };
   }
 
   /** What the chain's rules would say now (after the sender's waiting transactions): a refusal is named at once instead of never becoming final. */
@@ -164,7 +164,7 @@ export function createWalletService(init: WalletInit) {
 
   return {
     /** Any transaction signed by a local identity, checked against the chain's rules first (the bridge's path). */
-    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction> {
+    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
       const id = identity(identityId);
       if (kind === 'chat') await ensureChatFunds(id, chains.chat.committed.genesis.params.min_fee);
       return submit(chains.byKind(kind), id, body, undefined, wait);

@@ -64,6 +64,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'PROMETHEUS_PUSHGATEWAY', key: 'observability.prometheus_pushgateway', type: 'string' },
 
   { env: 'MARKETPLACE_CACHE_SIZE', key: 'marketplace.cache_size', type: 'int' },
+  { env: 'DCHAT_MARKETPLACE_ESCROW_TIMEOUT_SECS', key: 'marketplace.escrow_timeout_secs', type: 'int' },
   { env: 'BRIDGE_TX_TIMEOUT_SECS', key: 'bridge.transaction_timeout_secs', type: 'int' },
   { env: 'DCHAT_BRIDGE_RELAYER', key: 'bridge.relayer', type: 'string' },
   { env: 'DCHAT_DELIVERY_PROOF_BATCH', key: 'relay.delivery_proof_batch', type: 'int' },

@@ -202,3 +202,66 @@ export interface BridgeHealth {
   readonly relayer: { readonly enabled: boolean; readonly submitted: number; readonly failures: number; readonly last_error: string | null };
   readonly problems: readonly string[];
 }
+
+/** A marketplace listing as the chat chain holds it (hashes and keys as hex). */
+export interface ListingView {
+  readonly id: string;
+  readonly seller: string;
+  readonly type: 'sticker_pack' | 'emoji_pack' | 'theme' | 'file' | 'image' | 'membership' | 'bot_access';
+  readonly title: string;
+  readonly description: string;
+  /** In millionths of a DCT. */
+  readonly price: number;
+  readonly period: 'once' | 'month';
+  readonly preview: string;
+  readonly content: string;
+  readonly license: string;
+  readonly channel: { readonly name: string; readonly days: number } | null;
+  readonly moderators: readonly string[];
+  readonly created_height: number;
+  readonly updated_height: number;
+  readonly active: boolean;
+  /** The seller's creator statistics (from the currency chain). */
+  readonly seller_stats: CreatorStatsView;
+}
+
+export interface CreatorStatsView {
+  readonly sales: number;
+  readonly revenue: number;
+  readonly ratings: number;
+  /** Mean overall score (1–5), null before the first rating. */
+  readonly rating: number | null;
+}
+
+export type OrderStateName = 'AWAITING_PAYMENT' | 'PAID' | 'DELIVERED' | 'COMPLETED' | 'CANCELED' | 'REFUNDED' | 'DISPUTED' | 'DECIDED' | 'RESOLVED' | 'PAYMENT_FINALIZED';
+
+/** An order as the currency chain holds it, with what this identity may do next. */
+export interface OrderView {
+  readonly id: string;
+  readonly listing: string;
+  readonly listing_type: ListingView['type'];
+  readonly title: string;
+  readonly buyer: string;
+  readonly seller: string;
+  readonly moderator: string;
+  readonly amount: number;
+  readonly moderator_fee: number;
+  readonly state: OrderStateName;
+  readonly funded: { readonly height: number; readonly time: number };
+  readonly timeout_at: number;
+  readonly delivered: { readonly time: number; readonly content: string } | null;
+  readonly dispute: { readonly by: string; readonly claim: string; readonly time: number } | null;
+  readonly decision: { readonly buyer: number; readonly seller: number; readonly time: number } | null;
+  readonly paid: { readonly buyer: number; readonly seller: number; readonly moderator: number; readonly fee: number } | null;
+  /** This identity's part, and the actions the chain would accept from it now. */
+  readonly role: 'buyer' | 'seller' | 'moderator' | null;
+  readonly actions: readonly string[];
+  readonly rated: boolean;
+}
+
+export interface ModeratorView {
+  readonly key: string;
+  readonly fee_fixed: number;
+  readonly fee_bp: number;
+  readonly description: string;
+}

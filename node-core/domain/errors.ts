@@ -29,6 +29,8 @@ export type DomainErrorName =
   | 'TransactionRejected'
   | 'BlockNotFound'
   | 'UsernameNotFound'
+  | 'ListingNotFound'
+  | 'OrderNotFound'
   | 'ChainUnavailable';
 
 export interface ErrorIssue {
@@ -82,6 +84,8 @@ export const BotNotFoundError = defineDomainError('BotNotFound');
 /** A ledger refused a transaction (its rule is named in the message: fee, nonce, balance, taken username...). */
 export const TransactionRejectedError = defineDomainError('TransactionRejected');
 export const BlockNotFoundError = defineDomainError('BlockNotFound');
+export const ListingNotFoundError = defineDomainError('ListingNotFound');
+export const OrderNotFoundError = defineDomainError('OrderNotFound');
 export const UsernameNotFoundError = defineDomainError('UsernameNotFound');
 /** The node keeps no chains (it is not started, or its chain data could not be loaded). */
 export const ChainUnavailableError = defineDomainError('ChainUnavailable');

@@ -4,6 +4,7 @@ import { ChainUnavailableError } from '../../domain/errors.ts';
 import type { KeyChangeWatch } from '../../contacts/key-change-watch.ts';
 import type { RelayRegistryService } from '../../chain/relay-registry.ts';
 import type { BridgeService } from '../../chain/bridge-service.ts';
+import type { MarketService } from '../../chain/market-service.ts';
 import type { DeliveryProofs } from '../../chain/delivery-proofs.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
@@ -28,6 +29,19 @@ export const chainSpecs = {
   'bridge.transfer': { schema: S.bridgeTransfer, rest: rest.post('/api/bridge/transfers', 'body') },
   'bridge.packets': { schema: S.bridgePackets, rest: rest.get('/api/bridge/packets', 'query') },
   'bridge.health': { schema: S.empty, rest: rest.get('/api/bridge/health', 'query') },
+  'market.listings': { schema: S.listingQuery, rest: rest.get('/api/marketplace/listings', 'query') },
+  'market.listing': { schema: S.listingRef, rest: rest.get('/api/marketplace/listings/:id', 'query') },
+  'market.sell': { schema: S.createListing, rest: rest.post('/api/marketplace/listings', 'body', 201) },
+  'market.update': { schema: S.updateListing, rest: rest.put('/api/marketplace/listings/:id', 'body') },
+  'market.close': { schema: S.closeListing, rest: rest.post('/api/marketplace/listings/:id/close', 'body') },
+  'market.buy': { schema: S.buyListing, rest: rest.post('/api/marketplace/orders', 'body', 201) },
+  'market.orders': { schema: S.ordersQuery, rest: rest.get('/api/marketplace/orders', 'query') },
+  'market.order': { schema: S.orderRef, rest: rest.get('/api/marketplace/orders/:id', 'query') },
+  'market.act': { schema: S.orderAction, rest: rest.post('/api/marketplace/orders/:id/:action', 'body') },
+  'market.rate': { schema: S.rateOrder, rest: rest.post('/api/marketplace/orders/:id/rating', 'body') },
+  'market.moderators': { schema: S.empty, rest: rest.get('/api/marketplace/moderators', 'query') },
+  'market.moderate': { schema: S.becomeModerator, rest: rest.post('/api/marketplace/moderators', 'body') },
+  'market.creator': { schema: S.creatorRef, rest: rest.get('/api/marketplace/creators/:key', 'query') },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
   'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
   'identities.rotate': { schema: S.rotateIdentity, rest: rest.post('/api/identities/:id/rotate', 'body') },
@@ -50,6 +64,19 @@ export const chainSpecs = {
   | 'bridge.transfer'
   | 'bridge.packets'
   | 'bridge.health'
+  | 'market.listings'
+  | 'market.listing'
+  | 'market.sell'
+  | 'market.update'
+  | 'market.close'
+  | 'market.buy'
+  | 'market.orders'
+  | 'market.order'
+  | 'market.act'
+  | 'market.rate'
+  | 'market.moderators'
+  | 'market.moderate'
+  | 'market.creator'
   | 'identities.register'
   | 'contacts.addByUsername'
   | 'identities.rotate'
@@ -65,6 +92,7 @@ export interface LedgerParts {
   readonly keyChanges: KeyChangeWatch;
   readonly relays: RelayRegistryService;
   readonly bridge: BridgeService;
+  readonly market: MarketService;
   /** Recipients' proofs of delivery for registered relays (with networking on). */
   readonly proofs?: DeliveryProofs | undefined;
 }
@@ -93,6 +121,19 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'bridge.transfer': (i) => need().bridge.transfer(i),
     'bridge.packets': (i) => need().bridge.packets(i),
     'bridge.health': () => need().bridge.health(),
+    'market.listings': (i) => need().market.listings(i),
+    'market.listing': (i) => need().market.listing(i.id),
+    'market.sell': (i) => need().market.sell(i),
+    'market.update': (i) => need().market.update(i),
+    'market.close': (i) => need().market.close(i),
+    'market.buy': (i) => need().market.buy(i),
+    'market.orders': (i) => need().market.orders(i),
+    'market.order': (i) => need().market.order(i),
+    'market.act': (i) => need().market.act(i),
+    'market.rate': (i) => need().market.rate(i),
+    'market.moderators': () => need().market.moderators(),
+    'market.moderate': (i) => need().market.becomeModerator(i),
+    'market.creator': (i) => need().market.creator(i.key),
     'identities.register': (i) => need().wallet.register(i),
     'contacts.addByUsername': async (i) => {
       const parts = need();

@@ -107,6 +107,28 @@ async function buttonsAtB(env: Env) {
   return { ...pair, rows };
 }
 
+/** One marketplace sale on node `n`, made once per node: listed, bought with a moderator, delivered and confirmed. */
+const flows = new Map<TestNode, Promise<{ seller: string; buyer: string; moderator: string; listingId: string; orderId: string }>>();
+function marketFlow(n: TestNode) {
+  let flow = flows.get(n);
+  if (!flow) {
+    flow = (async () => {
+      const [seller, buyer, moderator] = [(await funded(n)).id, (await funded(n)).id, (await funded(n)).id];
+      await n.call('market.moderate', { identity_id: moderator, fee_fixed: 0, fee_bp: 300 });
+      const sold = await n.call('market.sell', { identity_id: seller, type: 'sticker_pack', title: 'Cats, vol. 1', description: 'twelve cats', price: 2_000_000, preview: 'ab'.repeat(32), content: 'cd'.repeat(32) });
+      assert.equal(sold.status, 'final');
+      const bought = await n.call('market.buy', { listing_id: sold.listing_id, moderator, identity_id: buyer });
+      assert.equal(bought.status, 'final');
+      assert.deepEqual((await n.call('market.order', { id: bought.order_id, identity_id: seller })).actions, ['deliver', 'cancel', 'dispute']);
+      await n.call('market.act', { id: bought.order_id, action: 'deliver', identity_id: seller });
+      await n.call('market.act', { id: bought.order_id, action: 'confirm', identity_id: buyer });
+      return { seller, buyer, moderator, listingId: sold.listing_id, orderId: bought.order_id };
+    })();
+    flows.set(n, flow);
+  }
+  return flow;
+}
+
 /** Waits until `id` has `count` bridge packets from `chainId` and the newest is settled (Executed or RolledBack); returns it. */
 async function settled(n: TestNode, id: string, chainId: string, count = 1) {
   return waitFor(`bridge packet from ${chainId} settled`, async () => {
@@ -714,6 +736,89 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     const listed = await waitFor('the lower stake in the registry', async () => (await a.call('relays.registry', {})).relays.find((r) => r.key === id && r.stake === 5_000_000));
     assert.equal(listed.staked, false, 'below min_relay_stake');
     await rejectsWith(a.call('relays.unstake', { identity_id: id, amount: 99_000_000 }), 'TransactionRejected');
+  },
+  'market.moderate': async ({ a }) => {
+    const { id } = await funded(a);
+    assert.equal((await a.call('market.moderate', { identity_id: id, fee_fixed: 10_000, fee_bp: 150, description: 'quick' })).status, 'final');
+    assert.deepEqual((await a.call('market.moderators', {})).moderators.find((m) => m.key === id), { key: id, fee_fixed: 10_000, fee_bp: 150, description: 'quick' });
+    await rejectsWith(a.call('market.moderate', { identity_id: id, fee_fixed: 0, fee_bp: 9_000 }), 'ValidationError');
+  },
+  'market.moderators': async ({ a }) => {
+    const { moderator } = await marketFlow(a);
+    assert.ok((await a.call('market.moderators', {})).moderators.some((m) => m.key === moderator));
+  },
+  'market.sell': async ({ a }) => {
+    const { listingId, seller } = await marketFlow(a);
+    const listed = await a.call('market.listing', { id: listingId });
+    assert.deepEqual([listed.seller, listed.title, listed.price, listed.active], [seller, 'Cats, vol. 1', 2_000_000, true]);
+    await rejectsWith(a.call('market.sell', { identity_id: seller, type: 'theme', title: '', price: 1, preview: 'ab'.repeat(32), content: 'cd'.repeat(32) }), 'ValidationError');
+  },
+  'market.listing': async ({ a }) => {
+    const { listingId } = await marketFlow(a);
+    assert.equal((await a.call('market.listing', { id: listingId })).type, 'sticker_pack');
+    await rejectsWith(a.call('market.listing', { id: 'ee'.repeat(32) }), 'ListingNotFound');
+  },
+  'market.listings': async ({ a }) => {
+    const { listingId, seller } = await marketFlow(a);
+    const found = await waitFor('the listing in the browse cache', async () => (await a.call('market.listings', { q: 'cats', type: 'sticker_pack', limit: 50 })).listings.find((l) => l.id === listingId));
+    assert.equal(found.seller, seller);
+    assert.equal((await a.call('market.listings', { q: 'dogs', limit: 50 })).listings.some((l) => l.id === listingId), false);
+    assert.equal((await a.call('market.listings', { max_price: 1_000, limit: 50 })).listings.some((l) => l.id === listingId), false);
+    assert.ok((await a.call('market.listings', { seller, limit: 50 })).listings.every((l) => l.seller === seller));
+  },
+  'market.update': async ({ a }) => {
+    const { seller, buyer } = await marketFlow(a);
+    const fields = { type: 'theme' as const, title: 'Dusk', price: 1_000_000, preview: 'ab'.repeat(32), content: 'cd'.repeat(32) };
+    const sold = await a.call('market.sell', { identity_id: seller, ...fields });
+    assert.equal((await a.call('market.update', { id: sold.listing_id, identity_id: seller, ...fields, price: 3_000_000 })).status, 'final');
+    assert.equal((await a.call('market.listing', { id: sold.listing_id })).price, 3_000_000);
+    await rejectsWith(a.call('market.update', { id: sold.listing_id, identity_id: buyer, ...fields, price: 1 }), 'TransactionRejected', /not-seller/);
+  },
+  'market.close': async ({ a }) => {
+    const { seller, buyer, moderator } = await marketFlow(a);
+    const sold = await a.call('market.sell', { identity_id: seller, type: 'file', title: 'Notes', price: 1_000_000, preview: 'ab'.repeat(32), content: 'cd'.repeat(32) });
+    assert.equal((await a.call('market.close', { id: sold.listing_id, identity_id: seller })).status, 'final');
+    assert.equal((await a.call('market.listing', { id: sold.listing_id })).active, false);
+    await rejectsWith(a.call('market.buy', { listing_id: sold.listing_id, moderator, identity_id: buyer }), 'TransactionRejected', /listing-closed/);
+  },
+  'market.buy': async ({ a }) => {
+    const { orderId, buyer, seller } = await marketFlow(a);
+    const order = await a.call('market.order', { id: orderId, identity_id: buyer });
+    assert.deepEqual([order.buyer, order.seller, order.amount, order.role], [buyer, seller, 2_000_000, 'buyer']);
+  },
+  'market.orders': async ({ a }) => {
+    const { orderId, buyer, seller, moderator } = await marketFlow(a);
+    for (const [who, role] of [[buyer, 'buyer'], [seller, 'seller'], [moderator, 'moderator']] as const) {
+      assert.ok((await a.call('market.orders', { identity_id: who, role, limit: 50 })).orders.some((o) => o.id === orderId), role);
+    }
+  },
+  'market.order': async ({ a }) => {
+    const { orderId, seller } = await marketFlow(a);
+    assert.equal((await a.call('market.order', { id: orderId, identity_id: seller })).role, 'seller');
+    await rejectsWith(a.call('market.order', { id: 'ee'.repeat(32) }), 'OrderNotFound');
+  },
+  'market.act': async ({ a }) => {
+    const { orderId, buyer, seller } = await marketFlow(a);
+    const order = await a.call('market.order', { id: orderId, identity_id: buyer });
+    assert.equal(order.state, 'COMPLETED');
+    assert.deepEqual(order.paid, { buyer: 0, seller: 1_980_000, moderator: 0, fee: 20_000 });
+    await rejectsWith(a.call('market.act', { id: orderId, action: 'confirm', identity_id: buyer }), 'TransactionRejected', /wrong-state/);
+    await rejectsWith(a.call('market.act', { id: orderId, action: 'deliver', identity_id: buyer }), 'TransactionRejected');
+    assert.equal((await a.call('market.creator', { key: seller })).sales >= 1, true);
+  },
+  'market.rate': async ({ a }) => {
+    const { orderId, buyer, seller } = await marketFlow(a);
+    const scores = { overall: 4, quality: 5, description: 4, delivery: 3 };
+    await rejectsWith(a.call('market.rate', { id: orderId, identity_id: seller, scores }), 'TransactionRejected', /not-buyer/);
+    assert.equal((await a.call('market.rate', { id: orderId, identity_id: buyer, scores, text: 'nice cats' })).status, 'final');
+    const order = await a.call('market.order', { id: orderId, identity_id: buyer });
+    assert.deepEqual([order.rated, order.actions.includes('rate')], [true, false]);
+    await rejectsWith(a.call('market.rate', { id: orderId, identity_id: buyer, scores }), 'TransactionRejected', /already-rated/);
+  },
+  'market.creator': async ({ a }) => {
+    const { seller } = await marketFlow(a);
+    const stats = await a.call('market.creator', { key: seller });
+    assert.ok(stats.sales >= 1 && stats.revenue >= 1_980_000, JSON.stringify(stats));
   },
   'relays.registry': async ({ a }) => {
     const relay = await a.call('identities.create', { username: unique('relay') });

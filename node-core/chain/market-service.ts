@@ -1,0 +1,290 @@
+import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
+import type { CreatorStatsView, ListingView, ModeratorView, OrderView, SubmittedTransaction } from '../domain/chain-model.ts';
+import { ChainUnavailableError, ListingNotFoundError, OrderNotFoundError } from '../domain/errors.ts';
+import { decodeCbor } from '../p2p/codec.ts';
+import type { Startable } from '../runtime/startable.ts';
+import type { Telemetry } from '../runtime/telemetry.ts';
+import { headerFor } from './bridge-headers.ts';
+import { bridgeKeys } from './bridge-wire.ts';
+import type { Chains } from './chains-service.ts';
+import type { Execution } from './ledger.ts';
+import type { LightClient } from './light-client.ts';
+import { listingIdOf, orderIdOf } from './market-rules.ts';
+import { marketKeys, type CreatorStats, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
+import { keyBytes, StateView } from './state-view.ts';
+import type { TxBody } from './transactions.ts';
+import type { WalletService } from './wallet-service.ts';
+
+/**
+ * The marketplace as the API offers it: listings (browse and search a cache of the latest
+ * `marketplace.cache_size`, kept from the chat chain's final blocks), selling, buying into escrow,
+ * and every order action, each a transaction the chains check. Order state is read from the
+ * currency chain, never from peer messages.
+ */
+
+export interface MarketInit {
+  readonly chains: Chains;
+  readonly wallet: WalletService;
+  readonly telemetry: Telemetry;
+  readonly cacheSize: number;
+  readonly escrowTimeoutSecs: number;
+  /** The identity's signed identity record (how a buyer reaches the seller over E2E chat). */
+  record(identityId: string): Uint8Array;
+}
+
+export type OrderAction = 'deliver' | 'confirm' | 'cancel' | 'dispute' | 'decide' | 'accept' | 'timeout';
+
+export interface ListingQuery {
+  readonly type?: ListingView['type'] | undefined;
+  readonly seller?: string | undefined;
+  readonly q?: string | undefined;
+  readonly max_price?: number | undefined;
+  readonly min_rating?: number | undefined;
+  readonly limit: number;
+}
+
+const LISTING_KEY = /^ml\/([0-9a-f]{64})$/;
+const ORDER_KEY = /^mo\/([0-9a-f]{64})$/;
+const hex = bytesToHex;
+
+export function createMarketService(init: MarketInit) {
+  const { chains, wallet } = init;
+  const listings = new Map<string, Listing>();
+  const orders = new Map<string, Order>();
+  const purchases = init.telemetry.counter<'type'>({ name: 'marketplace_purchases_total', help: 'Orders funded in escrow (state PAID) seen on the currency chain, by listing type.', labels: ['type'] });
+  const latency = init.telemetry.histogram({ name: 'marketplace_purchase_latency_ms', help: 'From a purchase submitted here to its escrow funded in a final block (ms).', buckets: [10, 25, 50, 100, 200, 500, 1000, 2000, 5000] });
+  const completed = init.telemetry.counter<'state'>({ name: 'marketplace_orders_finished_total', help: 'Orders reaching a final state, by state (creator activity).', labels: ['state'] });
+  init.telemetry.gauge({ name: 'marketplace_escrow_value', help: 'Units held in open orders (PAID, DELIVERED, DISPUTED, DECIDED).', read: () => [...orders.values()].filter((o) => !o.paid).reduce((sum, o) => sum + o.amount, 0) });
+  init.telemetry.gauge({ name: 'marketplace_listings_cached', help: 'Listings in the browse cache (marketplace.cache_size at most).', read: () => listings.size });
+
+  const remember = <T>(map: Map<string, T>, id: string, value: T) => {
+    map.delete(id);
+    map.set(id, value);
+    if (map === (listings as unknown) && map.size > init.cacheSize) map.delete(map.keys().next().value!);
+  };
+
+  const currencyView = () => new StateView(chains.currency.committed.top.tree);
+  const statsOf = (seller: Uint8Array): CreatorStatsView => {
+    const s = currencyView().read<CreatorStats>(marketKeys.stats(seller));
+    return { sales: s?.sales ?? 0, revenue: s?.revenue ?? 0, ratings: s?.ratings ?? 0, rating: s && s.ratings > 0 ? s.rating_sum / s.ratings : null };
+  };
+
+  const listingView = (l: Listing): ListingView => ({
+    id: hex(l.id),
+    seller: hex(l.seller),
+    type: l.type,
+    title: l.title,
+    description: l.description,
+    price: l.price,
+    period: l.period,
+    preview: hex(l.preview),
+    content: hex(l.content),
+    license: l.license,
+    channel: l.channel ?? null,
+    moderators: l.moderators.map(hex),
+    created_height: l.created,
+    updated_height: l.updated,
+    active: l.active,
+    seller_stats: statsOf(l.seller),
+  });
+
+  function actionsFor(o: Order, role: OrderView['role'], now: number): string[] {
+    const due = now >= o.timeout_at;
+    const byState: Record<string, Partial<Record<NonNullable<OrderView['role']>, string[]>>> = {
+      PAID: { seller: ['deliver', 'cancel', 'dispute'], buyer: ['dispute'] },
+      DELIVERED: { buyer: ['confirm', 'dispute'], seller: ['dispute'] },
+      DISPUTED: { moderator: ['decide'] },
+      DECIDED: { buyer: ['accept'], seller: ['accept'] },
+    };
+    const own = role ? (byState[o.state]?.[role] ?? []) : [];
+    return due && ['PAID', 'DELIVERED', 'DECIDED', 'DISPUTED'].includes(o.state) ? [...own, 'timeout'] : own;
+  }
+
+  function orderView(o: Order, self: string | undefined): OrderView {
+    const role = !self ? null : hex(o.buyer) === self ? 'buyer' : hex(o.seller) === self ? 'seller' : hex(o.moderator) === self ? 'moderator' : null;
+    const finished = ['COMPLETED', 'PAYMENT_FINALIZED', 'RESOLVED'].includes(o.state) && (o.paid?.seller ?? 0) > 0;
+    const rated = currencyView().get(marketKeys.rating(o.id)) !== undefined;
+    const actions = actionsFor(o, role, chains.currency.committed.top.time);
+    return {
+      id: hex(o.id),
+      listing: hex(o.listing),
+      listing_type: o.listing_type,
+      title: o.title,
+      buyer: hex(o.buyer),
+      seller: hex(o.seller),
+      moderator: hex(o.moderator),
+      amount: o.amount,
+      moderator_fee: o.moderator_fee,
+      state: o.state,
+      funded: o.funded,
+      timeout_at: o.timeout_at,
+      delivered: o.delivered ? { time: o.delivered.time, content: hex(o.delivered.content) } : null,
+      dispute: o.dispute ? { by: hex(o.dispute.by), claim: o.dispute.claim, time: o.dispute.time } : null,
+      decision: o.decision,
+      paid: o.paid,
+      role,
+      actions: role === 'buyer' && finished && !rated ? [...actions, 'rate'] : actions,
+      rated,
+    };
+  }
+
+  const findListing = (id: string): Listing => {
+    const found = listings.get(id) ?? new StateView(chains.chat.committed.top.tree).read<Listing>(marketKeys.listing(hexToBytes(id)));
+    if (!found) throw new ListingNotFoundError(`no listing ${id} on ${chains.chat.committed.chain}`);
+    return found;
+  };
+  const findOrder = (id: string): Order => {
+    const found = orders.get(id) ?? currencyView().read<Order>(marketKeys.order(hexToBytes(id)));
+    if (!found) throw new OrderNotFoundError(`no order ${id} on ${chains.currency.committed.chain}`);
+    return found;
+  };
+
+  function load(): void {
+    listings.clear();
+    orders.clear();
+    for (const [key, value] of chains.chat.committed.top.tree.entries()) {
+      const match = LISTING_KEY.exec(Buffer.from(key).toString('utf8'));
+      if (match) remember(listings, match[1]!, decodeCbor(value) as Listing);
+    }
+    for (const [key, value] of chains.currency.committed.top.tree.entries()) {
+      const match = ORDER_KEY.exec(Buffer.from(key).toString('utf8'));
+      if (match) orders.set(match[1]!, decodeCbor(value) as Order);
+    }
+  }
+
+  return {
+    start: () => load(),
+    stop: () => undefined,
+    blockApplied(kind: 'chat' | 'currency', execution: Execution) {
+      const pattern = kind === 'chat' ? LISTING_KEY : ORDER_KEY;
+      for (const [key, value] of execution.changes) {
+        if (!value) continue;
+        const match = pattern.exec(Buffer.from(key).toString('utf8'));
+        if (!match) continue;
+        if (kind === 'chat') remember(listings, match[1]!, decodeCbor(value) as Listing);
+        else {
+          const order = decodeCbor(value) as Order;
+          const before = orders.get(match[1]!);
+          orders.set(match[1]!, order);
+          if (!before && order.state === 'PAID') purchases.inc({ type: order.listing_type });
+          if (order.paid && !before?.paid) completed.inc({ state: order.state });
+        }
+      }
+    },
+    listings(query: ListingQuery): { listings: ListingView[] } {
+      const words = query.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
+      const out: ListingView[] = [];
+      for (const l of [...listings.values()].reverse()) {
+        if (!l.active || (query.type && l.type !== query.type) || (query.seller && hex(l.seller) !== query.seller) || (query.max_price !== undefined && l.price > query.max_price)) continue;
+        if (words.length > 0 && !words.every((w) => `${l.title} ${l.description}`.toLowerCase().includes(w))) continue;
+        const view = listingView(l);
+        if (query.min_rating !== undefined && (view.seller_stats.rating ?? 0) < query.min_rating) continue;
+        out.push(view);
+        if (out.length >= query.limit) break;
+      }
+      return { listings: out };
+    },
+    listing: (id: string) => listingView(findListing(id)),
+    async sell(i: { identity_id?: string | undefined; wait: boolean } & ListingFieldsInput): Promise<SubmittedTransaction & { listing_id: string }> {
+      const id = wallet.identity(i.identity_id);
+      const { nonce, ...result } = await wallet.submitAs('chat', id, { kind: 'listing', fields: listingFields(i), record: init.record(id) }, i.wait);
+      return { ...result, listing_id: hex(listingIdOf(hexToBytes(id), nonce)) };
+    },
+    async update(i: { id: string; identity_id?: string | undefined; wait: boolean } & ListingFieldsInput): Promise<SubmittedTransaction> {
+      findListing(i.id);
+      return wallet.submitAs('chat', i.identity_id, { kind: 'listing_update', id: hexToBytes(i.id), fields: listingFields(i) }, i.wait);
+    },
+    async close(i: { id: string; identity_id?: string | undefined; wait: boolean }): Promise<SubmittedTransaction> {
+      findListing(i.id);
+      return wallet.submitAs('chat', i.identity_id, { kind: 'listing_close', id: hexToBytes(i.id) }, i.wait);
+    },
+    /** Funds an order: the listing as the chat chain holds it, with its proof and the chat header the currency chain's client can check. */
+    async buy(i: { listing_id: string; moderator: string; identity_id?: string | undefined; wait: boolean }): Promise<SubmittedTransaction & { order_id: string }> {
+      const id = wallet.identity(i.identity_id);
+      const chat = chains.chat.committed;
+      const item = new StateView(chat.top.tree).read<Listing>(marketKeys.listing(hexToBytes(i.listing_id)));
+      if (!item) throw new ListingNotFoundError(`no listing ${i.listing_id} in the final state of ${chat.chain}`);
+      const client = currencyView().read<LightClient>(bridgeKeys.client(chat.chain));
+      const header = client ? headerFor(chat, client) : undefined;
+      if (!header) throw new ChainUnavailableError('the chat chain has no header the currency chain can check yet; try again after its next block');
+      const started = performance.now();
+      const body: TxBody = {
+        kind: 'order_fund',
+        header,
+        listing: item,
+        proof: chat.top.tree.prove(keyBytes(marketKeys.listing(item.id))),
+        moderator: hexToBytes(i.moderator),
+        escrow_timeout_secs: init.escrowTimeoutSecs,
+      };
+      const { nonce, ...result } = await wallet.submitAs('currency', id, body, i.wait);
+      if (result.status === 'final') latency.observe(performance.now() - started);
+      return { ...result, order_id: hex(orderIdOf(hexToBytes(id), nonce)) };
+    },
+    orders(i: { identity_id?: string | undefined; role?: 'buyer' | 'seller' | 'moderator' | undefined; limit: number }): { orders: OrderView[] } {
+      const self = wallet.identity(i.identity_id);
+      const mine = [...orders.values()].map((o) => orderView(o, self)).filter((o) => o.role !== null && (!i.role || o.role === i.role));
+      return { orders: mine.sort((a, b) => b.funded.height - a.funded.height).slice(0, i.limit) };
+    },
+    order: (i: { id: string; identity_id?: string | undefined }) => orderView(findOrder(i.id), wallet.identity(i.identity_id)),
+    act(i: { id: string; action: OrderAction; identity_id?: string | undefined; claim?: string | undefined; buyer?: number | undefined; seller?: number | undefined; wait: boolean }): Promise<SubmittedTransaction> {
+      const order = findOrder(i.id);
+      const ref = order.id;
+      const bodies: Record<OrderAction, () => TxBody> = {
+        deliver: () => ({ kind: 'order_deliver', order: ref, content: findListing(hex(order.listing)).content }),
+        confirm: () => ({ kind: 'order_confirm', order: ref }),
+        cancel: () => ({ kind: 'order_cancel', order: ref }),
+        dispute: () => ({ kind: 'order_dispute', order: ref, claim: i.claim ?? '' }),
+        decide: () => ({ kind: 'order_decide', order: ref, buyer: i.buyer ?? 0, seller: i.seller ?? 0 }),
+        accept: () => ({ kind: 'order_accept', order: ref }),
+        timeout: () => ({ kind: 'order_timeout', order: ref }),
+      };
+      return wallet.submitAs('currency', i.identity_id, bodies[i.action](), i.wait);
+    },
+    rate(i: { id: string; identity_id?: string | undefined; scores: { overall: number; quality: number; description: number; delivery: number }; text: string; wait: boolean }): Promise<SubmittedTransaction> {
+      const order = findOrder(i.id);
+      return wallet.submitAs('currency', i.identity_id, { kind: 'order_rate', order: order.id, scores: i.scores, text: i.text }, i.wait);
+    },
+    moderators(): { moderators: ModeratorView[] } {
+      const out: ModeratorView[] = [];
+      for (const [key, value] of chains.currency.committed.top.tree.entries()) {
+        const k = Buffer.from(key).toString('utf8');
+        if (!k.startsWith('mm/')) continue;
+        const terms = decodeCbor(value) as ModeratorTerms;
+        out.push({ key: k.slice(3), fee_fixed: terms.fee_fixed, fee_bp: terms.fee_bp, description: terms.description });
+      }
+      return { moderators: out };
+    },
+    becomeModerator: (i: { identity_id?: string | undefined; fee_fixed: number; fee_bp: number; description: string; wait: boolean }) =>
+      wallet.submitAs('currency', i.identity_id, { kind: 'moderator', fee_fixed: i.fee_fixed, fee_bp: i.fee_bp, description: i.description }, i.wait),
+    creator: (key: string) => ({ key, ...statsOf(hexToBytes(key)) }),
+  } satisfies Startable & Record<string, unknown>;
+}
+
+export type MarketService = ReturnType<typeof createMarketService>;
+
+/** Listing fields as the API takes them (hashes as hex). */
+export interface ListingFieldsInput {
+  readonly type: ListingFields['type'];
+  readonly title: string;
+  readonly description: string;
+  readonly price: number;
+  readonly period: ListingFields['period'];
+  readonly preview: string;
+  readonly content: string;
+  readonly license: string;
+  readonly channel?: { readonly name: string; readonly days: number } | undefined;
+  readonly moderators: readonly string[];
+}
+
+const listingFields = (i: ListingFieldsInput): ListingFields => ({
+  type: i.type,
+  title: i.title,
+  description: i.description,
+  price: i.price,
+  period: i.period,
+  preview: hexToBytes(i.preview),
+  content: hexToBytes(i.content),
+  license: i.license,
+  ...(i.channel ? { channel: { name: i.channel.name, days: i.channel.days } } : {}),
+  moderators: i.moderators.map(hexToBytes),
+});
