@@ -73,6 +73,8 @@ async function everyView(page: Page, chats: Chats, log: ReturnType<typeof reflow
     await goTo(page, index + 1);
     await expect(page.locator('main h1').first()).toBeVisible();
     await expect(page.locator(content).first()).toBeVisible();
+    // The relay page reads the chat chain's registry (and My relay) after it opens.
+    if (name === 'relay') await expect(page.locator('#registry-title')).toBeVisible();
     await log.check(name);
   }
 }

@@ -37,9 +37,17 @@ export function relayAddressFromInvite(invite: string): string | null {
   }
   // An identity record: [1, identity key, username, display name, peer id, addresses, relays, updated at, signature].
   if (!Array.isArray(record) || record[0] !== 1 || typeof record[4] !== 'string' || !PEER_ID.test(record[4]) || !Array.isArray(record[5])) return null;
-  const peerId = record[4];
-  const addresses = (record[5] as unknown[]).filter((a): a is string => typeof a === 'string' && a.startsWith('/'));
-  const best = [...addresses].sort((x, y) => localness(x) - localness(y) || isWebSocket(x) - isWebSocket(y))[0];
+  return relayAddressOf(record[4], (record[5] as unknown[]).filter((a): a is string => typeof a === 'string'));
+}
+
+/**
+ * The one address to save for a relay known by its peer id and the addresses it gives (its
+ * invite, or its listing in the chat chain's relay registry): public before loopback and
+ * private ones, TCP before WebSocket, with the /p2p/<peer id> ending the node expects.
+ */
+export function relayAddressOf(peerId: string, addresses: readonly string[]): string | null {
+  if (!PEER_ID.test(peerId)) return null;
+  const best = addresses.filter((a) => a.startsWith('/')).sort((x, y) => localness(x) - localness(y) || isWebSocket(x) - isWebSocket(y))[0];
   if (!best) return null;
   return best.includes('/p2p/') ? best : `${best}/p2p/${peerId}`;
 }

@@ -5,8 +5,15 @@ import { formatBytes, formatNumber, formatPercent } from '../i18n/index.ts';
 import { useApp } from '../state/store.ts';
 import { useNodeFigures } from '../state/use-node-figures.ts';
 import { FieldError } from '../components/FieldError.tsx';
+import { useRelayRegistry } from '../state/use-relay-registry.ts';
+import { MyRelay } from './relay/MyRelay.tsx';
+import { RelayRegistryList } from './relay/RelayRegistryList.tsx';
 
-/** Relay dashboard: opt in or out, what this node holds for others, and the relays we use. */
+/**
+ * Relay dashboard: opt in or out, what this node holds for others and how the chat chain's relay
+ * registry lists it (My relay: stake, deliveries, rewards), the relays we use, and the registry's
+ * relays to pick one from.
+ */
 export function RelayView() {
   const { t, i18n } = useTranslation(['node', 'common']);
   const client = useApp((s) => s.client)!;
@@ -17,6 +24,9 @@ export function RelayView() {
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const lang = i18n.language;
+  const ownPeer = useApp((s) => s.status?.p2p?.peer_id ?? null);
+  const { registry, wallet, error: registryError, reload } = useRelayRegistry();
+  const mine = registry?.relays.find((r) => r.peer_id === ownPeer) ?? null;
 
   useNodeFigures();
 
@@ -74,6 +84,7 @@ export function RelayView() {
               })}
             </dd>
           </dl>
+          {registry && ownPeer && <MyRelay listing={mine} wallet={wallet} relaying={relay.enabled} onChange={() => void reload()} />}
         </>
       ) : (
         <p className="empty">{t('relay.unavailable')}</p>
@@ -106,6 +117,16 @@ export function RelayView() {
             {t('common:cancel')}
           </button>
         </form>
+      )}
+      {registry ? (
+        <RelayRegistryList registry={registry} wallet={wallet} />
+      ) : (
+        registryError !== null && (
+          <section aria-labelledby="registry-title">
+            <h2 id="registry-title">{t('registry.title')}</h2>
+            <FieldError error={describeError(registryError, t)} />
+          </section>
+        )
       )}
     </main>
   );

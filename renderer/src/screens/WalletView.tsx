@@ -4,6 +4,8 @@ import { describeError } from '../components/errors.ts';
 import { FieldError } from '../components/FieldError.tsx';
 import { useApp } from '../state/store.ts';
 import { useWallet, type WalletAction } from '../state/wallet.ts';
+import { BridgeForm } from './wallet/BridgeForm.tsx';
+import { BridgeOperations } from './wallet/BridgeOperations.tsx';
 import { Faucet } from './wallet/Faucet.tsx';
 import { SendForm } from './wallet/SendForm.tsx';
 import { StakeForm } from './wallet/StakeForm.tsx';
@@ -17,15 +19,17 @@ import { WalletSummary } from './wallet/WalletSummary.tsx';
 const REFRESH_MS = 2000;
 
 /**
- * The account on the currency chain: holdings and address, send, stake, unstake, test coins on
- * a devnet, pending and past transactions. Everything is read from the node again every two
- * seconds while the screen is open (there is no ledger event to listen to).
+ * The account on the currency chain: holdings (and what it holds on the chat chain) and address,
+ * send, stake, unstake, moving funds between the chains, test coins on a devnet, pending and past
+ * transactions and bridge operations. Everything is read from the node again every two seconds
+ * while the screen is open (there is no ledger event to listen to), which also carries a bridge
+ * operation through its states.
  */
 export function WalletView() {
   const { t, i18n } = useTranslation(['wallet', 'common']);
   const client = useApp((s) => s.client)!;
   const announce = useApp((s) => s.announce);
-  const { wallet, history, refresh, submit } = useWallet();
+  const { wallet, history, bridge, refresh, submit } = useWallet();
   const [error, setError] = useState<string | null>(null);
   const [review, setReview] = useState<Exclude<WalletAction, { kind: 'faucet' }> | null>(null);
 
@@ -62,7 +66,9 @@ export function WalletView() {
             <SendForm wallet={wallet} onReview={setReview} />
             <StakeForm kind="stake" wallet={wallet} onReview={setReview} />
             <StakeForm kind="unstake" wallet={wallet} onReview={setReview} />
+            <BridgeForm wallet={wallet} onReview={setReview} />
           </div>
+          <BridgeOperations wallet={wallet} packets={bridge ?? []} />
           <WalletPending wallet={wallet} />
           <WalletHistory wallet={wallet} entries={history ?? []} />
         </>

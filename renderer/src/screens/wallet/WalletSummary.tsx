@@ -5,7 +5,7 @@ import type { Wallet } from '../../state/wallet.ts';
 import { CopyField } from '../bots/CopyField.tsx';
 import { money } from './amount-checks.ts';
 
-/** What the account holds (balance, staked, unbonding with release heights) and its address to be paid at, with a QR code. */
+/** What the account holds (balance, on the chat chain, staked, unbonding with release heights) and its address to be paid at, with a QR code. */
 export function WalletSummary(props: { readonly wallet: Wallet }) {
   const { t, i18n } = useTranslation('wallet');
   const { wallet } = props;
@@ -17,6 +17,10 @@ export function WalletSummary(props: { readonly wallet: Wallet }) {
         <dl className="figures">
           <dt>{t('holdings.balance')}</dt>
           <dd data-testid="wallet-balance">{money(t, wallet.balance, language, wallet)}</dd>
+          <dt>{t('holdings.chatBalance')}</dt>
+          <dd data-testid="wallet-chat-balance">
+            {money(t, wallet.chat_balance, language, wallet)} <span className="hint">{t('holdings.chatBalanceHelp', { chain: wallet.chat_chain_id })}</span>
+          </dd>
           <dt>{t('holdings.staked')}</dt>
           <dd data-testid="wallet-staked">{money(t, wallet.staked, language, wallet)}</dd>
           <dt>{t('holdings.unbonding')}</dt>

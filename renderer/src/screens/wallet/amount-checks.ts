@@ -12,7 +12,7 @@ export const money = (t: TFunction, units: number, language: string, wallet: Pic
  * A typed amount, checked: readable in the UI's language, more than zero, at most `max`
  * (`overMax` says against what, e.g. "your balance after the fee").
  */
-export function checkAmount(t: TFunction, text: string, language: string, wallet: Wallet, max: number, overMax: 'send' | 'stake' | 'unstake'): Checked {
+export function checkAmount(t: TFunction, text: string, language: string, wallet: Wallet, max: number, overMax: 'send' | 'stake' | 'unstake' | 'toChat' | 'toCurrency' | 'relayStake' | 'relayUnstake'): Checked {
   const parsed = parseAmount(text, language, wallet.decimals);
   if (!parsed.ok) {
     const example = amountForInput(12_500_000 * 10 ** (wallet.decimals - 6), language, wallet.decimals);

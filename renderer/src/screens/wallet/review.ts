@@ -16,6 +16,21 @@ export function reviewOf(action: Exclude<WalletAction, { kind: 'faucet' }>, wall
       done: () => t('wallet:tx.doneTransfer', { amount }),
     };
   }
+  if (action.kind === 'bridge') {
+    const amount = m(action.amount);
+    const from = action.to_chain === 'chat' ? 'currency' : 'chat';
+    return {
+      title: t('wallet:confirm.bridgeTitle'),
+      rows: [
+        { label: t('wallet:confirm.from'), value: t(`wallet:bridge.chain.${from}`) },
+        { label: t('wallet:confirm.recipient'), value: t(`wallet:bridge.chain.${action.to_chain}`) },
+        { label: t('wallet:confirm.amount'), value: amount },
+        fee,
+      ] satisfies TxRow[],
+      confirm: t('wallet:confirm.bridge'),
+      done: () => t(`wallet:tx.done.bridge.${action.to_chain}`, { amount }),
+    };
+  }
   const amount = m(action.amount);
   return {
     title: t(`wallet:confirm.${action.kind}Title`),
