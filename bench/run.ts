@@ -1,5 +1,5 @@
 /**
- * `npm run bench [store|query|coldstart|http|p2p|bots|chain|ui ...] [--small] [--record]` — prints figures,
+ * `npm run bench [store|query|coldstart|http|p2p|bots|chain|bridge|ui ...] [--small] [--record]` — prints figures,
  * asserts nothing about time. With no names, runs everything. A suite whose run lost, timed out
  * or skipped work throws, and the run exits non-zero without a figure for it.
  *
@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runBotsBench } from './bots.bench.ts';
+import { runBridgeBench } from './bridge.bench.ts';
 import { runChainBench } from './chain.bench.ts';
 import { runColdStartBench, runHttpBench } from './process.bench.ts';
 import { runP2pBench } from './p2p.bench.ts';
@@ -25,7 +26,7 @@ import { cleanTempDirs } from './tmp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'bots', 'chain', 'ui'] as const;
+const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'bots', 'chain', 'bridge', 'ui'] as const;
 type Suite = (typeof SUITES)[number];
 
 const args = process.argv.slice(2);
@@ -90,6 +91,7 @@ try {
   if (run.has('p2p')) await timed('p2p', runP2pBench);
   if (run.has('bots')) await timed('bots', runBotsBench);
   if (run.has('chain')) await timed('chain', runChainBench);
+  if (run.has('bridge')) await timed('bridge', runBridgeBench);
   if (run.has('ui')) await timed('ui', runUiBench);
 } finally {
   cleanTempDirs();
