@@ -59,7 +59,7 @@ export function createRelayRegistry(init: RelayRegistryInit) {
       });
       // Staked relays first (most stake first), then by proved deliveries: the list a user picks from.
       relays.sort((a, b) => Number(b.staked) - Number(a.staked) || b.stake - a.stake || b.delivered - a.delivered);
-      return { relays, height, period, period_blocks: periodBlocks };
+      return { relays, height, period, period_blocks: periodBlocks, min_stake: minStake };
     },
     announce(i: { identity_id?: string | undefined; wait: boolean }): Promise<SubmittedTransaction> {
       const self = init.self();

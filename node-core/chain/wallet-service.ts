@@ -104,6 +104,7 @@ export function createWalletService(init: WalletInit) {
       symbol: 'DCT',
       chat_balance: readAccount(new StateView(chains.chat.committed.top.tree), hexToBytes(id)).balance,
       chat_chain_id: chains.chat.committed.chain,
+      chat_min_fee: chains.chat.committed.genesis.params.min_fee,
     };
   }
 

@@ -78,6 +78,8 @@ export interface Wallet {
   /** The same account on the chat chain: its fees, and funds moved there over the bridge. */
   readonly chat_balance: number;
   readonly chat_chain_id: string;
+  /** The chat chain's minimum fee (what moving funds from it costs there). */
+  readonly chat_min_fee: number;
 }
 
 export interface WalletHistoryEntry {
@@ -141,6 +143,8 @@ export interface RelayRegistry {
   /** The current attestation period and its length in blocks. */
   readonly period: number;
   readonly period_blocks: number;
+  /** The stake a relay needs on the currency chain to earn rewards (min_relay_stake). */
+  readonly min_stake: number;
 }
 
 export interface DirectoryAnswer {

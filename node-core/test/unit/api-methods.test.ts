@@ -689,6 +689,7 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(there.amount, 3_000_000);
     const wallet = await a.call('wallet.get', { identity_id: id });
     assert.equal(wallet.balance, gift - 3_000_000 - wallet.min_fee, 'held on the currency chain');
+    assert.equal(wallet.chat_min_fee, wallet.min_fee, 'a local network charges the same on both chains');
     // The chat chain's faucet gave its fees; the bridged funds are on top.
     await waitFor('the funds on the chat chain', async () => (await a.call('wallet.get', { identity_id: id })).chat_balance >= 3_000_000 || undefined);
     const back = await a.call('bridge.transfer', { identity_id: id, to_chain: 'currency', amount: 1_000_000 });
@@ -726,6 +727,7 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal(staked.status, 'final');
     const listed = await waitFor('the stake in the chat chain registry', async () => (await a.call('relays.registry', {})).relays.find((r) => r.key === id && r.stake === 20_000_000));
     assert.equal(listed.staked, true);
+    assert.equal((await a.call('relays.registry', {})).min_stake, 10_000_000, "the devnet's min_relay_stake");
     await rejectsWith(a.call('relays.stake', { identity_id: id, amount: 10_000_000_000 }), 'TransactionRejected');
   },
   'relays.unstake': async ({ a }) => {
