@@ -1,5 +1,5 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
-import type { CreatorStatsView, ListingView, ModeratorView, OrderView, SubmittedTransaction } from '../domain/chain-model.ts';
+import type { ListingView, ModeratorView, OrderView, SubmittedTransaction } from '../domain/chain-model.ts';
 import { ChainUnavailableError, ListingNotFoundError, OrderNotFoundError } from '../domain/errors.ts';
 import { decodeCbor } from '../p2p/codec.ts';
 import type { Startable } from '../runtime/startable.ts';
@@ -7,10 +7,11 @@ import type { Telemetry } from '../runtime/telemetry.ts';
 import { headerFor } from './bridge-headers.ts';
 import { bridgeKeys } from './bridge-wire.ts';
 import type { Chains } from './chains-service.ts';
-import type { Execution } from './ledger.ts';
 import type { LightClient } from './light-client.ts';
 import { listingIdOf, orderIdOf } from './market-rules.ts';
-import { marketKeys, type CreatorStats, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
+import { createMarketIndex } from './market-index.ts';
+import { createMarketViews } from './market-views.ts';
+import { marketKeys, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
 import { keyBytes, StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
 import type { WalletService } from './wallet-service.ts';
@@ -43,90 +44,16 @@ export interface ListingQuery {
   readonly limit: number;
 }
 
-const LISTING_KEY = /^ml\/([0-9a-f]{64})$/;
-const ORDER_KEY = /^mo\/([0-9a-f]{64})$/;
 const hex = bytesToHex;
 
 export function createMarketService(init: MarketInit) {
   const { chains, wallet } = init;
-  const listings = new Map<string, Listing>();
-  const orders = new Map<string, Order>();
-  const purchases = init.telemetry.counter<'type'>({ name: 'marketplace_purchases_total', help: 'Orders funded in escrow (state PAID) seen on the currency chain, by listing type.', labels: ['type'] });
+  const index = createMarketIndex(chains, init.telemetry, init.cacheSize);
+  const { listings, orders } = index;
   const latency = init.telemetry.histogram({ name: 'marketplace_purchase_latency_ms', help: 'From a purchase submitted here to its escrow funded in a final block (ms).', buckets: [10, 25, 50, 100, 200, 500, 1000, 2000, 5000] });
-  const completed = init.telemetry.counter<'state'>({ name: 'marketplace_orders_finished_total', help: 'Orders reaching a final state, by state (creator activity).', labels: ['state'] });
-  init.telemetry.gauge({ name: 'marketplace_escrow_value', help: 'Units held in open orders (PAID, DELIVERED, DISPUTED, DECIDED).', read: () => [...orders.values()].filter((o) => !o.paid).reduce((sum, o) => sum + o.amount, 0) });
-  init.telemetry.gauge({ name: 'marketplace_listings_cached', help: 'Listings in the browse cache (marketplace.cache_size at most).', read: () => listings.size });
-
-  const remember = <T>(map: Map<string, T>, id: string, value: T) => {
-    map.delete(id);
-    map.set(id, value);
-    if (map === (listings as unknown) && map.size > init.cacheSize) map.delete(map.keys().next().value!);
-  };
 
   const currencyView = () => new StateView(chains.currency.committed.top.tree);
-  const statsOf = (seller: Uint8Array): CreatorStatsView => {
-    const s = currencyView().read<CreatorStats>(marketKeys.stats(seller));
-    return { sales: s?.sales ?? 0, revenue: s?.revenue ?? 0, ratings: s?.ratings ?? 0, rating: s && s.ratings > 0 ? s.rating_sum / s.ratings : null };
-  };
-
-  const listingView = (l: Listing): ListingView => ({
-    id: hex(l.id),
-    seller: hex(l.seller),
-    type: l.type,
-    title: l.title,
-    description: l.description,
-    price: l.price,
-    period: l.period,
-    preview: hex(l.preview),
-    content: hex(l.content),
-    license: l.license,
-    channel: l.channel ?? null,
-    moderators: l.moderators.map(hex),
-    created_height: l.created,
-    updated_height: l.updated,
-    active: l.active,
-    seller_stats: statsOf(l.seller),
-  });
-
-  function actionsFor(o: Order, role: OrderView['role'], now: number): string[] {
-    const due = now >= o.timeout_at;
-    const byState: Record<string, Partial<Record<NonNullable<OrderView['role']>, string[]>>> = {
-      PAID: { seller: ['deliver', 'cancel', 'dispute'], buyer: ['dispute'] },
-      DELIVERED: { buyer: ['confirm', 'dispute'], seller: ['dispute'] },
-      DISPUTED: { moderator: ['decide'] },
-      DECIDED: { buyer: ['accept'], seller: ['accept'] },
-    };
-    const own = role ? (byState[o.state]?.[role] ?? []) : [];
-    return due && ['PAID', 'DELIVERED', 'DECIDED', 'DISPUTED'].includes(o.state) ? [...own, 'timeout'] : own;
-  }
-
-  function orderView(o: Order, self: string | undefined): OrderView {
-    const role = !self ? null : hex(o.buyer) === self ? 'buyer' : hex(o.seller) === self ? 'seller' : hex(o.moderator) === self ? 'moderator' : null;
-    const finished = ['COMPLETED', 'PAYMENT_FINALIZED', 'RESOLVED'].includes(o.state) && (o.paid?.seller ?? 0) > 0;
-    const rated = currencyView().get(marketKeys.rating(o.id)) !== undefined;
-    const actions = actionsFor(o, role, chains.currency.committed.top.time);
-    return {
-      id: hex(o.id),
-      listing: hex(o.listing),
-      listing_type: o.listing_type,
-      title: o.title,
-      buyer: hex(o.buyer),
-      seller: hex(o.seller),
-      moderator: hex(o.moderator),
-      amount: o.amount,
-      moderator_fee: o.moderator_fee,
-      state: o.state,
-      funded: o.funded,
-      timeout_at: o.timeout_at,
-      delivered: o.delivered ? { time: o.delivered.time, content: hex(o.delivered.content) } : null,
-      dispute: o.dispute ? { by: hex(o.dispute.by), claim: o.dispute.claim, time: o.dispute.time } : null,
-      decision: o.decision,
-      paid: o.paid,
-      role,
-      actions: role === 'buyer' && finished && !rated ? [...actions, 'rate'] : actions,
-      rated,
-    };
-  }
+  const { statsOf, listingView, orderView } = createMarketViews(currencyView, () => chains.currency.committed.top.time);
 
   const findListing = (id: string): Listing => {
     const found = listings.get(id) ?? new StateView(chains.chat.committed.top.tree).read<Listing>(marketKeys.listing(hexToBytes(id)));
@@ -139,38 +66,10 @@ export function createMarketService(init: MarketInit) {
     return found;
   };
 
-  function load(): void {
-    listings.clear();
-    orders.clear();
-    for (const [key, value] of chains.chat.committed.top.tree.entries()) {
-      const match = LISTING_KEY.exec(Buffer.from(key).toString('utf8'));
-      if (match) remember(listings, match[1]!, decodeCbor(value) as Listing);
-    }
-    for (const [key, value] of chains.currency.committed.top.tree.entries()) {
-      const match = ORDER_KEY.exec(Buffer.from(key).toString('utf8'));
-      if (match) orders.set(match[1]!, decodeCbor(value) as Order);
-    }
-  }
-
   return {
-    start: () => load(),
+    start: () => index.load(),
     stop: () => undefined,
-    blockApplied(kind: 'chat' | 'currency', execution: Execution) {
-      const pattern = kind === 'chat' ? LISTING_KEY : ORDER_KEY;
-      for (const [key, value] of execution.changes) {
-        if (!value) continue;
-        const match = pattern.exec(Buffer.from(key).toString('utf8'));
-        if (!match) continue;
-        if (kind === 'chat') remember(listings, match[1]!, decodeCbor(value) as Listing);
-        else {
-          const order = decodeCbor(value) as Order;
-          const before = orders.get(match[1]!);
-          orders.set(match[1]!, order);
-          if (!before && order.state === 'PAID') purchases.inc({ type: order.listing_type });
-          if (order.paid && !before?.paid) completed.inc({ state: order.state });
-        }
-      }
-    },
+    blockApplied: index.blockApplied,
     listings(query: ListingQuery): { listings: ListingView[] } {
       const words = query.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
       const out: ListingView[] = [];
