@@ -33,7 +33,8 @@ export interface RelayerInit {
 }
 
 export interface BridgeRelayer extends Startable {
-  readonly stats: { submitted: number; failures: number; lastError: string | null };
+  /** Relaying transactions sent, lost to another relayer's (taken back), and rounds that failed. */
+  readonly stats: { submitted: number; lost: number; failures: number; lastError: string | null };
   /** Relay now (after a block), instead of at the next interval. */
   poke(): void;
 }
@@ -41,6 +42,10 @@ export interface BridgeRelayer extends Startable {
 const other = (kind: ChainKindName): ChainKindName => (kind === 'chat' ? 'currency' : 'chat');
 /** Packets per relaying transaction: each carries a Merkle proof (~0.5–1 KB), so 200 stay well inside max_relay_tx_bytes. */
 const BATCH = 200;
+/** Sequences looked at per direction and round (past a packet that cannot move yet). */
+const SCAN = 5_000;
+/** How often a sent transaction is checked for a lost race. */
+const LOST_CHECK_MS = 150;
 
 export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
   const { nodes } = init;
@@ -49,7 +54,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
   const address = bytesToHex(self);
   const interval = init.intervalMs ?? 500;
   const finalWait = init.finalWaitMs ?? 15_000;
-  const stats = { submitted: 0, failures: 0, lastError: null as string | null };
+  const stats = { submitted: 0, lost: 0, failures: 0, lastError: null as string | null };
   // The lowest sequence per direction that may still need work (everything below is settled).
   const cursor: Record<ChainKindName, number> = { chat: 1, currency: 1 };
   let timer: NodeJS.Timeout | undefined;
@@ -64,28 +69,74 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     return Math.max(committed, ...node.mempool.pendingFor(address).map((t) => t.tx.nonce + 1));
   };
 
-  /** Signs, checks against the chain's rules (a refusal is not sent), submits and waits for finality. */
-  async function submit(kind: ChainKindName, body: TxBody): Promise<boolean> {
+  type Sent = { readonly kind: ChainKindName; readonly body: TxBody; readonly id: string };
+
+  /** Signs and checks against the chain's rules after our waiting transactions (a refusal is not sent), then submits. */
+  async function send(kind: ChainKindName, body: TxBody): Promise<Sent | undefined> {
     const node = nodes[kind];
     const { committed } = node;
     const signed = signTx(init.secretKey, { chain: committed.chain, from: self, nonce: nextNonce(node), fee: body.kind === 'faucet' ? 0 : committed.genesis.params.min_fee, body });
-    const preview = committed.rules.build({ top: committed.top, candidates: [...node.mempool.pendingFor(address), signed].sort((a, b) => a.tx.nonce - b.tx.nonce), evidence: [], time: Date.now(), proposer: 0 });
-    const refused = preview.rejected.find((r) => r.id === signed.id);
+    const refused = committed.rules.preview(committed.top, [...node.mempool.pendingFor(address), signed].sort((x, y) => x.tx.nonce - y.tx.nonce), Date.now()).get(signed.id);
     if (refused) {
-      log.debug({ chain: committed.chain, kind: body.kind, code: refused.error.code }, 'relaying transaction not sent: %s', refused.error.message);
-      return false;
+      log.debug({ chain: committed.chain, kind: body.kind, code: refused.code }, 'relaying transaction not sent: %s', refused.message);
+      return undefined;
     }
     await node.submitAsync(signed.bytes);
     stats.submitted++;
+    return { kind, body, id: signed.id };
+  }
+
+  /**
+   * Waits until a sent transaction is final, or lost: another relayer's made it inapplicable (the
+   * rules now refuse it), so it is taken out of the mempool at once instead of blocking the next
+   * nonces until the wait runs out.
+   */
+  async function settle(sent: Sent): Promise<void> {
+    const node = nodes[sent.kind];
+    let watching: NodeJS.Timeout | undefined;
+    const lost = new Promise<'lost'>((resolve) => {
+      const check = () => {
+        const mine = node.mempool.pendingFor(address);
+        const entry = mine.find((t) => t.id === sent.id);
+        if (entry && node.committed.rules.preview(node.committed.top, mine, Date.now()).has(sent.id)) return resolve('lost');
+        watching = setTimeout(check, LOST_CHECK_MS);
+        watching.unref();
+      };
+      watching = setTimeout(check, LOST_CHECK_MS);
+      watching.unref();
+    });
     try {
-      await node.finalized(signed.id, finalWait);
+      const outcome = await Promise.race([node.finalized(sent.id, finalWait), lost]);
+      if (outcome === 'lost') {
+        node.mempool.remove(sent.id);
+        stats.lost++;
+        return;
+      }
+      const body = sent.body;
       init.onFinal?.(body.kind, 'packets' in body ? body.packets.length : 'acks' in body ? body.acks.length : 0);
-      return true;
     } catch {
-      // Not final in time (a lost race, a stalled chain): give it up so the next nonce is not stuck behind it.
-      node.mempool.remove(signed.id);
-      throw new Error(`${body.kind} on ${committed.chain} was not final within ${finalWait} ms`);
+      // Not final in time (a stalled chain): give it up so the next nonce is not stuck behind it.
+      node.mempool.remove(sent.id);
+      throw new Error(`${sent.body.kind} on ${node.committed.chain} was not final within ${finalWait} ms`);
+    } finally {
+      clearTimeout(watching);
     }
+  }
+
+  /** Each chain's transactions in nonce order without waiting in between, both chains at once; then waits for all. */
+  async function sendAll(work: Record<ChainKindName, TxBody[]>): Promise<void> {
+    await Promise.all(
+      (['chat', 'currency'] as const).map(async (kind) => {
+        const sent: Sent[] = [];
+        for (const body of work[kind]) {
+          const s = await send(kind, body);
+          if (s) sent.push(s);
+        }
+        const results = await Promise.allSettled(sent.map(settle));
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+      }),
+    );
   }
 
   /** Relaying costs fees: on a chain with a faucet (a devnet) the relayer tops itself up. */
@@ -93,30 +144,47 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     const { committed } = nodes[kind];
     const params = committed.genesis.params;
     const balance = readAccount(new StateView(committed.top.tree), self).balance;
-    if (balance < params.min_fee * 10 && params.faucet_amount > 0) await submit(kind, { kind: 'faucet' });
+    if (balance < params.min_fee * 10 && params.faucet_amount > 0) {
+      const sent = await send(kind, { kind: 'faucet' });
+      if (sent) await settle(sent);
+    }
   }
 
   /** A client this node alone can recover (a local chain of one validator) is recovered when it expires. */
-  async function recoverIfLocal(kind: ChainKindName, client: LightClient): Promise<void> {
+  function recoverIfLocal(kind: ChainKindName, client: LightClient): TxBody | undefined {
     const dest = nodes[kind];
     const own = dest.committed.validators;
     const index = own.set.findIndex((v) => Buffer.compare(v.key, self) === 0);
-    if (own.quorum !== 1 || index < 0) return;
+    if (own.quorum !== 1 || index < 0) return undefined;
     const source = nodes[other(kind)];
     const top = source.committed.top;
     const found = source.committed.block(top.height);
     const set = source.committed.validators;
-    if (!found || Buffer.compare(validatorSetHash(set.set, set.quorum), found.block.header.validators) !== 0) return;
+    if (!found || Buffer.compare(validatorSetHash(set.set, set.quorum), found.block.header.validators) !== 0) return undefined;
     const header: ProofHeader = { header: found.block.header, cert: found.certificate, set: { set: set.set, quorum: set.quorum, faults: set.faults }, ...(found.block.next_set ? { next_set: found.block.next_set } : {}) };
     const sig = clientRecoveryStatement.sign(init.secretKey, { chain: dest.committed.chain, client: client.chain, height: header.header.height, hash: blockHash(header.header) });
     log.warn({ chain: dest.committed.chain, client: client.chain }, 'recovering the expired light client of a local chain');
-    await submit(kind, { kind: 'client_recover', header, approvals: [[index, sig]] });
+    return { kind: 'client_recover', header, approvals: [[index, sig]] };
   }
 
-  /** One direction: packets from `from` to the other chain. */
-  async function relay(from: ChainKindName): Promise<void> {
+  /** The client `on` keeps of the other chain, if it can take a header now (else its recovery, when this node alone can make it). */
+  function usableClient(on: ChainKindName, work: Record<ChainKindName, TxBody[]>): LightClient | undefined {
+    const { committed } = nodes[on];
+    const client = new StateView(committed.top.tree).read<LightClient>(bridgeKeys.client(nodes[other(on)].committed.chain));
+    if (!client || client.frozen) return undefined;
+    if (client.height > 0 && committed.top.time > client.time + committed.genesis.params.trusting_period_ms) {
+      const recovery = recoverIfLocal(on, client);
+      if (recovery) work[on].push(recovery);
+      return undefined;
+    }
+    return client;
+  }
+
+  /** One direction's work: packets from `from` to receive on the other chain, receipts and timeouts to prove back. */
+  function plan(from: ChainKindName, work: Record<ChainKindName, TxBody[]>): void {
+    const to = other(from);
     const source = nodes[from];
-    const dest = nodes[other(from)];
+    const dest = nodes[to];
     const here = new StateView(source.committed.top.tree);
     const there = new StateView(dest.committed.top.tree);
     const destChain = dest.committed.chain;
@@ -126,7 +194,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     const toAck: Array<{ seq: number; receipt: Receipt }> = [];
     const toTimeOut: number[] = [];
     let settledBelow = true;
-    for (let seq = cursor[from]; seq <= last && toReceive.length + toAck.length + toTimeOut.length < BATCH; seq++) {
+    for (let seq = cursor[from]; seq <= last && (toReceive.length < BATCH || toAck.length < BATCH) && seq < cursor[from] + SCAN; seq++) {
       if (here.read<PacketOutcome>(bridgeKeys.outcome(destChain, seq))) {
         if (settledBelow) cursor[from] = seq + 1;
         continue;
@@ -135,59 +203,43 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
       const packet = here.read<Packet>(bridgeKeys.packet(destChain, seq));
       if (!packet) continue;
       const receipt = there.read<Receipt>(bridgeKeys.receipt(sourceChain, seq));
-      if (receipt) toAck.push({ seq, receipt });
-      else if (dest.committed.top.time >= packet.timeout) toTimeOut.push(seq);
-      else toReceive.push(packet);
+      if (receipt) {
+        if (toAck.length < BATCH) toAck.push({ seq, receipt });
+      } else if (dest.committed.top.time >= packet.timeout) {
+        if (toTimeOut.length < BATCH) toTimeOut.push(seq);
+      } else if (toReceive.length < BATCH) toReceive.push(packet);
     }
-    if (toReceive.length > 0) {
-      const client = there.read<LightClient>(bridgeKeys.client(sourceChain));
-      if (!client) return;
-      if (client.height > 0 && dest.committed.top.time > client.time + dest.committed.genesis.params.trusting_period_ms) return recoverIfLocal(other(from), client);
-      const header = proofHeader(source, client);
-      if (header) {
-        const tree = source.committed.top.tree;
-        await submit(other(from), { kind: 'bridge_recv', header, packets: toReceive.map((packet) => ({ packet, proof: tree.prove(keyBytes(bridgeKeys.packet(destChain, packet.seq))) })) });
-      }
+    const destClient = usableClient(to, work);
+    if (destClient) {
+      const header = proofHeader(source, destClient);
+      const tree = source.committed.top.tree;
+      if (header && toReceive.length > 0) work[to].push({ kind: 'bridge_recv', header, packets: toReceive.map((packet) => ({ packet, proof: tree.prove(keyBytes(bridgeKeys.packet(destChain, packet.seq))) })) });
+      // A quiet bridge: its client is updated every third of the trusting period, so it does not expire.
+      else if (header && dest.committed.top.time - destClient.time > dest.committed.genesis.params.trusting_period_ms / 3 && source.committed.top.height > destClient.height) work[to].push({ kind: 'bridge_update', header });
     }
     if (toAck.length + toTimeOut.length === 0) return;
-    const client = here.read<LightClient>(bridgeKeys.client(destChain));
-    if (!client) return;
-    if (client.height > 0 && source.committed.top.time > client.time + source.committed.genesis.params.trusting_period_ms) return recoverIfLocal(from, client);
-    const header = proofHeader(dest, client);
+    const sourceClient = usableClient(from, work);
+    const header = sourceClient && proofHeader(dest, sourceClient);
     if (!header) return;
     const tree = dest.committed.top.tree;
     const proofOf = (seq: number) => tree.prove(keyBytes(bridgeKeys.receipt(sourceChain, seq)));
-    if (toAck.length > 0) await submit(from, { kind: 'bridge_ack', header, acks: toAck.map(({ seq, receipt }) => ({ seq, receipt, proof: proofOf(seq) })) });
-    if (toTimeOut.length > 0) await submit(from, { kind: 'bridge_timeout', header, packets: toTimeOut.map((seq) => ({ seq, proof: proofOf(seq) })) });
-  }
-
-  /** A client not updated for a third of its trusting period is updated, so a quiet bridge does not expire. */
-  async function refresh(from: ChainKindName): Promise<void> {
-    const source = nodes[from];
-    const dest = nodes[other(from)];
-    const client = new StateView(dest.committed.top.tree).read<LightClient>(bridgeKeys.client(source.committed.chain));
-    if (!client || client.frozen) return;
-    const age = dest.committed.top.time - client.time;
-    const period = dest.committed.genesis.params.trusting_period_ms;
-    if (client.height > 0 && age > period) return recoverIfLocal(other(from), client);
-    if (age < period / 3 || source.committed.top.height <= client.height) return;
-    const header = proofHeader(source, client);
-    if (header) await submit(other(from), { kind: 'bridge_update', header });
+    if (toAck.length > 0) work[from].push({ kind: 'bridge_ack', header, acks: toAck.map(({ seq, receipt }) => ({ seq, receipt, proof: proofOf(seq) })) });
+    if (toTimeOut.length > 0) work[from].push({ kind: 'bridge_timeout', header, packets: toTimeOut.map((seq) => ({ seq, proof: proofOf(seq) })) });
   }
 
   async function round(): Promise<void> {
-    for (const kind of ['chat', 'currency'] as const) {
+    try {
+      await fund('chat');
+      await fund('currency');
       if (stopped) return;
-      try {
-        await fund(kind);
-        await fund(other(kind));
-        await relay(kind);
-        await refresh(kind);
-      } catch (err) {
-        stats.failures++;
-        stats.lastError = (err as Error).message;
-        log.warn({ err: (err as Error).message, from: kind }, 'relaying failed; retrying');
-      }
+      const work: Record<ChainKindName, TxBody[]> = { chat: [], currency: [] };
+      plan('chat', work);
+      plan('currency', work);
+      await sendAll(work);
+    } catch (err) {
+      stats.failures++;
+      stats.lastError = (err as Error).message;
+      log.warn({ err: (err as Error).message }, 'relaying failed; retrying');
     }
   }
 

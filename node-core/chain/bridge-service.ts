@@ -80,7 +80,7 @@ export function createBridgeService(init: BridgeInit): BridgeService {
     labels: ['kind'],
   });
   const proofs = init.telemetry.counter({ name: 'bridge_finality_proofs_submitted_total', help: 'Packets this node proved to the other chain (in final bridge_recv transactions).' });
-  init.telemetry.gauge({ name: 'bridge_backlog_packets', help: 'Bridge packets initiated and not yet executed or rolled back.', read: () => tracker.pending().length });
+  init.telemetry.gauge({ name: 'bridge_backlog_packets', help: 'Bridge packets initiated and not yet executed or rolled back.', read: () => tracker.backlog });
 
   return {
     async start() {
@@ -135,7 +135,7 @@ export function createBridgeService(init: BridgeInit): BridgeService {
         clients,
         backlog: pending.length,
         oldest_pending: oldest ? { id: oldest.id, age_ms: Math.max(0, now - oldest.initiated.time) } : null,
-        relayer: { enabled: relayer !== undefined, submitted: stats?.submitted ?? 0, failures: stats?.failures ?? 0, last_error: stats?.lastError ?? null },
+        relayer: { enabled: relayer !== undefined, submitted: stats?.submitted ?? 0, lost: stats?.lost ?? 0, failures: stats?.failures ?? 0, last_error: stats?.lastError ?? null },
         problems,
       };
     },

@@ -22,13 +22,18 @@ export interface BridgeTracker {
   list(filter: { account?: string; limit: number }): BridgePacketView[];
   /** Packets not yet Executed or RolledBack, oldest first. */
   pending(): BridgePacketView[];
+  readonly backlog: number;
 }
 
 const KEYS = /^(p|rc|po)\/(.+)\/(\d+)$/;
 const MAX_HELD = 100_000;
+const MAX_PER_ACCOUNT = 10_000;
 
 export function createBridgeTracker(chains: Record<ChainKindName, CommittedChain>, onEvent: (event: PacketEvent) => void): BridgeTracker {
-  const packets = new Map<string, BridgePacketView & { state: BridgePacketView['state'] }>();
+  const packets = new Map<string, BridgePacketView>();
+  // The ids of each account's packets (as sender or recipient), oldest first, and of those still open.
+  const byAccount = new Map<string, string[]>();
+  const open = new Set<string>();
   const kindOf = (chainId: string): ChainKindName | undefined => (chains.chat.chain === chainId ? 'chat' : chains.currency.chain === chainId ? 'currency' : undefined);
   const idOf = (from: string, seq: number) => `${from}/${seq}`;
   const blockTime = (chain: CommittedChain, height: number) => chain.stored(height)?.time ?? chain.top.time;
@@ -57,8 +62,19 @@ export function createBridgeTracker(chains: Record<ChainKindName, CommittedChain
     };
   };
 
+  const index = (account: string, id: string) => {
+    const list = byAccount.get(account) ?? [];
+    if (list[list.length - 1] !== id) list.push(id);
+    if (list.length > MAX_PER_ACCOUNT) list.shift();
+    byAccount.set(account, list);
+  };
   const remember = (view: BridgePacketView) => {
+    if (!packets.has(view.id)) {
+      index(view.sender, view.id);
+      if (view.recipient !== view.sender) index(view.recipient, view.id);
+    }
     packets.set(view.id, view);
+    open.add(view.id);
     if (packets.size > MAX_HELD) {
       for (const [id, p] of packets) {
         if (p.state === 'Executed' || p.state === 'RolledBack') {
@@ -84,12 +100,15 @@ export function createBridgeTracker(chains: Record<ChainKindName, CommittedChain
     const state = outcome.state === 'executed' && outcome.ok ? ('Executed' as const) : ('RolledBack' as const);
     const next = { ...p, state, finished: { height: outcome.height, time }, error: outcome.ok ? null : (outcome.error ?? 'refused') };
     packets.set(id, next);
+    open.delete(id);
     if (live) onEvent({ kind: state === 'Executed' ? 'executed' : 'rolled-back', packet: next, refused: !outcome.ok });
   }
 
   return {
     rebuild() {
       packets.clear();
+      byAccount.clear();
+      open.clear();
       for (const kind of ['chat', 'currency'] as const) {
         const source = chains[kind];
         const dest = chains[kind === 'chat' ? 'currency' : 'chat'];
@@ -125,9 +144,22 @@ export function createBridgeTracker(chains: Record<ChainKindName, CommittedChain
       }
     },
     list({ account, limit }) {
-      const all = [...packets.values()].filter((p) => !account || p.sender === account || p.recipient === account);
-      return all.slice(-limit).reverse();
+      const out: BridgePacketView[] = [];
+      if (!account) {
+        const ids = [...packets.keys()];
+        for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) out.push(packets.get(ids[i]!)!);
+        return out;
+      }
+      const ids = byAccount.get(account) ?? [];
+      for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) {
+        const p = packets.get(ids[i]!);
+        if (p) out.push(p);
+      }
+      return out;
     },
-    pending: () => [...packets.values()].filter((p) => p.state === 'Initiated' || p.state === 'FinalityProved'),
+    pending: () => [...open].flatMap((id) => packets.get(id) ?? []),
+    get backlog() {
+      return open.size;
+    },
   };
 }

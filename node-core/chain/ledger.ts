@@ -154,6 +154,29 @@ export function createLedgerRules(genesis: Genesis, counterparty?: Genesis) {
       return { execution: finish(top, view, chosen, evidence, input.time, input.proposer, touched), rejected };
     },
 
+    /**
+     * What the rules say of these transactions now, in order, on the committed state (no block is
+     * built: no state root, no header): the refusal of each that would not apply. The API's and the
+     * relayer's check before sending.
+     */
+    preview(top: Top, candidates: Iterable<DecodedTx>, time: number): Map<string, TxRejectedError> {
+      const height = top.height + 1;
+      const view = new StateView(top.tree);
+      releaseUnbonded(view, height);
+      const refused = new Map<string, TxRejectedError>();
+      for (const candidate of candidates) {
+        const attempt = view.fork();
+        try {
+          applyTx(context(height, time), attempt, candidate.tx);
+          view.merge(attempt);
+        } catch (err) {
+          if (!(err instanceof TxRejectedError)) throw err;
+          refused.set(candidate.id, err);
+        }
+      }
+      return refused;
+    },
+
     /** Everyone else's check of a proposed block: throws BlockInvalidError naming what is wrong. */
     check(top: Top, block: Block, verified: (id: string) => boolean): Execution {
       const h = block.header;

@@ -78,9 +78,8 @@ export function createWalletService(init: WalletInit) {
   function refuseEarly(node: ChainNode, signed: DecodedTx, nonceMayWait = false): void {
     const sender = addressOf(signed.tx.from);
     const candidates = [...node.mempool.pendingFor(sender).filter((t) => t.id !== signed.id), signed].sort((a, b) => a.tx.nonce - b.tx.nonce);
-    const before = node.committed.rules.build({ top: node.committed.top, candidates, evidence: [], time: Date.now(), proposer: 0 });
-    const refused = before.rejected.find((r) => r.id === signed.id);
-    if (refused && !(nonceMayWait && refused.error.code === 'bad-nonce')) throw asDomainError(refused.error);
+    const refused = node.committed.rules.preview(node.committed.top, candidates, Date.now()).get(signed.id);
+    if (refused && !(nonceMayWait && refused.code === 'bad-nonce')) throw asDomainError(refused);
   }
 
   function wallet(identityId?: string): Wallet {

@@ -203,7 +203,8 @@ export interface BridgeHealth {
   readonly clients: { readonly chat: LightClientStatus; readonly currency: LightClientStatus };
   readonly backlog: number;
   readonly oldest_pending: { readonly id: string; readonly age_ms: number } | null;
-  readonly relayer: { readonly enabled: boolean; readonly submitted: number; readonly failures: number; readonly last_error: string | null };
+  /** This node's relayer: transactions sent, lost to another relayer's (taken back at once), rounds failed. */
+  readonly relayer: { readonly enabled: boolean; readonly submitted: number; readonly lost: number; readonly failures: number; readonly last_error: string | null };
   readonly problems: readonly string[];
 }
 

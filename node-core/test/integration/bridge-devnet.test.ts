@@ -160,7 +160,7 @@ describe('the bridge on a devnet of real processes', { timeout: 420_000 }, () =>
     // A height the chat chain's client has not followed yet (it follows the relayer's headers).
     const trusted = (await json<BridgeHealth>(alice.api('/api/bridge/health'))).clients.chat.height;
     const height = await waitFor('a new currency block', async () => {
-      const h = (await net.info('full-2')).currency.final_height;
+      const h = (await net.info('validator-0')).currency.final_height;
       return h > trusted ? h : undefined;
     });
     const fresh = storedBlock(net, 'validator-0', currencyChain, height);
@@ -185,7 +185,7 @@ describe('the bridge on a devnet of real processes', { timeout: 420_000 }, () =>
     const attacker = outsider(() => alice);
     assert.equal((await attacker.submit('chat', chatChain, { kind: 'faucet' })).status, 202);
     assert.equal((await attacker.submit('currency', currencyChain, { kind: 'faucet' })).status, 202);
-    const info = await net.info('full-2');
+    const info = await net.info('validator-0');
     const client = degraded.clients.chat;
     // A currency header from just after the client's last one: beyond the trusting period now.
     let old = client.height + 1;
@@ -199,7 +199,7 @@ describe('the bridge on a devnet of real processes', { timeout: 420_000 }, () =>
 
     // Certified recovery: three of the four validators approve a current header of the other chain, on each chain.
     for (const [kind, chain, other] of [['chat', chatChain, currencyChain], ['currency', currencyChain, chatChain]] as const) {
-      const height = (await net.info('full-2'))[kind === 'chat' ? 'currency' : 'chat'].final_height;
+      const height = (await net.info('validator-0'))[kind === 'chat' ? 'currency' : 'chat'].final_height;
       const { block, certificate } = storedBlock(net, 'validator-0', other, height);
       const members = validators.map((n) => validatorKey(net, n));
       const theSet = { set: members.map((m, i) => ({ name: `validator-${i}`, key: m.publicKey })), quorum: 3, faults: 1 };
