@@ -10,8 +10,8 @@ import type { DchatNode } from '../node.ts';
 
 export function logConfigWarnings(loaded: LoadedConfig, logger: Logger): void {
   for (const warning of loaded.warnings) logger.warn(warning);
-  if (loaded.config.database.url) {
-    logger.warn(`database.url is set, but this version keeps its state in SQLite at ${loaded.dataDir}/dchat.db`);
+  if (loaded.config.database.url && !loaded.config.server.p2p_enabled) {
+    logger.warn('database.url is set, but server.p2p_enabled = false: no relay runs, so nothing is kept in PostgreSQL');
   }
 }
 
@@ -24,6 +24,7 @@ const OPERATOR_ERRORS = new Set([
   'NodeSecretMissingError',
   'NodeSecretMismatchError',
   'DatabaseDamagedError',
+  'DatabaseUnreachableError',
 ]);
 
 /**

@@ -58,7 +58,11 @@ const serverSection = z.object({
 const databaseSection = z.object({
   /** Alias of node.data_dir, the directory that holds dchat.db (the seeds' DCHAT_DB_PATH). */
   path: nonEmpty.optional(),
-  url: nonEmpty.optional(),
+  /** PostgreSQL for a relay's state, shared by relay replicas; unset keeps it in dchat.db. */
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/\s]+/, 'expected a postgres://user:password@host:port/database URL')
+    .optional(),
   backup_path: nonEmpty.optional(),
   max_connections: positiveInt.default(20),
   statement_cache_size: positiveInt.default(100),
@@ -217,12 +221,7 @@ export function schemaKeys(): Map<string, Set<string>> {
  */
 export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'server.worker_threads': 'Node.js serves requests on one event loop; worker pools are not configurable',
-  'database.url': 'the PostgreSQL store for server clusters (the embedded SQLite store is used)',
   'database.backup_path': 'built-in backups',
-  'database.max_connections': 'the PostgreSQL store',
-  'database.statement_cache_size': 'the PostgreSQL store',
-  'database.connection_timeout_secs': 'the PostgreSQL store',
-  'database.idle_timeout_secs': 'the PostgreSQL store',
   'chain.chat_chain_rpc': 'the chat chain',
   'chain.currency_chain_rpc': 'the currency chain',
   'chain.rpc_timeout_secs': 'the chains',

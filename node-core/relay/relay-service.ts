@@ -12,6 +12,7 @@ import type { RelayContext, RelayParts } from './relay-context.ts';
 import { createRelayFigures } from './relay-figures.ts';
 import { createRelayMetrics } from './relay-metrics.ts';
 import { createRelayProtocol } from './relay-protocol.ts';
+import { createPostgresMailboxStore, type PostgresMailboxStore } from './postgres-mailbox-store.ts';
 import { createSqliteMailboxStore } from './sqlite-mailbox-store.ts';
 import { createMailboxSweeper } from './sweeper.ts';
 import { createRelayUptime } from './uptime.ts';
@@ -41,7 +42,7 @@ export interface RelayServiceInit {
   readonly config: DchatConfig;
   /** The node's own store: where the opt-in is remembered (and, without `mailbox`, the mailbox). */
   readonly store: Store;
-  /** Where the mail is kept; SQLite in `store` unless another (shared) store is given. */
+  /** Where the mail is kept; else PostgreSQL when database.url is set, else SQLite in `store`. */
   readonly mailbox?: MailboxStore;
   readonly network: Network;
   readonly logger: Logger;
@@ -55,7 +56,12 @@ export function createRelayService(init: RelayServiceInit): RelayService {
   const { config, store, network } = init;
   const log = init.logger.child({ component: 'relay' });
   const now = init.now ?? Date.now;
-  const mailbox = init.mailbox ?? createSqliteMailboxStore(store);
+  // database.url puts the relay's state on PostgreSQL, shared by replicas; it is connected (and
+  // migrated) at start whether or not relaying is on, so a wrong URL stops the node at once.
+  const url = config.database.url;
+  const shared: PostgresMailboxStore | undefined =
+    !init.mailbox && url ? createPostgresMailboxStore({ database: { ...config.database, url }, telemetry: init.telemetry, logger: init.logger }) : undefined;
+  const mailbox = init.mailbox ?? shared ?? createSqliteMailboxStore(store);
   const limits = relayLimits(config);
   const forcedByConfig = config.node.role === 'relay';
   let enabled = forcedByConfig;
@@ -95,6 +101,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
     async start() {
       enabled = forcedByConfig || store.repos.settings.get<boolean>(SETTING) === true;
       init.onEnabledChange?.(enabled);
+      await shared?.start();
       await uptime.load();
       await figures.start();
       if (enabled) await beginRelaying();
@@ -104,6 +111,7 @@ export function createRelayService(init: RelayServiceInit): RelayService {
       await pushes.stop();
       if (enabled) await endRelaying();
       await figures.stop();
+      await shared?.stop();
     },
     get enabled() {
       return enabled;

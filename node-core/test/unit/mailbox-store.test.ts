@@ -1,22 +1,22 @@
 /**
  * The relay's MailboxStore contract, written against the interface alone: every implementation
- * (embedded SQLite today, a shared database later) runs this same suite.
+ * (the embedded SQLite one and the PostgreSQL one, on a real throwaway server) runs this same suite.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it as test } from 'node:test';
 import type { MailboxLimits, MailboxStore } from '../../relay/mailbox-store.ts';
+import { createPostgresMailboxStore } from '../../relay/postgres-mailbox-store.ts';
 import { createSqliteMailboxStore } from '../../relay/sqlite-mailbox-store.ts';
-import { openTempStore } from '../helpers/store.ts';
+import { Registry } from 'prom-client';
+import { createPrometheusTelemetry } from '../../observability/prometheus-telemetry.ts';
+import pg from 'pg';
+import { freePort, startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { openTempStore, silentLogger } from '../helpers/store.ts';
 
-const implementations: Array<{ name: string; open: () => { mailbox: MailboxStore; close: () => void } }> = [
-  {
-    name: 'SQLite',
-    open() {
-      const store = openTempStore();
-      return { mailbox: createSqliteMailboxStore(store), close: () => store.stop() };
-    },
-  },
-];
+interface Opened {
+  readonly mailbox: MailboxStore;
+  close(): Promise<void> | void;
+}
 
 const limits: MailboxLimits = { messagesPerRecipient: 2, bytesPerRecipient: 100, totalBytes: 150 };
 const alice = 'aa'.repeat(32);
@@ -30,10 +30,19 @@ const mail = (recipient: string, id: number, size = 10, expires = 10_000) => ({
   expires_at: expires,
 });
 
-for (const { name, open } of implementations) {
+/** The contract, against whatever `open` makes (called once, before the first test). */
+function mailboxStoreSuite(name: string, open: () => Promise<Opened | string>): void {
   describe(`relay mailbox store (${name})`, () => {
-    const { mailbox, close } = open();
-    after(close);
+    let mailbox!: MailboxStore;
+    let opened: Opened | undefined;
+    let skip: string | undefined;
+    before(async () => {
+      const result = await open();
+      if (typeof result === 'string') skip = result;
+      else ({ mailbox } = opened = result);
+    });
+    after(async () => opened?.close());
+    const it = (title: string, fn: () => Promise<void>) => test(title, async (t) => (skip ? t.skip(skip) : fn()));
 
     it('registers recipients with their one-time prekeys and hands each prekey out once', async () => {
       assert.equal(await mailbox.register(alice, new Uint8Array([1]), [{ id: 1, public_key: new Uint8Array(32) }, { id: 2, public_key: new Uint8Array(32) }], 1000), 2);
@@ -88,6 +97,21 @@ for (const { name, open } of implementations) {
       assert.equal(await mailbox.drop(held), 1, 'what is gone already is no error');
     });
 
+    it('holds a quota under concurrent deposits and counts concurrent acknowledgements of one envelope once', async () => {
+      const carol = 'cc'.repeat(32);
+      await mailbox.register(carol, new Uint8Array([3]), [], 1000);
+      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => mailbox.deposit(mail(carol, 20 + i), limits)));
+      assert.deepEqual([outcomes.filter((o) => o === 'stored').length, outcomes.filter((o) => o === 'quota').length], [2, 10]);
+      const ids = (await mailbox.pending(carol, 0, 10, 2000)).map((e) => e.envelope_id);
+      assert.equal(ids.length, 2);
+      const before = (await mailbox.figures()).counters.delivered;
+      const acknowledged = await Promise.all(Array.from({ length: 6 }, () => mailbox.acknowledge(carol, ids)));
+      assert.equal(acknowledged.reduce((a, b) => a + b, 0), 2, 'each envelope is deleted by exactly one acknowledgement');
+      assert.equal((await mailbox.figures()).counters.delivered, before + 2);
+      const taken = await Promise.all([mailbox.takePrekey(alice), mailbox.takePrekey(alice)]);
+      assert.deepEqual(taken.map((k) => k?.id).sort(), [2, undefined], 'the last prekey goes to one taker only');
+    });
+
     it('keeps named counters, setting a first value only once', async () => {
       await mailbox.setCounterIfAbsent('first_started_at', 5);
       await mailbox.setCounterIfAbsent('first_started_at', 9);
@@ -98,3 +122,68 @@ for (const { name, open } of implementations) {
     });
   });
 }
+
+mailboxStoreSuite('SQLite', async () => {
+  const store = openTempStore();
+  return { mailbox: createSqliteMailboxStore(store), close: () => store.stop() };
+});
+
+let postgres: TestPostgres | undefined;
+after(async () => postgres?.stop());
+mailboxStoreSuite('PostgreSQL', async () => {
+  const started = await startTestPostgres();
+  if (!started.server) return started.skip;
+  postgres = started.server;
+  const url = await postgres.createDatabase();
+  const database = { url, max_connections: 4, statement_cache_size: 100, connection_timeout_secs: 5, idle_timeout_secs: 30 };
+  const mailbox = createPostgresMailboxStore({ database, telemetry: createPrometheusTelemetry(new Registry()), logger: silentLogger });
+  await mailbox.start();
+  return { mailbox, close: () => mailbox.stop() };
+});
+
+describe('relay mailbox store on PostgreSQL: schema', () => {
+  const options = (url: string) => ({
+    database: { url, max_connections: 2, statement_cache_size: 100, connection_timeout_secs: 5, idle_timeout_secs: 30 },
+    telemetry: createPrometheusTelemetry(new Registry()),
+    logger: silentLogger,
+  });
+
+  test('migrates once when several replicas start at once, and refuses a schema newer than it knows', async (t) => {
+    if (!postgres) return t.skip('no PostgreSQL server (see the PostgreSQL suite above)');
+    const url = await postgres.createDatabase();
+    const replicas = Array.from({ length: 3 }, () => createPostgresMailboxStore(options(url)));
+    await Promise.all(replicas.map((r) => r.start()));
+    await replicas[0]!.register(alice, new Uint8Array([1]), [], 1);
+    assert.equal((await replicas[2]!.registration(alice))?.registered_at, 1, 'one shared mailbox');
+    // Deposits through different replicas (pools) race for real: the quota still holds.
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => replicas[i % 3]!.deposit(mail(alice, 40 + i), limits)));
+    assert.equal(outcomes.filter((o) => o === 'stored').length, 2);
+    const ids = (await replicas[1]!.pending(alice, 0, 10, 2000)).map((e) => e.envelope_id);
+    const acknowledged = await Promise.all(replicas.map((r) => r.acknowledge(alice, ids)));
+    assert.equal(acknowledged.reduce((a, b) => a + b, 0), 2, 'exactly once across replicas');
+    assert.deepEqual([(await replicas[0]!.figures()).counters.delivered, (await replicas[0]!.figures()).messages], [2, 0]);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      assert.deepEqual((await db.query('SELECT component, version FROM schema_version')).rows, [{ component: 'relay', version: 1 }]);
+      await Promise.all(replicas.map((r) => r.stop()));
+      await db.query("INSERT INTO schema_version (component, version, name) VALUES ('relay', 99, 'from the future')");
+      const newer = createPostgresMailboxStore(options(url));
+      await assert.rejects(newer.start(), { name: 'DatabaseTooNewError', message: /relay schema in PostgreSQL at 127\.0\.0\.1:\d+\/\w+ \(database\.url\) has schema version 99/ });
+      await newer.stop();
+    } finally {
+      await db.end();
+    }
+  });
+
+  test('names database.url and the server when it cannot connect', async () => {
+    const port = await freePort();
+    const store = createPostgresMailboxStore(options(`postgres://dchat:secret@127.0.0.1:${port}/dchat`));
+    await assert.rejects(store.start(), (err: Error) => {
+      assert.equal(err.name, 'DatabaseUnreachableError');
+      assert.match(err.message, new RegExp(`^cannot reach the PostgreSQL server at 127\\.0\\.0\\.1:${port}/dchat named by database\\.url: connection refused`));
+      assert.doesNotMatch(err.message, /secret/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,5 @@
+import type { PostgresMigration } from '../../store/postgres-pool.ts';
+import m0001 from './0001-mailbox.ts';
+
+/** The relay's PostgreSQL schema, in order (tracked in schema_version under component "relay"). */
+export const RELAY_POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [m0001];
