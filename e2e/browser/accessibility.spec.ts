@@ -63,6 +63,12 @@ test.describe('accessibility (axe-core, WCAG 2.2 AA; violations and undecided ch
         }
         await check(name);
       }
+      // The Marketplace (the last entry): the identity it acts as, its sales and the listings read after it opens.
+      await navButtons.nth(7).click();
+      await expect(page.locator('#market-identity')).toBeVisible();
+      await expect(page.getByTestId('creator-stats')).toBeVisible();
+      await expect(page.getByTestId('listing-count')).toBeVisible();
+      await check('marketplace');
       log.finish();
     });
   }
@@ -146,6 +152,10 @@ test.describe('accessibility (axe-core, WCAG 2.2 AA; violations and undecided ch
       problems.push(...(await overflow(name)));
       await screenshot(page, `text-200-${name}`);
     }
+    await page.getByRole('navigation').getByRole('button').nth(7).click();
+    await expect(page.getByTestId('listing-count')).toBeVisible();
+    problems.push(...(await overflow('marketplace')));
+    await screenshot(page, 'text-200-marketplace');
     expect(problems, problems.join('\n')).toEqual([]);
   });
 });

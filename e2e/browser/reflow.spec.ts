@@ -26,7 +26,7 @@ async function everyView(page: Page, chats: Chats, log: ReturnType<typeof reflow
   await log.check('chat-list');
 
   await page.locator('.nav-toggle').click();
-  await expect(page.getByRole('navigation').getByRole('button')).toHaveCount(7);
+  await expect(page.getByRole('navigation').getByRole('button')).toHaveCount(8);
   await log.check('menu-open');
   await page.locator('.nav-toggle').click();
 
@@ -77,6 +77,11 @@ async function everyView(page: Page, chats: Chats, log: ReturnType<typeof reflow
     if (name === 'relay') await expect(page.locator('#registry-title')).toBeVisible();
     await log.check(name);
   }
+  // The Marketplace, the last entry: its sales figures and the listings are read after it opens.
+  await goTo(page, 7);
+  await expect(page.getByTestId('creator-stats')).toBeVisible();
+  await expect(page.getByTestId('listing-count')).toBeVisible();
+  await log.check('marketplace');
 }
 
 for (const zoom of ZOOMS) {
@@ -147,6 +152,9 @@ test.describe('every zoom level from 100 % to 400 %', () => {
           await expect(page.locator('main h1').first()).toBeVisible();
           problems.push(...(await layoutProblems(page, `${at} ${name}`)));
         }
+        await goTo(page, 7);
+        await expect(page.getByTestId('listing-count')).toBeVisible();
+        problems.push(...(await layoutProblems(page, `${at} marketplace`)));
         if (zoom === 300) await screenshot(page, `zoom-300-${language}-settings`);
       }
     }

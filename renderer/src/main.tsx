@@ -8,6 +8,7 @@ import './styles/messaging.css';
 import './styles/keyboards.css';
 import './styles/bots.css';
 import './styles/wallet.css';
+import './styles/market.css';
 
 await initI18n(useApp.getState().preferences.language);
 createRoot(document.getElementById('root')!).render(

@@ -10,6 +10,7 @@ import arShortcuts from './locales/ar/shortcuts.json';
 import arKeyboards from './locales/ar/keyboards.json';
 import arBots from './locales/ar/bots.json';
 import arWallet from './locales/ar/wallet.json';
+import arMarket from './locales/ar/market.json';
 import deChat from './locales/de/chat.json';
 import deMessaging from './locales/de/messaging.json';
 import deCommon from './locales/de/common.json';
@@ -20,6 +21,7 @@ import deShortcuts from './locales/de/shortcuts.json';
 import deKeyboards from './locales/de/keyboards.json';
 import deBots from './locales/de/bots.json';
 import deWallet from './locales/de/wallet.json';
+import deMarket from './locales/de/market.json';
 import enChat from './locales/en/chat.json';
 import enMessaging from './locales/en/messaging.json';
 import enCommon from './locales/en/common.json';
@@ -30,6 +32,7 @@ import enShortcuts from './locales/en/shortcuts.json';
 import enKeyboards from './locales/en/keyboards.json';
 import enBots from './locales/en/bots.json';
 import enWallet from './locales/en/wallet.json';
+import enMarket from './locales/en/market.json';
 
 export const LANGUAGES = [
   { code: 'en', name: 'English', dir: 'ltr' },
@@ -37,12 +40,12 @@ export const LANGUAGES = [
   { code: 'ar', name: 'العربية', dir: 'rtl' },
 ] as const;
 
-export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts', 'messaging', 'keyboards', 'bots', 'wallet'] as const;
+export const NAMESPACES = ['common', 'chat', 'people', 'node', 'settings', 'shortcuts', 'messaging', 'keyboards', 'bots', 'wallet', 'market'] as const;
 
 export const resources = {
-  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts, messaging: enMessaging, keyboards: enKeyboards, bots: enBots, wallet: enWallet },
-  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts, messaging: deMessaging, keyboards: deKeyboards, bots: deBots, wallet: deWallet },
-  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts, messaging: arMessaging, keyboards: arKeyboards, bots: arBots, wallet: arWallet },
+  en: { common: enCommon, chat: enChat, people: enPeople, node: enNode, settings: enSettings, shortcuts: enShortcuts, messaging: enMessaging, keyboards: enKeyboards, bots: enBots, wallet: enWallet, market: enMarket },
+  de: { common: deCommon, chat: deChat, people: dePeople, node: deNode, settings: deSettings, shortcuts: deShortcuts, messaging: deMessaging, keyboards: deKeyboards, bots: deBots, wallet: deWallet, market: deMarket },
+  ar: { common: arCommon, chat: arChat, people: arPeople, node: arNode, settings: arSettings, shortcuts: arShortcuts, messaging: arMessaging, keyboards: arKeyboards, bots: arBots, wallet: arWallet, market: arMarket },
 };
 
 export async function initI18n(language: string): Promise<void> {

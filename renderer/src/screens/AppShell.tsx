@@ -11,6 +11,7 @@ import { Dialogs } from './Dialogs.tsx';
 import { RelayView } from './RelayView.tsx';
 import { SettingsView } from './SettingsView.tsx';
 import { StatusView } from './StatusView.tsx';
+import { MarketView } from './MarketView.tsx';
 import { WalletView } from './WalletView.tsx';
 
 const VIEWS: ReadonlyArray<{ view: View; shortcut: string }> = VIEW_SHORTCUTS.map((v) => ({ view: v.view, shortcut: keysOf(v.id) }));
@@ -115,6 +116,7 @@ export function AppShell() {
       {view === 'settings' && <SettingsView />}
       {view === 'bots' && <BotsView />}
       {view === 'wallet' && <WalletView />}
+      {view === 'market' && <MarketView />}
       <Dialogs />
     </div>
   );

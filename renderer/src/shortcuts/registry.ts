@@ -122,6 +122,7 @@ export const APP_SHORTCUTS: readonly Shortcut[] = [
   { id: 'goSettings', keys: 'Alt+5', description: 'shortcuts:goSettings', inTextFields: true },
   { id: 'goBots', keys: 'Alt+6', description: 'shortcuts:goBots', inTextFields: true },
   { id: 'goWallet', keys: 'Alt+7', description: 'shortcuts:goWallet', inTextFields: true },
+  { id: 'goMarket', keys: 'Alt+8', description: 'shortcuts:goMarket', inTextFields: true },
   { id: 'help', keys: 'Shift+?', description: 'shortcuts:help' },
 ];
 
@@ -134,6 +135,7 @@ export const VIEW_SHORTCUTS = [
   { id: 'goSettings', view: 'settings' },
   { id: 'goBots', view: 'bots' },
   { id: 'goWallet', view: 'wallet' },
+  { id: 'goMarket', view: 'market' },
 ] as const;
 
 /** The key combination of one of the app's shortcuts. */

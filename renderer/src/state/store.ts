@@ -23,7 +23,7 @@ import { mentionsUser } from '../mentions.ts';
  * through selectors so each re-renders only for what it shows.
  */
 
-export type View = 'chats' | 'contacts' | 'relay' | 'status' | 'settings' | 'bots' | 'wallet';
+export type View = 'chats' | 'contacts' | 'relay' | 'status' | 'settings' | 'bots' | 'wallet' | 'market';
 export type Theme = 'light' | 'dark' | 'high-contrast';
 export type DialogName = 'addContact' | 'safetyNumber' | 'newGroup' | 'groupMembers' | 'shortcuts';
 /** Which of the chats view's two panes shows in the single-pane (narrow or zoomed) layout. */
