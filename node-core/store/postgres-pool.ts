@@ -198,6 +198,14 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
           let broken: Error | undefined;
           try {
             await client.query('BEGIN');
+          } catch (err) {
+            // Nothing was done yet: a connection that died in the pool (a server restart) is
+            // dropped and the transaction starts again on another.
+            client.release(err as Error);
+            if (attempt < RETRIES) continue;
+            throw err;
+          }
+          try {
             const result = await work({ query: (s, values) => run(client, s, values) });
             await client.query('COMMIT');
             return result;

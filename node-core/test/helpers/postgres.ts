@@ -17,6 +17,8 @@ export interface TestPostgres {
   readonly port: number;
   /** Creates a fresh database and resolves to its postgres:// URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server (fast shutdown: clients are disconnected) and starts it again on the same port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +71,8 @@ export async function startTestPostgres(): Promise<PostgresOrSkip> {
   const port = await freePort();
   // Small, fast settings for a test server; fsync stays on, as in production.
   const options = `-c listen_addresses=${host} -p ${port} -k ${dir} -c max_connections=100 -c shared_buffers=32MB`;
-  run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+  const start = () => run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+  start();
 
   let stopped = false;
   const server: TestPostgres = {
@@ -84,6 +87,10 @@ export async function startTestPostgres(): Promise<PostgresOrSkip> {
         await client.end();
       }
       return `postgres://postgres@${host}:${port}/${name}`;
+    },
+    async restart() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      start();
     },
     async stop() {
       if (stopped) return;

@@ -141,7 +141,18 @@ mailboxStoreSuite('PostgreSQL', async () => {
   return { mailbox, close: () => mailbox.stop() };
 });
 
-describe('relay mailbox store on PostgreSQL: schema', () => {
+/** Retries `attempt` (errors included) for up to five seconds. */
+async function waitUntil(attempt: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const ok = await attempt().catch((err: Error) => (Date.now() > deadline ? Promise.reject(err) : false));
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('relay mailbox store on PostgreSQL: schema and faults', () => {
   const options = (url: string) => ({
     database: { url, max_connections: 2, statement_cache_size: 100, connection_timeout_secs: 5, idle_timeout_secs: 30 },
     telemetry: createPrometheusTelemetry(new Registry()),
@@ -173,6 +184,25 @@ describe('relay mailbox store on PostgreSQL: schema', () => {
       await newer.stop();
     } finally {
       await db.end();
+    }
+  });
+
+  test('carries on after PostgreSQL restarts: dead pooled connections are replaced, nothing stored is lost', async (t) => {
+    if (!postgres) return t.skip('no PostgreSQL server (see the PostgreSQL suite above)');
+    const url = await postgres.createDatabase();
+    const store = createPostgresMailboxStore(options(url));
+    await store.start();
+    try {
+      await store.register(bob, new Uint8Array([2]), [], 1);
+      assert.equal(await store.deposit(mail(bob, 1), limits), 'stored');
+      await postgres.restart();
+      // The pool's idle connections died with the server; the next calls get fresh ones.
+      // A query already on its way to a dying connection fails (nothing is acknowledged then).
+      await waitUntil(async () => (await store.deposit(mail(bob, 2), limits)) !== undefined);
+      await waitUntil(async () => (await store.pending(bob, 0, 10, 2000)).map((e) => e.envelope_id[0]).join() === '1,2');
+      assert.equal((await store.figures()).counters.stored, 2);
+    } finally {
+      await store.stop();
     }
   });
 
