@@ -236,10 +236,14 @@ function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
+/** A URL's password (database.url) never reaches a terminal or a log. */
+const redactPassword = (value: unknown): unknown =>
+  typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@') : value;
+
 function describeIssue(issue: z.core.$ZodIssue, values: ReadonlyMap<string, unknown>, sources: ReadonlyMap<string, string>): string {
   const key = issue.path.slice(0, 2).join('.');
   const source = sources.get(key);
-  const given = values.has(key) ? JSON.stringify(values.get(key)) : '(not set)';
+  const given = values.has(key) ? JSON.stringify(redactPassword(values.get(key))) : '(not set)';
   const expected = issue.code === 'custom' ? issue.message : `expected ${describeExpectation(key)}`;
   return `invalid configuration: ${key} = ${given}${source ? ` (from ${source})` : ''}: ${expected}`;
 }

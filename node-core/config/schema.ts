@@ -61,7 +61,7 @@ const databaseSection = z.object({
   /** PostgreSQL for a relay's state, shared by relay replicas; unset keeps it in dchat.db. */
   url: z
     .string()
-    .regex(/^postgres(ql)?:\/\/[^/\s]+/, 'expected a postgres://user:password@host:port/database URL')
+    .refine((v) => /^postgres(ql)?:\/\/[^/\s]+/.test(v), 'expected a postgres://user:password@host:port/database URL')
     .optional(),
   backup_path: nonEmpty.optional(),
   max_connections: positiveInt.default(20),

@@ -258,3 +258,14 @@ describe('server.memory_mode', () => {
     assert.throws(() => loadConfig({ env: { DCHAT_MEMORY_MODE: 'tiny' } }), /server\.memory_mode/);
   });
 });
+
+describe('database.url', () => {
+  it('takes DATABASE_URL, and refuses a URL that is not postgres:// by name without echoing its password', () => {
+    assert.equal(loadConfig({ env: { DATABASE_URL: 'postgres://dchat:pw@db:5432/dchat' } }).config.database.url, 'postgres://dchat:pw@db:5432/dchat');
+    assert.equal(loadConfig({ env: { DATABASE_MAX_CONNECTIONS: '7' } }).config.database.max_connections, 7);
+    assert.throws(
+      () => loadConfig({ env: { DATABASE_URL: 'mysql://dchat:hunter2@db/dchat' } }),
+      (err: Error) => /database\.url = "mysql:\/\/dchat:\*\*\*@db\/dchat".*expected a postgres:\/\//.test(err.message) && !err.message.includes('hunter2'),
+    );
+  });
+});
