@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../components/errors.ts';
 import { FieldError } from '../../components/FieldError.tsx';
@@ -138,6 +138,13 @@ function OwnListing(props: { readonly listing: Listing; readonly identityId: str
   const { listing, currency } = props;
   const { submission, run } = useSubmission(t);
   const [editing, setEditing] = useState(false);
+  // Back on the Edit button once the form has gone: when React mounts it again, not a guessed frame later.
+  const returnFocus = useRef(false);
+  const editButton = useCallback((button: HTMLButtonElement | null) => {
+    if (!button || !returnFocus.current) return;
+    returnFocus.current = false;
+    button.focus();
+  }, []);
   const [priceText, setPriceText] = useState('');
   const [priceError, setPriceError] = useState<string | null>(null);
   const fieldId = `edit-price-${listing.id}`;
@@ -158,9 +165,9 @@ function OwnListing(props: { readonly listing: Listing; readonly identityId: str
       client.call('market.update', { id, identity_id: props.identityId, type, title, description, period, preview, content, license, moderators: [...moderators], price: parsed.value, ...(channel ? { channel } : {}) }),
     );
     if (outcome.phase === 'done') {
+      returnFocus.current = true;
       setEditing(false);
       props.onChanged();
-      requestAnimationFrame(() => document.getElementById(`edit-${listing.id}`)?.focus());
     }
   };
 
@@ -194,6 +201,7 @@ function OwnListing(props: { readonly listing: Listing; readonly identityId: str
             type="button"
             className="secondary"
             id={`edit-${listing.id}`}
+            ref={editButton}
             aria-label={t('mine.editPriceOf', { title: listing.title })}
             onClick={() => {
               setPriceText(amountForInput(listing.price, i18n.language, currency.decimals));
