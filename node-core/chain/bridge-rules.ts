@@ -1,10 +1,10 @@
 import { bridgeKeys, clientRecoveryStatement, packetValue, receiptValue, type Packet, type PacketOutcome, type PacketPayload, type ProofHeader, type Receipt } from './bridge-wire.ts';
-import { credit, reject, scheduleRelease, TxRejectedError, type Account, type LedgerContext } from './ledger-context.ts';
+import { body, credit, reject, scheduleRelease, TxRejectedError, type LedgerContext, type Rule } from './ledger-context.ts';
 import { consensusAt, recoverClient, trustHeader, type ConsensusState } from './light-client.ts';
 import { verifyStateProof, type StateProof } from './state-tree.ts';
 import { keyBytes, type StateView } from './state-view.ts';
 import { blockHash } from './blocks.ts';
-import type { SignedTx, TxBody } from './transactions.ts';
+import type { TxBody } from './transactions.ts';
 
 /**
  * The bridge's transaction rules, the same on both chains (IBC's packet flow for two chains):
@@ -20,9 +20,6 @@ import type { SignedTx, TxBody } from './transactions.ts';
  * Funds are native to the currency chain: the chat chain mints what arrives and burns what leaves.
  */
 
-type Rule = (ctx: LedgerContext, view: StateView, tx: SignedTx, sender: Account) => Uint8Array[];
-type BodyOf<K extends TxBody['kind']> = Extract<TxBody, { kind: K }>;
-const body = <K extends TxBody['kind']>(tx: SignedTx) => tx.body as BodyOf<K>;
 
 /** The longest a packet may wait (a week of the destination's time). */
 const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
@@ -226,15 +223,11 @@ const recover: Rule = (ctx, view, tx) => {
   return [];
 };
 
-const onCurrency = (ctx: LedgerContext, what: string) => {
-  if (ctx.kind !== 'currency') reject('wrong-chain', `${what} belongs on the currency chain`);
-};
 const readStake = (view: StateView, relay: Uint8Array): RelayStake => view.read<RelayStake>(bridgeKeys.relayStake(relay)) ?? { staked: 0, earned: 0, deliveries: 0 };
 const reportStake = (ctx: LedgerContext, view: StateView, relay: Uint8Array, staked: number) =>
   commitPacket(ctx, view, relay, { app: 'stake', relay, staked }, 0, ctx.time + ctx.params.bridge_packet_timeout_ms);
 
 const relayStake: Rule = (ctx, view, tx, sender) => {
-  onCurrency(ctx, 'relay_stake');
   const { amount } = body<'relay_stake'>(tx);
   if (sender.balance < amount) reject('insufficient-funds', `the balance ${sender.balance} does not cover the stake of ${amount}`);
   sender.balance -= amount;
@@ -245,7 +238,6 @@ const relayStake: Rule = (ctx, view, tx, sender) => {
 };
 
 const relayUnstake: Rule = (ctx, view, tx, sender) => {
-  onCurrency(ctx, 'relay_unstake');
   const { amount } = body<'relay_unstake'>(tx);
   const stake = readStake(view, tx.from);
   if (stake.staked < amount) reject('insufficient-stake', `only ${stake.staked} is staked as a relay`);

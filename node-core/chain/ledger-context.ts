@@ -1,6 +1,7 @@
 import { bytesToHex } from '../crypto/hex.ts';
 import type { ChainKind, ChainParams } from './genesis.ts';
 import type { StateView } from './state-view.ts';
+import type { SignedTx, TxBody } from './transactions.ts';
 
 /** What every transaction rule shares: the block it executes in, accounts, and the named refusal. */
 
@@ -53,3 +54,9 @@ export function credit(view: StateView, address: Uint8Array, amount: number): vo
   account.balance += amount;
   view.write(accountKey(address), account);
 }
+
+/** What one kind of transaction does: it changes `view` (the sender's account is written after it) and names the other accounts it touched. */
+export type Rule = (ctx: LedgerContext, view: StateView, tx: SignedTx, sender: Account) => Uint8Array[];
+type BodyOf<K extends TxBody['kind']> = Extract<TxBody, { kind: K }>;
+/** The transaction's body as its kind (the rule table only calls a rule for its own kind). */
+export const body = <K extends TxBody['kind']>(tx: SignedTx) => tx.body as BodyOf<K>;

@@ -1,7 +1,7 @@
 import { bytesToHex } from '../crypto/hex.ts';
 import { decodeIdentityRecord } from '../wire/identity-record.ts';
 import type { ChainKind } from './genesis.ts';
-import { accountKey, readAccount, reject, scheduleRelease, type Account, type LedgerContext } from './ledger-context.ts';
+import { accountKey, body, readAccount, reject, scheduleRelease, type Account, type LedgerContext, type Rule } from './ledger-context.ts';
 import { BRIDGE_RULES, rewardDelivery } from './bridge-rules.ts';
 import { MARKET_CHAINS, MARKET_RULES } from './market-rules.ts';
 import { checkQuorum } from './genesis.ts';
@@ -86,9 +86,6 @@ export function applyTx(ctx: LedgerContext, view: StateView, tx: SignedTx): Uint
   return touched;
 }
 
-type Rule = (ctx: LedgerContext, view: StateView, tx: SignedTx, sender: Account) => Uint8Array[];
-type BodyOf<K extends TxBody['kind']> = Extract<TxBody, { kind: K }>;
-const body = <K extends TxBody['kind']>(tx: SignedTx) => tx.body as BodyOf<K>;
 
 const spend = (account: Account, amount: number, what: string) => {
   if (account.balance < amount) reject('insufficient-funds', `the balance ${account.balance} does not cover ${what} of ${amount}`);

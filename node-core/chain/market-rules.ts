@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { commitPacket } from './bridge-rules.ts';
-import { credit, reject, type Account, type LedgerContext } from './ledger-context.ts';
+import { body, credit, reject, type LedgerContext, type Rule } from './ledger-context.ts';
 import { consensusAt, trustHeader } from './light-client.ts';
 import { anonymousRatingStatement, listingValue, marketKeys, settlementStatement, type CreatorStats, type Listing, type ModeratorTerms, type Order, type OrderState } from './market-wire.ts';
 import { verifyStateProof } from './state-tree.ts';
 import { keyBytes, type StateView } from './state-view.ts';
-import type { SignedTx, TxBody } from './transactions.ts';
+import type { TxBody } from './transactions.ts';
 
 /**
  * The marketplace's rules. Listings on the chat chain; orders on the currency chain, where the
@@ -26,23 +26,15 @@ import type { SignedTx, TxBody } from './transactions.ts';
  * escrow pays out once.
  */
 
-type Rule = (ctx: LedgerContext, view: StateView, tx: SignedTx, sender: Account) => Uint8Array[];
-type BodyOf<K extends TxBody['kind']> = Extract<TxBody, { kind: K }>;
-const body = <K extends TxBody['kind']>(tx: SignedTx) => tx.body as BodyOf<K>;
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 const derivedId = (context: string, who: Uint8Array, nonce: number) => createHash('sha256').update(context).update(who).update(String(nonce)).digest();
 
 const MIN_ESCROW_S = 10;
 const MAX_ESCROW_S = 30 * 86_400;
 
-const onChain = (ctx: LedgerContext, kind: 'chat' | 'currency', what: string) => {
-  if (ctx.kind !== kind) reject('wrong-chain', `${what} belongs on the ${kind} chain`);
-};
-
 // ---- listings (chat chain) ----
 
 const listing: Rule = (ctx, view, tx) => {
-  onChain(ctx, 'chat', 'a listing');
   const b = body<'listing'>(tx);
   const id = derivedId('dchat/market/listing/v1', tx.from, tx.nonce);
   const entry: Listing = { ...b.fields, id, seller: tx.from, record: b.record, created: ctx.height, updated: ctx.height, active: true };
@@ -57,7 +49,6 @@ const ownListing = (view: StateView, id: Uint8Array, seller: Uint8Array): Listin
 };
 
 const listingUpdate: Rule = (ctx, view, tx) => {
-  onChain(ctx, 'chat', 'a listing');
   const b = body<'listing_update'>(tx);
   const found = ownListing(view, b.id, tx.from);
   view.write(marketKeys.listing(b.id), { ...found, ...b.fields, updated: ctx.height } satisfies Listing);
@@ -65,7 +56,6 @@ const listingUpdate: Rule = (ctx, view, tx) => {
 };
 
 const listingClose: Rule = (ctx, view, tx) => {
-  onChain(ctx, 'chat', 'a listing');
   const b = body<'listing_close'>(tx);
   view.write(marketKeys.listing(b.id), { ...ownListing(view, b.id, tx.from), active: false, updated: ctx.height } satisfies Listing);
   return [];
@@ -74,7 +64,6 @@ const listingClose: Rule = (ctx, view, tx) => {
 // ---- orders (currency chain) ----
 
 const moderator: Rule = (ctx, view, tx) => {
-  onChain(ctx, 'currency', 'a moderator');
   const b = body<'moderator'>(tx);
   view.write(marketKeys.moderator(tx.from), { fee_fixed: b.fee_fixed, fee_bp: b.fee_bp, description: b.description } satisfies ModeratorTerms);
   return [];
@@ -83,7 +72,6 @@ const moderator: Rule = (ctx, view, tx) => {
 const readOrder = (view: StateView, id: Uint8Array): Order => view.read<Order>(marketKeys.order(id)) ?? reject('unknown-order', 'no such order');
 
 const fund: Rule = (ctx, view, tx, sender) => {
-  onChain(ctx, 'currency', 'an order');
   const b = body<'order_fund'>(tx);
   const proven = b.header ? trustHeader(ctx, view, b.header) : b.height ? consensusAt(ctx, view, b.height) : reject('no-header', 'include a chat chain header or name a height the client verified');
   const state = proven === 'frozen' ? reject('client-frozen', 'the light client of the chat chain is frozen') : proven;
