@@ -5,7 +5,7 @@ import type { ChainKindName } from '../domain/chain-model.ts';
 import type { Startable } from '../runtime/startable.ts';
 import { blockHash, validatorSetHash } from './blocks.ts';
 import { bridgeKeys, clientRecoveryStatement, type Packet, type PacketOutcome, type ProofHeader, type Receipt } from './bridge-wire.ts';
-import type { ChainNode } from './chain-node.ts';
+import { nextNonce, type ChainNode } from './chain-node.ts';
 import { headerFor } from './bridge-headers.ts';
 import type { LightClient } from './light-client.ts';
 import { signTx, type TxBody } from './transactions.ts';
@@ -64,10 +64,6 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
 
   const proofHeader = (source: ChainNode, client: LightClient) => headerFor(source.committed, client);
 
-  const nextNonce = (node: ChainNode): number => {
-    const committed = node.committed.rules.nonce(node.committed.top.tree, address);
-    return Math.max(committed, ...node.mempool.pendingFor(address).map((t) => t.tx.nonce + 1));
-  };
 
   type Sent = { readonly kind: ChainKindName; readonly body: TxBody; readonly id: string };
 
@@ -75,7 +71,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
   async function send(kind: ChainKindName, body: TxBody): Promise<Sent | undefined> {
     const node = nodes[kind];
     const { committed } = node;
-    const signed = signTx(init.secretKey, { chain: committed.chain, from: self, nonce: nextNonce(node), fee: body.kind === 'faucet' ? 0 : committed.genesis.params.min_fee, body });
+    const signed = signTx(init.secretKey, { chain: committed.chain, from: self, nonce: nextNonce(node, address), fee: body.kind === 'faucet' ? 0 : committed.genesis.params.min_fee, body });
     const refused = committed.rules.preview(committed.top, [...node.mempool.pendingFor(address), signed].sort((x, y) => x.tx.nonce - y.tx.nonce), Date.now()).get(signed.id);
     if (refused) {
       log.debug({ chain: committed.chain, kind: body.kind, code: refused.code }, 'relaying transaction not sent: %s', refused.message);

@@ -205,4 +205,10 @@ function* take<T>(items: Iterable<T>, count: number): Iterable<T> {
   }
 }
 
+/** The next nonce an account can use on this chain: after its committed one and any of its transactions still waiting here. */
+export function nextNonce(node: Pick<ChainNode, 'committed' | 'mempool'>, address: string): number {
+  const committed = node.committed.rules.nonce(node.committed.top.tree, address);
+  return Math.max(committed, ...node.mempool.pendingFor(address).map((t) => t.tx.nonce + 1));
+}
+
 export const shortHash = (hash: Uint8Array) => bytesToHex(hash).slice(0, 12);

@@ -5,7 +5,7 @@ import type { RotatedUsername } from '../domain/model.ts';
 import type { Store } from '../store/store.ts';
 import type { Block } from './blocks.ts';
 import { blockView, directoryView, historyEntry, txView } from './chain-views.ts';
-import type { ChainNode } from './chain-node.ts';
+import { nextNonce, type ChainNode } from './chain-node.ts';
 import type { Chains } from './chains-service.ts';
 import { COIN } from './chain-setup.ts';
 import { readAccount, TxRejectedError, type DirectoryRecord } from './ledger-rules.ts';
@@ -50,13 +50,6 @@ export function createWalletService(init: WalletInit) {
     const fallback = store.repos.identities.getDefault();
     if (!fallback) throw new NoIdentityError('create an identity first (POST /api/identities)');
     return fallback.id;
-  };
-
-  /** The next nonce: after the committed one and any of ours still waiting. */
-  const nextNonce = (node: ChainNode, address: string): number => {
-    const committed = node.committed.rules.nonce(node.committed.top.tree, address);
-    const waiting = node.mempool.pendingFor(address).map((t) => t.tx.nonce);
-    return Math.max(committed, ...waiting.map((n) => n + 1));
   };
 
   async function submit(node: ChainNode, identityId: string | undefined, body: TxBody, fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
