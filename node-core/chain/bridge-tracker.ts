@@ -36,7 +36,17 @@ export function createBridgeTracker(chains: Record<ChainKindName, CommittedChain
   const open = new Set<string>();
   const kindOf = (chainId: string): ChainKindName | undefined => (chains.chat.chain === chainId ? 'chat' : chains.currency.chain === chainId ? 'currency' : undefined);
   const idOf = (from: string, seq: number) => `${from}/${seq}`;
-  const blockTime = (chain: CommittedChain, height: number) => chain.stored(height)?.time ?? chain.top.time;
+  // Rebuilding reads a block's time for every packet: once per block, not once per packet.
+  const times = new Map<string, number>();
+  const blockTime = (chain: CommittedChain, height: number) => {
+    const key = `${chain.chain}/${height}`;
+    let time = times.get(key);
+    if (time === undefined) {
+      time = chain.stored(height)?.time ?? chain.top.time;
+      times.set(key, time);
+    }
+    return time;
+  };
 
   const viewOf = (packet: Packet, time: number): BridgePacketView => {
     const p = packet.payload;
@@ -125,6 +135,7 @@ export function createBridgeTracker(chains: Record<ChainKindName, CommittedChain
           if (outcome) finished(idOf(source.chain, seq), outcome, blockTime(source, outcome.height), false);
         }
       }
+      times.clear();
     },
     blockApplied(kind, execution) {
       const here = chains[kind];
