@@ -1,7 +1,6 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import type { ListingView, ModeratorView, OrderView, SubmittedTransaction } from '../domain/chain-model.ts';
 import { ChainUnavailableError, ListingNotFoundError, OrderNotFoundError } from '../domain/errors.ts';
-import { decodeCbor } from '../p2p/codec.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { Telemetry } from '../runtime/telemetry.ts';
 import { headerFor } from './bridge-headers.ts';
@@ -11,7 +10,7 @@ import type { LightClient } from './light-client.ts';
 import { listingIdOf, orderIdOf } from './market-rules.ts';
 import { createMarketIndex } from './market-index.ts';
 import { createMarketViews } from './market-views.ts';
-import { marketKeys, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
+import { marketKeys, type Listing, type ListingFields, type Order } from './market-wire.ts';
 import { keyBytes, StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
 import type { WalletService } from './wallet-service.ts';
@@ -143,16 +142,9 @@ export function createMarketService(init: MarketInit) {
       const order = findOrder(i.id);
       return wallet.submitAs('currency', i.identity_id, { kind: 'order_rate', order: order.id, scores: i.scores, text: i.text }, i.wait);
     },
-    moderators(): { moderators: ModeratorView[] } {
-      const out: ModeratorView[] = [];
-      for (const [key, value] of chains.currency.committed.top.tree.entries()) {
-        const k = Buffer.from(key).toString('utf8');
-        if (!k.startsWith('mm/')) continue;
-        const terms = decodeCbor(value) as ModeratorTerms;
-        out.push({ key: k.slice(3), fee_fixed: terms.fee_fixed, fee_bp: terms.fee_bp, description: terms.description });
-      }
-      return { moderators: out };
-    },
+    moderators: (): { moderators: ModeratorView[] } => ({
+      moderators: [...index.moderators].map(([key, terms]) => ({ key, fee_fixed: terms.fee_fixed, fee_bp: terms.fee_bp, description: terms.description })),
+    }),
     becomeModerator: (i: { identity_id?: string | undefined; fee_fixed: number; fee_bp: number; description: string; wait: boolean }) =>
       wallet.submitAs('currency', i.identity_id, { kind: 'moderator', fee_fixed: i.fee_fixed, fee_bp: i.fee_bp, description: i.description }, i.wait),
     creator: (key: string) => ({ key, ...statsOf(hexToBytes(key)) }),
