@@ -5,7 +5,7 @@ import type { ChainKindName } from '../domain/chain-model.ts';
 import type { Startable } from '../runtime/startable.ts';
 import { blockHash, validatorSetHash } from './blocks.ts';
 import { bridgeKeys, clientRecoveryStatement, type Packet, type PacketOutcome, type ProofHeader, type Receipt } from './bridge-wire.ts';
-import { nextNonce, type ChainNode } from './chain-node.ts';
+import { nextNonce, refusalOf, type ChainNode } from './chain-node.ts';
 import { headerFor } from './bridge-headers.ts';
 import type { LightClient } from './light-client.ts';
 import { signTx, type TxBody } from './transactions.ts';
@@ -72,7 +72,7 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     const node = nodes[kind];
     const { committed } = node;
     const signed = signTx(init.secretKey, { chain: committed.chain, from: self, nonce: nextNonce(node, address), fee: body.kind === 'faucet' ? 0 : committed.genesis.params.min_fee, body });
-    const refused = committed.rules.preview(committed.top, [...node.mempool.pendingFor(address), signed].sort((x, y) => x.tx.nonce - y.tx.nonce), Date.now()).get(signed.id);
+    const refused = refusalOf(node, signed);
     if (refused) {
       log.debug({ chain: committed.chain, kind: body.kind, code: refused.code }, 'relaying transaction not sent: %s', refused.message);
       return undefined;
@@ -92,9 +92,8 @@ export function createBridgeRelayer(init: RelayerInit): BridgeRelayer {
     let watching: NodeJS.Timeout | undefined;
     const lost = new Promise<'lost'>((resolve) => {
       const check = () => {
-        const mine = node.mempool.pendingFor(address);
-        const entry = mine.find((t) => t.id === sent.id);
-        if (entry && node.committed.rules.preview(node.committed.top, mine, Date.now()).has(sent.id)) return resolve('lost');
+        const entry = node.mempool.pendingFor(address).find((t) => t.id === sent.id);
+        if (entry && refusalOf(node, entry)) return resolve('lost');
         watching = setTimeout(check, LOST_CHECK_MS);
         watching.unref();
       };

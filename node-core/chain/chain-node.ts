@@ -13,6 +13,7 @@ import type { Execution } from './ledger.ts';
 import { createMempool, MempoolError, type Mempool } from './mempool.ts';
 import type { SignGuard } from './sign-guard.ts';
 import type { DecodedTx } from './transactions.ts';
+import type { TxRejectedError } from './ledger-context.ts';
 import type { ChainMetrics } from './chain-metrics.ts';
 import { createTxGossip } from './tx-gossip.ts';
 import { createValidatorLinks } from './validator-links.ts';
@@ -209,6 +210,13 @@ function* take<T>(items: Iterable<T>, count: number): Iterable<T> {
 export function nextNonce(node: Pick<ChainNode, 'committed' | 'mempool'>, address: string): number {
   const committed = node.committed.rules.nonce(node.committed.top.tree, address);
   return Math.max(committed, ...node.mempool.pendingFor(address).map((t) => t.tx.nonce + 1));
+}
+
+/** What the rules would say of `signed` now, after its sender's transactions still waiting here: the refusal, or undefined if it applies. */
+export function refusalOf(node: Pick<ChainNode, 'committed' | 'mempool'>, signed: DecodedTx): TxRejectedError | undefined {
+  const waiting = node.mempool.pendingFor(bytesToHex(signed.tx.from)).filter((t) => t.id !== signed.id);
+  const candidates = [...waiting, signed].sort((a, b) => a.tx.nonce - b.tx.nonce);
+  return node.committed.rules.preview(node.committed.top, candidates, Date.now()).get(signed.id);
 }
 
 export const shortHash = (hash: Uint8Array) => bytesToHex(hash).slice(0, 12);

@@ -5,14 +5,14 @@ import type { RotatedUsername } from '../domain/model.ts';
 import type { Store } from '../store/store.ts';
 import type { Block } from './blocks.ts';
 import { blockView, directoryView, historyEntry, txView } from './chain-views.ts';
-import { nextNonce, type ChainNode } from './chain-node.ts';
+import { nextNonce, refusalOf, type ChainNode } from './chain-node.ts';
 import type { Chains } from './chains-service.ts';
 import { COIN } from './chain-setup.ts';
 import { readAccount, TxRejectedError, type DirectoryRecord } from './ledger-rules.ts';
 import { MempoolError } from './mempool.ts';
 import { verifyStateProof, encodeStateProof } from './state-tree.ts';
 import { keyBytes, StateView } from './state-view.ts';
-import { addressOf, decodeTx, rotateConsentStatement, signTx, TxFormatError, type DecodedTx, type TxBody } from './transactions.ts';
+import { decodeTx, rotateConsentStatement, signTx, TxFormatError, type DecodedTx, type TxBody } from './transactions.ts';
 
 /**
  * What a person does with the ledgers through the API: their wallet on the currency chain (the
@@ -69,9 +69,7 @@ export function createWalletService(init: WalletInit) {
 
   /** What the chain's rules would say now (after the sender's waiting transactions): a refusal is named at once instead of never becoming final. */
   function refuseEarly(node: ChainNode, signed: DecodedTx, nonceMayWait = false): void {
-    const sender = addressOf(signed.tx.from);
-    const candidates = [...node.mempool.pendingFor(sender).filter((t) => t.id !== signed.id), signed].sort((a, b) => a.tx.nonce - b.tx.nonce);
-    const refused = node.committed.rules.preview(node.committed.top, candidates, Date.now()).get(signed.id);
+    const refused = refusalOf(node, signed);
     if (refused && !(nonceMayWait && refused.code === 'bad-nonce')) throw asDomainError(refused);
   }
 
