@@ -6,6 +6,8 @@ import { createWalletService } from './chain/wallet-service.ts';
 import { createBridgeService } from './chain/bridge-service.ts';
 import { createDeliveryProofs } from './chain/delivery-proofs.ts';
 import { createMarketService } from './chain/market-service.ts';
+import { createMarketChat } from './market/market-chat.ts';
+import { createMarketContent } from './market/market-content.ts';
 import { createRelayRegistry } from './chain/relay-registry.ts';
 import { changedStateKeys, chatDirectory } from './chain/chat-directory.ts';
 import { createKeyChangeWatch } from './contacts/key-change-watch.ts';
@@ -17,14 +19,14 @@ import { createApiTokenSource, loadOrCreateApiToken, type ApiTokenSource } from 
 import type { NodeApi } from './api/contract.ts';
 import { createHttpServer, type HttpServer } from './api/http/http-server.ts';
 import { apiMethods, createRouter, type Router } from './api/router.ts';
-import { createAttachmentService } from './attachments/attachment-service.ts';
+import { createAttachmentService, type AttachmentService } from './attachments/attachment-service.ts';
 import { createBots } from './bots/bot-service.ts';
 import { applyMemoryMode } from './runtime/memory-mode.ts';
 import { createLifecycle, type Lifecycle, type Startable } from './runtime/startable.ts';
 import type { EventBus } from './events/event-bus.ts';
 import { createIdentityService } from './identity/identity-service.ts';
 import { loadNodeSecretFor, NODE_SECRET_FILE } from './identity/node-secret.ts';
-import { createMessagingService } from './messaging/messaging-service.ts';
+import { createMessagingService, type MessagingService } from './messaging/messaging-service.ts';
 import { createExpiry } from './messaging/expiry.ts';
 import { createNetworkServices, type NetworkServices } from './network-services.ts';
 import { createContext, peersOf, statusOf, type NodeContext, type NodeInit } from './node-context.ts';
@@ -101,7 +103,7 @@ function createHttp(ctx: NodeContext, tokens: ApiTokenSource): HttpServer {
 }
 
 /** The ledgers and the wallet over them; identities sign with their own keys. */
-function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined): LedgerParts {
+function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined, chat: { messaging: MessagingService; files: AttachmentService }): LedgerParts {
   const { config, store, keyRing, dataDir } = ctx;
   const chains = createChains({
     dataDir,
@@ -117,6 +119,7 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
       if (kind === 'chat') keyChanges.blockApplied(execution.block.header.height, changedStateKeys(execution.changes));
       bridge.blockApplied(kind, execution);
       market.blockApplied(kind, execution);
+      if (kind === 'currency') marketChat?.blockApplied();
     },
   });
   const keyChanges = createKeyChangeWatch({ store, events: ctx.events, directory: chatDirectory(chains), logger: ctx.init.logger });
@@ -159,12 +162,24 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
       return encodeIdentityRecord(networked.ownRecord(id));
     },
   });
+  const marketChat = networked
+    ? createMarketChat({
+        store,
+        events: ctx.events,
+        content: createMarketContent(dataDir),
+        files: chat.files,
+        send: (input) => chat.messaging.send(input),
+        market,
+        addContact: (record, identityId) => addContact(record, identityId),
+        logger: ctx.init.logger,
+      })
+    : undefined;
   const batch = config.relay.delivery_proof_batch;
   const proofs =
     networked && batch > 0
       ? createDeliveryProofs({ chains, logger: ctx.init.logger, batch, submit: (id, body) => wallet.submitAs('chat', id, body, false), subscribe: (listener) => networked.delivery.onRelayed(listener) })
       : undefined;
-  return { chains, wallet, addContact, keyChanges, relays, bridge, proofs, market };
+  return { chains, wallet, addContact, keyChanges, relays, bridge, proofs, market, marketChat };
 }
 
 /** Startables for the small things the root itself owns (unlocking identities, counting messages, the router). */
@@ -204,7 +219,7 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     keyboards: networked?.keyboards,
     botCommands: networked?.botCommands,
   });
-  const ledgers = composeLedgers(ctx, networked);
+  const ledgers = composeLedgers(ctx, networked, { messaging, files });
   const table = apiMethods({ node, identities, messaging, attachments: files, network: networked, bots, ledgers: () => ctx.ledgers });
   ctx.services = networked;
   ctx.attachments = files;
@@ -236,12 +251,14 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
             ledgers.keyChanges.start();
             await ledgers.bridge.start();
             ledgers.market.start();
+            ledgers.marketChat?.start();
             await ledgers.proofs?.start();
             ctx.ledgers = ledgers;
           },
           async () => {
             ctx.ledgers = undefined;
             await ledgers.proofs?.stop();
+            await ledgers.marketChat?.stop();
             await ledgers.bridge.stop();
             await ledgers.keyChanges.stop();
             await ledgers.chains.stop();

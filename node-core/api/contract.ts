@@ -43,7 +43,7 @@ export type {
   KeyChange,
   RotatedUsername,
 } from '../domain/model.ts';
-import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, CreatorStatsView, ListingView, ModeratorView, OrderView, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
+import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, CreatorStatsView, ListingView, ModeratorView, OrderInChat, PurchaseView, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
   Identity,
@@ -163,10 +163,10 @@ export interface ApiMethods {
   'market.update': { input: Input<typeof S.updateListing>; output: SubmittedTransaction };
   'market.close': { input: Input<typeof S.closeListing>; output: SubmittedTransaction };
   /** Funds an order in escrow on the currency chain (the listing proved against the chat chain), naming a moderator. */
-  'market.buy': { input: Input<typeof S.buyListing>; output: SubmittedTransaction & { order_id: string } };
+  'market.buy': { input: Input<typeof S.buyListing>; output: SubmittedTransaction & { order_id: string; chat_id: string | null } };
   /** This identity's orders as buyer, seller or moderator, with the actions open to it. */
-  'market.orders': { input: Input<typeof S.ordersQuery>; output: { orders: OrderView[] } };
-  'market.order': { input: Input<typeof S.orderRef>; output: OrderView };
+  'market.orders': { input: Input<typeof S.ordersQuery>; output: { orders: OrderInChat[] } };
+  'market.order': { input: Input<typeof S.orderRef>; output: OrderInChat };
   /** deliver, confirm, cancel, dispute, decide, accept or timeout: a currency-chain transaction the order's state must allow. */
   'market.act': { input: Input<typeof S.orderAction>; output: SubmittedTransaction };
   /** The buyer rates a purchase the seller was paid for, once. */
@@ -176,6 +176,10 @@ export interface ApiMethods {
   'market.moderate': { input: Input<typeof S.becomeModerator>; output: SubmittedTransaction };
   /** A seller's statistics: sales, revenue, ratings. */
   'market.creator': { input: Input<typeof S.creatorRef>; output: CreatorStatsView & { key: string } };
+  /** What this identity bought and received over the chat (checked against the listing's content hash), sticker packs with their stickers. */
+  'market.purchases': { input: Input<typeof S.purchasesQuery>; output: { purchases: PurchaseView[] } };
+  /** Sends a sticker of a bought pack in a chat (as an image). */
+  'market.sendSticker': { input: Input<typeof S.sendSticker>; output: Message };
   /** Registers the username for this identity on the chat chain (fee: username_fee + min_fee). */
   'identities.register': { input: Input<typeof S.registerUsername>; output: SubmittedTransaction & { username: string } };
   /** Moves the username to another local identity (rotate, then the new key's record as an update); contacts see a safety-number change. */

@@ -128,8 +128,13 @@ export const sendMessage = z
     id: messageId.optional(),
     /** The message this one answers. */
     reply_to: messageId.optional(),
+    /** Shares a marketplace listing in the chat (the recipient can buy it from there). */
+    market: z
+      .strictObject({ kind: z.literal('listing'), listing_id: z.string().regex(/^[0-9a-f]{64}$/, 'expected a listing id: 64 lowercase hex digits') })
+      .transform((m) => ({ ...m, order_id: null }))
+      .optional(),
   })
-  .refine((v) => v.text.trim().length > 0 || v.attachments.length > 0, { message: 'a message needs some text or an attachment', path: ['text'] })
+  .refine((v) => v.text.trim().length > 0 || v.attachments.length > 0 || v.market !== undefined, { message: 'a message needs some text, an attachment or a shared listing', path: ['text'] })
   // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
   .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v.text), { message: 'control characters are not allowed in text', path: ['text'] }) satisfies z.ZodType<SendMessageInput, unknown>;
 
@@ -301,7 +306,28 @@ const listingFieldsInput = {
   channel: z.strictObject({ name: usernameOnChain, days: z.number().int().positive().max(3660) }).optional(),
   moderators: z.array(hexKey).max(8).default([]),
 };
-export const createListing = z.strictObject({ identity_id: hexKey.optional(), ...listingFieldsInput, wait: waitFinal });
+/**
+ * A new listing. With `content_attachment` (an upload, POST /api/attachments) this node keeps the
+ * file and delivers it to each buyer over the E2E chat; `content` and `preview` are then its hashes
+ * (a sticker pack's preview: its first sticker). Without it, `content` and `preview` are required
+ * and delivering is the seller's business.
+ */
+export const createListing = z
+  .strictObject({
+    identity_id: hexKey.optional(),
+    ...listingFieldsInput,
+    content: hash32Hex.optional(),
+    preview: hash32Hex.optional(),
+    content_attachment: messageId.optional(),
+    wait: waitFinal,
+  })
+  .refine((v) => v.content_attachment !== undefined || (v.content !== undefined && v.preview !== undefined), {
+    message: 'give content_attachment (a file this node delivers) or both content and preview hashes',
+    path: ['content'],
+  });
+/** A sticker of a pack this identity bought, sent in a chat as an image. */
+export const sendSticker = z.strictObject({ identity_id: hexKey.optional(), chat_id: chatId, order_id: hash32Hex, index: z.number().int().nonnegative().max(1_000) });
+export const purchasesQuery = z.object({ identity_id: hexKey.optional() });
 export const updateListing = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), ...listingFieldsInput, wait: waitFinal });
 export const listingRef = z.object({ id: hash32Hex });
 export const closeListing = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), wait: waitFinal });

@@ -83,6 +83,10 @@ export function createMarketService(init: MarketInit) {
       return { listings: out };
     },
     listing: (id: string) => listingView(findListing(id)),
+    /** The seller's signed identity record a listing carries (how a buyer reaches the seller). */
+    recordOf: (id: string): Uint8Array => findListing(id).record,
+    /** The currency chain's final height (order actions are counted in its blocks). */
+    height: (): number => chains.currency.committed.top.height,
     async sell(i: { identity_id?: string | undefined; wait: boolean } & ListingFieldsInput): Promise<SubmittedTransaction & { listing_id: string }> {
       const id = wallet.identity(i.identity_id);
       const { nonce, ...result } = await wallet.submitAs('chat', id, { kind: 'listing', fields: listingFields(i), record: init.record(id) }, i.wait);

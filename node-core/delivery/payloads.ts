@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DISAPPEARING_MAX_SECONDS, EMOJI_MAX_LENGTH } from '../domain/inputs.ts';
-import type { Chat, Message } from '../domain/model.ts';
+import type { Chat, MarketRef, Message } from '../domain/model.ts';
+import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import { encodeCbor } from '../p2p/codec.ts';
 import { isOneEmoji } from '../util/unicode.ts';
 import { bytes, parseRequest } from '../wire/protocols.ts';
@@ -25,6 +26,12 @@ export const attachmentManifest = z.object({
 export type AttachmentManifest = z.output<typeof attachmentManifest>;
 
 const at = z.number().int().nonnegative();
+
+/** A marketplace reference (domain/model.ts MarketRef): a listing shared, an order placed, its delivery. */
+export const marketRef = z
+  .object({ t: z.enum(['listing', 'order', 'delivery']), l: bytes(32), o: bytes(32).optional() })
+  .refine((m) => (m.t === 'listing') === (m.o === undefined), 'an order or a delivery names its order; a shared listing does not');
+export type MarketRefPayload = z.output<typeof marketRef>;
 /** A disappearing message's timer in seconds (the chat's, when it was sent). */
 const expiry = z.number().int().positive().max(DISAPPEARING_MAX_SECONDS);
 
@@ -83,6 +90,7 @@ export const directPayload = z.discriminatedUnion('k', [
     /** For group chats delivered pairwise (never used for 1:1): which group. */
     g: z.string().regex(/^[0-9a-f]{32}$/).optional(),
     att: z.array(attachmentManifest).max(16).optional(),
+    mkt: marketRef.optional(),
     /** The sender's signed identity record, so a first message can be answered. */
     rec: bytes().optional(),
   }),
@@ -112,6 +120,7 @@ export const groupPayload = z.object({
   att: z.array(attachmentManifest).max(16).optional(),
   re: uuid.optional(),
   exp: expiry.optional(),
+  mkt: marketRef.optional(),
 });
 export type GroupPayload = z.output<typeof groupPayload>;
 
@@ -127,8 +136,17 @@ export function messageContent(message: Message, chat: Chat, manifests: readonly
     ...(manifests.length ? { att: [...manifests] } : {}),
     ...(message.reply_to ? { re: message.reply_to } : {}),
     ...(message.expires_at !== null ? { exp: chat.disappearing_seconds } : {}),
+    ...(message.market ? { mkt: marketRefToWire(message.market) } : {}),
   };
 }
+
+export const marketRefToWire = (ref: MarketRef): MarketRefPayload => ({
+  t: ref.kind,
+  l: hexToBytes(ref.listing_id),
+  ...(ref.order_id ? { o: hexToBytes(ref.order_id) } : {}),
+});
+
+export const marketRefFromWire = (ref: MarketRefPayload): MarketRef => ({ kind: ref.t, listing_id: bytesToHex(ref.l), order_id: ref.o ? bytesToHex(ref.o) : null });
 
 /** What a group envelope carries: a message (no `k`, as before updates existed) or an update. */
 export type GroupContent = { readonly kind: 'message'; readonly message: GroupPayload } | { readonly kind: 'update'; readonly update: ChatUpdate };

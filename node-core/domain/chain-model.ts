@@ -264,6 +264,25 @@ export interface OrderView {
   readonly rated: boolean;
 }
 
+/** Something this identity bought, as its node received it over the chat. */
+export interface PurchaseView {
+  readonly order_id: string;
+  readonly listing_id: string;
+  readonly type: ListingView['type'];
+  readonly title: string;
+  readonly seller: string;
+  readonly chat_id: string;
+  readonly message_id: string;
+  /** downloading: on its way; ready: here and what the listing promised; mismatch: not the listing's content. */
+  readonly status: 'downloading' | 'ready' | 'mismatch' | 'failed';
+  readonly order_state: OrderView['state'];
+  /** A sticker pack's stickers, once ready. */
+  readonly stickers: readonly { readonly index: number; readonly emoji: string; readonly image: string }[];
+}
+
+/** An order with the chat this identity has with its other party (buyer and seller), if any. */
+export type OrderInChat = OrderView & { readonly chat_id: string | null };
+
 export interface ModeratorView {
   readonly key: string;
   readonly fee_fixed: number;

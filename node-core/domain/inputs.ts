@@ -3,6 +3,8 @@
  * API's schemas (api/schemas.ts) produce exactly these shapes, and say so with `satisfies`.
  */
 
+import type { MarketRef } from './model.ts';
+
 export const MESSAGE_TEXT_MAX = 65536;
 export const AVATAR_MAX_BYTES = 256 * 1024;
 
@@ -66,6 +68,8 @@ export interface SendMessageInput {
   readonly id?: string | undefined;
   /** The id of the message this one answers (in the same chat). */
   readonly reply_to?: string | undefined;
+  /** A listing shared in the chat (clients); orders and deliveries are sent by the node's marketplace. */
+  readonly market?: MarketRef | undefined;
 }
 
 export interface ListMessagesInput {

@@ -180,6 +180,19 @@ export interface Message {
   readonly quote?: MessageQuote | null;
   /** Buttons under the message (a bot's inline keyboard), in rows. */
   readonly keyboard?: readonly (readonly InlineButton[])[];
+  /** A marketplace listing shared in the chat, an order placed or its delivery (the chain says what is true of it). */
+  readonly market?: MarketRef;
+}
+
+/**
+ * What a message says about the marketplace: `listing` shares a listing (anyone may send one),
+ * `order` is the buyer's notice of a funded order to its seller, `delivery` the seller's answer
+ * carrying the purchased content as the message's attachment (its key inside the E2E message).
+ */
+export interface MarketRef {
+  readonly kind: 'listing' | 'order' | 'delivery';
+  readonly listing_id: string;
+  readonly order_id: string | null;
 }
 
 export interface Reaction {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AttachmentService } from '../attachments/attachment-service.ts';
 import { senderKeyDecrypt, SenderKeyError } from '../crypto/sender-keys.ts';
 import { HoldEnvelopeError, type AfterCommit } from '../delivery/delivery-service.ts';
-import { parseGroupContent, type GroupPayload } from '../delivery/payloads.ts';
+import { marketRefFromWire, parseGroupContent, type GroupPayload } from '../delivery/payloads.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { storeIncoming } from '../messaging/incoming.ts';
 import { applyEarlyUpdates, applyIncomingUpdate } from '../messaging/incoming-updates.ts';
@@ -67,6 +67,8 @@ export function createGroupInbound(init: {
       manifests: payload.att,
       replyTo: payload.re,
       expireSeconds: payload.exp,
+      // Orders and deliveries are between a buyer and a seller: in a group only a shared listing means anything.
+      market: payload.mkt?.t === 'listing' ? marketRefFromWire(payload.mkt) : undefined,
     });
     const early = applyEarlyUpdates(repos, changes, message, local);
     return () => {

@@ -3,7 +3,7 @@ import type { Chat, Message, MessageStatus } from '../domain/model.ts';
 import { decodeIdentityRecord, RecordError } from '../wire/identity-record.ts';
 import type { ContactService } from '../contacts/contact-service.ts';
 import type { AfterCommit, DeliveryService, DirectContext } from '../delivery/delivery-service.ts';
-import { messageContent, type AttachmentManifest, type ChatUpdate, type DirectPayload } from '../delivery/payloads.ts';
+import { marketRefFromWire, messageContent, type AttachmentManifest, type ChatUpdate, type DirectPayload } from '../delivery/payloads.ts';
 import { chatIdWith, retiredKey } from '../contacts/contact-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Startable } from '../runtime/startable.ts';
@@ -234,6 +234,7 @@ class DirectMessagingComponent implements DirectMessaging {
       manifests: payload.att,
       replyTo: payload.re,
       expireSeconds: payload.exp,
+      market: payload.mkt ? marketRefFromWire(payload.mkt) : undefined,
     });
     const early = applyEarlyUpdates(repos, this.changes, message, local);
     const chatNow = repos.conversations.get(chat.chat_id)!;

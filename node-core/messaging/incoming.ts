@@ -1,4 +1,4 @@
-import type { Message } from '../domain/model.ts';
+import type { MarketRef, Message } from '../domain/model.ts';
 import type { AfterCommit } from '../delivery/delivery-service.ts';
 import type { AttachmentManifest } from '../delivery/payloads.ts';
 import type { Repositories } from '../store/store.ts';
@@ -23,6 +23,7 @@ export interface IncomingMessage {
   readonly replyTo?: string | undefined;
   /** Its disappearing timer in seconds, if it has one. */
   readonly expireSeconds?: number | undefined;
+  readonly market?: MarketRef | undefined;
 }
 
 /**
@@ -52,6 +53,7 @@ export function storeIncoming(repos: Repositories, attachments: IncomingAttachme
     expires_at: incomingExpiry(input.sentAt, input.at, input.expireSeconds),
   });
   repos.conversations.recordMessage(input.chatId, seq, input.at, 1);
+  if (input.market) repos.marketRefs.set(input.id, input.chatId, input.market);
   // New mail brings an archived chat back to the list, unless it is muted (as in Signal).
   const chat = repos.conversations.get(input.chatId);
   if (chat?.archived && !chat.muted) repos.conversations.update(input.chatId, { archived: false });

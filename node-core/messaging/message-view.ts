@@ -1,4 +1,4 @@
-import type { Message, MessageQuote } from '../domain/model.ts';
+import type { MarketRef, Message, MessageQuote } from '../domain/model.ts';
 import type { Repositories } from '../store/store.ts';
 
 /** What a message view needs of the attachment service. */
@@ -25,7 +25,7 @@ function quoteOf(repos: Repositories, message: Message): MessageQuote | null {
 
 /**
  * Messages as clients see them: with their attachments, reactions and the quoted original of a
- * reply, and a bot's buttons. One query for the attachments and one per chat each for the reactions
+ * reply, a bot's buttons and what it says about the marketplace. One query for the attachments and one per chat each for the reactions
  * and the keyboards of a page (none when the chat has none).
  */
 export function viewMessages(repos: Repositories, attachments: AttachmentsView | undefined, messages: readonly Message[]): Message[] {
@@ -35,13 +35,17 @@ export function viewMessages(repos: Repositories, attachments: AttachmentsView |
   for (const m of messages) idsByChat.set(m.chat_id, [...(idsByChat.get(m.chat_id) ?? []), m.id]);
   const reactions = new Map<string, Message['reactions']>();
   const keyboards = new Map<string, Message['keyboard']>();
+  const market = new Map<string, MarketRef>();
   for (const [chatId, ids] of idsByChat) {
     for (const [id, list] of repos.reactions.forMessages(chatId, ids)) reactions.set(id, list);
     for (const [id, rows] of repos.keyboards.forMessages(chatId, ids)) keyboards.set(id, rows);
+    for (const [id, ref] of repos.marketRefs.forMessages(chatId, ids)) market.set(id, ref);
   }
   return withFiles.map((m) => {
-    const keyboard = m.deleted_at === null ? keyboards.get(m.id) : undefined;
-    return { ...m, reactions: reactions.get(m.id) ?? [], quote: quoteOf(repos, m), ...(keyboard ? { keyboard } : {}) };
+    const live = m.deleted_at === null;
+    const keyboard = live ? keyboards.get(m.id) : undefined;
+    const ref = live ? market.get(m.id) : undefined;
+    return { ...m, reactions: reactions.get(m.id) ?? [], quote: quoteOf(repos, m), ...(keyboard ? { keyboard } : {}), ...(ref ? { market: ref } : {}) };
   });
 }
 

@@ -56,6 +56,7 @@ function storeMessage(context: MessagingContext, repos: Repositories, input: Sen
   };
   const seq = repos.messages.insert(row);
   repos.conversations.recordMessage(chat.chat_id, seq, at, 0);
+  if (input.market) repos.marketRefs.set(row.id, chat.chat_id, input.market);
   // Sending in a chat is done with its draft.
   if (chat.draft !== '') repos.conversations.update(chat.chat_id, { draft: '' });
   context.attachments?.bind(repos, manifests, row.id, !outbound);

@@ -7,6 +7,7 @@ import { createEarlyUpdateRepository, type EarlyUpdateRepository } from './repos
 import { createGroupRepository, type GroupRepository } from './repositories/groups.ts';
 import { createIdentityRepository, type IdentityRepository } from './repositories/identities.ts';
 import { createKeyboardRepository, type KeyboardRepository } from './repositories/keyboards.ts';
+import { createMarketRefRepository, type MarketRefRepository } from './repositories/market-refs.ts';
 import { createMessageRepository, type MessageRepository } from './repositories/messages.ts';
 import { createNodeSecretCheckRepository, type NodeSecretCheckRepository } from './repositories/node-secret-check.ts';
 import { createOutboxRepository, type OutboxRepository } from './repositories/outbox.ts';
@@ -28,6 +29,7 @@ export interface Repositories {
   readonly messages: MessageRepository;
   readonly reactions: ReactionRepository;
   readonly keyboards: KeyboardRepository;
+  readonly marketRefs: MarketRefRepository;
   readonly earlyUpdates: EarlyUpdateRepository;
   readonly settings: SettingsRepository;
   readonly contacts: ContactRepository;
@@ -52,6 +54,7 @@ export function openRepositories(db: Database, onError: (err: unknown) => unknow
     messages: createMessageRepository(db),
     reactions: createReactionRepository(db),
     keyboards: createKeyboardRepository(db),
+    marketRefs: createMarketRefRepository(db),
     earlyUpdates: createEarlyUpdateRepository(db),
     settings: createSettingsRepository(db),
     contacts: createContactRepository(db),

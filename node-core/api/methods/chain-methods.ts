@@ -1,11 +1,12 @@
 import type { Chains } from '../../chain/chains-service.ts';
 import type { WalletService } from '../../chain/wallet-service.ts';
-import { ChainUnavailableError } from '../../domain/errors.ts';
+import { ChainUnavailableError, NetworkDisabledError } from '../../domain/errors.ts';
 import type { KeyChangeWatch } from '../../contacts/key-change-watch.ts';
 import type { RelayRegistryService } from '../../chain/relay-registry.ts';
 import type { BridgeService } from '../../chain/bridge-service.ts';
 import type { MarketService } from '../../chain/market-service.ts';
 import type { DeliveryProofs } from '../../chain/delivery-proofs.ts';
+import type { MarketChat } from '../../market/market-chat.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
@@ -42,6 +43,8 @@ export const chainSpecs = {
   'market.moderators': { schema: S.empty, rest: rest.get('/api/marketplace/moderators', 'query') },
   'market.moderate': { schema: S.becomeModerator, rest: rest.post('/api/marketplace/moderators', 'body') },
   'market.creator': { schema: S.creatorRef, rest: rest.get('/api/marketplace/creators/:key', 'query') },
+  'market.purchases': { schema: S.purchasesQuery, rest: rest.get('/api/marketplace/purchases', 'query') },
+  'market.sendSticker': { schema: S.sendSticker, rest: rest.post('/api/marketplace/stickers/send', 'body', 201) },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
   'contacts.addByUsername': { schema: S.addContactByUsername, rest: rest.post('/api/contacts/by-username', 'body', 201) },
   'identities.rotate': { schema: S.rotateIdentity, rest: rest.post('/api/identities/:id/rotate', 'body') },
@@ -77,6 +80,8 @@ export const chainSpecs = {
   | 'market.moderators'
   | 'market.moderate'
   | 'market.creator'
+  | 'market.purchases'
+  | 'market.sendSticker'
   | 'identities.register'
   | 'contacts.addByUsername'
   | 'identities.rotate'
@@ -93,6 +98,8 @@ export interface LedgerParts {
   readonly relays: RelayRegistryService;
   readonly bridge: BridgeService;
   readonly market: MarketService;
+  /** The marketplace in the E2E chat: order notices, deliveries, purchases (with networking on). */
+  readonly marketChat?: MarketChat | undefined;
   /** Recipients' proofs of delivery for registered relays (with networking on). */
   readonly proofs?: DeliveryProofs | undefined;
 }
@@ -102,6 +109,10 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     const parts = ledgers();
     if (!parts) throw new ChainUnavailableError('the chains are not running on this node yet');
     return parts;
+  };
+  const chatPart = (parts: LedgerParts): MarketChat => {
+    if (!parts.marketChat) throw new NetworkDisabledError('the marketplace delivers over the E2E chat: peer-to-peer networking must be on (server.p2p_enabled)');
+    return parts.marketChat;
   };
   return bind(chainSpecs, {
     'chains.info': () => need().chains.info(),
@@ -123,17 +134,44 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'bridge.health': () => need().bridge.health(),
     'market.listings': (i) => need().market.listings(i),
     'market.listing': (i) => need().market.listing(i.id),
-    'market.sell': (i) => need().market.sell(i),
+    'market.sell': (i) => {
+      const parts = need();
+      const { content_attachment, ...fields } = i;
+      const hashes = content_attachment ? chatPart(parts).keepContent(content_attachment, i.type) : { content: i.content!, preview: i.preview! };
+      return parts.market.sell({ ...fields, ...hashes });
+    },
     'market.update': (i) => need().market.update(i),
     'market.close': (i) => need().market.close(i),
-    'market.buy': (i) => need().market.buy(i),
-    'market.orders': (i) => need().market.orders(i),
-    'market.order': (i) => need().market.order(i),
+    'market.buy': async (i) => {
+      const parts = need();
+      const bought = await parts.market.buy(i);
+      if (!parts.marketChat) return { ...bought, chat_id: null };
+      // The order stands on the chain whatever happens here; the notice is how the seller hears of it.
+      const { chat_id } = await parts.marketChat.noticeOrder({ identity_id: parts.wallet.identity(i.identity_id), order_id: bought.order_id, listing_id: i.listing_id });
+      return { ...bought, chat_id };
+    },
+    'market.orders': (i) => {
+      const parts = need();
+      return { orders: parts.market.orders(i).orders.map((o) => ({ ...o, chat_id: parts.marketChat?.chatFor(o) ?? null })) };
+    },
+    'market.order': (i) => {
+      const parts = need();
+      const order = parts.market.order(i);
+      return { ...order, chat_id: parts.marketChat?.chatFor(order) ?? null };
+    },
     'market.act': (i) => need().market.act(i),
     'market.rate': (i) => need().market.rate(i),
     'market.moderators': () => need().market.moderators(),
     'market.moderate': (i) => need().market.becomeModerator(i),
     'market.creator': (i) => need().market.creator(i.key),
+    'market.purchases': (i) => {
+      const parts = need();
+      return { purchases: parts.marketChat?.purchases(parts.wallet.identity(i.identity_id)) ?? [] };
+    },
+    'market.sendSticker': (i) => {
+      const parts = need();
+      return chatPart(parts).sendSticker({ ...i, identity_id: parts.wallet.identity(i.identity_id) });
+    },
     'identities.register': (i) => need().wallet.register(i),
     'contacts.addByUsername': async (i) => {
       const parts = need();

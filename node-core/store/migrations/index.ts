@@ -15,6 +15,7 @@ import m0013 from './0013-bot-webhooks.ts';
 import m0014 from './0014-inline-keyboards.ts';
 import m0015 from './0015-chains.ts';
 import m0016 from './0016-key-changes.ts';
+import m0017 from './0017-market-refs.ts';
 
 /** Every schema change, in order. Append only: a released migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017];

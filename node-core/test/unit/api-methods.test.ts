@@ -783,6 +783,28 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal((await a.call('market.listing', { id: sold.listing_id })).active, false);
     await rejectsWith(a.call('market.buy', { listing_id: sold.listing_id, moderator, identity_id: buyer }), 'TransactionRejected', /listing-closed/);
   },
+  'market.purchases': async ({ a }) => {
+    const { seller, buyer, moderator } = await marketFlow(a);
+    const pack = { format: 'dchat.sticker-pack', version: 1, title: 'Dots', stickers: [{ emoji: '🔴', mime: 'image/png', data: 'iVBORw0KGgo=' }] };
+    const notPack = await a.call('attachments.upload', { name: 'x.json', type: 'application/json', data: new TextEncoder().encode('{"stickers":[]}') });
+    await rejectsWith(a.call('market.sell', { identity_id: seller, type: 'sticker_pack', title: 'Dots', price: 1_000, content_attachment: notPack.id }), 'ValidationError', /not a sticker pack/);
+    await rejectsWith(a.call('market.sell', { identity_id: seller, type: 'file', title: 'Nothing', price: 1_000 }), 'ValidationError', /content_attachment/);
+    const file = new TextEncoder().encode(JSON.stringify(pack));
+    const upload = await a.call('attachments.upload', { name: 'dots.json', type: 'application/json', data: file });
+    const sold = await a.call('market.sell', { identity_id: seller, type: 'sticker_pack', title: 'Dots', price: 1_000, content_attachment: upload.id });
+    const listed = await a.call('market.listing', { id: sold.listing_id });
+    assert.equal(listed.content, upload.sha256, 'the listing names the kept file by its hash');
+    // Buyer and seller on one node: there is no chat between them, so nothing arrives over one.
+    const bought = await a.call('market.buy', { listing_id: sold.listing_id, moderator, identity_id: buyer });
+    assert.equal(bought.chat_id, null);
+    assert.deepEqual((await a.call('market.purchases', { identity_id: buyer })).purchases, []);
+  },
+  'market.sendSticker': async ({ a }) => {
+    const { buyer, orderId } = await marketFlow(a);
+    const chat = await a.call('chats.create', { kind: 'self', title: 'notes', identity_id: buyer });
+    await rejectsWith(a.call('market.sendSticker', { identity_id: buyer, chat_id: chat.chat_id, order_id: orderId, index: 0 }), 'OrderNotFound', /no sticker pack/);
+    await rejectsWith(a.call('market.sendSticker', { identity_id: buyer, chat_id: chat.chat_id, order_id: 'zz', index: 0 }), 'ValidationError');
+  },
   'market.buy': async ({ a }) => {
     const { orderId, buyer, seller } = await marketFlow(a);
     const order = await a.call('market.order', { id: orderId, identity_id: buyer });
