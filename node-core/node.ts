@@ -171,6 +171,7 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
         send: (input) => chat.messaging.send(input),
         market,
         addContact: (record, identityId) => addContact(record, identityId),
+        createGroup: (input) => networked.groups.create(input),
         logger: ctx.init.logger,
       })
     : undefined;

@@ -167,8 +167,8 @@ export interface ApiMethods {
   /** This identity's orders as buyer, seller or moderator, with the actions open to it. */
   'market.orders': { input: Input<typeof S.ordersQuery>; output: { orders: OrderInChat[] } };
   'market.order': { input: Input<typeof S.orderRef>; output: OrderInChat };
-  /** deliver, confirm, cancel, dispute, decide, accept or timeout: a currency-chain transaction the order's state must allow. */
-  'market.act': { input: Input<typeof S.orderAction>; output: SubmittedTransaction };
+  /** deliver, confirm, cancel, dispute, decide, accept or timeout: a currency-chain transaction the order's state must allow. A dispute also opens a group chat of buyer, seller and moderator (`chat_id`). */
+  'market.act': { input: Input<typeof S.orderAction>; output: SubmittedTransaction & { chat_id?: string | null } };
   /** The buyer rates a purchase the seller was paid for, once. */
   'market.rate': { input: Input<typeof S.rateOrder>; output: SubmittedTransaction };
   'market.moderators': { input: Input<typeof S.empty>; output: { moderators: ModeratorView[] } };

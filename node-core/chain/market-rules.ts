@@ -65,7 +65,7 @@ const listingClose: Rule = (ctx, view, tx) => {
 
 const moderator: Rule = (ctx, view, tx) => {
   const b = body<'moderator'>(tx);
-  view.write(marketKeys.moderator(tx.from), { fee_fixed: b.fee_fixed, fee_bp: b.fee_bp, description: b.description } satisfies ModeratorTerms);
+  view.write(marketKeys.moderator(tx.from), { fee_fixed: b.fee_fixed, fee_bp: b.fee_bp, description: b.description, ...(b.record ? { record: b.record } : {}) } satisfies ModeratorTerms);
   return [];
 };
 

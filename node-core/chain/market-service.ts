@@ -1,6 +1,6 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import type { ListingView, ModeratorView, OrderView, SubmittedTransaction } from '../domain/chain-model.ts';
-import { ChainUnavailableError, ListingNotFoundError, OrderNotFoundError } from '../domain/errors.ts';
+import { ChainUnavailableError, ListingNotFoundError, NetworkDisabledError, OrderNotFoundError } from '../domain/errors.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { Telemetry } from '../runtime/telemetry.ts';
 import { headerFor } from './bridge-headers.ts';
@@ -10,7 +10,7 @@ import type { LightClient } from './light-client.ts';
 import { listingIdOf, orderIdOf } from './market-rules.ts';
 import { createMarketIndex } from './market-index.ts';
 import { createMarketViews } from './market-views.ts';
-import { marketKeys, type Listing, type ListingFields, type Order } from './market-wire.ts';
+import { marketKeys, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
 import { keyBytes, StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
 import type { WalletService } from './wallet-service.ts';
@@ -54,6 +54,15 @@ export function createMarketService(init: MarketInit) {
   const currencyView = () => new StateView(chains.currency.committed.top.tree);
   const { statsOf, listingView, orderView } = createMarketViews(currencyView, () => chains.currency.committed.top.time);
 
+  /** A moderator without networking still moderates; it just cannot be brought into a dispute's chat. */
+  const reachableAt = (id: string): { record?: Uint8Array } => {
+    try {
+      return { record: init.record(id) };
+    } catch (err) {
+      if (err instanceof NetworkDisabledError) return {};
+      throw err;
+    }
+  };
   const findListing = (id: string): Listing => {
     const found = listings.get(id) ?? new StateView(chains.chat.committed.top.tree).read<Listing>(marketKeys.listing(hexToBytes(id)));
     if (!found) throw new ListingNotFoundError(`no listing ${id} on ${chains.chat.committed.chain}`);
@@ -150,7 +159,9 @@ export function createMarketService(init: MarketInit) {
       moderators: [...index.moderators].map(([key, terms]) => ({ key, fee_fixed: terms.fee_fixed, fee_bp: terms.fee_bp, description: terms.description })),
     }),
     becomeModerator: (i: { identity_id?: string | undefined; fee_fixed: number; fee_bp: number; description: string; wait: boolean }) =>
-      wallet.submitAs('currency', i.identity_id, { kind: 'moderator', fee_fixed: i.fee_fixed, fee_bp: i.fee_bp, description: i.description }, i.wait),
+      wallet.submitAs('currency', i.identity_id, { kind: 'moderator', fee_fixed: i.fee_fixed, fee_bp: i.fee_bp, description: i.description, ...reachableAt(wallet.identity(i.identity_id)) }, i.wait),
+    /** A moderator's signed identity record, if its terms carry one. */
+    moderatorRecord: (key: string): Uint8Array | undefined => currencyView().read<ModeratorTerms>(marketKeys.moderator(hexToBytes(key)))?.record,
     creator: (key: string) => ({ key, ...statsOf(hexToBytes(key)) }),
   } satisfies Startable & Record<string, unknown>;
 }

@@ -85,6 +85,8 @@ export interface ModeratorTerms {
   /** Basis points of the order amount. */
   readonly fee_bp: number;
   readonly description: string;
+  /** Its signed identity record, so a dispute's parties can bring it into a chat with them. */
+  readonly record?: Uint8Array;
 }
 
 export interface CreatorStats {

@@ -61,7 +61,14 @@ export const txBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('listing'), fields: listingFieldsSchema, record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes') }),
   z.object({ kind: z.literal('listing_update'), id: hash32, fields: listingFieldsSchema }),
   z.object({ kind: z.literal('listing_close'), id: hash32 }),
-  z.object({ kind: z.literal('moderator'), fee_fixed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), fee_bp: z.number().int().min(0).max(5_000), description: z.string().max(500) }),
+  z.object({
+    kind: z.literal('moderator'),
+    fee_fixed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    fee_bp: z.number().int().min(0).max(5_000),
+    description: z.string().max(500),
+    /** The moderator's signed identity record: how the parties of a dispute reach it over E2E chat. */
+    record: bytes().refine((b) => b.length <= 2048, 'at most 2048 bytes').optional(),
+  }),
   z.object({ kind: z.literal('order_fund'), ...atHeader, listing: listingSchema, proof: proofSchema, moderator: bytes(32), escrow_timeout_secs: z.number().int().positive(), rating_key: hash32.optional() }),
   z.object({ kind: z.literal('order_deliver'), order: hash32, content: hash32 }),
   z.object({ kind: z.literal('order_confirm'), order: hash32 }),

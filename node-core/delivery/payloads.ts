@@ -29,8 +29,8 @@ const at = z.number().int().nonnegative();
 
 /** A marketplace reference (domain/model.ts MarketRef): a listing shared, an order placed, its delivery. */
 export const marketRef = z
-  .object({ t: z.enum(['listing', 'order', 'delivery']), l: bytes(32), o: bytes(32).optional() })
-  .refine((m) => (m.t === 'listing') === (m.o === undefined), 'an order or a delivery names its order; a shared listing does not');
+  .object({ t: z.enum(['listing', 'order', 'delivery', 'dispute']), l: bytes(32), o: bytes(32).optional() })
+  .refine((m) => (m.t === 'listing') === (m.o === undefined), 'an order, a delivery or a dispute names its order; a shared listing does not');
 export type MarketRefPayload = z.output<typeof marketRef>;
 /** A disappearing message's timer in seconds (the chat's, when it was sent). */
 const expiry = z.number().int().positive().max(DISAPPEARING_MAX_SECONDS);

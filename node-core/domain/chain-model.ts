@@ -280,8 +280,8 @@ export interface PurchaseView {
   readonly stickers: readonly { readonly index: number; readonly emoji: string; readonly image: string }[];
 }
 
-/** An order with the chat this identity has with its other party (buyer and seller), if any. */
-export type OrderInChat = OrderView & { readonly chat_id: string | null };
+/** An order with the chat this identity has with its other party (buyer and seller) and a dispute's group chat, if any. */
+export type OrderInChat = OrderView & { readonly chat_id: string | null; readonly dispute_chat_id: string | null };
 
 export interface ModeratorView {
   readonly key: string;

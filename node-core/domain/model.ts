@@ -187,10 +187,11 @@ export interface Message {
 /**
  * What a message says about the marketplace: `listing` shares a listing (anyone may send one),
  * `order` is the buyer's notice of a funded order to its seller, `delivery` the seller's answer
- * carrying the purchased content as the message's attachment (its key inside the E2E message).
+ * carrying the purchased content as the message's attachment (its key inside the E2E message),
+ * `dispute` opens the group chat of a disputed order's buyer, seller and moderator.
  */
 export interface MarketRef {
-  readonly kind: 'listing' | 'order' | 'delivery';
+  readonly kind: 'listing' | 'order' | 'delivery' | 'dispute';
   readonly listing_id: string;
   readonly order_id: string | null;
 }

@@ -67,8 +67,8 @@ export function createGroupInbound(init: {
       manifests: payload.att,
       replyTo: payload.re,
       expireSeconds: payload.exp,
-      // Orders and deliveries are between a buyer and a seller: in a group only a shared listing means anything.
-      market: payload.mkt?.t === 'listing' ? marketRefFromWire(payload.mkt) : undefined,
+      // Orders and deliveries are between a buyer and a seller: in a group only a shared listing or a dispute's opening means anything.
+      market: payload.mkt?.t === 'listing' || payload.mkt?.t === 'dispute' ? marketRefFromWire(payload.mkt) : undefined,
     });
     const early = applyEarlyUpdates(repos, changes, message, local);
     return () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ListingView, OrderView, PurchaseView, SubmittedTransaction } from '../domain/chain-model.ts';
+import type { ListingView, OrderInChat, OrderView, PurchaseView, SubmittedTransaction } from '../domain/chain-model.ts';
 import { OrderNotFoundError, ValidationError } from '../domain/errors.ts';
 import type { SendMessageInput } from '../domain/inputs.ts';
 import type { AttachmentInfo, Chat, Message } from '../domain/model.ts';
@@ -41,7 +41,9 @@ export interface MarketChatInit {
     recordOf(listingId: string): Uint8Array;
     act(i: { id: string; action: 'deliver'; identity_id: string; wait: boolean }): Promise<SubmittedTransaction>;
     height(): number;
+    moderatorRecord(key: string): Uint8Array | undefined;
   };
+  readonly createGroup: (input: { title: string; members: readonly string[]; identity_id: string }) => Promise<{ chat_id: string }>;
   readonly addContact: (record: Uint8Array, identityId: string) => Promise<{ chat: Chat }>;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -54,7 +56,7 @@ const RESUBMIT_BLOCKS = 20;
 
 
 /** A message id (a UUID's shape) that only this order and kind produce. */
-export function marketMessageId(kind: 'order' | 'delivery', orderId: string): string {
+export function marketMessageId(kind: 'order' | 'delivery' | 'dispute', orderId: string): string {
   const h = createHash('sha256').update(`dchat/market/${kind}/${orderId}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
@@ -140,6 +142,16 @@ export function createMarketChat(init: MarketChatInit) {
     if (last !== undefined && height - last < RESUBMIT_BLOCKS) return;
     submitted.set(orderId, height);
     await market.act({ id: orderId, action: 'deliver', identity_id: notice.local, wait: false });
+  }
+
+  const localOf = (order: OrderView): string | null => (order.role === 'buyer' ? order.buyer : order.role === 'seller' ? order.seller : order.role === 'moderator' ? order.moderator : null);
+
+  /** The dispute's group chat as this identity has it (the opening message names the order). */
+  function disputeChat(orderId: string, identityId: string): string | null {
+    for (const { chat_id } of store.repos.marketRefs.byKind('dispute', orderId)) {
+      if (store.repos.conversations.get(chat_id)?.identity_id === identityId) return chat_id;
+    }
+    return null;
   }
 
   function purchases(identityId: string): PurchaseView[] {
@@ -248,12 +260,41 @@ export function createMarketChat(init: MarketChatInit) {
       return init.send({ chat_id: i.chat_id, text: '', attachments: [upload.id] });
     },
 
-    /** The chat this identity has with the order's other party, if it has one. */
-    chatFor(order: OrderView): string | null {
-      const local = order.role === 'buyer' ? order.buyer : order.role === 'seller' ? order.seller : null;
+    /** The order with the chat this identity has with its other party and the dispute's group chat, where they exist. */
+    inChat(order: OrderView): OrderInChat {
+      const local = localOf(order);
       const remote = order.role === 'buyer' ? order.seller : order.buyer;
-      if (!local) return null;
-      return store.repos.conversations.directWith(local, remote)?.chat_id ?? null;
+      const direct = local && order.role !== 'moderator' ? (store.repos.conversations.directWith(local, remote)?.chat_id ?? null) : null;
+      return { ...order, chat_id: direct, dispute_chat_id: local ? disputeChat(order.id, local) : null };
+    },
+
+    /**
+     * Buyer or seller, on opening a dispute: a group chat with the other party and the moderator
+     * (from the record its terms carry), opened by the claim. Both sides put their evidence there;
+     * the moderator decides on the chain. Answers the chat, or null when it cannot be opened (the
+     * moderator published no record, the other party is not a contact here): the dispute itself
+     * stands on the chain either way.
+     */
+    async openDispute(i: { identity_id: string; order_id: string; claim: string }): Promise<{ chat_id: string | null }> {
+      try {
+        const order = market.order({ id: i.order_id, identity_id: i.identity_id });
+        if (order.role !== 'buyer' && order.role !== 'seller') return { chat_id: null };
+        const existing = disputeChat(order.id, i.identity_id);
+        if (existing) return { chat_id: existing };
+        const record = market.moderatorRecord(order.moderator);
+        if (!record) {
+          log.warn({ order: order.id }, 'the moderator published no record: no dispute chat');
+          return { chat_id: null };
+        }
+        await init.addContact(record, i.identity_id);
+        const other = order.role === 'buyer' ? order.seller : order.buyer;
+        const group = await init.createGroup({ title: `⚖ ${order.title}`, members: [other, order.moderator], identity_id: i.identity_id });
+        await init.send({ chat_id: group.chat_id, text: i.claim, attachments: [], id: marketMessageId('dispute', order.id), market: { kind: 'dispute', listing_id: order.listing, order_id: order.id } });
+        return { chat_id: group.chat_id };
+      } catch (err) {
+        log.warn({ err, order: i.order_id }, 'could not open the dispute chat');
+        return { chat_id: null };
+      }
     },
   } satisfies Startable & Record<string, unknown>;
 }

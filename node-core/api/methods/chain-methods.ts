@@ -8,6 +8,7 @@ import type { MarketService } from '../../chain/market-service.ts';
 import type { DeliveryProofs } from '../../chain/delivery-proofs.ts';
 import type { MarketChat } from '../../market/market-chat.ts';
 import type { Chat, Contact } from '../../domain/model.ts';
+import type { OrderInChat, OrderView } from '../../domain/chain-model.ts';
 import * as S from '../schemas.ts';
 import { bind, rest, type SpecsOf } from './define.ts';
 
@@ -114,6 +115,7 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     if (!parts.marketChat) throw new NetworkDisabledError('the marketplace delivers over the E2E chat: peer-to-peer networking must be on (server.p2p_enabled)');
     return parts.marketChat;
   };
+  const inChat = (parts: LedgerParts, order: OrderView): OrderInChat => parts.marketChat?.inChat(order) ?? { ...order, chat_id: null, dispute_chat_id: null };
   return bind(chainSpecs, {
     'chains.info': () => need().chains.info(),
     'chains.block': (i) => need().wallet.block(i.chain, i.height),
@@ -152,14 +154,19 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     },
     'market.orders': (i) => {
       const parts = need();
-      return { orders: parts.market.orders(i).orders.map((o) => ({ ...o, chat_id: parts.marketChat?.chatFor(o) ?? null })) };
+      return { orders: parts.market.orders(i).orders.map((o) => inChat(parts, o)) };
     },
     'market.order': (i) => {
       const parts = need();
-      const order = parts.market.order(i);
-      return { ...order, chat_id: parts.marketChat?.chatFor(order) ?? null };
+      return inChat(parts, parts.market.order(i));
     },
-    'market.act': (i) => need().market.act(i),
+    'market.act': async (i) => {
+      const parts = need();
+      const result = await parts.market.act(i);
+      if (i.action !== 'dispute' || !parts.marketChat) return result;
+      const { chat_id } = await parts.marketChat.openDispute({ identity_id: parts.wallet.identity(i.identity_id), order_id: i.id, claim: i.claim ?? '' });
+      return { ...result, chat_id };
+    },
     'market.rate': (i) => need().market.rate(i),
     'market.moderators': () => need().market.moderators(),
     'market.moderate': (i) => need().market.becomeModerator(i),

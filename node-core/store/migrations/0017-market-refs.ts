@@ -5,11 +5,11 @@ const migration: Migration = {
   name: 'marketplace references in messages',
   up: `
     -- What a message says about the marketplace (domain/model.ts MarketRef): a shared listing, a
-    -- buyer's order notice, a seller's delivery. It goes with its message.
+    -- buyer's order notice, a seller's delivery, a dispute's group chat opened. It goes with its message.
     CREATE TABLE message_market (
       message_id TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
       chat_id TEXT NOT NULL,
-      kind TEXT NOT NULL CHECK (kind IN ('listing', 'order', 'delivery')),
+      kind TEXT NOT NULL CHECK (kind IN ('listing', 'order', 'delivery', 'dispute')),
       listing_id TEXT NOT NULL CHECK (length(listing_id) = 64),
       order_id TEXT CHECK (order_id IS NULL OR length(order_id) = 64)
     ) STRICT;

@@ -6,7 +6,7 @@
  * inside the encrypted message) and marks the order delivered on the chain; the buyer's node checks
  * the file against the listing's content hash and the pack is in use — a sticker sent in the chat.
  * With the seller offline at purchase, the notice waits at the seller's relay and the delivery
- * happens when the seller is back.
+ * happens when the seller is back. A dispute opens a group chat of the three where the evidence goes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -110,6 +110,31 @@ describe('the marketplace in the E2E chat, on a devnet with a relay', { timeout:
     seller = { ...seller, node: await net.start('full-0', env) };
     await seen(buyer, bought.order_id, 'DELIVERED', 60_000);
     assert.equal((await purchase(buyer, bought.order_id)).stickers.length, 2);
+  });
+
+  it('a dispute opens a group chat of buyer, seller and moderator, where both sides put their evidence; the moderator decides on the chain', async () => {
+    const bought = await buy();
+    await seen(buyer, bought.order_id, 'DELIVERED');
+    const disputed = await post<{ status: string; chat_id: string | null }>(buyer, `/api/marketplace/orders/${bought.order_id}/dispute`, { claim: 'the blue dot is purple' });
+    assert.ok(disputed.chat_id, 'the dispute answers its chat');
+    const groupChat = disputed.chat_id;
+    const opened = async (p: Party) =>
+      waitFor(`the dispute chat at ${p.id.slice(0, 8)}`, async () => {
+        const o = await json<OrderView & { dispute_chat_id: string | null }>(p.node.api(`/api/marketplace/orders/${bought.order_id}?identity_id=${p.id}`));
+        return o.state === 'DISPUTED' && o.dispute_chat_id ? o.dispute_chat_id : undefined;
+      }, 30_000);
+    const [atSeller, atModerator] = [await opened(seller), await opened(moderator)];
+    assert.equal(atSeller, groupChat, 'one group, the same chat id everywhere');
+    assert.equal(atModerator, groupChat);
+    const claim = (await messages(moderator.node, groupChat)).find((m) => m.market?.kind === 'dispute');
+    assert.deepEqual([claim?.text, claim?.sender, claim?.market?.order_id], ['the blue dot is purple', buyer.id, bought.order_id]);
+    const evidence = await json<Message>(seller.node.api('/api/messages/send', { json: { chat_id: groupChat, text: 'it is blue: #0000ff' } }));
+    await waitFor('the seller\'s evidence at the moderator', async () => (await messages(moderator.node, groupChat)).find((m) => m.id === evidence.id));
+    await post(moderator, `/api/marketplace/orders/${bought.order_id}/decide`, { buyer: 490_000, seller: 500_000 });
+    await seen(seller, bought.order_id, 'DECIDED');
+    await post(seller, `/api/marketplace/orders/${bought.order_id}/accept`);
+    // The network fee comes out of the seller's share, as on a confirmed order.
+    assert.deepEqual((await seen(buyer, bought.order_id, 'RESOLVED')).paid, { buyer: 490_000, seller: 495_000, moderator: 10_000, fee: 5_000 });
   });
 
   it('a listing shared in a chat reaches the other side as a listing', async () => {
