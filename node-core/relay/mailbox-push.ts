@@ -8,6 +8,8 @@ import { mailboxReceiptStatement } from './statements.ts';
 import { createTasks } from './tasks.ts';
 
 const PUSH_BATCH = 64;
+/** After the mailbox could not be read (its database restarting), the push is tried again this soon. */
+const STORE_RETRY_MS = 1000;
 
 /**
  * Subscribed recipients and the mail pushed to them: everything pending when they subscribe,
@@ -19,6 +21,8 @@ export interface MailboxPush extends Startable {
   subscribe(identity: string, peer: string): void;
   /** New mail for the recipient: pushed now if it is subscribed. */
   notify(identity: string): void;
+  /** Mail may have arrived for anyone (the cluster's notifications were missed): reads every subscriber's. */
+  notifyAll(): void;
   readonly subscribers: number;
   /** Forgets every subscription (relaying switched off); pushes under way finish. */
   clear(): void;
@@ -38,6 +42,7 @@ class Subscriptions implements MailboxPush {
   private readonly init: RelayParts;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly tasks = createTasks();
+  private readonly retries = new Set<NodeJS.Timeout>();
   private listening = false;
 
   constructor(init: RelayParts) {
@@ -69,6 +74,10 @@ class Subscriptions implements MailboxPush {
     });
   }
 
+  notifyAll(): void {
+    for (const identity of this.subscriptions.keys()) this.notify(identity);
+  }
+
   clear(): void {
     this.subscriptions.clear();
   }
@@ -82,6 +91,8 @@ class Subscriptions implements MailboxPush {
   async stop(): Promise<void> {
     if (this.listening) this.init.network.libp2p.removeEventListener('peer:disconnect', this.onDisconnect);
     this.listening = false;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await this.tasks.stop();
     this.subscriptions.clear();
   }
@@ -97,9 +108,13 @@ class Subscriptions implements MailboxPush {
     const { mailbox, network, log } = this.init;
     const to = hexToBytes(identity);
     let after = 0;
+    // Whether the store (not the recipient) is being waited on.
+    let reading = false;
     try {
       for (;;) {
+        reading = true;
         const batch = await mailbox.pending(identity, after, PUSH_BATCH, this.init.now());
+        reading = false;
         if (batch.length === 0 || this.tasks.stopped) return;
         after = batch[batch.length - 1]!.seq;
         const channel = await this.tasks.unlessStopped(network.channels.get(peerIdFromString(subscription.peer), PROTOCOLS.mailbox));
@@ -109,10 +124,22 @@ class Subscriptions implements MailboxPush {
           log.warn({ identity }, 'a mailbox receipt was not signed by its recipient; keeping the mail');
           return;
         }
+        reading = true;
         this.init.metrics.delivered.inc(await mailbox.acknowledge(identity, reply.ids));
+        reading = false;
         this.init.changed();
       }
     } catch (err) {
+      if (reading && !this.tasks.stopped) {
+        // The store failed, not the recipient: it stays subscribed and the push is tried again.
+        log.warn({ identity, err: (err as Error).message }, 'reading the mailbox failed; pushing again shortly');
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          this.notify(identity);
+        }, STORE_RETRY_MS);
+        this.retries.add(timer);
+        return;
+      }
       log.debug({ identity, err: (err as Error).message }, 'pushing mail failed; it stays until the recipient is back');
       this.subscriptions.delete(identity);
     }

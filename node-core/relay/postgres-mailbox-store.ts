@@ -12,25 +12,40 @@ import { fitsQuota } from './quotas.ts';
 /**
  * The mailbox on a PostgreSQL server (`database.url`), so several relay replicas share one
  * mailbox, one set of quotas and one TTL. Each method is one statement or one transaction:
- * a deposit locks its recipient's row while it checks the quota and inserts, so concurrent
- * deposits (from any replica) cannot overrun a recipient's quota; an acknowledgement deletes
- * with RETURNING, so each envelope is counted delivered exactly once, whichever replica got
- * the receipt. The relay-wide byte limit is read without a lock (as one row locked by every
- * deposit would serialise the cluster): it can be overrun by the deposits in flight at once.
+ * a deposit locks its recipient's row while it checks the recipient's quota and inserts, so
+ * concurrent deposits (from any replica) cannot overrun it; the relay-wide byte limit is a budget
+ * the deposit reserves its bytes from in the same transaction, by a conditional update of one of
+ * a few budget rows (migration 0002), so it cannot be overrun either, without every deposit in the
+ * cluster queueing on one row. An acknowledgement deletes with RETURNING, so each envelope is
+ * counted delivered exactly once, whichever replica got the receipt. Each stored envelope is
+ * announced on the `dchat_mailbox` channel when it commits; `onMail` hears them (LISTEN).
  */
 export interface PostgresMailboxStore extends MailboxStore, Startable {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Called (from start on) with the recipient of each envelope stored by any replica, and with
+   * undefined whenever the listener (re)connects: what was announced while it was away is lost,
+   * so every subscribed recipient's mailbox should be read again. Set before start.
+   */
+  onMail(listener: (recipient: string | undefined) => void): void;
 }
 
 export interface PostgresMailboxStoreInit {
   readonly database: DchatConfig['database'] & { readonly url: string };
   readonly telemetry: Telemetry;
   readonly logger: Logger;
+  /** The relay-wide limit gets one budget shard per this many bytes (at most 16); tests make it small. */
+  readonly budgetShardBytes?: number;
 }
 
 /** Counters are summed over this many rows each; an increment picks one at random. */
 const COUNTER_SHARDS = 16;
+/** The relay-wide byte budget has (migration 0002) this many rows at most, */
+const BUDGET_SHARDS = 16;
+/** and uses one per this many bytes of the limit, so a shard always has room for large chunks. */
+const BYTES_PER_BUDGET_SHARD = 64 * 1024 * 1024;
+export const MAIL_CHANNEL = 'dchat_mailbox';
 
 const COLUMNS = 'seq, recipient, envelope_id, envelope, size, stored_at, expires_at';
 
@@ -66,14 +81,31 @@ const sql = {
   usage: {
     op: 'deposit',
     text: `SELECT coalesce((SELECT messages FROM mailbox_usage WHERE recipient = $1), 0) AS messages,
-                  coalesce((SELECT bytes FROM mailbox_usage WHERE recipient = $1), 0) AS bytes,
-                  (SELECT coalesce(sum(bytes), 0) FROM mailbox_usage) AS total`,
+                  coalesce((SELECT bytes FROM mailbox_usage WHERE recipient = $1), 0) AS bytes`,
   },
   store: {
     op: 'deposit',
-    text: `INSERT INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+    text: `INSERT INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at, budget_shard) VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (recipient, envelope_id) DO NOTHING RETURNING seq`,
   },
+  // Reserves $1 bytes in a budget shard below $3 whose bytes stay within $2, the preferred shard
+  // $4 first. The row lock (FOR UPDATE re-reads a row another transaction changed) makes the
+  // check and the addition one step across connections. The first form skips shards other
+  // deposits hold; the second waits for them, when every shard with room was busy.
+  reserve: {
+    op: 'deposit',
+    text: `UPDATE mailbox_budget SET bytes = bytes + $1 WHERE shard =
+             (SELECT shard FROM mailbox_budget WHERE shard < $3 AND bytes + $1 <= $2 ORDER BY shard = $4 DESC, bytes LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING shard`,
+  },
+  reserveWaiting: {
+    op: 'deposit',
+    text: `UPDATE mailbox_budget SET bytes = bytes + $1 WHERE shard =
+             (SELECT shard FROM mailbox_budget WHERE shard < $3 AND bytes + $1 <= $2 ORDER BY shard = $4 DESC, bytes LIMIT 1 FOR UPDATE)
+           RETURNING shard`,
+  },
+  budgetRoom: { op: 'deposit', text: 'SELECT 1 AS room FROM mailbox_budget WHERE shard < $3 AND bytes + $1 <= $2 LIMIT 1' },
+  reshard: { op: 'deposit', text: 'UPDATE mailbox SET budget_shard = $3 WHERE recipient = $1 AND envelope_id = $2' },
   pending: {
     op: 'pending',
     text: `SELECT ${COLUMNS} FROM mailbox WHERE recipient = $1 AND seq > $2 AND expires_at > $3 ORDER BY seq LIMIT $4`,
@@ -103,7 +135,7 @@ const sql = {
   },
   // Delete, then insert: the delete trigger takes the old chunk's bytes off the recipient's usage.
   deleteBlob: { op: 'put_blob', text: 'DELETE FROM mailbox_blobs WHERE recipient = $1 AND hash = $2' },
-  putBlob: { op: 'put_blob', text: 'INSERT INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at) VALUES ($1, $2, $3, $4, $5)' },
+  putBlob: { op: 'put_blob', text: 'INSERT INTO mailbox_blobs (recipient, hash, data, stored_at, expires_at, budget_shard) VALUES ($1, $2, $3, $4, $5, $6)' },
   getBlob: { op: 'get_blob', text: 'SELECT data FROM mailbox_blobs WHERE recipient = $1 AND hash = $2 AND expires_at > $3' },
   dropBlobs: {
     op: 'drop_blobs',
@@ -120,6 +152,7 @@ const sql = {
     text: `INSERT INTO relay_counters (name, shard, value) SELECT $1::text, 0, $2::bigint WHERE NOT EXISTS (SELECT 1 FROM relay_counters WHERE name = $1)
            ON CONFLICT DO NOTHING`,
   },
+  // What the budget has given out: the relay's bytes held (mail and chunks), kept by the deposits.
   figures: {
     op: 'figures',
     text: `SELECT (SELECT count(*)::int FROM mailbox_recipients) AS recipients,
@@ -152,12 +185,43 @@ function keyedQueue() {
   };
 }
 
-/** Locks the recipient's row; resolves to its usage and the relay's total, or undefined if not registered. */
-async function lockedUsage(tx: Queryable, recipient: string): Promise<{ messages: number; bytes: number; total: number } | undefined> {
+/** Locks the recipient's row; resolves to its usage, or undefined if not registered. */
+async function lockedUsage(tx: Queryable, recipient: string): Promise<{ messages: number; bytes: number } | undefined> {
   const [here] = await tx.query(sql.lockRecipient, [recipient]);
   if (!here) return undefined;
-  const [usage] = await tx.query<{ messages: number; bytes: number; total: number }>(sql.usage, [recipient]);
+  const [usage] = await tx.query<{ messages: number; bytes: number }>(sql.usage, [recipient]);
   return usage;
+}
+
+/** How the relay-wide limit is split: the shards in use and each one's share. */
+function budgetOf(totalBytes: number, perShard: number): { shards: number; share: number } {
+  const shards = Math.max(1, Math.min(BUDGET_SHARDS, Math.floor(totalBytes / perShard)));
+  return { shards, share: Math.floor(totalBytes / shards) };
+}
+
+/**
+ * Takes `size` bytes of the relay-wide budget in this transaction; resolves to the shard they
+ * came from, or undefined when the relay is full. Called after the insert it pays for, so the
+ * locks are always taken recipient first, budget second (as deletions take them: no deadlock).
+ */
+async function reserve(tx: Queryable, size: number, budget: { shards: number; share: number }, preferred: number): Promise<number | undefined> {
+  const { shards, share } = budget;
+  const args = [size, share, shards, preferred];
+  const [row] = await tx.query<{ shard: number }>(sql.reserve, args);
+  if (row) return row.shard;
+  // A shard that had room when picked may have filled while we waited for it: pick again while any has.
+  for (let tries = 0; tries <= shards; tries++) {
+    const [waited] = await tx.query<{ shard: number }>(sql.reserveWaiting, args);
+    if (waited) return waited.shard;
+    const [room] = await tx.query(sql.budgetRoom, args.slice(0, 3));
+    if (!room) return undefined;
+  }
+  return undefined;
+}
+
+/** Undoes a transaction whose deposit did not fit the relay-wide budget. */
+class RelayFull extends Error {
+  override readonly name = 'RelayFull';
 }
 
 async function addCounter(q: Queryable, name: RelayCounter, delta: number): Promise<void> {
@@ -178,10 +242,23 @@ export function createPostgresMailboxStore(init: PostgresMailboxStoreInit): Post
   });
 
   const inOrder = keyedQueue();
+  const perShard = init.budgetShardBytes ?? BYTES_PER_BUDGET_SHARD;
+  let mailListener: ((recipient: string | undefined) => void) | undefined;
+  const refusedForQuota = async (): Promise<'quota'> => {
+    await addCounter(pool, 'rejected_quota', 1);
+    return 'quota';
+  };
 
   return {
-    start: () => pool.start(RELAY_POSTGRES_MIGRATIONS, 'relay'),
+    async start() {
+      await pool.start(RELAY_POSTGRES_MIGRATIONS, 'relay');
+      const listener = mailListener;
+      if (listener) pool.listen(MAIL_CHANNEL, (recipient) => listener(recipient), () => listener(undefined));
+    },
     stop: () => pool.stop(),
+    onMail(listener) {
+      mailListener = listener;
+    },
 
     register: (identity, record, prekeys, at) =>
       pool.transaction('register', async (tx) => {
@@ -203,18 +280,32 @@ export function createPostgresMailboxStore(init: PostgresMailboxStoreInit): Post
     },
 
     deposit: (entry, limits) =>
-      inOrder(entry.recipient, () => pool.transaction('deposit', async (tx) => {
-        const usage = await lockedUsage(tx, entry.recipient);
-        if (!usage) return 'unknown-recipient';
-        if (!fitsQuota(usage, usage.total, entry.size, limits, 'mail')) {
-          await addCounter(tx, 'rejected_quota', 1);
-          return 'quota';
+      inOrder(entry.recipient, async () => {
+        const budget = budgetOf(limits.totalBytes, perShard);
+        const preferred = shard() % budget.shards;
+        try {
+          return await pool.transaction('deposit', async (tx) => {
+            const usage = await lockedUsage(tx, entry.recipient);
+            if (!usage) return 'unknown-recipient';
+            if (!fitsQuota(usage, 0, entry.size, limits, 'mail')) {
+              await addCounter(tx, 'rejected_quota', 1);
+              return 'quota';
+            }
+            const args = [entry.recipient, buf(entry.envelope_id), buf(entry.envelope), entry.size, entry.stored_at, entry.expires_at];
+            const stored = await tx.query(sql.store, [...args, preferred]);
+            if (stored.length === 0) return 'duplicate';
+            const from = await reserve(tx, entry.size, budget, preferred);
+            if (from === undefined) throw new RelayFull();
+            // The row was stored as paid from the preferred shard; another shard may have paid.
+            if (from !== preferred) await tx.query(sql.reshard, [entry.recipient, buf(entry.envelope_id), from]);
+            await addCounter(tx, 'stored', 1);
+            return 'stored';
+          });
+        } catch (err) {
+          if (err instanceof RelayFull) return refusedForQuota();
+          throw err;
         }
-        const stored = await tx.query(sql.store, [entry.recipient, buf(entry.envelope_id), buf(entry.envelope), entry.size, entry.stored_at, entry.expires_at]);
-        if (stored.length === 0) return 'duplicate';
-        await addCounter(tx, 'stored', 1);
-        return 'stored';
-      })),
+      }),
     pending: (recipient, afterSeq, limit, now) => pool.query<MailboxEntry>(sql.pending, [recipient, afterSeq, now, limit]),
     async acknowledge(recipient, ids) {
       if (ids.length === 0) return 0;
@@ -236,15 +327,24 @@ export function createPostgresMailboxStore(init: PostgresMailboxStoreInit): Post
         return { messages: row!.messages, blobs: row!.blobs };
       }),
 
-    putBlob: (blob, limits) =>
-      pool.transaction('put_blob', async (tx) => {
-        const usage = await lockedUsage(tx, blob.recipient);
-        if (!usage) return 'unknown-recipient';
-        if (!fitsQuota(usage, usage.total, blob.data.length, limits, 'chunk')) return 'quota';
-        await tx.query(sql.deleteBlob, [blob.recipient, buf(blob.hash)]);
-        await tx.query(sql.putBlob, [blob.recipient, buf(blob.hash), buf(blob.data), blob.at, blob.expiresAt]);
-        return 'ok';
-      }),
+    async putBlob(blob, limits) {
+      try {
+        return await pool.transaction('put_blob', async (tx) => {
+          const usage = await lockedUsage(tx, blob.recipient);
+          if (!usage) return 'unknown-recipient';
+          if (!fitsQuota(usage, 0, blob.data.length, limits, 'chunk')) return 'quota';
+          await tx.query(sql.deleteBlob, [blob.recipient, buf(blob.hash)]);
+          const budget = budgetOf(limits.totalBytes, perShard);
+          const from = await reserve(tx, blob.data.length, budget, shard() % budget.shards);
+          if (from === undefined) throw new RelayFull();
+          await tx.query(sql.putBlob, [blob.recipient, buf(blob.hash), buf(blob.data), blob.at, blob.expiresAt, from]);
+          return 'ok';
+        });
+      } catch (err) {
+        if (err instanceof RelayFull) return 'quota';
+        throw err;
+      }
+    },
     async getBlob(recipient, hash, now) {
       const [row] = await pool.query<{ data: Buffer }>(sql.getBlob, [recipient, buf(hash), now]);
       return row?.data;

@@ -80,6 +80,9 @@ export function createRelayService(init: RelayServiceInit): RelayService {
   const metrics = createRelayMetrics(init.telemetry, () => figures.read());
   const parts: RelayParts = { mailbox, network, metrics, log, now, changed };
   const pushes = createMailboxPush(parts);
+  // Replicas sharing the database: mail another replica stored is pushed by the one that holds
+  // the recipient's connection (PostgreSQL LISTEN/NOTIFY); a reconnected listener reads everyone's.
+  shared?.onMail((recipient) => (recipient === undefined ? pushes.notifyAll() : pushes.notify(recipient)));
   const sweeper = createMailboxSweeper({ ...parts, ttlMs: limits.ttlMs });
   const context: RelayContext = { ...parts, limits, pushes };
   const protocol = createRelayProtocol(context, () => enabled);

@@ -37,6 +37,13 @@ export interface PostgresPool extends Queryable {
   stop(): Promise<void>;
   /** Runs `work` in one transaction (retried from the start on a deadlock or serialization failure). */
   transaction<T>(op: string, work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Listens on a notification channel over a connection of its own (outside the pool), opened
+   * again with backoff whenever it drops (a server restart). `resumed` is called each time the
+   * listener is (re)connected: notifications sent while it was away are lost, so the caller
+   * catches up by reading. Stopped with the pool.
+   */
+  listen(channel: string, notified: (payload: string) => void, resumed: () => void): void;
   /** Where the server is, without credentials (for messages). */
   readonly where: string;
 }
@@ -75,6 +82,7 @@ const types = {
 
 const RETRYABLE = new Set(['40001', '40P01']);
 const RETRIES = 5;
+const LISTEN_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 /** Serialises migrations across replicas starting at once (any constant; "dchat" in ASCII). */
 const MIGRATION_LOCK = 0x6463686174;
 
@@ -126,6 +134,59 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
     const result = await client.query<R>({ name: nameOf(s), text: s.text, values: values as unknown[] | undefined });
     return result.rows;
   };
+  // A statement on its own is its own transaction: one that lost a deadlock was undone entirely
+  // and is run again, as a transaction would be.
+  const runAlone = async <R extends pg.QueryResultRow>(s: Statement, values?: readonly unknown[]): Promise<R[]> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run<R>(pool, s, values);
+      } catch (err) {
+        if (attempt < RETRIES && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        throw err;
+      }
+    }
+  };
+
+  const listeners = { connected: 0, stopped: false, clients: new Set<pg.Client>(), timers: new Set<NodeJS.Timeout>() };
+  t.gauge({ name: 'database_listeners_connected', help: 'PostgreSQL notification listeners (relay cluster pushes) connected', read: () => listeners.connected });
+  function listen(channel: string, notified: (payload: string) => void, resumed: () => void, failures = 0): void {
+    if (listeners.stopped) return;
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectionTimeoutSecs * 1000, application_name: 'dchat-listen', types });
+    listeners.clients.add(client);
+    let up = false;
+    let retried = false;
+    const again = (err?: Error) => {
+      if (retried) return;
+      retried = true;
+      listeners.clients.delete(client);
+      if (up) listeners.connected--;
+      if (listeners.stopped) return;
+      client.end().catch(() => undefined);
+      const delay = LISTEN_RETRY_MS[Math.min(failures, LISTEN_RETRY_MS.length - 1)]!;
+      log.warn({ err: err ? reasonOf(err) : 'connection closed', retry_ms: delay }, 'the PostgreSQL notification listener lost its connection; reconnecting');
+      const timer = setTimeout(() => {
+        listeners.timers.delete(timer);
+        listen(channel, notified, resumed, up ? 0 : failures + 1);
+      }, delay);
+      listeners.timers.add(timer);
+    };
+    client.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) notified(message.payload);
+    });
+    client.on('error', again);
+    client.on('end', () => again());
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${channel}`))
+      .then(() => {
+        if (retried) return;
+        up = true;
+        listeners.connected++;
+        resumed();
+      })
+      .catch(again);
+  }
   const timed = async <T>(op: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -182,12 +243,19 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
       log.info({ where, max_connections: options.maxConnections }, 'using PostgreSQL');
     },
     async stop() {
+      listeners.stopped = true;
+      for (const timer of listeners.timers) clearTimeout(timer);
+      listeners.timers.clear();
+      await Promise.all([...listeners.clients].map((c) => c.end().catch(() => undefined)));
+      listeners.clients.clear();
+      listeners.connected = 0;
       await pool.end();
     },
+    listen: (channel, notified, resumed) => listen(channel, notified, resumed),
     query: (s, values) =>
       timed(s.op, () => {
         noteWait();
-        return run(pool, s, values);
+        return runAlone(s, values);
       }),
     async transaction(op, work) {
       return timed(op, async () => {

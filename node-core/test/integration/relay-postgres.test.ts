@@ -63,8 +63,8 @@ describe('relay on PostgreSQL', () => {
       for (const name of ['database_connections_active', 'database_pool_waiting', 'database_query_duration_seconds_bucket{le="0.001",op="deposit"}']) {
         assert.ok(metrics.includes(name), `/metrics has ${name}`);
       }
-      const versions = await db.query<{ component: string; version: number }>('SELECT component, version FROM schema_version');
-      assert.deepEqual(versions.rows, [{ component: 'relay', version: 1 }]);
+      const versions = await db.query<{ component: string; version: number }>('SELECT component, version FROM schema_version ORDER BY version');
+      assert.deepEqual(versions.rows, [{ component: 'relay', version: 1 }, { component: 'relay', version: 2 }]);
     } finally {
       await Promise.all([a.stop(), b.stop(), relay.stop()]);
       await db.end();

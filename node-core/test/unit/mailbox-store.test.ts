@@ -176,7 +176,7 @@ describe('relay mailbox store on PostgreSQL: schema and faults', () => {
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     try {
-      assert.deepEqual((await db.query('SELECT component, version FROM schema_version')).rows, [{ component: 'relay', version: 1 }]);
+      assert.deepEqual((await db.query('SELECT component, version FROM schema_version ORDER BY version')).rows, [{ component: 'relay', version: 1 }, { component: 'relay', version: 2 }]);
       await Promise.all(replicas.map((r) => r.stop()));
       await db.query("INSERT INTO schema_version (component, version, name) VALUES ('relay', 99, 'from the future')");
       const newer = createPostgresMailboxStore(options(url));
@@ -184,6 +184,69 @@ describe('relay mailbox store on PostgreSQL: schema and faults', () => {
       await newer.stop();
     } finally {
       await db.end();
+    }
+  });
+
+  for (const [shards, budgetShardBytes] of [[1, undefined], [5, 30]] as const) {
+  test(`holds the relay-wide byte limit under concurrent deposits and chunks through several replicas (${shards} budget shard${shards > 1 ? 's' : ''})`, async (t) => {
+    if (!postgres) return t.skip('no PostgreSQL server (see the PostgreSQL suite above)');
+    const url = await postgres.createDatabase();
+    const replicas = Array.from({ length: 3 }, () => createPostgresMailboxStore({ ...options(url), database: { ...options(url).database, max_connections: 4 }, ...(budgetShardBytes ? { budgetShardBytes } : {}) }));
+    await Promise.all(replicas.map((r) => r.start()));
+    try {
+      const wide: MailboxLimits = { messagesPerRecipient: 1000, bytesPerRecipient: 1000, totalBytes: 150 };
+      const people = ['c1', 'c2', 'c3', 'c4'].map((p) => p.repeat(32));
+      for (const who of people) await replicas[0]!.register(who, new Uint8Array([1]), [], 1);
+      // 48 deposits of 10 bytes and 8 chunks of 10 bytes for four recipients, all at once: 15 fit.
+      const outcomes = await Promise.all([
+        ...Array.from({ length: 48 }, (_, i) => replicas[i % 3]!.deposit(mail(people[i % 4]!, i + 1), wide)),
+        ...Array.from({ length: 8 }, (_, i) => replicas[i % 3]!.putBlob({ recipient: people[i % 4]!, hash: new Uint8Array(32).fill(i), data: new Uint8Array(10), at: 1000, expiresAt: 10_000 }, wide)),
+      ]);
+      assert.equal(outcomes.filter((o) => o === 'stored' || o === 'ok').length, 15, outcomes.join());
+      const figures = await replicas[1]!.figures();
+      assert.equal(figures.bytes, 150);
+      // What leaves (a receipt, an expiry) gives its bytes back to the budget, once.
+      const held = await replicas[2]!.pending(people[0]!, 0, 100, 2000);
+      assert.ok(held.length > 0);
+      await Promise.all(replicas.map((r) => r.acknowledge(people[0]!, held.map((e) => e.envelope_id))));
+      const room = held.reduce((n, e) => n + e.size, 0) / 10;
+      const again = await Promise.all(Array.from({ length: 12 }, (_, i) => replicas[i % 3]!.deposit(mail(people[1]!, 100 + i), wide)));
+      assert.equal(again.filter((o) => o === 'stored').length, room, 'exactly the bytes acknowledged are free again');
+      assert.equal((await replicas[0]!.figures()).bytes, 150);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+    }
+  });
+  }
+
+  test('announces each stored envelope to every replica (LISTEN/NOTIFY), and says when notifications may have been missed', async (t) => {
+    if (!postgres) return t.skip('no PostgreSQL server (see the PostgreSQL suite above)');
+    const url = await postgres.createDatabase();
+    const heard: Array<string | undefined> = [];
+    const listening = createPostgresMailboxStore(options(url));
+    listening.onMail((recipient) => heard.push(recipient));
+    const depositing = createPostgresMailboxStore(options(url));
+    await Promise.all([listening.start(), depositing.start()]);
+    try {
+      await waitUntil(async () => heard.length === 1);
+      assert.deepEqual([...heard], [undefined], 'connected: read what is waiting');
+      await depositing.register(alice, new Uint8Array([1]), [], 1);
+      const started = Date.now();
+      assert.equal(await depositing.deposit(mail(alice, 1), limits), 'stored');
+      await waitUntil(async () => heard.length === 2);
+      assert.ok(Date.now() - started < 1000, `heard in ${Date.now() - started} ms`);
+      assert.equal(heard[1], alice);
+      assert.equal(await depositing.deposit(mail(alice, 1), limits), 'duplicate');
+      assert.equal(await depositing.deposit(mail(alice, 2, 95), limits), 'quota');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(heard.length, 2, 'nothing announced for what was not stored');
+      await postgres.restart();
+      await waitUntil(async () => heard.length === 3);
+      assert.equal(heard[2], undefined, 'the listener came back and says so');
+      await waitUntil(async () => (await depositing.deposit(mail(alice, 3), limits)) !== undefined);
+      await waitUntil(async () => heard.includes(alice, 3));
+    } finally {
+      await Promise.all([listening.stop(), depositing.stop()]);
     }
   });
 
