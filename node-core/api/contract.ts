@@ -43,7 +43,7 @@ export type {
   KeyChange,
   RotatedUsername,
 } from '../domain/model.ts';
-import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, CreatorStatsView, ListingView, ModeratorView, OrderInChat, PurchaseView, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
+import type { BlockView, BridgeHealth, BridgePacketView, ChainsInfo, CreatorStatsView, ListingView, ModeratorView, OrderInChat, PurchaseView, RatingView, DirectoryAnswer, RelayRegistry, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 export { MUTED_FOREVER } from '../domain/model.ts';
 import type {
   Identity,
@@ -176,6 +176,8 @@ export interface ApiMethods {
   'market.moderate': { input: Input<typeof S.becomeModerator>; output: SubmittedTransaction };
   /** A seller's statistics: sales, revenue, ratings. */
   'market.creator': { input: Input<typeof S.creatorRef>; output: CreatorStatsView & { key: string } };
+  /** Ratings with their texts, newest first, of a seller or a listing. */
+  'market.ratings': { input: Input<typeof S.ratingsQuery>; output: { ratings: RatingView[] } };
   /** What this identity bought and received over the chat (checked against the listing's content hash), sticker packs with their stickers. */
   'market.purchases': { input: Input<typeof S.purchasesQuery>; output: { purchases: PurchaseView[] } };
   /** Sends a sticker of a bought pack in a chat (as an image). */

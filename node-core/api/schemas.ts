@@ -356,6 +356,7 @@ const score = z.number().int().min(1).max(5);
 export const rateOrder = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), scores: z.strictObject({ overall: score, quality: score, description: score, delivery: score }), text: z.string().max(1_000).default(''), wait: waitFinal });
 export const becomeModerator = z.strictObject({ identity_id: hexKey.optional(), fee_fixed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), fee_bp: z.number().int().min(0).max(5_000), description: z.string().max(500).default(''), wait: waitFinal });
 export const creatorRef = z.object({ key: hexKey });
+export const ratingsQuery = z.object({ seller: hexKey.optional(), listing: hash32Hex.optional(), limit: z.coerce.number().int().positive().max(1_000).default(100) });
 
 /** A transaction signed elsewhere (an external wallet, a bench), as hex of its CBOR bytes. */
 export const submitTransaction = z.strictObject({ chain: chainKind, tx: z.string().regex(/^(?:[0-9a-f]{2}){1,65536}$/, 'expected the signed transaction as lowercase hex'), wait: z.boolean().default(false) });

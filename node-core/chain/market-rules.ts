@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { commitPacket } from './bridge-rules.ts';
 import { body, credit, reject, type LedgerContext, type Rule } from './ledger-context.ts';
 import { consensusAt, trustHeader } from './light-client.ts';
-import { anonymousRatingStatement, listingValue, marketKeys, settlementStatement, type CreatorStats, type Listing, type ModeratorTerms, type Order, type OrderState } from './market-wire.ts';
+import { anonymousRatingStatement, listingValue, marketKeys, settlementStatement, type CreatorStats, type Listing, type ModeratorTerms, type Order, type OrderState, type Rating } from './market-wire.ts';
 import { verifyStateProof } from './state-tree.ts';
 import { keyBytes, type StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
@@ -247,7 +247,7 @@ const rate: Rule = (ctx, view, tx) => {
   } else if (partyOf(order, tx.from) !== 'buyer') reject('not-buyer', 'only the buyer of a completed order rates it');
   if (!order.paid || order.paid.seller <= 0 || !['COMPLETED', 'PAYMENT_FINALIZED', 'RESOLVED'].includes(order.state)) reject('no-purchase', 'only a purchase the seller was paid for can be rated');
   if (view.get(marketKeys.rating(order.id))) reject('already-rated', 'this order is already rated');
-  view.write(marketKeys.rating(order.id), { order: order.id, listing: order.listing, seller: order.seller, buyer: b.anonymous ? null : order.buyer, scores: b.scores, text: b.text, time: ctx.time });
+  view.write(marketKeys.rating(order.id), { order: order.id, listing: order.listing, seller: order.seller, buyer: b.anonymous ? null : order.buyer, scores: b.scores, text: b.text, time: ctx.time } satisfies Rating);
   const stats = view.read<CreatorStats>(marketKeys.stats(order.seller)) ?? { sales: 0, revenue: 0, ratings: 0, rating_sum: 0 };
   view.write(marketKeys.stats(order.seller), { ...stats, ratings: stats.ratings + 1, rating_sum: stats.rating_sum + b.scores.overall } satisfies CreatorStats);
   return [];

@@ -1,5 +1,5 @@
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
-import type { ListingView, ModeratorView, OrderView, SubmittedTransaction } from '../domain/chain-model.ts';
+import type { ListingView, ModeratorView, OrderView, RatingView, SubmittedTransaction } from '../domain/chain-model.ts';
 import { ChainUnavailableError, ListingNotFoundError, NetworkDisabledError, OrderNotFoundError } from '../domain/errors.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { Telemetry } from '../runtime/telemetry.ts';
@@ -163,6 +163,16 @@ export function createMarketService(init: MarketInit) {
     /** A moderator's signed identity record, if its terms carry one. */
     moderatorRecord: (key: string): Uint8Array | undefined => currencyView().read<ModeratorTerms>(marketKeys.moderator(hexToBytes(key)))?.record,
     creator: (key: string) => ({ key, ...statsOf(hexToBytes(key)) }),
+    /** Ratings with their texts, newest first: of a seller, of a listing, or all. */
+    ratings(i: { seller?: string | undefined; listing?: string | undefined; limit: number }): { ratings: RatingView[] } {
+      const out: RatingView[] = [];
+      for (const r of [...index.ratings.values()].sort((a, b) => b.time - a.time)) {
+        if ((i.seller && hex(r.seller) !== i.seller) || (i.listing && hex(r.listing) !== i.listing)) continue;
+        out.push({ order: hex(r.order), listing: hex(r.listing), seller: hex(r.seller), buyer: r.buyer ? hex(r.buyer) : null, scores: r.scores, text: r.text, time: r.time });
+        if (out.length >= i.limit) break;
+      }
+      return { ratings: out };
+    },
   } satisfies Startable & Record<string, unknown>;
 }
 

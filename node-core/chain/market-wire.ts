@@ -97,6 +97,17 @@ export interface CreatorStats {
   readonly rating_sum: number;
 }
 
+/** A buyer's rating of an order (`mr/<order>`); `buyer` is null for an anonymous one, signed by the one-time key the buyer committed at purchase. */
+export interface Rating {
+  readonly order: Uint8Array;
+  readonly listing: Uint8Array;
+  readonly seller: Uint8Array;
+  readonly buyer: Uint8Array | null;
+  readonly scores: { readonly overall: number; readonly quality: number; readonly description: number; readonly delivery: number };
+  readonly text: string;
+  readonly time: number;
+}
+
 export const scoresSchema = z.object({
   overall: z.number().int().min(1).max(5),
   quality: z.number().int().min(1).max(5),

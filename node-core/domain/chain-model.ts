@@ -283,6 +283,17 @@ export interface PurchaseView {
 /** An order with the chat this identity has with its other party (buyer and seller) and a dispute's group chat, if any. */
 export type OrderInChat = OrderView & { readonly chat_id: string | null; readonly dispute_chat_id: string | null };
 
+/** A rating as the currency chain holds it; `buyer` is null when it was given anonymously (still provably from the order's buyer). */
+export interface RatingView {
+  readonly order: string;
+  readonly listing: string;
+  readonly seller: string;
+  readonly buyer: string | null;
+  readonly scores: { readonly overall: number; readonly quality: number; readonly description: number; readonly delivery: number };
+  readonly text: string;
+  readonly time: number;
+}
+
 export interface ModeratorView {
   readonly key: string;
   readonly fee_fixed: number;

@@ -44,6 +44,7 @@ export const chainSpecs = {
   'market.moderators': { schema: S.empty, rest: rest.get('/api/marketplace/moderators', 'query') },
   'market.moderate': { schema: S.becomeModerator, rest: rest.post('/api/marketplace/moderators', 'body') },
   'market.creator': { schema: S.creatorRef, rest: rest.get('/api/marketplace/creators/:key', 'query') },
+  'market.ratings': { schema: S.ratingsQuery, rest: rest.get('/api/marketplace/ratings', 'query') },
   'market.purchases': { schema: S.purchasesQuery, rest: rest.get('/api/marketplace/purchases', 'query') },
   'market.sendSticker': { schema: S.sendSticker, rest: rest.post('/api/marketplace/stickers/send', 'body', 201) },
   'identities.register': { schema: S.registerUsername, rest: rest.post('/api/identities/:id/register', 'body') },
@@ -81,6 +82,7 @@ export const chainSpecs = {
   | 'market.moderators'
   | 'market.moderate'
   | 'market.creator'
+  | 'market.ratings'
   | 'market.purchases'
   | 'market.sendSticker'
   | 'identities.register'
@@ -171,6 +173,7 @@ export const chainMethods = (ledgers: () => LedgerParts | undefined) => {
     'market.moderators': () => need().market.moderators(),
     'market.moderate': (i) => need().market.becomeModerator(i),
     'market.creator': (i) => need().market.creator(i.key),
+    'market.ratings': (i) => need().market.ratings(i),
     'market.purchases': (i) => {
       const parts = need();
       return { purchases: parts.marketChat?.purchases(parts.wallet.identity(i.identity_id)) ?? [] };

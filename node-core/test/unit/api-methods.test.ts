@@ -783,6 +783,19 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     assert.equal((await a.call('market.listing', { id: sold.listing_id })).active, false);
     await rejectsWith(a.call('market.buy', { listing_id: sold.listing_id, moderator, identity_id: buyer }), 'TransactionRejected', /listing-closed/);
   },
+  'market.ratings': async ({ a }) => {
+    const { seller, buyer, moderator, listingId } = await marketFlow(a);
+    // An order of its own, so this does not depend on the order market.rate rates.
+    const bought = await a.call('market.buy', { listing_id: listingId, moderator, identity_id: buyer });
+    await a.call('market.act', { id: bought.order_id, action: 'deliver', identity_id: seller });
+    await a.call('market.act', { id: bought.order_id, action: 'confirm', identity_id: buyer });
+    await a.call('market.rate', { id: bought.order_id, identity_id: buyer, scores: { overall: 4, quality: 5, description: 4, delivery: 3 }, text: 'crisp cats' });
+    const { ratings } = await a.call('market.ratings', { seller, limit: 10 });
+    const mine = ratings.find((r) => r.order === bought.order_id);
+    assert.deepEqual([mine?.listing, mine?.buyer, mine?.text, mine?.scores.delivery], [listingId, buyer, 'crisp cats', 3]);
+    assert.ok((await a.call('market.ratings', { listing: listingId, limit: 10 })).ratings.some((r) => r.order === bought.order_id));
+    assert.deepEqual((await a.call('market.ratings', { seller: 'ee'.repeat(32), limit: 10 })).ratings, []);
+  },
   'market.purchases': async ({ a }) => {
     const { seller, buyer, moderator } = await marketFlow(a);
     const pack = { format: 'dchat.sticker-pack', version: 1, title: 'Dots', stickers: [{ emoji: '🔴', mime: 'image/png', data: 'iVBORw0KGgo=' }] };
