@@ -353,7 +353,15 @@ export const orderAction = z.strictObject({
   wait: waitFinal,
 });
 const score = z.number().int().min(1).max(5);
-export const rateOrder = z.strictObject({ id: hash32Hex, identity_id: hexKey.optional(), scores: z.strictObject({ overall: score, quality: score, description: score, delivery: score }), text: z.string().max(1_000).default(''), wait: waitFinal });
+export const rateOrder = z.strictObject({
+  id: hash32Hex,
+  identity_id: hexKey.optional(),
+  scores: z.strictObject({ overall: score, quality: score, description: score, delivery: score }),
+  text: z.string().max(1_000).default(''),
+  /** Signed by the order's one-time rating key, from that key's own account: provably the buyer's, naming nobody. */
+  anonymous: z.boolean().default(false),
+  wait: waitFinal,
+});
 export const becomeModerator = z.strictObject({ identity_id: hexKey.optional(), fee_fixed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), fee_bp: z.number().int().min(0).max(5_000), description: z.string().max(500).default(''), wait: waitFinal });
 export const creatorRef = z.object({ key: hexKey });
 export const ratingsQuery = z.object({ seller: hexKey.optional(), listing: hash32Hex.optional(), limit: z.coerce.number().int().positive().max(1_000).default(100) });

@@ -6,7 +6,7 @@ import { BRIDGE_RULES, rewardDelivery } from './bridge-rules.ts';
 import { MARKET_CHAINS, MARKET_RULES } from './market-rules.ts';
 import { checkQuorum } from './genesis.ts';
 import type { StateView } from './state-view.ts';
-import { rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBody } from './transactions.ts';
+import { feeExempt, rotateConsentStatement, validatorSetStatement, type SignedTx, type TxBody } from './transactions.ts';
 
 /**
  * What a transaction does to the state, for both chains. Deterministic: every validator and
@@ -76,8 +76,7 @@ export function applyTx(ctx: LedgerContext, view: StateView, tx: SignedTx): Uint
   if (home !== 'both' && home !== ctx.kind) reject('wrong-chain', `${tx.body.kind} transactions belong on the ${home} chain`);
   const account = readAccount(view, tx.from);
   if (tx.nonce !== account.nonce) reject('bad-nonce', `expected nonce ${account.nonce}, got ${tx.nonce}`);
-  const faucet = tx.body.kind === 'faucet';
-  if (!faucet && tx.fee < ctx.params.min_fee) reject('fee-too-low', `the fee ${tx.fee} is below the minimum ${ctx.params.min_fee}`);
+  if (!feeExempt(tx) && tx.fee < ctx.params.min_fee) reject('fee-too-low', `the fee ${tx.fee} is below the minimum ${ctx.params.min_fee}`);
   if (account.balance < tx.fee) reject('insufficient-funds', `the balance ${account.balance} does not cover the fee ${tx.fee}`);
   account.balance -= tx.fee;
   account.nonce += 1;

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { signingPublicKey } from '../crypto/signing.ts';
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import type { ListingView, ModeratorView, OrderView, RatingView, SubmittedTransaction } from '../domain/chain-model.ts';
-import { ChainUnavailableError, ListingNotFoundError, NetworkDisabledError, OrderNotFoundError } from '../domain/errors.ts';
+import { ChainUnavailableError, ListingNotFoundError, NetworkDisabledError, OrderNotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { Telemetry } from '../runtime/telemetry.ts';
 import { headerFor } from './bridge-headers.ts';
@@ -10,7 +12,7 @@ import type { LightClient } from './light-client.ts';
 import { listingIdOf, orderIdOf } from './market-rules.ts';
 import { createMarketIndex } from './market-index.ts';
 import { createMarketViews } from './market-views.ts';
-import { marketKeys, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
+import { anonymousRatingStatement, marketKeys, type Listing, type ListingFields, type ModeratorTerms, type Order } from './market-wire.ts';
 import { keyBytes, StateView } from './state-view.ts';
 import type { TxBody } from './transactions.ts';
 import type { WalletService } from './wallet-service.ts';
@@ -63,6 +65,7 @@ export function createMarketService(init: MarketInit) {
       throw err;
     }
   };
+  const ratingKeyOf = (identityId: string, orderId: string): Uint8Array => wallet.derivedKey(identityId, `dchat/market/rating-key/v1/${orderId}`);
   const findListing = (id: string): Listing => {
     const found = listings.get(id) ?? new StateView(chains.chat.committed.top.tree).read<Listing>(marketKeys.listing(hexToBytes(id)));
     if (!found) throw new ListingNotFoundError(`no listing ${id} on ${chains.chat.committed.chain}`);
@@ -119,14 +122,17 @@ export function createMarketService(init: MarketInit) {
       const header = client ? headerFor(chat, client) : undefined;
       if (!header) throw new ChainUnavailableError('the chat chain has no header the currency chain can check yet; try again after its next block');
       const started = performance.now();
-      const body: TxBody = {
+      const proof = chat.top.tree.prove(keyBytes(marketKeys.listing(item.id)));
+      // Every order commits to a one-time rating key (derived again when rating), so the buyer may rate it anonymously later.
+      const body = (nonce: number): TxBody => ({
         kind: 'order_fund',
         header,
         listing: item,
-        proof: chat.top.tree.prove(keyBytes(marketKeys.listing(item.id))),
+        proof,
         moderator: hexToBytes(i.moderator),
         escrow_timeout_secs: init.escrowTimeoutSecs,
-      };
+        rating_key: createHash('sha256').update(signingPublicKey(ratingKeyOf(id, hex(orderIdOf(hexToBytes(id), nonce))))).digest(),
+      });
       const { nonce, ...result } = await wallet.submitAs('currency', id, body, i.wait);
       if (result.status === 'final') latency.observe(performance.now() - started);
       return { ...result, order_id: hex(orderIdOf(hexToBytes(id), nonce)) };
@@ -151,9 +157,20 @@ export function createMarketService(init: MarketInit) {
       };
       return wallet.submitAs('currency', i.identity_id, bodies[i.action](), i.wait);
     },
-    rate(i: { id: string; identity_id?: string | undefined; scores: { overall: number; quality: number; description: number; delivery: number }; text: string; wait: boolean }): Promise<SubmittedTransaction> {
+    /**
+     * A rating; `anonymous`: signed by the order's one-time rating key and sent from that key's own
+     * empty account (fee-exempt), so neither the rating nor its transaction names the buyer.
+     */
+    rate(i: { id: string; identity_id?: string | undefined; scores: { overall: number; quality: number; description: number; delivery: number }; text: string; anonymous?: boolean | undefined; wait: boolean }): Promise<SubmittedTransaction> {
       const order = findOrder(i.id);
-      return wallet.submitAs('currency', i.identity_id, { kind: 'order_rate', order: order.id, scores: i.scores, text: i.text }, i.wait);
+      if (!i.anonymous) return wallet.submitAs('currency', i.identity_id, { kind: 'order_rate', order: order.id, scores: i.scores, text: i.text }, i.wait);
+      const secret = ratingKeyOf(wallet.identity(i.identity_id), i.id);
+      const key = signingPublicKey(secret);
+      if (!order.rating_key || Buffer.compare(createHash('sha256').update(key).digest(), order.rating_key) !== 0) {
+        throw new ValidationError('anonymous: this order was not bought by this identity with a rating key (orders bought before rating keys can only be rated by name)', [{ path: 'anonymous', message: 'no rating key for this identity' }]);
+      }
+      const sig = anonymousRatingStatement.sign(secret, { chain: chains.currency.committed.chain, order: order.id, scores: i.scores, text: i.text });
+      return wallet.submitWithKey('currency', secret, { kind: 'order_rate', order: order.id, scores: i.scores, text: i.text, anonymous: { key, sig } }, i.wait);
     },
     moderators: (): { moderators: ModeratorView[] } => ({
       moderators: [...index.moderators].map(([key, terms]) => ({ key, fee_fixed: terms.fee_fixed, fee_bp: terms.fee_bp, description: terms.description })),

@@ -1,4 +1,4 @@
-import { addressOf, decodeTx, verifyTx, verifyTxAsync, type DecodedTx, type TxFormatError } from './transactions.ts';
+import { addressOf, decodeTx, feeExempt, verifyTx, verifyTxAsync, type DecodedTx, type TxFormatError } from './transactions.ts';
 import type { ChainParams } from './genesis.ts';
 
 /**
@@ -78,7 +78,7 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
     if (held) return held;
     const { tx } = entry;
     if (tx.chain !== chain) throw new MempoolError('wrong-chain', `the transaction is for chain ${tx.chain}, not ${chain}`);
-    if (tx.body.kind !== 'faucet' && tx.fee < params.min_fee) throw new MempoolError('fee-too-low', `the fee ${tx.fee} is below the minimum ${params.min_fee}`);
+    if (!feeExempt(tx) && tx.fee < params.min_fee) throw new MempoolError('fee-too-low', `the fee ${tx.fee} is below the minimum ${params.min_fee}`);
     const sender = addressOf(tx.from);
     const committedNonce = nonceOf(sender);
     if (tx.nonce < committedNonce) throw new MempoolError('bad-nonce', `nonce ${tx.nonce} is already used (the next is ${committedNonce})`);

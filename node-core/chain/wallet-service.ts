@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { signingPublicKey } from '../crypto/signing.ts';
 import { bytesToHex, hexToBytes } from '../crypto/hex.ts';
 import type { DirectoryAnswer, SubmittedTransaction, Wallet, WalletHistoryEntry } from '../domain/chain-model.ts';
 import { BlockNotFoundError, ChainUnavailableError, IdentityLockedError, UsernameNotFoundError, IdentityNotFoundError, NoIdentityError, TransactionRejectedError, UsernameTakenError, ValidationError } from '../domain/errors.ts';
@@ -12,7 +14,7 @@ import { readAccount, TxRejectedError, type DirectoryRecord } from './ledger-rul
 import { MempoolError } from './mempool.ts';
 import { verifyStateProof, encodeStateProof } from './state-tree.ts';
 import { keyBytes, StateView } from './state-view.ts';
-import { decodeTx, rotateConsentStatement, signTx, TxFormatError, type DecodedTx, type TxBody } from './transactions.ts';
+import { decodeTx, feeExempt, rotateConsentStatement, signTx, TxFormatError, type DecodedTx, type TxBody } from './transactions.ts';
 
 /**
  * What a person does with the ledgers through the API: their wallet on the currency chain (the
@@ -52,12 +54,23 @@ export function createWalletService(init: WalletInit) {
     return fallback.id;
   };
 
-  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody, fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
-    const id = identity(identityId);
+  const secretOf = (id: string): Uint8Array => {
     const secret = init.secretKey(id);
     if (!secret) throw new IdentityLockedError('unlock the identity first (POST /api/identities/:id/unlock)');
+    return secret;
+  };
+
+  /** `body` may depend on the nonce (an order's id is its buyer's and nonce's hash). */
+  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody | ((nonce: number) => TxBody), fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
+    const id = identity(identityId);
+    return submitWith(node, secretOf(id), hexToBytes(id), body, fee, wait);
+  }
+
+  async function submitWith(node: ChainNode, secret: Uint8Array, from: Uint8Array, bodyOf: TxBody | ((nonce: number) => TxBody), fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
     const params = node.committed.genesis.params;
-    const signed = signTx(secret, { chain: node.committed.chain, from: hexToBytes(id), nonce: nextNonce(node, id), fee: fee ?? (body.kind === 'faucet' ? 0 : params.min_fee), body });
+    const nonce = nextNonce(node, bytesToHex(from));
+    const body = typeof bodyOf === 'function' ? bodyOf(nonce) : bodyOf;
+    const signed = signTx(secret, { chain: node.committed.chain, from, nonce, fee: fee ?? (feeExempt({ from, body }) ? 0 : params.min_fee), body });
     refuseEarly(node, signed);
     try {
       node.submit(signed.bytes);
@@ -155,12 +168,19 @@ export function createWalletService(init: WalletInit) {
 
   return {
     /** Any transaction signed by a local identity, checked against the chain's rules first (the bridge's path). */
-    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
+    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody | ((nonce: number) => TxBody), wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
       const id = identity(identityId);
       if (kind === 'chat') await ensureChatFunds(id, chains.chat.committed.genesis.params.min_fee);
       return submit(chains.byKind(kind), id, body, undefined, wait);
     },
     identity,
+    /**
+     * A key only this identity can derive again, for one purpose named by `label` (an order's
+     * one-time rating key): HMAC-SHA-256 of the identity's secret key, so nothing new is stored.
+     */
+    derivedKey: (identityId: string, label: string): Uint8Array => createHmac('sha256', secretOf(identity(identityId))).update(label).digest(),
+    /** A transaction signed by a key that is not an identity (its own account: an anonymous rating). */
+    submitWithKey: (kind: 'chat' | 'currency', secret: Uint8Array, body: TxBody, wait: boolean) => submitWith(chains.byKind(kind), secret, signingPublicKey(secret), body, undefined, wait),
     /** A transaction on the chat chain signed by a local identity (the relay registry's announcements); a devnet's faucet pays its fee. */
     async submitChat(identityId: string | undefined, body: TxBody, wait: boolean): Promise<SubmittedTransaction> {
       const id = identity(identityId);

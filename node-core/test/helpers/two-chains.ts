@@ -5,7 +5,7 @@ import { parseGenesis, type Genesis } from '../../chain/genesis.ts';
 import { createLedgerRules, genesisHash, genesisTree, type Execution, type Top } from '../../chain/ledger.ts';
 import { readAccount } from '../../chain/ledger-rules.ts';
 import { keyBytes, StateView } from '../../chain/state-view.ts';
-import type { DecodedTx, TxBody } from '../../chain/transactions.ts';
+import { feeExempt, type DecodedTx, type TxBody } from '../../chain/transactions.ts';
 import { certify, keys, nextTop, testGenesis, tx } from './chain-fixtures.ts';
 
 /**
@@ -38,10 +38,10 @@ export function chainOf(genesis: Genesis, counterparty: Genesis, validators: rea
       return built.rejected.map((r) => r.error.code);
     },
     /** A transaction from `pair` with its next committed nonce (one per block: refused ones use none up). */
-    tx(pair: SigningKeyPair, body: TxBody): DecodedTx {
+    tx(pair: SigningKeyPair, body: TxBody, fee?: number): DecodedTx {
       const id = Buffer.from(pair.publicKey).toString('hex');
       const nonce = rules.nonce(top.tree, id);
-      return tx(genesis, pair, nonce, body, body.kind === 'faucet' ? 0 : genesis.params.min_fee);
+      return tx(genesis, pair, nonce, body, fee ?? (feeExempt({ from: pair.publicKey, body }) ? 0 : genesis.params.min_fee));
     },
     /** The last block as the other chain's light client is shown it. */
     header(height = top.height): ProofHeader {

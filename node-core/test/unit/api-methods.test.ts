@@ -794,6 +794,16 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     const mine = ratings.find((r) => r.order === bought.order_id);
     assert.deepEqual([mine?.listing, mine?.buyer, mine?.text, mine?.scores.delivery], [listingId, buyer, 'crisp cats', 3]);
     assert.ok((await a.call('market.ratings', { listing: listingId, limit: 10 })).ratings.some((r) => r.order === bought.order_id));
+    // Anonymously: signed by the order's one-time key and sent from that key's own account, so the buyer pays nothing and is named nowhere.
+    const second = await a.call('market.buy', { listing_id: listingId, moderator, identity_id: buyer });
+    await a.call('market.act', { id: second.order_id, action: 'deliver', identity_id: seller });
+    await a.call('market.act', { id: second.order_id, action: 'confirm', identity_id: buyer });
+    await rejectsWith(a.call('market.rate', { id: second.order_id, identity_id: seller, scores: { overall: 5, quality: 5, description: 5, delivery: 5 }, anonymous: true }), 'ValidationError', /rating key/);
+    const before = (await a.call('wallet.get', { identity_id: buyer })).balance;
+    assert.equal((await a.call('market.rate', { id: second.order_id, identity_id: buyer, scores: { overall: 2, quality: 2, description: 2, delivery: 2 }, text: 'meh', anonymous: true })).status, 'final');
+    assert.equal((await a.call('wallet.get', { identity_id: buyer })).balance, before, 'no fee from the buyer');
+    const anonymous = (await a.call('market.ratings', { seller, limit: 10 })).ratings.find((r) => r.order === second.order_id);
+    assert.deepEqual([anonymous?.buyer, anonymous?.text], [null, 'meh']);
     assert.deepEqual((await a.call('market.ratings', { seller: 'ee'.repeat(32), limit: 10 })).ratings, []);
   },
   'market.purchases': async ({ a }) => {

@@ -184,8 +184,24 @@ describe('marketplace: listings and purchases', () => {
     const forged = { key: stranger!.publicKey, sig: anonymousRatingStatement.sign(stranger!.secretKey, { chain: currency.genesis.chain_id, order: id, scores, text }) };
     assert.deepEqual(act(currency, stranger!, { kind: 'order_rate', order: id, scores, text, anonymous: forged }), ['not-buyer']);
     const real = { key: ratingKey.publicKey, sig: anonymousRatingStatement.sign(ratingKey.secretKey, { chain: currency.genesis.chain_id, order: id, scores, text }) };
-    assert.deepEqual(act(currency, stranger!, { kind: 'order_rate', order: id, scores, text, anonymous: real }), []);
+    // Without a fee, only from the rating key's own account: from any other it is an ordinary transaction.
+    assert.deepEqual(currency.block([currency.tx(stranger!, { kind: 'order_rate', order: id, scores, text, anonymous: real }, 0)]), ['fee-too-low']);
+    assert.deepEqual(currency.block([currency.tx(buyer!, { kind: 'order_rate', order: id, scores, text }, 0)]), ['fee-too-low']);
+    assert.deepEqual(currency.block([currency.tx(ratingKey, { kind: 'order_rate', order: id, scores, text, anonymous: real })]), [], 'the key rates from its own empty account, fee-free');
     assert.equal(currency.read<{ buyer: Uint8Array | null }>(marketKeys.rating(id))!.buyer, null);
+    assert.deepEqual(currency.block([currency.tx(ratingKey, { kind: 'order_rate', order: id, scores, text, anonymous: real })]), ['already-rated'], 'one rating per order, so one free transaction at most');
+  });
+
+  it('a fee-free anonymous rating with a key no buyer committed is refused', () => {
+    const { chat, currency } = market();
+    const item = list(chat);
+    const { id } = buy(chat, currency, item, buyer!, { rating_key: createHash('sha256').update(keys(1)[0]!.publicKey).digest() });
+    act(currency, seller!, { kind: 'order_deliver', order: id, content: item.content });
+    act(currency, buyer!, { kind: 'order_confirm', order: id });
+    const scores = { overall: 1, quality: 1, description: 1, delivery: 1 };
+    const other = keys(2)[1]!;
+    const anonymous = { key: other.publicKey, sig: anonymousRatingStatement.sign(other.secretKey, { chain: currency.genesis.chain_id, order: id, scores, text: '' }) };
+    assert.deepEqual(currency.block([currency.tx(other, { kind: 'order_rate', order: id, scores, text: '', anonymous })]), ['not-buyer']);
   });
 
   it('a channel membership paid on the currency chain is granted on the chat chain over the bridge', () => {
