@@ -1,10 +1,10 @@
 /**
- * `npm run bench [store|query|coldstart|http|p2p|bots|chain|bridge|ui ...] [--small] [--record]` — prints figures,
+ * `npm run bench [store|query|coldstart|http|p2p|bots|chain|bridge|market|ui ...] [--small] [--record]` — prints figures,
  * asserts nothing about time. With no names, runs everything. A suite whose run lost, timed out
  * or skipped work throws, and the run exits non-zero without a figure for it.
  *
  * --small (or BENCH_SIZE=small): every suite on a little data, as CI runs them.
- * --profile: the p2p workers run with --cpu-prof; prints their CPU by stage (bench/profile-stages.ts).
+ * --profile: the p2p workers, the bridge's nodes and the market's validator-0 run with --cpu-prof; prints their CPU by stage (bench/profile-stages.ts).
  * --record: also keeps each suite's figures with the machine they came from as
  *   bench/results/<date>-<suite>.json (the README's table is generated from those: npm run bench:readme).
  * The figures of the last run are always written to bench-results/latest.json (not kept in git).
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { runBotsBench } from './bots.bench.ts';
 import { runBridgeBench } from './bridge.bench.ts';
 import { runChainBench } from './chain.bench.ts';
+import { runMarketBench } from './market.bench.ts';
 import { runColdStartBench, runHttpBench } from './process.bench.ts';
 import { runP2pBench } from './p2p.bench.ts';
 import { bigDataDir, runQueryBench } from './query.bench.ts';
@@ -26,7 +27,7 @@ import { cleanTempDirs } from './tmp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'bots', 'chain', 'bridge', 'ui'] as const;
+const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'bots', 'chain', 'bridge', 'market', 'ui'] as const;
 type Suite = (typeof SUITES)[number];
 
 const args = process.argv.slice(2);
@@ -92,6 +93,7 @@ try {
   if (run.has('bots')) await timed('bots', runBotsBench);
   if (run.has('chain')) await timed('chain', runChainBench);
   if (run.has('bridge')) await timed('bridge', runBridgeBench);
+  if (run.has('market')) await timed('market', runMarketBench);
   if (run.has('ui')) await timed('ui', runUiBench);
 } finally {
   cleanTempDirs();
