@@ -157,6 +157,7 @@ function composeLedgers(ctx: NodeContext, networked: NetworkServices | undefined
     telemetry: ctx.metrics.telemetry,
     cacheSize: config.marketplace.cache_size,
     escrowTimeoutSecs: config.marketplace.escrow_timeout_secs,
+    paymentConfirmationTimeoutSecs: config.marketplace.payment_confirmation_timeout_secs,
     record(id) {
       if (!networked) throw new NetworkDisabledError('a listing carries how buyers reach you: peer-to-peer networking must be on (server.p2p_enabled)');
       return encodeIdentityRecord(networked.ownRecord(id));

@@ -30,6 +30,8 @@ export interface MarketInit {
   readonly telemetry: Telemetry;
   readonly cacheSize: number;
   readonly escrowTimeoutSecs: number;
+  /** How long a purchase waits for its escrow to be funded in a final block before answering `pending` (the guide's payment_confirmation_timeout_secs). */
+  readonly paymentConfirmationTimeoutSecs: number;
   /** The identity's signed identity record (how a buyer reaches the seller over E2E chat). */
   record(identityId: string): Uint8Array;
 }
@@ -133,7 +135,7 @@ export function createMarketService(init: MarketInit) {
         escrow_timeout_secs: init.escrowTimeoutSecs,
         rating_key: createHash('sha256').update(signingPublicKey(ratingKeyOf(id, hex(orderIdOf(hexToBytes(id), nonce))))).digest(),
       });
-      const { nonce, ...result } = await wallet.submitAs('currency', id, body, i.wait);
+      const { nonce, ...result } = await wallet.submitAs('currency', id, body, i.wait && init.paymentConfirmationTimeoutSecs * 1000);
       if (result.status === 'final') latency.observe(performance.now() - started);
       return { ...result, order_id: hex(orderIdOf(hexToBytes(id), nonce)) };
     },

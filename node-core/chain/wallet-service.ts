@@ -34,10 +34,13 @@ export interface WalletInit {
 const FINAL_WAIT_MS = 30_000;
 
 /** What a submitter hears: pending at once, or (waiting) final with its height, pending if it is not final in time. */
-async function outcome(node: ChainNode, id: string, wait: boolean): Promise<SubmittedTransaction> {
+/** `wait`: false answers at once, true waits up to FINAL_WAIT_MS for finality, a number waits that many ms. */
+export type FinalWait = boolean | number;
+
+async function outcome(node: ChainNode, id: string, wait: FinalWait): Promise<SubmittedTransaction> {
   const answer = { tx_id: id, chain_id: node.committed.chain };
-  if (!wait) return { ...answer, status: 'pending', height: null };
-  const height = await node.finalized(id, FINAL_WAIT_MS).catch(() => null);
+  if (wait === false || wait === 0) return { ...answer, status: 'pending', height: null };
+  const height = await node.finalized(id, wait === true ? FINAL_WAIT_MS : wait).catch(() => null);
   return { ...answer, status: height === null ? 'pending' : 'final', height };
 }
 
@@ -61,12 +64,12 @@ export function createWalletService(init: WalletInit) {
   };
 
   /** `body` may depend on the nonce (an order's id is its buyer's and nonce's hash). */
-  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody | ((nonce: number) => TxBody), fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
+  async function submit(node: ChainNode, identityId: string | undefined, body: TxBody | ((nonce: number) => TxBody), fee: number | undefined, wait: FinalWait): Promise<SubmittedTransaction & { nonce: number }> {
     const id = identity(identityId);
     return submitWith(node, secretOf(id), hexToBytes(id), body, fee, wait);
   }
 
-  async function submitWith(node: ChainNode, secret: Uint8Array, from: Uint8Array, bodyOf: TxBody | ((nonce: number) => TxBody), fee: number | undefined, wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
+  async function submitWith(node: ChainNode, secret: Uint8Array, from: Uint8Array, bodyOf: TxBody | ((nonce: number) => TxBody), fee: number | undefined, wait: FinalWait): Promise<SubmittedTransaction & { nonce: number }> {
     const params = node.committed.genesis.params;
     const nonce = nextNonce(node, bytesToHex(from));
     const body = typeof bodyOf === 'function' ? bodyOf(nonce) : bodyOf;
@@ -168,7 +171,7 @@ export function createWalletService(init: WalletInit) {
 
   return {
     /** Any transaction signed by a local identity, checked against the chain's rules first (the bridge's path). */
-    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody | ((nonce: number) => TxBody), wait: boolean): Promise<SubmittedTransaction & { nonce: number }> {
+    async submitAs(kind: 'chat' | 'currency', identityId: string | undefined, body: TxBody | ((nonce: number) => TxBody), wait: FinalWait): Promise<SubmittedTransaction & { nonce: number }> {
       const id = identity(identityId);
       if (kind === 'chat') await ensureChatFunds(id, chains.chat.committed.genesis.params.min_fee);
       return submit(chains.byKind(kind), id, body, undefined, wait);

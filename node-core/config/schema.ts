@@ -92,6 +92,12 @@ const relaySection = z.object({
     .default([]),
   bootstrap_nodes: z.array(nonEmpty).default([]),
   external_addresses: z.array(nonEmpty).default([]),
+  /**
+   * IP addresses of TCP load balancers in front of this relay (a relay cluster's HAProxy):
+   * every peer behind one reaches us from its address, so per-address limits and bans do not
+   * apply to connections from them (per-peer limits and bans still do).
+   */
+  balancer_addresses: z.array(z.string().regex(/^[0-9A-Fa-f.:]+$/, 'expected an IP address')).default([]),
   nat_upnp: z.boolean().default(false),
   nat_turn_servers: z.array(nonEmpty).default([]),
   max_peers: positiveInt.default(100),
@@ -231,7 +237,6 @@ export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'observability.prometheus_pushgateway': 'pushing metrics (scrape /metrics instead)',
   'observability.prometheus_push_interval_secs': 'pushing metrics (scrape /metrics instead)',
   'observability.health_check_interval_secs': 'internal health checks',
-  'marketplace.payment_confirmation_timeout_secs': 'a purchase payment deadline (an order is paid in one final transaction)',
   'bridge.validator_quorum': 'the genesis quorum (each chain\'s genesis names its quorum; this key is informational)',
   'logging.max_file_size_mb': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
   'logging.max_backups': 'built-in log rotation (use logrotate; SIGHUP reopens the log file)',
