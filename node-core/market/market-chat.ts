@@ -75,6 +75,7 @@ export function createMarketChat(init: MarketChatInit) {
   const open = new Map<string, Notice>();
   const submitted = new Map<string, number>();
   const packs = new Map<string, StickerPack | null>();
+  const warned = new Set<string>();
   let unsubscribe: (() => void) | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -99,7 +100,13 @@ export function createMarketChat(init: MarketChatInit) {
         again = false;
         for (const [orderId, notice] of [...open]) {
           if (stopped) return;
-          await step(orderId, notice).catch((err: unknown) => log.warn({ err, order: orderId }, 'delivering an order failed; trying again at the next block'));
+          await step(orderId, notice).catch((err: unknown) => {
+            // Tried again at every block: said once per order and reason, not once a second.
+            const said = `${orderId}:${(err as Error).message}`;
+            if (warned.has(said)) return;
+            warned.add(said);
+            log.warn({ err, order: orderId }, 'delivering an order failed; trying again at each block');
+          });
         }
       } while (again && !stopped);
     })().finally(() => (running = undefined));
@@ -117,6 +124,7 @@ export function createMarketChat(init: MarketChatInit) {
     // A notice only counts from the order's own buyer, to the order's own seller.
     if (order.seller !== notice.local || order.buyer !== notice.buyer || order.state !== 'PAID') {
       open.delete(orderId);
+      submitted.delete(orderId);
       return;
     }
     const listing = market.listing(order.listing);
