@@ -53,6 +53,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'DCHAT_RELAY_BOOTSTRAP_NODES', key: 'relay.bootstrap_nodes', type: 'list' },
   { env: 'RELAY_BOOTSTRAP_NODES', key: 'relay.bootstrap_nodes', type: 'list' },
   { env: 'RELAY_EXTERNAL_ADDRESSES', key: 'relay.external_addresses', type: 'list' },
+  { env: 'DCHAT_RELAY_BALANCER_ADDRESSES', key: 'relay.balancer_addresses', type: 'list' },
   { env: 'DCHAT_RELAY_MAX_PEERS', key: 'relay.max_peers', type: 'int' },
   { env: 'DCHAT_RELAY_UPTIME_TARGET', key: 'relay.uptime_target', type: 'number' },
 

@@ -9,8 +9,25 @@ import type { BudgetOwner } from './frame-budget.ts';
  * machine; IPv6 addresses count per /64, the block one machine usually gets.
  */
 
-/** The address a connection comes from, as the unit limits count by; null for relayed ones. */
+/**
+ * Load balancers' addresses (relay.balancer_addresses): connections from them carry many peers,
+ * so they count as no address, like relayed ones. Set once per process by the network at start
+ * (a node is one process; tests that run several in one process leave it empty).
+ */
+const balancers = new Set<string>();
+export function setBalancerAddresses(addresses: readonly string[]): void {
+  balancers.clear();
+  for (const a of addresses) balancers.add(a.toLowerCase());
+}
+
+/** The address a connection comes from, as the unit limits count by; null for relayed ones and balancers. */
 export function ipKey(address: Multiaddr): string | null {
+  const key = addressKey(address);
+  if (key === null || balancers.size === 0) return key;
+  return balancers.has(key) || balancers.has(address.getComponents()[0]?.value?.toLowerCase() ?? '') ? null : key;
+}
+
+function addressKey(address: Multiaddr): string | null {
   const components = address.getComponents();
   if (components.some((c) => c.name === 'p2p-circuit')) return null;
   const first = components[0];

@@ -12,7 +12,7 @@ import type { Telemetry } from '../runtime/telemetry.ts';
 import { createFrameBudget, type FrameBudget } from './frame-budget.ts';
 import { createChannelPool, type ChannelPool } from './frame-channel.ts';
 import { serveFrames, type FrameContext } from './frame-responder.ts';
-import { createInboundLimits, ipKey, type InboundLimits } from './inbound-limits.ts';
+import { createInboundLimits, ipKey, setBalancerAddresses, type InboundLimits } from './inbound-limits.ts';
 import { p2pListenErrorFrom } from './listen-error.ts';
 import { bootstrapAddresses, libp2pOptions, type DchatServices } from './libp2p-options.ts';
 import { DEFAULT_P2P_LIMITS, resolveLimits, type P2pLimits } from './limits.ts';
@@ -96,6 +96,7 @@ export async function createNetwork(init: NetworkInit): Promise<Network> {
   const { rejected, bans, ipBans, refused } = counters;
   const guard = createPeerGuard({ logger: init.logger, rejected, bans, ipBans, ...(init.guardOptions ? { options: init.guardOptions } : {}) });
   const limits = resolveLimits(init.limits);
+  setBalancerAddresses(init.config.relay.balancer_addresses);
   const budget = createFrameBudget(limits);
   const privateKey = await loadOrCreatePeerKey(init.dataDir);
 

@@ -13,6 +13,7 @@ import { tempDir } from './spawn-node.ts';
  */
 export interface TestHaproxy {
   readonly port: number;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +85,7 @@ export async function startHaproxy(port: number, backends: readonly string[]): P
   }
   return {
     port,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

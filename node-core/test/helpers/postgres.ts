@@ -15,6 +15,8 @@ import pg from 'pg';
 export interface TestPostgres {
   readonly host: string;
   readonly port: number;
+  /** The server's data directory (postmaster.pid names its main process). */
+  readonly dataDir: string;
   /** Creates a fresh database and resolves to its postgres:// URL. */
   createDatabase(name?: string): Promise<string>;
   /** Stops the server (fast shutdown: clients are disconnected) and starts it again on the same port. */
@@ -78,6 +80,7 @@ export async function startTestPostgres(): Promise<PostgresOrSkip> {
   const server: TestPostgres = {
     host,
     port,
+    dataDir: data,
     async createDatabase(name = `dchat_test_${process.pid}_${++counter}`) {
       const client = new pg.Client({ host, port, user: 'postgres', database: 'postgres' });
       await client.connect();

@@ -57,8 +57,9 @@ describe('relay cluster: replicas behind HAProxy on one PostgreSQL', () => {
     replicas = await Promise.all(dirs.map((dataDir, i) => startRelay({
       dataDir,
       p2pPort: ports[i]!,
-      // Each replica announces the balancer's address, the one address of the relay.
-      env: { DATABASE_URL: url, DATABASE_MAX_CONNECTIONS: '5', RELAY_EXTERNAL_ADDRESSES: `/ip4/127.0.0.1/tcp/${front}` },
+      // Each replica announces the balancer's address, the one address of the relay, and counts
+      // connections from the balancer as from many peers (not one address's limits).
+      env: { DATABASE_URL: url, DATABASE_MAX_CONNECTIONS: '5', RELAY_EXTERNAL_ADDRESSES: `/ip4/127.0.0.1/tcp/${front}`, DCHAT_RELAY_BALANCER_ADDRESSES: '127.0.0.1' },
     })));
     const peerId = replicas[0]!.peerId!;
     assert.ok(replicas.every((r) => r.peerId === peerId), 'the replicas share one peer id');

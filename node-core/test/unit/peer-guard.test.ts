@@ -4,7 +4,7 @@ import pino from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createPeerGuard } from '../../p2p/peer-guard.ts';
-import { ipKey } from '../../p2p/inbound-limits.ts';
+import { ipKey, setBalancerAddresses } from '../../p2p/inbound-limits.ts';
 
 function guard(now: () => number, options = {}) {
   const registry = new Registry();
@@ -92,5 +92,17 @@ describe('peer guard', () => {
     assert.equal(ipKey(multiaddr('/ip6/::ffff:10.0.0.1/tcp/1')), '10.0.0.1');
     assert.equal(ipKey(multiaddr('/ip4/10.0.0.1/tcp/1/p2p/12D3KooWGRUVh7xN8pS3H6CDdDVCiGHcnmSC4hy5cvEqUD5Tkx4x/p2p-circuit')), null);
     assert.equal(ipKey(multiaddr('/ip6/::1/tcp/1')), '0:0:0:0::/64');
+  });
+
+  it("counts a load balancer's connections (relay.balancer_addresses) as no address, as it carries many peers", () => {
+    setBalancerAddresses(['10.0.0.5']);
+    try {
+      assert.equal(ipKey(multiaddr('/ip4/10.0.0.5/tcp/1')), null);
+      assert.equal(ipKey(multiaddr('/ip6/::ffff:10.0.0.5/tcp/1')), null, 'also reaching a dual-stack socket');
+      assert.equal(ipKey(multiaddr('/ip4/10.0.0.6/tcp/1')), '10.0.0.6', 'others still count');
+    } finally {
+      setBalancerAddresses([]);
+    }
+    assert.equal(ipKey(multiaddr('/ip4/10.0.0.5/tcp/1')), '10.0.0.5');
   });
 });
