@@ -11,6 +11,9 @@
  *  - POST /api/marketplace/orders as the UI calls it, by local identities spread over the
  *    validators: the node finds the listing, proves it, signs, and does whatever the API does
  *    around a purchase;
+ *  - the same order_fund naming the chat height the currency chain's light client already
+ *    verified (the rule's other form) instead of carrying the certified header: what a purchase
+ *    costs without the header;
  *  - the baseline: plain transfers signed here by the same accounts, sent the same way.
  * Each path one at a time (ALONE_RUNS: the floor, block interval and consensus rounds), then
  * offered at the goal's rate (GOAL_PER_S) for the window by POOL workers (so at most POOL open at
@@ -124,6 +127,8 @@ type Send = (worker: number, turn: number) => Promise<{ answer: Submitted; statu
 interface Paths {
   /** order_fund signed here, the listing, its proof and the chat header as the node built them for the first purchase (POST /api/chains/currency/transactions). */
   readonly chain: Send;
+  /** The same order_fund naming the chat height the currency chain's light client verified (adopted from the first purchase's header) instead of carrying the certified header. */
+  readonly byHeight: Send;
   /** The baseline: a plain transfer signed here, by the same accounts, the same way. */
   readonly transfer: Send;
   /** POST /api/marketplace/orders as the UI calls it: the node finds the listing, proves it, signs (and whatever the API does around it). */
@@ -138,8 +143,11 @@ function paths(chain: string, pool: readonly Account[], buyers: readonly Party[]
       return r;
     });
   };
+  const { header, ...rest } = fund;
+  const atHeight: OrderFund = { ...rest, height: header!.header.height };
   return {
     chain: (worker) => signed(pool[worker % pool.length]!, fund),
+    byHeight: (worker) => signed(pool[worker % pool.length]!, atHeight),
     transfer: (worker) => signed(pool[worker % pool.length]!, { kind: 'transfer', to: target.payee, amount: PRICE }),
     api: async (worker, turn) => {
       const buyer = buyers[(worker + turn) % buyers.length]!;
@@ -401,12 +409,14 @@ export async function runMarketBench(): Promise<Record<string, number>> {
     const aloneApi = await alone('API purchase', send.api, true, validators);
     const goal = await phase(`order_fund at ${GOAL_PER_S}/s`, send.chain, true, validators, { perSecond: GOAL_PER_S, windowMs: WINDOW_MS });
     const baseline = await phase(`transfers at ${GOAL_PER_S}/s`, send.transfer, false, validators, { perSecond: GOAL_PER_S, windowMs: WINDOW_MS });
+    const byHeight = await phase(`order_fund naming the height at ${GOAL_PER_S}/s`, send.byHeight, true, validators, { perSecond: GOAL_PER_S, windowMs: WINDOW_MS });
     const paced = await phase(`order_fund at ${PACED_PER_S}/s`, send.chain, true, validators, { perSecond: PACED_PER_S, windowMs: PACED_WINDOW_MS });
     // Last: what a node does around an API purchase (notices to the seller over the E2E chat) may go on after the answers.
     const api = await phase(`API purchases at ${GOAL_PER_S}/s`, send.api, true, validators, { perSecond: GOAL_PER_S, windowMs: WINDOW_MS });
     const fill = blockFill(net, chain, 'order_fund', goal.heights);
     const transferFill = blockFill(net, chain, 'transfer', baseline.heights);
     const apiFill = blockFill(net, chain, 'order_fund', api.heights);
+    const byHeightFill = blockFill(net, chain, 'order_fund', byHeight.heights);
     const params = genesisParams(net);
     const costs = checkCosts(fund, LISTINGS_IN_TREE, sized(5_000, 200));
 
@@ -424,6 +434,16 @@ export async function runMarketBench(): Promise<Record<string, number>> {
       purchase_validator_cpu_us: goal.validatorCpuUs,
       purchase_validator_cpu_us_max: goal.validatorCpuUsMax,
       purchase_client_cpu_us: goal.clientCpuUs,
+      // The same naming a verified chat height instead of carrying the header:
+      by_height_purchases_paid_per_s: byHeight.finalPerSecond,
+      by_height_purchases_offered_per_s: byHeight.offeredPerSecond,
+      by_height_purchase_p50_ms: byHeight.p50,
+      by_height_purchase_p99_ms: byHeight.p99,
+      by_height_validator_cpu_us: byHeight.validatorCpuUs,
+      by_height_validator_cpu_us_max: byHeight.validatorCpuUsMax,
+      by_height_tx_bytes: byHeightFill.txBytes,
+      by_height_block_txs_max: byHeightFill.txsMax,
+      by_height_late: byHeight.late,
       // The baseline, same accounts, same way:
       transfers_final_per_s: baseline.finalPerSecond,
       transfers_offered_per_s: baseline.offeredPerSecond,
@@ -477,18 +497,18 @@ export async function runMarketBench(): Promise<Record<string, number>> {
     };
     const at = (v: number) => (Number.isFinite(v) ? fmt(v) : '> 30 s');
     const lat = (x: PhaseFigures) => `${at(x.p50)} / ${at(x.p99)}${x.late > 0 ? ` (${x.late} > 30 s)` : ''}`;
-    const row = (figure: string, f: (x: PhaseFigures, fill: Fill) => string, goalText: string) => ({ figure, 'order_fund (client-signed)': f(goal, fill), 'POST /api/marketplace/orders': f(api, apiFill), 'baseline: transfers': f(baseline, transferFill), goal: goalText });
-    const firstRow = { figure: `one at a time (${ALONE_RUNS}): latency p50 / p99 to PAID (transfers: to final)`, 'order_fund (client-signed)': lat(aloneChain), 'POST /api/marketplace/orders': lat(aloneApi), 'baseline: transfers': lat(aloneTransfer), goal: `p99 < ${GOAL_P99_MS} ms` };
+    const row = (figure: string, f: (x: PhaseFigures, fill: Fill) => string, goalText: string) => ({ figure, 'order_fund (client-signed)': f(goal, fill), 'the same, naming the height': f(byHeight, byHeightFill), 'POST /api/marketplace/orders': f(api, apiFill), 'baseline: transfers': f(baseline, transferFill), goal: goalText });
+    const firstRow = { figure: `one at a time (${ALONE_RUNS}): latency p50 / p99 to PAID (transfers: to final)`, 'order_fund (client-signed)': lat(aloneChain), 'the same, naming the height': '—', 'POST /api/marketplace/orders': lat(aloneApi), 'baseline: transfers': lat(aloneTransfer), goal: `p99 < ${GOAL_P99_MS} ms` };
     table(`marketplace purchases to PAID on loopback (4 validators, quorum 3; wait: true on every request; ${pool.length} client accounts / ${buyers.length} local identities for the API; baseline: plain transfers by the same accounts, same run)`, [
       firstRow,
       row(`${GOAL_PER_S}/s offered for ${WINDOW_MS / 1000} s (≤ ${POOL} open): PAID/s (offered/s)`, (x) => `${x.finalPerSecond} (${x.offeredPerSecond})`, `≥ ${GOAL_PER_S.toLocaleString('en')}`),
       row('  latency p50 / p99 to PAID (final)', lat, `p99 < ${GOAL_P99_MS} ms`),
       row('  CPU per purchase: each validator (busiest) / the client', (x) => `${Math.round(x.validatorCpuUs)} (${Math.round(x.validatorCpuUsMax)}) / ${Math.round(x.clientCpuUs)} µs`, `≤ ${Math.round(1e6 / GOAL_PER_S)} µs a core`),
       row('  currency blocks: count, transactions mean / max', (_, f) => `${f.blocks}, ${f.txsMean.toFixed(1)} / ${f.txsMax}`, '—'),
-      { figure: "  an order_fund's bytes: certified chat header; listing (of it the seller's identity record); proof", 'order_fund (client-signed)': `${costs.headerBytes} B; ${costs.listingBytes} B (${costs.recordBytes} B); ${costs.proofBytes} B`, 'POST /api/marketplace/orders': 'the same', 'baseline: transfers': '—', goal: '—' },
+      { figure: "  an order_fund's bytes: certified chat header; listing (of it the seller's identity record); proof", 'order_fund (client-signed)': `${costs.headerBytes} B; ${costs.listingBytes} B (${costs.recordBytes} B); ${costs.proofBytes} B`, 'the same, naming the height': 'no header', 'POST /api/marketplace/orders': 'the same', 'baseline: transfers': '—', goal: '—' },
       row('  bytes per transaction; largest block', (_, f) => `${Math.round(f.txBytes)} B; ${Math.round(f.bytesMax / 1024)} KiB`, `≤ ${Math.round(params.max_block_bytes / 1024)} KiB (${Math.floor(params.max_block_bytes / Math.max(1, fill.txBytes))} order_funds), ≤ ${params.max_block_txs} txs, every ${params.block_interval_ms} ms`),
-      { figure: `${PACED_PER_S}/s offered for ${PACED_WINDOW_MS / 1000} s: PAID/s; latency p50 / p99`, 'order_fund (client-signed)': `${paced.finalPerSecond}; ${lat(paced)}`, 'POST /api/marketplace/orders': '—', 'baseline: transfers': '—', goal: `p99 < ${GOAL_P99_MS} ms` },
-      { figure: `per check, every node, in-process: the listing's Merkle proof (depth ${costs.realProofSteps}; among ${LISTINGS_IN_TREE.toLocaleString('en')} listings: depth ${costs.bigProofSteps}), of it the listing's CBOR encoding; one Ed25519 check`, 'order_fund (client-signed)': `${costs.realProofUs.toFixed(1)} µs (${costs.bigProofUs.toFixed(1)} µs), ${costs.encodeUs.toFixed(1)} µs; ${costs.ed25519Us.toFixed(0)} µs`, 'POST /api/marketplace/orders': '—', 'baseline: transfers': '—', goal: '—' },
+      { figure: `${PACED_PER_S}/s offered for ${PACED_WINDOW_MS / 1000} s: PAID/s; latency p50 / p99`, 'order_fund (client-signed)': `${paced.finalPerSecond}; ${lat(paced)}`, 'the same, naming the height': '—', 'POST /api/marketplace/orders': '—', 'baseline: transfers': '—', goal: `p99 < ${GOAL_P99_MS} ms` },
+      { figure: `per check, every node, in-process: the listing's Merkle proof (depth ${costs.realProofSteps}; among ${LISTINGS_IN_TREE.toLocaleString('en')} listings: depth ${costs.bigProofSteps}), of it the listing's CBOR encoding; one Ed25519 check`, 'order_fund (client-signed)': `${costs.realProofUs.toFixed(1)} µs (${costs.bigProofUs.toFixed(1)} µs), ${costs.encodeUs.toFixed(1)} µs; ${costs.ed25519Us.toFixed(0)} µs`, 'the same, naming the height': '—', 'POST /api/marketplace/orders': '—', 'baseline: transfers': '—', goal: '—' },
     ]);
     // A percentile among the answers not final within the API's 30 s wait is recorded as that wait (a lower bound; JSON has no Infinity).
     for (const [k, v] of Object.entries(figures)) if (v === Infinity) figures[k] = 30_000;
