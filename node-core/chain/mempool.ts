@@ -1,4 +1,4 @@
-import { addressOf, decodeTx, feeExempt, verifyTx, verifyTxAsync, type DecodedTx, type TxFormatError } from './transactions.ts';
+import { addressOf, decodeTx, feeExempt, txId, verifyTx, verifyTxAsync, type DecodedTx, type TxFormatError } from './transactions.ts';
 import type { ChainParams } from './genesis.ts';
 
 /**
@@ -110,6 +110,9 @@ export function createMempool(chain: string, params: ChainParams, nonceOf: (addr
     add: (bytes) => admit(decode(bytes)),
     async addMany(list) {
       const decoded = list.map((bytes) => {
+        // Gossip re-sends what waits: one already held is answered without decoding it again (bench market: 4× the proposal check's decoding).
+        const held = byId.get(txId(bytes));
+        if (held) return held;
         try {
           return decode(bytes);
         } catch (err) {
