@@ -38,6 +38,10 @@ const test = base.extend<object, { people: People }>({
   ],
 });
 
+// Two real 1×1 PNGs (red, blue): the stickers of the pack the seller lists.
+const PNG_RED = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+const PNG_BLUE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPj/HwADBwIAMCbHYQAAAABJRU5ErkJggg==';
+
 const rpc = <M extends 'market.creator' | 'market.orders'>(node: RunningNode, method: M, input: object) => json<MethodOutput<M>>(node.api(`/api/rpc/${method}`, { json: input }));
 
 async function auditAtZooms(page: Page, log: ReturnType<typeof auditLog>, name: string): Promise<void> {
@@ -89,7 +93,7 @@ test('marketplace: moderator terms, a sticker pack listed, found, bought, delive
   await expect(page.getByText('Your terms are registered.')).toBeVisible();
   await expect(page.getByTestId('moderator-terms')).toHaveText('Your terms: 0.5 DCT plus 2%.');
 
-  // The seller lists a sticker pack (its content hash from a file), then edits its price.
+  // The seller lists a sticker pack made from two PNG files (this node keeps it to deliver), then edits its price.
   await actAs(page, 'Seller');
   await section(page, 'Sell');
   await expect(page.getByText('You have no open listings.')).toBeVisible();
@@ -98,7 +102,11 @@ test('marketplace: moderator terms, a sticker pack listed, found, bought, delive
   await page.locator('#sell-description').fill('Twelve cats, each in a different hat.');
   await page.locator('#sell-price').fill('2');
   await page.locator('#sell-license').fill('Personal use in chats');
-  await page.locator('#sell-file').setInputFiles({ name: 'cats.zip', mimeType: 'application/zip', buffer: Buffer.from('twelve cats in hats') });
+  await page.locator('#sell-stickers').setInputFiles([
+    { name: 'cat-1.png', mimeType: 'image/png', buffer: Buffer.from(PNG_RED, 'base64') },
+    { name: 'cat-2.png', mimeType: 'image/png', buffer: Buffer.from(PNG_BLUE, 'base64') },
+  ]);
+  await expect(page.getByLabel('Emoji for sticker 2')).toHaveValue('😂');
   await page.getByRole('button', { name: 'Publish the listing' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByText('Published. It is in your listings below.')).toBeVisible();
@@ -153,6 +161,10 @@ test('marketplace: moderator terms, a sticker pack listed, found, bought, delive
   await expect(page.getByTestId('buy-blocked')).toHaveCount(0);
   await auditAtZooms(page, log, 'detail');
   await buy.focus();
+  await page.keyboard.press('Enter');
+  // The confirmation says what escrow means; its Pay button has the focus.
+  await expect(page.getByRole('dialog', { name: 'Buy Cats in hats?' })).toContainText("Moderator's fee0.55 DCT (0.5 DCT plus 2%)");
+  await expect(page.getByRole('button', { name: 'Pay 2.5 DCT into escrow' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByText('Bought. The payment is held in escrow; the order is in My orders.')).toBeVisible();
   await page.getByRole('button', { name: 'Go to my orders' }).focus();

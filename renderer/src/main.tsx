@@ -9,6 +9,7 @@ import './styles/keyboards.css';
 import './styles/bots.css';
 import './styles/wallet.css';
 import './styles/market.css';
+import './styles/market-chat.css';
 
 await initI18n(useApp.getState().preferences.language);
 createRoot(document.getElementById('root')!).render(

@@ -8,6 +8,7 @@ import { FieldError } from '../components/FieldError.tsx';
 import { ReplyPreview, useDraftAndTyping, useReplyTo } from './messages/ComposerParts.tsx';
 import { useCommandMenu } from './messages/CommandMenu.tsx';
 import { useBotCommands } from '../state/bot-commands.ts';
+import { StickerButton, useStickerPacks } from './messages/StickerPicker.tsx';
 
 export interface PendingFile {
   readonly file: File;
@@ -36,6 +37,9 @@ export function Composer(props: {
   const { files, setFiles } = props;
   // In a chat with a bot: its "/" commands menu.
   const commands = useCommandMenu({ text, setText, commands: useBotCommands(props.chatId), inputRef: textInput });
+  // Sticker packs bought by the identity that speaks here: the stickers button shows once one is ready.
+  const identityId = useApp((s) => s.chats.find((c) => c.chat_id === props.chatId)?.identity_id);
+  const packs = useStickerPacks(identityId);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -106,6 +110,7 @@ export function Composer(props: {
             <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5" />
           </svg>
         </button>
+        {identityId && packs.length > 0 && <StickerButton chatId={props.chatId} identityId={identityId} packs={packs} />}
         {commands.available && (
           <button type="button" className="secondary" onClick={commands.toggle} aria-pressed={commands.open}>
             {t('keyboards:commands')}

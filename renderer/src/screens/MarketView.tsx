@@ -1,7 +1,8 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../components/errors.ts';
 import { FieldError } from '../components/FieldError.tsx';
+import { useMarketLink } from '../state/market-link.ts';
 import { useApp } from '../state/store.ts';
 import { Browse } from './market/Browse.tsx';
 import { CreatorSummary } from './market/CreatorSummary.tsx';
@@ -25,7 +26,13 @@ export function MarketView() {
   const client = useApp((s) => s.client)!;
   const identities = useApp((s) => s.identities);
   const fallback = identities.find((i) => i.is_default) ?? identities[0];
-  const [chosen, setChosen] = useState<string | null>(null);
+  // A listing asked for from a chat ("View"): its detail, as the identity of that chat.
+  const [linked] = useState(() => useMarketLink.getState().request);
+  useEffect(() => {
+    if (linked) useMarketLink.setState({ request: null });
+  }, [linked]);
+  const [linkedListing, setLinkedListing] = useState(linked?.listingId);
+  const [chosen, setChosen] = useState<string | null>(linked?.identityId ?? null);
   const actor = identities.find((i) => i.id === chosen) ?? fallback;
   const [section, setSection] = useState<Section>('browse');
   const identityId = actor?.id ?? '';
@@ -37,6 +44,7 @@ export function MarketView() {
 
   const goTo = (next: Section) => {
     setSection(next);
+    setLinkedListing(undefined);
     // The section's heading takes the focus, as a page change does.
     requestAnimationFrame(() => document.getElementById(`market-${next}-title`)?.focus());
   };
@@ -79,7 +87,7 @@ export function MarketView() {
               </li>
             ))}
           </ul>
-          {section === 'browse' && <Browse key={identityId} identityId={identityId} currency={currency} balance={currency.balance} onBought={() => goTo('orders')} />}
+          {section === 'browse' && <Browse key={identityId} identityId={identityId} currency={currency} balance={currency.balance} onBought={() => goTo('orders')} initialListing={linkedListing} />}
           {section === 'sell' && <SellPanel key={identityId} identityId={identityId} currency={currency} />}
           {section === 'orders' && <OrderList key={identityId} identityId={identityId} currency={currency} />}
           {section === 'moderate' && <ModeratePanel key={identityId} identityId={identityId} currency={currency} />}

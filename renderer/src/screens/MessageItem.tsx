@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AttachmentInfo, Message } from '../../../node-core/api/contract.ts';
 import type { ApiClient } from '../api/client.ts';
@@ -7,13 +7,47 @@ import { openMessagingDialog } from '../state/messaging.ts';
 import { InlineEditor, MessageActions, QuoteBlock, ReactionBar, type Names } from './messages/MessageParts.tsx';
 import { MessageText } from './messages/MessageText.tsx';
 import { InlineKeyboard } from './messages/InlineKeyboard.tsx';
+import { MarketCard } from './messages/MarketCard.tsx';
 
-function Attachment(props: { readonly attachment: AttachmentInfo; readonly client: ApiClient | null }) {
+/**
+ * A sticker as market.sendSticker sends it: an image alone in a message, named sticker-N.<type>.
+ * The message carries no other mark of it, so the name is the sign; a sticker shows at once
+ * (it is small and the sender chose it from a pack), where another image waits for Show.
+ */
+const STICKER_NAME = /^sticker-\d+\.(png|webp|gif|jpeg)$/;
+export const isSticker = (message: Message): boolean =>
+  message.text === '' && !message.market && message.attachments?.length === 1 && STICKER_NAME.test(message.attachments[0]!.name) && message.attachments[0]!.mime.startsWith('image/');
+
+function Attachment(props: { readonly attachment: AttachmentInfo; readonly client: ApiClient | null; readonly sticker?: boolean }) {
   const { t, i18n } = useTranslation('chat');
-  const { attachment, client } = props;
+  const { attachment, client, sticker } = props;
   const [url, setUrl] = useState<string | null>(null);
   const ready = attachment.state === 'complete' || attachment.state === 'ready' || attachment.state === 'local';
   const isImage = attachment.mime.startsWith('image/');
+  useEffect(() => {
+    if (!sticker || !ready || !client) return;
+    let live = true;
+    let objectUrl: string | null = null;
+    client.readAttachment(attachment.id).then(
+      (blob) => {
+        if (!live) return;
+        objectUrl = URL.createObjectURL(blob);
+        setUrl(objectUrl);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [sticker, ready, client, attachment.id]);
+
+  if (sticker)
+    return (
+      <div className="attachment sticker">
+        {url ? <img src={url} alt={t('attachment.sticker')} className="sticker-image" /> : <span className="hint">{t('attachment.stickerLoading')}</span>}
+      </div>
+    );
 
   const open = async () => {
     if (!client) return;
@@ -79,13 +113,16 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       ) : props.editing ? (
         <InlineEditor message={message} />
       ) : (
-        message.text && (
+        message.text &&
+        // An order's or delivery's card names its listing itself; the text the node put there is that title.
+        (!message.market || message.market.kind === 'listing') && (
           <p className="message-text">
             <MessageText text={message.text} ownUsernames={props.ownUsernames} />
           </p>
         )
       )}
-      {!deleted && message.attachments?.map((a) => <Attachment key={a.id} attachment={a} client={props.client} />)}
+      {!deleted && message.market && <MarketCard message={message} market={message.market} mine={mine} client={props.client} />}
+      {!deleted && message.attachments?.map((a) => <Attachment key={a.id} attachment={a} client={props.client} sticker={isSticker(message)} />)}
       {!deleted && message.keyboard && <InlineKeyboard message={message} />}
       {!deleted && message.reactions && message.reactions.length > 0 && <ReactionBar message={message} reactions={message.reactions} names={props.names} me={props.me} />}
       <div className="message-foot">

@@ -145,7 +145,10 @@ export const useApp = create<AppState>()((set, get) => {
       if (!current) return {};
       const last = current.items[current.items.length - 1];
       const at = last && message.seq > last.seq ? -1 : current.items.findLastIndex((m) => m.id === message.id);
-      const items = at >= 0 ? current.items.with(at, message) : [...current.items, message];
+      // A message's marketplace reference never changes, but some updates (an attachment's download finishing) come without it: keep it.
+      const before = at >= 0 ? current.items[at] : undefined;
+      const next = before?.market && !message.market ? { ...message, market: before.market } : message;
+      const items = at >= 0 ? current.items.with(at, next) : [...current.items, next];
       return { messages: { ...s.messages, [message.chat_id]: { ...current, items } } };
     });
   const upsertBy = <T>(list: readonly T[], item: T, same: (a: T, b: T) => boolean): T[] => {

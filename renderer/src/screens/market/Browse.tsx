@@ -7,13 +7,15 @@ import { useApp } from '../../state/store.ts';
 import { parseAmount } from '../../wallet-amounts.ts';
 import { useSubmission } from '../wallet/use-submission.ts';
 import { TextField } from '../wallet/TextField.tsx';
-import { LISTING_TYPES, listingPrice, price, shortKey, statsText, type Currency, type Listing } from './market-format.ts';
+import { Dialog } from '../../components/Dialog.tsx';
+import { sendMessage } from '../../state/messaging.ts';
+import { LISTING_TYPES, listingPrice, price, shortKey, statsText, type Currency, type Listing, type Moderator } from './market-format.ts';
 import { usePolled } from './use-polled.ts';
 
 type Query = MethodInput<'market.listings'>;
 
 /** Browse and search the chat chain's listings (q, type, highest price), then one listing's detail with Buy. */
-export function Browse(props: { readonly identityId: string; readonly currency: Currency; readonly balance: number; readonly onBought: () => void }) {
+export function Browse(props: { readonly identityId: string; readonly currency: Currency; readonly balance: number; readonly onBought: () => void; readonly initialListing?: string | undefined }) {
   const { t, i18n } = useTranslation('market');
   const client = useApp((s) => s.client)!;
   const [q, setQ] = useState('');
@@ -21,7 +23,7 @@ export function Browse(props: { readonly identityId: string; readonly currency: 
   const [maxPrice, setMaxPrice] = useState('');
   const [maxError, setMaxError] = useState<string | null>(null);
   const [query, setQuery] = useState<Query>({});
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(props.initialListing ?? null);
   const load = useCallback(() => client.call('market.listings', query), [client, query]);
   const listings = usePolled(load, `listings|${JSON.stringify(query)}`, null);
 
@@ -42,7 +44,22 @@ export function Browse(props: { readonly identityId: string; readonly currency: 
   };
 
   const shown = listings.data?.listings ?? null;
-  const open = shown?.find((l) => l.id === openId) ?? null;
+  // A listing opened from elsewhere (shared in a chat) need not be among those the search shows.
+  const loadOpen = useCallback(() => (openId ? client.call('market.listing', { id: openId }) : Promise.resolve(null)), [client, openId]);
+  const fetched = usePolled(loadOpen, `listing|${openId ?? ''}`);
+  const open = shown?.find((l) => l.id === openId) ?? (fetched.data?.id === openId ? fetched.data : null);
+  if (openId && !open && fetched.error)
+    return (
+      <section aria-labelledby="market-browse-title">
+        <h2 id="market-browse-title" tabIndex={-1}>
+          {t('browse.title')}
+        </h2>
+        <FieldError error={describeError(fetched.error, t)} />
+        <button type="button" className="secondary" onClick={() => setOpenId(null)}>
+          {t('detail.back')}
+        </button>
+      </section>
+    );
   if (open)
     return (
       <ListingDetail
@@ -52,7 +69,7 @@ export function Browse(props: { readonly identityId: string; readonly currency: 
         balance={props.balance}
         onBack={() => {
           setOpenId(null);
-          requestAnimationFrame(() => document.getElementById(`listing-${open.id}`)?.focus());
+          requestAnimationFrame(() => (document.getElementById(`listing-${open.id}`) ?? document.getElementById('market-browse-title'))?.focus());
         }}
         onBought={props.onBought}
       />
@@ -110,7 +127,7 @@ export function Browse(props: { readonly identityId: string; readonly currency: 
   );
 }
 
-/** One listing: what it is, its seller's record, and Buy naming a moderator who holds terms on the chain. */
+/** One listing: what it is, its seller's record, Buy naming a moderator (after a confirmation that says what escrow means), and Share in a chat. */
 function ListingDetail(props: { readonly listing: Listing; readonly identityId: string; readonly currency: Currency; readonly balance: number; readonly onBack: () => void; readonly onBought: () => void }) {
   const { t, i18n } = useTranslation('market');
   const client = useApp((s) => s.client)!;
@@ -120,7 +137,8 @@ function ListingDetail(props: { readonly listing: Listing; readonly identityId: 
   const moderators = usePolled(loadModerators, 'moderators');
   const { submission, run } = useSubmission(t);
   const [moderator, setModerator] = useState('');
-  const [orderId, setOrderId] = useState<string | null>(null);
+  const [bought, setBought] = useState<{ orderId: string; chatId: string | null } | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
 
@@ -133,12 +151,15 @@ function ListingDetail(props: { readonly listing: Listing; readonly identityId: 
   const tooPoor = props.balance < listing.price;
   const blocked = own ? t('detail.ownListing') : !listing.active ? t('detail.closed') : moderators.data && usable.length === 0 ? t('detail.noModerators') : tooPoor ? t('detail.tooPoor') : null;
   const pending = submission.phase === 'pending';
+  const terms = (m: Moderator) => ({ key: shortKey(m.key), fixed: price(t, m.fee_fixed, language, currency), percent: new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 2 }).format(m.fee_bp / 10_000) });
+  const closeConfirm = useCallback(() => setConfirming(false), []);
 
   const buy = async () => {
     if (blocked || !picked || pending) return;
+    setConfirming(false);
     await run(async () => {
       const result = await client.call('market.buy', { listing_id: listing.id, moderator: picked.key, identity_id: props.identityId });
-      setOrderId(result.order_id);
+      setBought({ orderId: result.order_id, chatId: result.chat_id });
       return result;
     });
   };
@@ -184,7 +205,7 @@ function ListingDetail(props: { readonly listing: Listing; readonly identityId: 
           <select id="market-moderator" value={picked?.key ?? ''} onChange={(e) => setModerator(e.target.value)} disabled={usable.length === 0} aria-describedby="market-moderator-help">
             {usable.map((m) => (
               <option key={m.key} value={m.key}>
-                {t('detail.moderatorOption', { key: shortKey(m.key), fixed: price(t, m.fee_fixed, language, currency), percent: new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 2 }).format(m.fee_bp / 10_000) })}
+                {t('detail.moderatorOption', terms(m))}
                 {m.description ? ` — ${m.description}` : ''}
               </option>
             ))}
@@ -194,8 +215,14 @@ function ListingDetail(props: { readonly listing: Listing; readonly identityId: 
           </p>
         </div>
       )}
-      {orderId === null && !own && (
-        <button type="button" className="primary" aria-disabled={blocked !== null || pending || undefined} aria-describedby={blocked ? 'market-buy-blocked' : undefined} onClick={() => void buy()}>
+      {bought === null && !own && (
+        <button
+          type="button"
+          className="primary"
+          aria-disabled={blocked !== null || pending || undefined}
+          aria-describedby={blocked ? 'market-buy-blocked' : undefined}
+          onClick={() => !blocked && picked && !pending && setConfirming(true)}
+        >
           {t('detail.buy', { price: listingPrice(t, listing, language, currency) })}
         </button>
       )}
@@ -206,14 +233,121 @@ function ListingDetail(props: { readonly listing: Listing; readonly identityId: 
       )}
       <p role="status" className="hint">
         {pending && t('detail.buying')}
-        {submission.phase === 'done' && orderId && t('detail.bought')}
+        {submission.phase === 'done' && bought && t('detail.bought')}
       </p>
-      {submission.phase === 'done' && orderId && (
-        <button type="button" className="secondary" onClick={props.onBought}>
-          {t('detail.goToOrders')}
-        </button>
+      {submission.phase === 'done' && bought && (
+        <div className="button-row">
+          {bought.chatId && (
+            <button type="button" className="primary" onClick={() => void useApp.getState().openChat(bought.chatId)}>
+              {t('detail.openChat')}
+            </button>
+          )}
+          <button type="button" className="secondary" onClick={props.onBought}>
+            {t('detail.goToOrders')}
+          </button>
+        </div>
       )}
       <FieldError error={submission.phase === 'failed' ? submission.error : null} />
+      <ShareListing listing={listing} identityId={props.identityId} />
+      {confirming && picked && (
+        <Dialog title={t('confirm.title', { title: listing.title })} onClose={closeConfirm}>
+          <dl className="market-facts" data-testid="buy-confirm-facts">
+            <div>
+              <dt>{t('confirm.price')}</dt>
+              <dd>{listingPrice(t, listing, language, currency)}</dd>
+            </div>
+            <div>
+              <dt>{t('confirm.seller')}</dt>
+              <dd>
+                <span dir="ltr" className="market-key">
+                  {shortKey(listing.seller)}
+                </span>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('confirm.moderator')}</dt>
+              <dd>
+                <span dir="ltr" className="market-key">
+                  {shortKey(picked.key)}
+                </span>
+              </dd>
+            </div>
+            <div>
+              <dt>{t('confirm.fee')}</dt>
+              <dd>{t('confirm.feeValue', { ...terms(picked), fee: price(t, Math.min(listing.price, picked.fee_fixed + Math.floor((listing.price * picked.fee_bp) / 10_000)), language, currency) })}</dd>
+            </div>
+          </dl>
+          <p>{t('confirm.escrow')}</p>
+          <p>{t('confirm.timeout')}</p>
+          <div className="button-row">
+            <button type="button" className="primary" onClick={() => void buy()}>
+              {t('confirm.pay', { price: listingPrice(t, listing, language, currency) })}
+            </button>
+            <button type="button" className="secondary" onClick={closeConfirm}>
+              {t('confirm.cancel')}
+            </button>
+          </div>
+        </Dialog>
+      )}
     </section>
+  );
+}
+
+/** Share in a chat: a message carrying the listing, which the other side sees as a card it can buy from. */
+function ShareListing(props: { readonly listing: Listing; readonly identityId: string }) {
+  const { t } = useTranslation('market');
+  const chats = useApp((s) => s.chats);
+  const mine = chats.filter((c) => c.identity_id === props.identityId && !c.archived);
+  const [open, setOpen] = useState(false);
+  const [chatId, setChatId] = useState('');
+  const [state, setState] = useState<{ phase: 'idle' | 'pending' } | { phase: 'done'; title: string } | { phase: 'failed'; error: string }>({ phase: 'idle' });
+  const chosen = mine.find((c) => c.chat_id === chatId) ?? mine[0];
+
+  const share = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!chosen || state.phase === 'pending') return;
+    setState({ phase: 'pending' });
+    try {
+      await sendMessage({ chat_id: chosen.chat_id, text: '', attachments: [], market: { kind: 'listing', listing_id: props.listing.id } });
+      setState({ phase: 'done', title: chosen.title });
+    } catch (err) {
+      setState({ phase: 'failed', error: describeError(err, t) });
+    }
+  };
+
+  return (
+    <div className="market-share">
+      <button type="button" className="secondary" aria-expanded={open} aria-controls="market-share-form" onClick={() => setOpen((o) => !o)}>
+        {t('share.toggle')}
+      </button>
+      {open && (
+        <form id="market-share-form" onSubmit={(e) => void share(e)} noValidate aria-label={t('share.label', { title: props.listing.title })}>
+          {mine.length === 0 ? (
+            <p className="hint">{t('share.noChats')}</p>
+          ) : (
+            <>
+              <div className="form-row">
+                <label htmlFor="market-share-chat">{t('share.chat')}</label>
+                <select id="market-share-chat" value={chosen?.chat_id ?? ''} onChange={(e) => setChatId(e.target.value)}>
+                  {mine.map((c) => (
+                    <option key={c.chat_id} value={c.chat_id}>
+                      {c.title}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <button type="submit" className="primary" aria-disabled={state.phase === 'pending' || undefined}>
+                {t('share.send')}
+              </button>
+            </>
+          )}
+          <p role="status" className="hint">
+            {state.phase === 'pending' && t('share.pending')}
+            {state.phase === 'done' && t('share.done', { chat: state.title })}
+          </p>
+          <FieldError error={state.phase === 'failed' ? state.error : null} />
+        </form>
+      )}
+    </div>
   );
 }

@@ -6,13 +6,24 @@ import { useApp } from '../../state/store.ts';
 import { amountForInput, parseAmount } from '../../wallet-amounts.ts';
 import { useSubmission } from '../wallet/use-submission.ts';
 import { TextField } from '../wallet/TextField.tsx';
-import { LISTING_TYPES, listingPrice, sha256Hex, statsText, type Currency, type Listing } from './market-format.ts';
+import { formatBytes } from '../../i18n/index.ts';
+import { LISTING_TYPES, listingPrice, statsText, type Currency, type Listing } from './market-format.ts';
+import { StickerImagesField } from './StickerImagesField.tsx';
+import { buildStickerPack, isOneEmoji, packFileName, stickerProblem, STICKER_MAX_BYTES, STICKERS_MAX, type StickerChoice } from './sticker-pack.ts';
+
+interface Errors {
+  title?: string | undefined;
+  price?: string | undefined;
+  file?: string | undefined;
+  stickers?: string | undefined;
+  emoji?: ReadonlyMap<number, string> | undefined;
+}
 import { usePolled } from './use-polled.ts';
 
 /**
- * Sell: a new listing on the chat chain (its preview and content hashes are the SHA-256 of a file
- * the seller picks, or of the title when none is picked), and the seller's own listings with
- * Edit price and Close.
+ * Sell: a new listing on the chat chain whose content this node keeps and delivers to every buyer
+ * over the chat (a sticker pack is built here from the images picked, each with its emoji; any
+ * other type is the file picked), and the seller's own listings with Edit price and Close.
  */
 export function SellPanel(props: { readonly identityId: string; readonly currency: Currency }) {
   const { t } = useTranslation('market');
@@ -48,23 +59,45 @@ function SellForm(props: { readonly identityId: string; readonly currency: Curre
   const [priceText, setPriceText] = useState('');
   const [license, setLicense] = useState('');
   const [file, setFile] = useState<File | null>(null);
-  const [errors, setErrors] = useState<{ title?: string; price?: string }>({});
+  const [stickers, setStickers] = useState<readonly StickerChoice[]>([]);
+  const [errors, setErrors] = useState<Errors>({});
+  const fileInput = useRef<HTMLInputElement>(null);
+  const pack = type === 'sticker_pack';
+
+  /** What is wrong with the form, field by field, in the order the fields come. */
+  const check = (): Errors & { price_value?: number } => {
+    const found: Errors & { price_value?: number } = {};
+    if (title.trim() === '') found.title = t('sell.titleEmpty');
+    const parsed = parseAmount(priceText, i18n.language, props.currency.decimals);
+    if (!parsed.ok) found.price = t('sell.priceError', { example: amountForInput(2_500_000, i18n.language, props.currency.decimals) });
+    else found.price_value = parsed.value;
+    if (pack) {
+      const wrong = stickers.find((s) => stickerProblem(s.file) !== null);
+      if (stickers.length === 0) found.stickers = t('sell.stickersEmpty');
+      else if (stickers.length > STICKERS_MAX) found.stickers = t('sell.stickersTooMany', { max: STICKERS_MAX });
+      else if (wrong) found.stickers = t(stickerProblem(wrong.file) === 'type' ? 'sell.stickerType' : 'sell.stickerSize', { name: wrong.file.name, size: formatBytes(STICKER_MAX_BYTES, i18n.language) });
+      const emoji = new Map<number, string>();
+      stickers.forEach((s, i) => !isOneEmoji(s.emoji) && emoji.set(i, t('sell.emojiError', { number: i + 1 })));
+      if (emoji.size > 0) found.emoji = emoji;
+    } else if (!file) found.file = t('sell.fileMissing');
+    return found;
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (submission.phase === 'pending') return;
-    const found: { title?: string; price?: string } = {};
-    if (title.trim() === '') found.title = t('sell.titleEmpty');
-    const parsed = parseAmount(priceText, i18n.language, props.currency.decimals);
-    if (!parsed.ok) found.price = t('sell.priceError', { example: amountForInput(2_500_000, i18n.language, props.currency.decimals) });
+    const { price_value: priceValue, ...found } = check();
     setErrors(found);
-    if (found.title || found.price || !parsed.ok) {
-      document.getElementById(found.title ? 'sell-title' : 'sell-price')?.focus();
+    const firstWrong = found.title ? 'sell-title' : found.price ? 'sell-price' : found.stickers ? 'sell-stickers' : found.emoji ? `sell-emoji-${[...found.emoji.keys()][0]}` : found.file ? 'sell-file' : null;
+    if (firstWrong || priceValue === undefined) {
+      document.getElementById(firstWrong ?? 'sell-price')?.focus();
       return;
     }
+    const name = title.trim();
     const outcome = await run(async () => {
-      const content = await sha256Hex(file ? await file.arrayBuffer() : title.trim());
-      return client.call('market.sell', { identity_id: props.identityId, type, title: title.trim(), description, price: parsed.value, license, preview: content, content });
+      // The node keeps the uploaded file and delivers it to every buyer over the chat.
+      const upload = pack ? await client.upload(await buildStickerPack(name, stickers), packFileName(name)) : await client.upload(file!, file!.name);
+      return client.call('market.sell', { identity_id: props.identityId, type, title: name, description, price: priceValue, license, content_attachment: upload.id });
     });
     if (outcome.phase === 'done') {
       setTitle('');
@@ -72,6 +105,8 @@ function SellForm(props: { readonly identityId: string; readonly currency: Curre
       setPriceText('');
       setLicense('');
       setFile(null);
+      setStickers([]);
+      if (fileInput.current) fileInput.current.value = '';
       props.onListed();
     }
   };
@@ -83,7 +118,14 @@ function SellForm(props: { readonly identityId: string; readonly currency: Curre
       </h2>
       <div className="form-row">
         <label htmlFor="sell-type">{t('sell.type')}</label>
-        <select id="sell-type" value={type} onChange={(e) => setType(e.target.value as Listing['type'])}>
+        <select
+          id="sell-type"
+          value={type}
+          onChange={(e) => {
+            setType(e.target.value as Listing['type']);
+            setErrors((current) => ({ ...current, file: undefined, stickers: undefined, emoji: undefined }));
+          }}
+        >
           {LISTING_TYPES.filter((ty) => ty !== 'membership').map((ty) => (
             <option key={ty} value={ty}>
               {t(`types.${ty}`)}
@@ -113,13 +155,25 @@ function SellForm(props: { readonly identityId: string; readonly currency: Curre
         <label htmlFor="sell-license">{t('sell.license')}</label>
         <input id="sell-license" value={license} maxLength={200} onChange={(e) => setLicense(e.target.value)} autoComplete="off" />
       </div>
-      <div className="form-row">
-        <label htmlFor="sell-file">{t('sell.file')}</label>
-        <input id="sell-file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-describedby="sell-file-help" />
-        <p id="sell-file-help" className="hint">
-          {t('sell.fileHelp')}
-        </p>
-      </div>
+      {pack ? (
+        <StickerImagesField stickers={stickers} setStickers={setStickers} error={errors.stickers ?? null} emojiErrors={errors.emoji ?? new Map()} />
+      ) : (
+        <div className="form-row">
+          <label htmlFor="sell-file">{t('sell.file')}</label>
+          <input
+            ref={fileInput}
+            id="sell-file"
+            type="file"
+            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            aria-describedby={errors.file ? 'sell-file-help sell-file-error' : 'sell-file-help'}
+            aria-invalid={errors.file ? true : undefined}
+          />
+          <p id="sell-file-help" className="hint">
+            {t('sell.fileHelp')}
+          </p>
+          <FieldError id="sell-file-error" error={errors.file ?? null} />
+        </div>
+      )}
       <button type="submit" className="primary" aria-disabled={submission.phase === 'pending' || undefined}>
         {t('sell.submit')}
       </button>

@@ -36,10 +36,3 @@ export const shortKey = (key: string): string => `${key.slice(0, 6)}…${key.sli
 
 /** The states in which the buyer's money is still held by the order. */
 export const OPEN_STATES: ReadonlyArray<Order['state']> = ['AWAITING_PAYMENT', 'PAID', 'DELIVERED', 'DISPUTED', 'DECIDED'];
-
-/** The SHA-256 of a file (or of a text when no file is chosen) as 64 lowercase hex digits, as a listing's preview and content hashes. */
-export async function sha256Hex(data: ArrayBuffer | string): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
