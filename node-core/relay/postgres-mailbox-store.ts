@@ -4,7 +4,7 @@ import type { DchatConfig } from '../config/schema.ts';
 import type { Startable } from '../runtime/startable.ts';
 import type { Telemetry } from '../runtime/telemetry.ts';
 import { createPostgresPool, type PostgresPool, type Queryable, type Statement } from '../store/postgres-pool.ts';
-import type { MailboxEntry, MailboxStore, RelayCounter } from './mailbox-store.ts';
+import type { DepositOutcome, MailboxEntry, MailboxStore, RelayCounter } from './mailbox-store.ts';
 import { RELAY_COUNTERS } from './mailbox-store.ts';
 import { RELAY_POSTGRES_MIGRATIONS } from './postgres-migrations/index.ts';
 import { fitsQuota } from './quotas.ts';
@@ -12,7 +12,8 @@ import { fitsQuota } from './quotas.ts';
 /**
  * The mailbox on a PostgreSQL server (`database.url`), so several relay replicas share one
  * mailbox, one set of quotas and one TTL. Each method is one statement or one transaction:
- * a deposit locks its recipient's row while it checks the recipient's quota and inserts, so
+ * a deposit (one call of mailbox_deposit, migration 0003) locks its recipient's row while it
+ * checks the recipient's quota and inserts, so
  * concurrent deposits (from any replica) cannot overrun it; the relay-wide byte limit is a budget
  * the deposit reserves its bytes from in the same transaction, by a conditional update of one of
  * a few budget rows (migration 0002), so it cannot be overrun either, without every deposit in the
@@ -83,11 +84,6 @@ const sql = {
     text: `SELECT coalesce((SELECT messages FROM mailbox_usage WHERE recipient = $1), 0) AS messages,
                   coalesce((SELECT bytes FROM mailbox_usage WHERE recipient = $1), 0) AS bytes`,
   },
-  store: {
-    op: 'deposit',
-    text: `INSERT INTO mailbox (recipient, envelope_id, envelope, size, stored_at, expires_at, budget_shard) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (recipient, envelope_id) DO NOTHING RETURNING seq`,
-  },
   // Reserves $1 bytes in a budget shard below $3 whose bytes stay within $2, the preferred shard
   // $4 first. The row lock (FOR UPDATE re-reads a row another transaction changed) makes the
   // check and the addition one step across connections. The first form skips shards other
@@ -105,7 +101,7 @@ const sql = {
            RETURNING shard`,
   },
   budgetRoom: { op: 'deposit', text: 'SELECT 1 AS room FROM mailbox_budget WHERE shard < $3 AND bytes + $1 <= $2 LIMIT 1' },
-  reshard: { op: 'deposit', text: 'UPDATE mailbox SET budget_shard = $3 WHERE recipient = $1 AND envelope_id = $2' },
+  deposit: { op: 'deposit', text: 'SELECT mailbox_deposit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS outcome' },
   pending: {
     op: 'pending',
     text: `SELECT ${COLUMNS} FROM mailbox WHERE recipient = $1 AND seq > $2 AND expires_at > $3 ORDER BY seq LIMIT $4`,
@@ -219,7 +215,10 @@ async function reserve(tx: Queryable, size: number, budget: { shards: number; sh
   return undefined;
 }
 
-/** Undoes a transaction whose deposit did not fit the relay-wide budget. */
+/** The SQLSTATE mailbox_deposit raises when the relay-wide budget cannot pay for a deposit. */
+const RELAY_FULL = 'DC001';
+
+/** Undoes a transaction whose chunk did not fit the relay-wide budget. */
 class RelayFull extends Error {
   override readonly name = 'RelayFull';
 }
@@ -279,30 +278,20 @@ export function createPostgresMailboxStore(init: PostgresMailboxStoreInit): Post
       return row ? { id: row.id, public_key: row.public_key } : undefined;
     },
 
+    // One call (migration 0003: the recipient's lock, its quota, the insert, the relay-wide budget
+    // and the count, in that order); the relay-wide limit refused raises DC001.
     deposit: (entry, limits) =>
       inOrder(entry.recipient, async () => {
         const budget = budgetOf(limits.totalBytes, perShard);
         const preferred = shard() % budget.shards;
+        const args = [entry.recipient, buf(entry.envelope_id), buf(entry.envelope), entry.size, entry.stored_at, entry.expires_at];
         try {
-          return await pool.transaction('deposit', async (tx) => {
-            const usage = await lockedUsage(tx, entry.recipient);
-            if (!usage) return 'unknown-recipient';
-            if (!fitsQuota(usage, 0, entry.size, limits, 'mail')) {
-              await addCounter(tx, 'rejected_quota', 1);
-              return 'quota';
-            }
-            const args = [entry.recipient, buf(entry.envelope_id), buf(entry.envelope), entry.size, entry.stored_at, entry.expires_at];
-            const stored = await tx.query(sql.store, [...args, preferred]);
-            if (stored.length === 0) return 'duplicate';
-            const from = await reserve(tx, entry.size, budget, preferred);
-            if (from === undefined) throw new RelayFull();
-            // The row was stored as paid from the preferred shard; another shard may have paid.
-            if (from !== preferred) await tx.query(sql.reshard, [entry.recipient, buf(entry.envelope_id), from]);
-            await addCounter(tx, 'stored', 1);
-            return 'stored';
-          });
+          const [row] = await pool.query<{ outcome: DepositOutcome }>(sql.deposit, [
+            ...args, limits.messagesPerRecipient, limits.bytesPerRecipient, budget.shards, budget.share, preferred, shard(),
+          ]);
+          return row!.outcome;
         } catch (err) {
-          if (err instanceof RelayFull) return refusedForQuota();
+          if ((err as { code?: string }).code === RELAY_FULL) return refusedForQuota();
           throw err;
         }
       }),

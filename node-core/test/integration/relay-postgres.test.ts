@@ -64,7 +64,7 @@ describe('relay on PostgreSQL', () => {
         assert.ok(metrics.includes(name), `/metrics has ${name}`);
       }
       const versions = await db.query<{ component: string; version: number }>('SELECT component, version FROM schema_version ORDER BY version');
-      assert.deepEqual(versions.rows, [{ component: 'relay', version: 1 }, { component: 'relay', version: 2 }]);
+      assert.deepEqual(versions.rows, [{ component: 'relay', version: 1 }, { component: 'relay', version: 2 }, { component: 'relay', version: 3 }]);
     } finally {
       await Promise.all([a.stop(), b.stop(), relay.stop()]);
       await db.end();

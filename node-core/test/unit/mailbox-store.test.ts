@@ -176,7 +176,7 @@ describe('relay mailbox store on PostgreSQL: schema and faults', () => {
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     try {
-      assert.deepEqual((await db.query('SELECT component, version FROM schema_version ORDER BY version')).rows, [{ component: 'relay', version: 1 }, { component: 'relay', version: 2 }]);
+      assert.deepEqual((await db.query('SELECT component, version FROM schema_version ORDER BY version')).rows, [{ component: 'relay', version: 1 }, { component: 'relay', version: 2 }, { component: 'relay', version: 3 }]);
       await Promise.all(replicas.map((r) => r.stop()));
       await db.query("INSERT INTO schema_version (component, version, name) VALUES ('relay', 99, 'from the future')");
       const newer = createPostgresMailboxStore(options(url));
