@@ -1,5 +1,5 @@
 /**
- * `npm run bench [store|query|coldstart|http|p2p|bots|chain|bridge|market|ui ...] [--small] [--record]` — prints figures,
+ * `npm run bench [store|query|coldstart|http|p2p|bots|chain|bridge|market|relay-cluster|ui ...] [--small] [--record]` — prints figures,
  * asserts nothing about time. With no names, runs everything. A suite whose run lost, timed out
  * or skipped work throws, and the run exits non-zero without a figure for it.
  *
@@ -19,6 +19,7 @@ import { runChainBench } from './chain.bench.ts';
 import { runMarketBench } from './market.bench.ts';
 import { runColdStartBench, runHttpBench } from './process.bench.ts';
 import { runP2pBench } from './p2p.bench.ts';
+import { runRelayClusterBench } from './relay-cluster.bench.ts';
 import { bigDataDir, runQueryBench } from './query.bench.ts';
 import { BENCH_SIZE } from './size.ts';
 import { runStoreBench } from './store.bench.ts';
@@ -27,7 +28,7 @@ import { cleanTempDirs } from './tmp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'bots', 'chain', 'bridge', 'market', 'ui'] as const;
+const SUITES = ['store', 'query', 'coldstart', 'http', 'p2p', 'bots', 'chain', 'bridge', 'market', 'relay-cluster', 'ui'] as const;
 type Suite = (typeof SUITES)[number];
 
 const args = process.argv.slice(2);
@@ -94,6 +95,7 @@ try {
   if (run.has('chain')) await timed('chain', runChainBench);
   if (run.has('bridge')) await timed('bridge', runBridgeBench);
   if (run.has('market')) await timed('market', runMarketBench);
+  if (run.has('relay-cluster')) await timed('relay-cluster', runRelayClusterBench);
   if (run.has('ui')) await timed('ui', runUiBench);
 } finally {
   cleanTempDirs();
