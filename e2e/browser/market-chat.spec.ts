@@ -54,9 +54,9 @@ const test = base.extend<object, { market: Net }>({
   ],
 });
 
-async function userPage(browser: Browser): Promise<Page> {
+async function userPage(browser: Browser, language = 'en'): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(() => localStorage.setItem('dchat.preferences', JSON.stringify({ language: 'en', theme: 'light', reducedMotion: true, textSize: 100 })));
+  await context.addInitScript((lang) => localStorage.setItem('dchat.preferences', JSON.stringify({ language: lang, theme: 'light', reducedMotion: true, textSize: 100 })), language);
   return context.newPage();
 }
 
@@ -180,6 +180,8 @@ test('marketplace in the chat: a sticker pack made from PNG files, bought throug
   await expect(delivered.getByTestId('market-card-state')).toHaveText('Delivered — waiting for the buyer to confirm', { timeout: 60_000 });
   const deliveryMessage = buyerPage.locator('.message', { has: delivered });
   await expect(deliveryMessage.locator('.attachment-name')).toHaveText('dots.json');
+  // The seller the node added as a contact for the order is named as their profile says.
+  await expect(deliveryMessage.locator('.sender')).toHaveText('Maker');
   await expect(delivered.getByRole('button', { name: 'Confirm receipt of Dots and pay the seller' })).toBeVisible();
 
   // The stickers button comes once the pack is here and checked; the picker works by keyboard alone.
@@ -226,6 +228,7 @@ test('marketplace in the chat: a sticker pack made from PNG files, bought throug
   const received = sellerPage.locator('.message:not(.mine) img.sticker-image');
   await expect(received).toBeVisible({ timeout: 60_000 });
   await expect(sellerPage.getByTestId('market-card-order')).toContainText('Order placed');
+  await expect(sellerPage.locator('.message:not(.mine) .sender').first()).toHaveText('Fan');
   await expect(sellerPage.getByTestId('market-card-delivery')).toContainText('Delivered');
   // Only the buyer confirms.
   await expect(sellerPage.getByRole('button', { name: /^Confirm receipt/ })).toHaveCount(0);
@@ -252,6 +255,27 @@ test('marketplace in the chat: a sticker pack made from PNG files, bought throug
   await expect(buyerPage.getByTestId('detail-price')).toHaveText('1 DCT');
   await expect(buyerPage.getByRole('button', { name: 'Buy for 1 DCT' })).toBeVisible();
 
+  // Right to left, in Arabic: the cards and the picker.
+  const arabic = await userPage(browser, 'ar');
+  const arabicLog = auditLog(arabic);
+  await openUi(arabic, buyer.node);
+  await expect(arabic.locator('html')).toHaveAttribute('dir', 'rtl');
+  await arabic.locator('button.chat-item').first().click();
+  await expect(arabic.getByTestId('market-card-delivery')).toContainText('تم التسليم');
+  await auditAtZooms(arabic, arabicLog, 'ar-chat');
+  const arabicStickers = arabic.getByRole('button', { name: 'الملصقات', exact: true });
+  await arabicStickers.focus();
+  await arabic.keyboard.press('Enter');
+  const arabicFirst = arabic.getByRole('button', { name: 'أرسل الملصق 🔴 (1 من 2)' });
+  await expect(arabicFirst).toBeFocused();
+  // Right to left, the next sticker is to the left.
+  await arabic.keyboard.press('ArrowLeft');
+  await expect(arabic.getByRole('button', { name: 'أرسل الملصق 🔵 (2 من 2)' })).toBeFocused();
+  await auditAtZooms(arabic, arabicLog, 'ar-sticker-picker');
+  await arabic.keyboard.press('Escape');
+  await expect(arabicStickers).toBeFocused();
+
   sellerLog.finish();
   buyerLog.finish();
+  arabicLog.finish();
 });

@@ -284,7 +284,13 @@ export const useApp = create<AppState>()((set, get) => {
         case 'message.updated':
           upsertMessage(event.data);
           break;
-        case 'chat.created':
+        case 'chat.created': {
+          const chat = event.data;
+          upsertChat(chat);
+          // A direct chat the node opened by itself (a marketplace order with a new seller) comes with a contact we do not list yet: read the people again, for its name.
+          if (chat.peer_identity && !get().contacts.some((c) => c.identity_key === chat.peer_identity)) void get().loadPeople().catch(() => undefined);
+          break;
+        }
         case 'chat.updated':
           upsertChat(event.data);
           break;
