@@ -39,9 +39,9 @@ async function main(): Promise<void> {
   const startup = readStartup(process.argv.slice(1));
   if (!startup) return;
   const { loaded } = startup;
-  const { logger, flush } = createLogger(loaded.config.logging, VERSION);
+  const { logger, flush, onError } = createLogger(loaded.config.logging, VERSION);
   logConfigWarnings(loaded, logger);
-  const node = createNode({ loaded, logger, version: VERSION, http: startup.headless });
+  const node = createNode({ loaded, logger, version: VERSION, http: startup.headless, onLogError: onError });
 
   app.setAsDefaultProtocolClient('dchat');
   await app.whenReady();

@@ -24,6 +24,8 @@ export interface NodeInit {
   readonly http?: boolean;
   /** The built web UI to serve at /; default: dist/renderer of this checkout. */
   readonly uiDir?: string;
+  /** The log's failed writes (NodeLogger.onError), counted in observability_errors_total. */
+  readonly onLogError?: (listener: (err: Error) => void) => () => void;
 }
 
 /** What the node's parts share while it runs; set as they come up, cleared as they go. */
@@ -61,6 +63,7 @@ export function createContext(init: NodeInit): NodeContext {
     },
   });
   store.onDamage(() => metrics.storeDamaged.set(1));
+  init.onLogError?.(() => metrics.observabilityErrors.inc({ kind: 'log_write' }));
   const events = createEventBus((err) => {
     metrics.errors.inc({ component: 'events', error: (err as Error).name ?? 'Error' });
     log.error({ err }, 'an event subscriber failed');

@@ -207,7 +207,12 @@ async function compose(ctx: NodeContext): Promise<Lifecycle> {
     networked?.attachments ??
     createAttachmentService({ dataDir, store, network: undefined, keyRing, vault, events, logger: init.logger, maxBytes: maxAttachmentBytes, sourceOf: () => undefined, ownRelays: () => [] });
   const messaging = createMessagingService({ store, events, attachments: files, outbound: (chat) => networked?.outboundFor(chat.kind) });
-  const node = { health: () => ({ status: 'healthy' as const, version: init.version }), status: () => statusOf(ctx), peers: () => peersOf(ctx) };
+  const node = {
+    health: () => ({ status: 'healthy' as const, version: init.version }),
+    status: () => statusOf(ctx),
+    peers: () => peersOf(ctx),
+    reportAccessibility: (check: 'shortcut_conflict', failures: number) => ctx.metrics.accessibilityFailures.inc({ check }, failures),
+  };
   const bots = createBots({
     store,
     events,

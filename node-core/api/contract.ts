@@ -75,6 +75,8 @@ export interface ApiMethods {
   'node.health': { input: Input<typeof S.empty>; output: Health };
   'node.status': { input: Input<typeof S.empty>; output: NodeStatus };
   'node.peers': { input: Input<typeof S.empty>; output: PeerList };
+  /** The UI reports failed accessibility checks (shortcut conflicts) for the node's metrics. */
+  'node.reportAccessibility': { input: Input<typeof S.accessibilityFailures>; output: { recorded: number } };
   'identities.list': { input: Input<typeof S.empty>; output: { identities: Identity[] } };
   'identities.get': { input: Input<typeof S.identityRef>; output: Identity };
   'identities.create': { input: Input<typeof S.createIdentity>; output: Identity };

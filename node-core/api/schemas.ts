@@ -77,6 +77,15 @@ const seqCursor = intParam(0, Number.MAX_SAFE_INTEGER);
 
 export const empty = z.object({});
 
+/**
+ * A run-time accessibility check that failed in the UI (the shortcut registry's conflict check):
+ * counted in accessibility_validation_failures_total. Bounded, so a client cannot inflate it.
+ */
+export const accessibilityFailures = z.strictObject({
+  check: z.enum(['shortcut_conflict']),
+  failures: z.number().int().min(1).max(100),
+});
+
 export const identityRef = z.object({ id: hexKey });
 
 export const createIdentity = z.strictObject({

@@ -69,12 +69,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   if (args.command === 'check') return runCheck(loaded.dataDir, io);
 
-  const { logger, flush, reopen } = createLogger(loaded.config.logging, VERSION);
+  const { logger, flush, reopen, onError } = createLogger(loaded.config.logging, VERSION);
   logConfigWarnings(loaded, logger);
 
   if (args.initDb) return initDb(loaded, logger, flush, io);
 
-  const node = createNode({ loaded, logger, version: VERSION });
+  const node = createNode({ loaded, logger, version: VERSION, onLogError: onError });
   try {
     await node.start();
   } catch (err) {

@@ -9,6 +9,8 @@ export interface NodeLogger {
   reopen(): void;
   /** Writes out buffered lines; call before exiting. */
   flush(): void;
+  /** Calls the listener on each failed write (a full disk, a closed pipe); returns an unsubscribe. */
+  onError(listener: (err: Error) => void): () => void;
 }
 
 export interface LoggerEnvironment {
@@ -35,6 +37,13 @@ export function createLogger(config: DchatConfig['logging'], version: string, en
     config.output === 'file'
       ? pino.destination({ dest: config.file_path!, mkdir: true, sync: false })
       : pino.destination({ dest: fd, sync: false });
+  // A failed write (ENOSPC, EPIPE) is an 'error' event: without a listener it would end the
+  // process; with one, the line is lost, the node goes on and the failure is counted
+  // (observability_errors_total{kind="log_write"}, through onError).
+  const errorListeners = new Set<(err: Error) => void>();
+  destination.on('error', (err: Error) => {
+    for (const listener of errorListeners) listener(err);
+  });
   let stream: DestinationStream = destination;
   if (resolveLogFormat(config, isTerminal) === 'pretty') {
     // Colours only where a terminal shows them; "pretty" into a file or pipe stays plain text.
@@ -60,6 +69,10 @@ export function createLogger(config: DchatConfig['logging'], version: string, en
       } catch {
         // Nothing buffered, or the destination is already closed.
       }
+    },
+    onError(listener) {
+      errorListeners.add(listener);
+      return () => errorListeners.delete(listener);
     },
   };
 }

@@ -14,6 +14,16 @@ export interface Metrics {
   readonly wsClients: Gauge;
   /** 1 once dchat.db was found damaged (writes refused until it is restored), else 0. */
   readonly storeDamaged: Gauge;
+  /**
+   * Failures to record or export metrics or to write the log, by kind (metric_read, export,
+   * log_write): the Phase 5 guide's MetricsRecordingError alert.
+   */
+  readonly observabilityErrors: Counter<'kind'>;
+  /**
+   * Accessibility checks that failed at run time, by check (shortcut_conflict: the shortcut
+   * registry found two actions on one key): the guide's AccessibilityValidationFailure alert.
+   */
+  readonly accessibilityFailures: Counter<'check'>;
   render(): Promise<string>;
   readonly contentType: string;
 }
@@ -70,6 +80,19 @@ export function createMetrics(init: MetricsInit): Metrics {
   });
   storeDamaged.set(0);
 
+  const observabilityErrors = new Counter({
+    name: 'observability_errors_total',
+    help: 'Failures to record or export metrics or to write the log, by kind (metric_read, export, log_write)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const accessibilityFailures = new Counter({
+    name: 'accessibility_validation_failures_total',
+    help: 'Accessibility checks that failed at run time, by check (shortcut_conflict)',
+    labelNames: ['check'] as const,
+    registers: [registry],
+  });
+
   // Read the store once per scrape, not once per gauge.
   let figures: StoreFigures | undefined;
   const storeGauge = (name: string, help: string, pick: (f: StoreFigures) => number) =>
@@ -90,15 +113,28 @@ export function createMetrics(init: MetricsInit): Metrics {
 
   return {
     registry,
-    telemetry: createPrometheusTelemetry(registry),
+    telemetry: createPrometheusTelemetry(registry, () => observabilityErrors.inc({ kind: 'metric_read' })),
     httpRequestDuration,
     errors,
     messagesStored,
     wsClients,
     storeDamaged,
-    render: () => {
-      figures = init.storeFigures();
-      return registry.metrics();
+    observabilityErrors,
+    accessibilityFailures,
+    async render() {
+      try {
+        figures = init.storeFigures();
+      } catch {
+        // The scrape goes on without the store's figures; the failure is counted.
+        figures = undefined;
+        observabilityErrors.inc({ kind: 'metric_read' });
+      }
+      try {
+        return await registry.metrics();
+      } catch (err) {
+        observabilityErrors.inc({ kind: 'export' });
+        throw err;
+      }
     },
     contentType: registry.contentType,
   };

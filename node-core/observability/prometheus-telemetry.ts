@@ -19,8 +19,9 @@ const declaredByRegistry = new WeakMap<Registry, Map<string, Declared>>();
  * A component built again over the same registry (the node started a second time in one process)
  * declares its metrics again: it gets the same metric back, counting on, and a read gauge reads
  * from the newest declaration's source. The same name as another kind or labels is a mistake.
+ * A read gauge's failures go to the onReadError of the Telemetry that declared it.
  */
-export function createPrometheusTelemetry(registry: Registry): Telemetry {
+export function createPrometheusTelemetry(registry: Registry, onReadError: (err: unknown) => void = () => undefined): Telemetry {
   const declared = declaredByRegistry.get(registry) ?? new Map<string, Declared>();
   declaredByRegistry.set(registry, declared);
   const once = (name: string, kind: Kind, labels: readonly string[] = [], make: (entry: Declared) => Declared['metric']): Declared => {
@@ -44,8 +45,15 @@ export function createPrometheusTelemetry(registry: Registry): Telemetry {
           help,
           labelNames: labels ?? [],
           registers: [registry],
+          // A source that fails (a database gone away) keeps its last value and is counted
+          // (observability_errors_total), rather than failing the whole scrape.
           async collect() {
-            if (self.read) this.set(await self.read());
+            if (!self.read) return;
+            try {
+              this.set(await self.read());
+            } catch (err) {
+              onReadError(err);
+            }
           },
         });
         return { set: (value, values) => (values ? gauge.set(plain(values), value) : gauge.set(value)) } satisfies GaugeMetric<string>;

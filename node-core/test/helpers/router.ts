@@ -52,6 +52,7 @@ export function routerHarness(options: { now?: () => number } = {}): RouterHarne
         throw new Error('not used');
       },
       peers: () => ({ peers: [], count: 0 }),
+      reportAccessibility: () => undefined,
     },
     identities,
     messaging,

@@ -164,6 +164,13 @@ const methodTests: { readonly [M in MethodName]: Test } = {
     });
     assert.equal(peers.count, peers.peers.length);
   },
+  'node.reportAccessibility': async ({ a }) => {
+    const count = async () => Number((await a.node.metrics.render()).match(/^accessibility_validation_failures_total\{check="shortcut_conflict"\} (\d+)$/m)?.[1] ?? 0);
+    const before = await count();
+    assert.deepEqual(await a.call('node.reportAccessibility', { check: 'shortcut_conflict', failures: 2 }), { recorded: 2 });
+    assert.equal(await count(), before + 2);
+    await assert.rejects(a.call('node.reportAccessibility', { check: 'shortcut_conflict', failures: 1000 }), /failures/);
+  },
   'identities.list': async ({ a }) => {
     const one = await a.call('identities.create', { username: unique('listed') });
     const { identities } = await a.call('identities.list', {});

@@ -19,6 +19,8 @@ export function useShortcuts(): void {
       if (err instanceof ShortcutConflictError) setError(err.message);
       else throw err;
     }
+    // Conflicts count in the node's accessibility_validation_failures_total (the operators' alert).
+    if (r.conflicts().length > 0) void useApp.getState().client?.call('node.reportAccessibility', { check: 'shortcut_conflict', failures: Math.min(100, r.conflicts().length) }).catch(() => undefined);
     return r;
   }, [conflictCheck, setError]);
 
