@@ -17,7 +17,7 @@ describe('router validation', () => {
   it('reports every wrong field with its path', async () => {
     const h = routerHarness();
     const err = await rejectsWith(h.router.dispatch('messages.send', { chat_id: 5, text: 7 }), 'ValidationError');
-    await rejectsWith(h.router.dispatch('messages.send', { chat_id: 'x', text: '  ' }), 'ValidationError', /some text or an attachment/);
+    await rejectsWith(h.router.dispatch('messages.send', { chat_id: 'x', text: '  ' }), 'ValidationError', /some text, an attachment or a shared listing/);
     assert.deepEqual(err.issues?.map((i) => i.path).sort(), ['chat_id', 'text']);
     await rejectsWith(h.router.dispatch('messages.send', 'not an object'), 'ValidationError');
     await rejectsWith(h.router.dispatch('messages.send', [1, 2]), 'ValidationError');
