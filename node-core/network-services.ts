@@ -1,3 +1,4 @@
+import { viewMessages } from './messaging/message-view.ts';
 import { createKeyboards, type Keyboards } from './messaging/keyboards.ts';
 import { createBotCommandSync, type BotCommandSync } from './messaging/bot-commands.ts';
 import type { Logger } from 'pino';
@@ -127,6 +128,7 @@ function createCapabilities(b: Basics) {
       return route ? { peerId: route.peerId, addresses: route.addresses } : undefined;
     },
     ownRelays: chosen,
+    present: (repos, messages) => viewMessages(repos, attachments, messages),
   });
   const direct = createDirectMessaging({ store, events, delivery, contacts, attachments, isConnected: (peer) => network.isConnected(peer) });
   const keyboards = createKeyboards({ store, events, delivery, direct, attachments, logger: b.logger });

@@ -1,3 +1,4 @@
+import type { Message } from '../domain/model.ts';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Network } from '../p2p/network.ts';
@@ -26,6 +27,12 @@ export interface AttachmentInit {
   readonly sourceOf: (repos: Repositories, local: string, sender: string) => AttachmentSource | undefined;
   readonly ownRelays: () => readonly RelayRef[];
   readonly now?: () => number;
+  /**
+   * Messages as clients see them (messaging's viewMessages: reactions, quote, keyboard, marketplace
+   * reference), for the update a finished download sends; handed in because messaging stands on
+   * this layer. Without it the update carries the files only.
+   */
+  readonly present?: (repos: Repositories, messages: readonly Message[]) => Message[];
 }
 
 /** What the attachment modules share: the service's dependencies, its logger, clock and file layout. */

@@ -182,7 +182,7 @@ export class Downloads {
     if (!messageId) return;
     const { store, events } = this.#ctx;
     const message = store.repos.messages.get(messageId);
-    if (message) events.emit('message.updated', withAttachments(store.repos, [message])[0]!);
+    if (message) events.emit('message.updated', (this.#ctx.present?.(store.repos, [message]) ?? withAttachments(store.repos, [message]))[0]!);
   }
 }
 
