@@ -217,6 +217,17 @@ test('marketplace: moderator terms, a sticker pack listed, found, bought, delive
   await expect(figures).toContainText(`Revenue${formatAmount(stats.revenue, 'en', 6)} DCT`);
   await expect(figures).toContainText('4 of 5 from 1 rating');
 
+  // Anyone browsing sees what the buyer said, on the listing.
+  await actAs(page, 'Moderator');
+  await section(page, 'Browse');
+  await page.getByRole('button', { name: 'Details: Cats in hats' }).focus();
+  await page.keyboard.press('Enter');
+  const said = page.getByTestId('listing-ratings');
+  await expect(said).toContainText('Overall 4 of 5 · quality 5 · description 4 · delivery 5');
+  await expect(said).toContainText('Lovely hats.');
+  await auditAtZooms(page, log, 'listing-ratings');
+  await section(page, 'My orders');
+
   // The moderator sees the order among theirs, settled, with nothing to do.
   await actAs(page, 'Moderator');
   await page.locator('#orders-role').selectOption('moderator');

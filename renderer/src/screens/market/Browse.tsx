@@ -4,6 +4,7 @@ import type { MethodInput } from '../../../../node-core/api/contract.ts';
 import { describeError } from '../../components/errors.ts';
 import { FieldError } from '../../components/FieldError.tsx';
 import { useApp } from '../../state/store.ts';
+import { formatTime } from '../../i18n/index.ts';
 import { parseAmount } from '../../wallet-amounts.ts';
 import { useSubmission } from '../wallet/use-submission.ts';
 import { TextField } from '../wallet/TextField.tsx';
@@ -199,6 +200,7 @@ function ListingDetail(props: { readonly listing: Listing; readonly identityId: 
           </dd>
         </div>
       </dl>
+      <ListingRatings listingId={listing.id} />
       {!own && (
         <div className="form-row">
           <label htmlFor="market-moderator">{t('detail.moderator')}</label>
@@ -349,5 +351,41 @@ function ShareListing(props: { readonly listing: Listing; readonly identityId: s
         </form>
       )}
     </div>
+  );
+}
+
+/** What buyers said of a listing (their ratings' texts), newest first; an anonymous one names nobody. */
+function ListingRatings(props: { readonly listingId: string }) {
+  const { t, i18n } = useTranslation('market');
+  const client = useApp((s) => s.client)!;
+  const load = useCallback(() => client.call('market.ratings', { listing: props.listingId, limit: 20 }), [client, props.listingId]);
+  const ratings = usePolled(load, `ratings|${props.listingId}`);
+  const n = (value: number) => new Intl.NumberFormat(i18n.language).format(value);
+  const list = ratings.data?.ratings ?? [];
+  return (
+    <section aria-labelledby="market-ratings-title" className="market-ratings">
+      <h3 id="market-ratings-title">{t('detail.ratings')}</h3>
+      {ratings.data && list.length === 0 && <p className="empty-text">{t('detail.noRatings')}</p>}
+      {list.length > 0 && (
+        <ul data-testid="listing-ratings">
+          {list.map((r) => (
+            <li key={r.order}>
+              <p>{t('detail.ratingScores', { overall: n(r.scores.overall), quality: n(r.scores.quality), description: n(r.scores.description), delivery: n(r.scores.delivery) })}</p>
+              {r.text && <p className="market-text">{r.text}</p>}
+              <p className="hint">
+                {r.buyer ? (
+                  <span dir="ltr" className="market-key">
+                    {shortKey(r.buyer)}
+                  </span>
+                ) : (
+                  t('detail.anonymousBuyer')
+                )}{' '}
+                — {formatTime(r.time, i18n.language)}
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -111,6 +111,20 @@ function OrderItem(props: { readonly order: Order; readonly identityId: string; 
           </div>
         )}
       </dl>
+      {(order.chat_id || order.dispute_chat_id) && (
+        <div className="button-row">
+          {order.chat_id && (
+            <button type="button" className="secondary" onClick={() => void useApp.getState().openChat(order.chat_id!)}>
+              {t(order.role === 'buyer' ? 'orders.chatWithSeller' : 'orders.chatWithBuyer')}
+            </button>
+          )}
+          {order.dispute_chat_id && (
+            <button type="button" className="secondary" data-testid="open-dispute-chat" onClick={() => void useApp.getState().openChat(order.dispute_chat_id!)}>
+              {t('orders.disputeChat')}
+            </button>
+          )}
+        </div>
+      )}
       <OrderActions order={order} identityId={props.identityId} currency={currency} onChanged={props.onChanged} />
     </li>
   );
